@@ -1,0 +1,97 @@
+import { z } from "zod";
+
+/**
+ * Zod schemas and types for every document Flotilla keeps under `.flotilla/`.
+ * Each file is validated on read; a file that fails is reported, never overwritten.
+ */
+
+/** Agent lifecycle status, as shown in pane titles and `flotilla ls`. */
+export const AgentStatus = z.enum(["starting", "working", "waiting", "idle", "exited", "lost"]);
+export type AgentStatus = z.infer<typeof AgentStatus>;
+
+/**
+ * How a runtime receives its first prompt: `arg` appends it as the last argument,
+ * `flag` passes it as `<flag> <prompt>`, `none` means the runtime takes no prompt.
+ * A prompt is never typed into a TUI (it may be showing a trust dialog).
+ */
+export const PromptMode = z.discriminatedUnion("mode", [
+  z.object({ mode: z.literal("arg") }),
+  z.object({ mode: z.literal("flag"), flag: z.string().min(1) }),
+  z.object({ mode: z.literal("none") }),
+]);
+export type PromptMode = z.infer<typeof PromptMode>;
+
+/**
+ * A runtime profile: the agent CLI to run and how to read its screen.
+ * `waitingPatterns` are regular-expression sources matched against the visible screen text;
+ * any match means the agent is waiting for the human.
+ */
+export const RuntimeProfile = z.object({
+  command: z.string().min(1),
+  args: z.array(z.string()).default([]),
+  env: z.record(z.string(), z.string()).default({}),
+  prompt: PromptMode.default({ mode: "arg" }),
+  waitingPatterns: z.array(z.string()).default([]),
+  /** Line typed into an idle agent's terminal when mail arrives; `{count}`/`{from}` filled in. */
+  mailNotice: z.string().optional(),
+  description: z.string().optional(),
+});
+export type RuntimeProfile = z.infer<typeof RuntimeProfile>;
+export type RuntimeProfileInput = z.input<typeof RuntimeProfile>;
+
+/** Cockpit key settings. `prefix` is a key name like `C-b`, `C-a`, `C-space`. */
+export const KeysConfig = z.object({
+  prefix: z.string().default("C-b"),
+});
+
+/** `.flotilla/config.json`: the one file a team may commit. */
+export const Config = z.object({
+  version: z.literal(1).default(1),
+  /** Branch finished work merges into; defaults to the branch checked out at `init`. */
+  targetBranch: z.string().min(1).default("main"),
+  /** Lines of scrollback kept per pane. */
+  scrollback: z.number().int().min(0).max(1_000_000).default(10_000),
+  keys: KeysConfig.default({ prefix: "C-b" }),
+  /** Custom runtimes, merged over the built-in profiles by name. */
+  runtimes: z.record(z.string(), RuntimeProfile).default({}),
+  /** Agent considered idle after this many ms without output. */
+  idleAfterMs: z.number().int().min(100).default(3000),
+});
+export type Config = z.infer<typeof Config>;
+
+/** One agent as recorded in `.flotilla/state.json`. Times are ISO-8601 strings. */
+export const AgentRecord = z.object({
+  name: z.string(),
+  runtime: z.string(),
+  role: z.string().default("worker"),
+  prompt: z.string().optional(),
+  task: z.string().optional(),
+  /** Absolute path of the agent's worktree. */
+  worktree: z.string(),
+  branch: z.string(),
+  /** Commit the branch was created from. */
+  base: z.string(),
+  status: AgentStatus,
+  pid: z.number().int().optional(),
+  exitCode: z.number().int().nullable().optional(),
+  createdAt: z.string(),
+  startedAt: z.string().optional(),
+  endedAt: z.string().optional(),
+});
+export type AgentRecord = z.infer<typeof AgentRecord>;
+
+/** `.flotilla/state.json`. */
+export const State = z.object({
+  version: z.literal(1).default(1),
+  agents: z.array(AgentRecord).default([]),
+});
+export type State = z.infer<typeof State>;
+
+/** One line of `.flotilla/events.jsonl`. */
+export const EventRecord = z.object({
+  time: z.string(),
+  type: z.string(),
+  agent: z.string().optional(),
+  detail: z.record(z.string(), z.unknown()).optional(),
+});
+export type EventRecord = z.infer<typeof EventRecord>;
