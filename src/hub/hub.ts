@@ -1,0 +1,300 @@
+import { watch, type FSWatcher } from "node:fs";
+import type { AgentRecord, AgentStatus, Config } from "../core/schema.js";
+import { compilePatterns } from "../core/status.js";
+import { describeError } from "../core/errors.js";
+import { buildLaunch, resolveRuntime } from "../runtimes/profiles.js";
+import type { Project } from "../store/project.js";
+import type { HubBackend } from "./backend.js";
+import { createAgent, markAgent, reconcileAgents, removeAgent } from "./lifecycle.js";
+import type { AgentView, HubCommand, HubEvent } from "./protocol.js";
+import { AgentSession } from "./session.js";
+
+/** Default pty size, in cells, before any client has laid the pane out. */
+const DEFAULT_SIZE = { cols: 80, rows: 24 };
+
+/** True when a process with `pid` exists (signal 0 probes without signalling). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * The hub: owns every agent's pty and screen model, keeps `.flotilla/state.json` in step
+ * with them, and speaks only `HubCommand`/`HubEvent`, so a socket can carry it unchanged.
+ *
+ * Agents recorded as `starting` (spawned by the CLI, or respawned) are launched by the
+ * hub; the hub watches `.flotilla/` so `flotilla spawn` from another terminal shows up live.
+ */
+export class Hub implements HubBackend {
+  private readonly sessions = new Map<string, AgentSession>();
+  private records = new Map<string, AgentRecord>();
+  private readonly listeners = new Set<(event: HubEvent) => void>();
+  private readonly sizes = new Map<string, { cols: number; rows: number }>();
+  private watcher: FSWatcher | undefined;
+  private reloadTimer: NodeJS.Timeout | undefined;
+  private reloading: Promise<void> = Promise.resolve();
+  private persistChain: Promise<unknown> = Promise.resolve();
+  private disposed = false;
+
+  constructor(
+    readonly project: Project,
+    private config: Config,
+  ) {}
+
+  /**
+   * Reconciles the recorded agents (a recorded pid that is gone becomes `lost`), starts
+   * every agent waiting to start, and begins watching the state file.
+   */
+  async start(): Promise<void> {
+    await reconcileAgents(this.project, isProcessAlive);
+    await this.reload();
+    try {
+      this.watcher = watch(this.project.paths.dir, (_event, file) => {
+        if (file === "state.json") this.scheduleReload();
+      });
+      this.watcher.on("error", () => undefined);
+    } catch {
+      // Without a watcher, CLI changes show up on the next command instead.
+    }
+  }
+
+  /** Every agent as clients see it, in creation order. */
+  agents(): AgentView[] {
+    return [...this.records.values()].map((record) => this.view(record));
+  }
+
+  /** The live session of `name`, if the hub runs it (for in-process clients and tests). */
+  session(name: string): AgentSession | undefined {
+    return this.sessions.get(name);
+  }
+
+  subscribe(listener: (event: HubEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  handle(command: HubCommand, _clientId: string, reply: (event: HubEvent) => void): void {
+    const respond = (work: Promise<unknown>): void => {
+      const id = "id" in command ? command.id : undefined;
+      work.then(
+        (value) => id !== undefined && reply({ type: "result", id, ok: true, value }),
+        (error: unknown) => {
+          if (id !== undefined) reply({ type: "result", id, ok: false, error: describeError(error) });
+          else this.broadcast({ type: "notice", level: "error", text: describeError(error) });
+        },
+      );
+    };
+    switch (command.type) {
+      case "input":
+        this.sessions.get(command.name)?.write(command.data);
+        return;
+      case "resize":
+        this.sizes.set(command.name, { cols: command.cols, rows: command.rows });
+        this.sessions.get(command.name)?.resize(command.cols, command.rows);
+        return;
+      case "list":
+        respond(Promise.resolve(this.agents()));
+        return;
+      case "snapshot": {
+        const session = this.sessions.get(command.name);
+        if (!session) {
+          respond(Promise.reject(new Error(`no pane for agent "${command.name}"`)));
+          return;
+        }
+        reply({
+          type: "snapshot",
+          id: command.id,
+          name: command.name,
+          seq: session.outputSeq,
+          cols: session.screen.cols,
+          rows: session.screen.rows,
+          data: session.screen.serialize({ scrollback: command.scrollback ?? 0 }),
+        });
+        return;
+      }
+      case "spawn":
+        respond(this.spawn(command));
+        return;
+      case "kill":
+        respond(this.kill(command.name, command.clean ?? false, command.force ?? false));
+        return;
+      case "respawn":
+        respond(this.respawn(command.name));
+        return;
+    }
+  }
+
+  /** Kills every agent's process and stops watching. */
+  dispose(): void {
+    this.disposed = true;
+    this.watcher?.close();
+    clearTimeout(this.reloadTimer);
+    for (const session of this.sessions.values()) session.dispose();
+  }
+
+  /** Waits until queued state writes are on disk (for an orderly exit). */
+  async flush(): Promise<void> {
+    await this.reloading;
+    await this.persistChain;
+  }
+
+  private async spawn(command: Extract<HubCommand, { type: "spawn" }>): Promise<AgentView> {
+    const record = await createAgent(this.project, {
+      name: command.name,
+      runtime: command.runtime,
+      prompt: command.prompt,
+      base: command.base,
+      role: command.role,
+    });
+    await this.reload();
+    return this.view(this.records.get(record.name) ?? record);
+  }
+
+  private async kill(name: string, clean: boolean, force: boolean): Promise<void> {
+    const session = this.sessions.get(name);
+    if (clean) {
+      // Refuses (and leaves the agent running) when its work is not safe to remove.
+      await removeAgent(this.project, name, { clean: true, force, dryRun: true });
+    }
+    session?.kill();
+    if (clean) {
+      await removeAgent(this.project, name, { clean: true, force });
+      session?.dispose();
+      this.sessions.delete(name);
+    }
+    await this.reload();
+  }
+
+  private async respawn(name: string): Promise<void> {
+    const session = this.sessions.get(name);
+    if (session?.isRunning) throw new Error(`agent "${name}" is still running: kill it first`);
+    await markAgent(this.project, name, { status: "starting", exitCode: null, pid: undefined });
+    this.sessions.delete(name);
+    session?.dispose();
+    await this.reload();
+  }
+
+  private scheduleReload(): void {
+    if (this.disposed) return;
+    clearTimeout(this.reloadTimer);
+    this.reloadTimer = setTimeout(() => void this.reload(), 30);
+  }
+
+  /** Re-reads state.json, starts agents waiting to start, and tells clients what changed. */
+  private reload(): Promise<void> {
+    this.reloading = this.reloading.then(async () => {
+      if (this.disposed) return;
+      let state;
+      try {
+        state = await this.project.readState();
+        this.config = await this.project.readConfig();
+      } catch (error) {
+        this.broadcast({ type: "notice", level: "error", text: describeError(error) });
+        return;
+      }
+      const next = new Map(state.agents.map((agent) => [agent.name, agent]));
+      for (const name of this.records.keys()) {
+        if (!next.has(name)) {
+          this.sessions.get(name)?.dispose();
+          this.sessions.delete(name);
+          this.broadcast({ type: "removed", name });
+        }
+      }
+      const previous = this.records;
+      this.records = next;
+      for (const record of next.values()) {
+        if (record.status === "starting" && !this.sessions.get(record.name)?.isRunning) {
+          this.launch(record);
+        }
+        const before = previous.get(record.name);
+        if (!before || JSON.stringify(before) !== JSON.stringify(record)) {
+          this.broadcast({ type: "agent", agent: this.view(record) });
+        }
+      }
+    });
+    return this.reloading;
+  }
+
+  private launch(record: AgentRecord): void {
+    this.sessions.get(record.name)?.dispose();
+    let profile;
+    let launch;
+    try {
+      profile = resolveRuntime(this.config, record.runtime);
+      launch = buildLaunch(this.project, record, this.config);
+    } catch (error) {
+      profile = undefined;
+      launch = { file: "", args: [], cwd: record.worktree, env: {}, problem: describeError(error) };
+    }
+    let patterns: RegExp[] = [];
+    try {
+      patterns = compilePatterns(profile?.waitingPatterns ?? []);
+    } catch (error) {
+      this.broadcast({ type: "notice", level: "error", text: describeError(error) });
+    }
+    const name = record.name;
+    const session = new AgentSession(
+      name,
+      this.sizes.get(name) ?? DEFAULT_SIZE,
+      this.config.scrollback,
+      patterns,
+      this.config.idleAfterMs,
+      {
+        output: (data, seq) => this.broadcast({ type: "output", name, seq, data }),
+        status: (status, exitCode) => this.onStatus(name, status, exitCode),
+        started: (pid) => this.persist(name, { pid, startedAt: new Date().toISOString() }),
+      },
+    );
+    this.sessions.set(name, session);
+    session.start(launch);
+    this.project.log("agent.started", { agent: name, detail: { pid: session.pid, problem: launch.problem } });
+  }
+
+  private onStatus(name: string, status: AgentStatus, exitCode: number | null | undefined): void {
+    const record = this.records.get(name);
+    if (record) {
+      record.status = status;
+      if (status === "exited") record.exitCode = exitCode ?? null;
+    }
+    this.broadcast({ type: "status", name, status, exitCode });
+    // Only transitions worth keeping go to disk; working/idle flips stay in memory.
+    if (status === "exited") {
+      this.project.log("agent.exited", { agent: name, detail: { exitCode } });
+      this.persist(name, { status, exitCode: exitCode ?? null, endedAt: new Date().toISOString() });
+    } else if (status === "waiting" || status === "working") {
+      if (record && record.status !== status) this.persist(name, { status });
+      else this.persist(name, { status }, true);
+    }
+  }
+
+  /** Queues a state write for `name` (serialized, so writes never race each other). */
+  private persist(name: string, patch: Partial<AgentRecord>, quiet = false): void {
+    const record = this.records.get(name);
+    if (record) Object.assign(record, patch);
+    this.persistChain = this.persistChain
+      .then(() => markAgent(this.project, name, patch))
+      .catch((error: unknown) => {
+        if (!quiet) this.broadcast({ type: "notice", level: "error", text: describeError(error) });
+      });
+  }
+
+  private view(record: AgentRecord): AgentView {
+    const session = this.sessions.get(record.name);
+    return session ? { ...record, status: session.currentStatus, pid: session.pid ?? record.pid } : record;
+  }
+
+  private broadcast(event: HubEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+}
+
+/** Builds and starts the hub for `project` (the daemon's entry point uses this too). */
+export async function createHub(project: Project): Promise<Hub> {
+  const hub = new Hub(project, await project.readConfig());
+  await hub.start();
+  return hub;
+}

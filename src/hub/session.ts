@@ -1,0 +1,225 @@
+import * as pty from "node-pty";
+import type { AgentStatus } from "../core/schema.js";
+import { deriveStatus, nextStatusCheckDelay } from "../core/status.js";
+import { PaneScreen } from "../terminal/pane-screen.js";
+
+/** What the hub needs to start one agent's process (see runtimes' `buildLaunch`). */
+export interface Launch {
+  file: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  /** Set when the agent cannot start (e.g. its command is not installed). */
+  problem?: string;
+}
+
+/** Callbacks a session reports through; the hub turns them into events. */
+export interface SessionEvents {
+  output(data: string, seq: number): void;
+  status(status: AgentStatus, exitCode: number | null | undefined): void;
+  started(pid: number): void;
+}
+
+/**
+ * Backpressure thresholds, in UTF-16 code units queued in the screen model's parser but not
+ * yet parsed. Above HIGH the pty is paused (the child blocks on write, as under tmux); it
+ * resumes below LOW.
+ */
+const PARSER_HIGH_WATER = 512 * 1024;
+const PARSER_LOW_WATER = 64 * 1024;
+/** How long after output the screen is scanned for "waiting" patterns, in ms. */
+const PATTERN_SCAN_DELAY = 150;
+
+/**
+ * One agent's pty and its `@xterm/headless` screen model, plus the status rules. Owns no
+ * UI: the hub forwards its output and status to clients.
+ */
+export class AgentSession {
+  readonly name: string;
+  readonly screen: PaneScreen;
+  private proc: pty.IPty | undefined;
+  private seq = 0;
+  private pendingParse = 0;
+  private paused = false;
+  private started = false;
+  private exited = false;
+  private exitCode: number | null | undefined;
+  private lastOutputAt: number | undefined;
+  private waitingVisible = false;
+  private status: AgentStatus = "starting";
+  private statusTimer: NodeJS.Timeout | undefined;
+  private scanTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    name: string,
+    size: { cols: number; rows: number },
+    scrollback: number,
+    private readonly waitingPatterns: RegExp[],
+    private readonly idleAfterMs: number,
+    private readonly events: SessionEvents,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.name = name;
+    this.screen = new PaneScreen(size.cols, size.rows, scrollback);
+  }
+
+  /** The current status (see `deriveStatus`). */
+  get currentStatus(): AgentStatus {
+    return this.status;
+  }
+
+  /** Output events emitted so far; a snapshot taken now corresponds to this point. */
+  get outputSeq(): number {
+    return this.seq;
+  }
+
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
+  get isRunning(): boolean {
+    return this.proc !== undefined && !this.exited;
+  }
+
+  /**
+   * Starts the agent's process in a pty of the screen's size. When `launch.problem` is set,
+   * nothing is started: the problem is written into the pane in red and the agent exits
+   * with code 127, so the cockpit keeps running.
+   */
+  start(launch: Launch): void {
+    this.exited = false;
+    this.exitCode = undefined;
+    if (launch.problem !== undefined) {
+      this.emitOutput(`\x1b[1;31mflotilla: ${launch.problem}\x1b[0m\r\n`);
+      this.finish(127);
+      return;
+    }
+    try {
+      this.proc = pty.spawn(launch.file, launch.args, {
+        name: "xterm-256color",
+        cols: this.screen.cols,
+        rows: this.screen.rows,
+        cwd: launch.cwd,
+        env: launch.env,
+      });
+    } catch (error) {
+      this.emitOutput(`\x1b[1;31mflotilla: could not start ${launch.file}: ${(error as Error).message}\x1b[0m\r\n`);
+      this.finish(127);
+      return;
+    }
+    this.started = true;
+    const proc = this.proc;
+    this.events.started(proc.pid);
+    proc.onData((data) => this.emitOutput(data));
+    proc.onExit(({ exitCode, signal }) => {
+      if (this.proc !== proc) return;
+      this.finish(signal ? 128 + signal : exitCode);
+    });
+    this.refreshStatus();
+  }
+
+  /** Types `data` into the agent's pty exactly as given. Ignored once the agent exited. */
+  write(data: string): void {
+    if (this.proc && !this.exited) this.proc.write(data);
+  }
+
+  /** Resizes the screen model and the pty, in cells (ignored when unchanged or < 1). */
+  resize(cols: number, rows: number): void {
+    if (cols < 1 || rows < 1) return;
+    if (cols === this.screen.cols && rows === this.screen.rows) return;
+    this.screen.resize(cols, rows);
+    if (this.proc && !this.exited) {
+      try {
+        this.proc.resize(cols, rows);
+      } catch {
+        // The process may have exited between the check and the call.
+      }
+    }
+  }
+
+  /** Sends `signal` to the agent's process (SIGTERM by default). */
+  kill(signal: NodeJS.Signals = "SIGTERM"): void {
+    if (this.proc && !this.exited) {
+      try {
+        this.proc.kill(signal);
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+
+  /** Stops timers; kills the process. */
+  dispose(): void {
+    clearTimeout(this.statusTimer);
+    clearTimeout(this.scanTimer);
+    this.kill("SIGHUP");
+  }
+
+  private emitOutput(data: string): void {
+    this.seq += 1;
+    const seq = this.seq;
+    this.lastOutputAt = this.now();
+    this.pendingParse += data.length;
+    if (!this.paused && this.proc && this.pendingParse > PARSER_HIGH_WATER) {
+      this.paused = true;
+      this.proc.pause();
+    }
+    this.screen.write(data, () => {
+      this.pendingParse -= data.length;
+      if (this.paused && this.pendingParse < PARSER_LOW_WATER) {
+        this.paused = false;
+        this.proc?.resume();
+      }
+    });
+    this.events.output(data, seq);
+    this.scheduleScan();
+    this.refreshStatus();
+  }
+
+  private finish(exitCode: number | null): void {
+    this.exited = true;
+    this.exitCode = exitCode;
+    if (this.paused) {
+      this.paused = false;
+      this.proc?.resume();
+    }
+    this.refreshStatus();
+  }
+
+  private scheduleScan(): void {
+    if (this.scanTimer) return;
+    this.scanTimer = setTimeout(() => {
+      this.scanTimer = undefined;
+      const text = this.screen.text();
+      this.waitingVisible = this.waitingPatterns.some((pattern) => pattern.test(text));
+      this.refreshStatus();
+    }, PATTERN_SCAN_DELAY);
+    this.scanTimer.unref?.();
+  }
+
+  private refreshStatus(): void {
+    const now = this.now();
+    const input = {
+      exited: this.exited,
+      exitCode: this.exitCode,
+      started: this.started || this.exited,
+      lastOutputAt: this.lastOutputAt,
+      now,
+      screenText: "",
+      waitingPatterns: this.waitingVisible ? [/^/] : [],
+      idleAfterMs: this.idleAfterMs,
+    };
+    const next = deriveStatus(input);
+    if (next !== this.status) {
+      this.status = next;
+      this.events.status(next, this.exitCode);
+    }
+    clearTimeout(this.statusTimer);
+    this.statusTimer = undefined;
+    const delay = nextStatusCheckDelay(input);
+    if (delay !== undefined && delay >= 0) {
+      this.statusTimer = setTimeout(() => this.refreshStatus(), delay + 1);
+      this.statusTimer.unref?.();
+    }
+  }
+}

@@ -1,0 +1,175 @@
+import { Box, Text } from "ink";
+import type { AgentStatus } from "../core/schema.js";
+
+/** Colour of each status in titles and `ls`. */
+export const STATUS_COLORS: Record<AgentStatus, string> = {
+  starting: "yellow",
+  working: "green",
+  waiting: "magentaBright",
+  idle: "gray",
+  exited: "red",
+  lost: "redBright",
+};
+
+/** What a pane's frame shows, all plain data so renders can be memoized by value. */
+export interface PaneFrameProps {
+  width: number;
+  height: number;
+  name: string;
+  runtime: string;
+  branch: string;
+  status: AgentStatus;
+  exitCode?: number | null;
+  focused: boolean;
+  zoomed: boolean;
+  /** Lines scrolled back in scrollback mode; undefined when following output. */
+  scroll?: { offset: number; total: number };
+  unread?: number;
+  highlight?: boolean;
+}
+
+/**
+ * A pane's border with its title in the top edge: `╭ name · runtime · branch · status ─╮`.
+ * The interior is left blank; the compositor paints the pane's screen there.
+ */
+export function PaneFrame(props: PaneFrameProps): React.JSX.Element {
+  const color = props.highlight ? "red" : props.focused ? "cyan" : "gray";
+  const statusText =
+    props.status === "exited" && props.exitCode !== undefined && props.exitCode !== null
+      ? `exited ${props.exitCode}`
+      : props.status;
+  const parts: Array<[string, string | undefined, boolean]> = [
+    [` ${props.name} `, props.focused ? "cyanBright" : "white", true],
+    [`${props.runtime} · ${props.branch} · `, "gray", false],
+    [statusText, STATUS_COLORS[props.status], true],
+  ];
+  if (props.unread) parts.push([` ✉ ${props.unread}`, "yellow", true]);
+  if (props.zoomed) parts.push([" [zoom]", "cyan", false]);
+  if (props.scroll) parts.push([` [scroll ${props.scroll.offset}/${props.scroll.total}]`, "yellow", true]);
+  const inner = props.width - 2;
+  let used = 0;
+  const shown: Array<[string, string | undefined, boolean]> = [];
+  for (const [text, c, bold] of parts) {
+    const room = inner - 1 - used;
+    if (room <= 0) break;
+    const piece = [...text].slice(0, room).join("");
+    shown.push([piece, c, bold]);
+    used += [...piece].length;
+  }
+  const fill = Math.max(0, inner - 1 - used);
+  return (
+    <Box flexDirection="column" width={props.width} height={props.height}>
+      <Text>
+        <Text color={color}>{props.focused ? "┏━" : "╭─"}</Text>
+        {shown.map(([text, c, bold], i) => (
+          <Text key={i} color={c} bold={bold}>
+            {text}
+          </Text>
+        ))}
+        <Text color={color}>
+          {(props.focused ? "━" : "─").repeat(fill)}
+          {props.focused ? "┓" : "╮"}
+        </Text>
+      </Text>
+      <Box
+        borderStyle={props.focused ? "bold" : "round"}
+        borderTop={false}
+        borderColor={color}
+        width={props.width}
+        height={props.height - 1}
+      />
+    </Box>
+  );
+}
+
+/** The bottom status bar: project, agent counts, and the key hints for the current mode. */
+export function StatusBar(props: {
+  width: number;
+  left: string;
+  hints: string;
+  notice?: { level: "info" | "error"; text: string };
+  unread?: number;
+}): React.JSX.Element {
+  return (
+    <Box width={props.width} height={1}>
+      <Text backgroundColor="blue" color="whiteBright" bold>
+        {` ${props.left} `}
+      </Text>
+      {props.unread ? <Text color="yellow" bold>{` ✉ ${props.unread} `}</Text> : null}
+      {props.notice ? (
+        <Text color={props.notice.level === "error" ? "redBright" : "green"} wrap="truncate-end">
+          {` ${props.notice.text} `}
+        </Text>
+      ) : null}
+      <Box flexGrow={1} justifyContent="flex-end">
+        <Text color="gray" wrap="truncate-start">
+          {props.hints}
+        </Text>
+      </Box>
+    </Box>
+  );
+}
+
+/** A centered box with a title and lines of text (help, confirmations, messages). */
+export function Dialog(props: {
+  width: number;
+  title: string;
+  lines: string[];
+  footer?: string;
+  tone?: "info" | "danger";
+}): React.JSX.Element {
+  return (
+    <Box
+      flexDirection="column"
+      width={props.width}
+      borderStyle="double"
+      borderColor={props.tone === "danger" ? "red" : "cyan"}
+      paddingX={1}
+    >
+      <Text bold color={props.tone === "danger" ? "redBright" : "cyanBright"}>
+        {props.title}
+      </Text>
+      {props.lines.map((line, i) => (
+        <Text key={i} wrap="truncate-end">
+          {line === "" ? " " : line}
+        </Text>
+      ))}
+      {props.footer ? <Text color="gray">{props.footer}</Text> : null}
+    </Box>
+  );
+}
+
+/** One field of the spawn dialog. */
+export interface FormField {
+  label: string;
+  value: string;
+  hint?: string;
+}
+
+/** The spawn dialog: labelled fields, the active one with a cursor, and an error line. */
+export function SpawnForm(props: {
+  width: number;
+  fields: FormField[];
+  active: number;
+  error?: string;
+}): React.JSX.Element {
+  return (
+    <Box flexDirection="column" width={props.width} borderStyle="double" borderColor="cyan" paddingX={1}>
+      <Text bold color="cyanBright">
+        Spawn an agent
+      </Text>
+      {props.fields.map((field, i) => (
+        <Box key={field.label}>
+          <Box width={10}>
+            <Text color={i === props.active ? "cyanBright" : "gray"}>{field.label}</Text>
+          </Box>
+          <Text inverse={i === props.active}>{field.value === "" ? " " : field.value}</Text>
+          {i === props.active ? <Text color="cyan">▏</Text> : null}
+          {field.hint && field.value === "" ? <Text color="gray">{`  ${field.hint}`}</Text> : null}
+        </Box>
+      ))}
+      {props.error ? <Text color="redBright">{props.error}</Text> : <Text> </Text>}
+      <Text color="gray">Tab next field · Enter spawn · Esc cancel</Text>
+    </Box>
+  );
+}

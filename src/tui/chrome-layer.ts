@@ -1,0 +1,52 @@
+import type { ReactElement } from "react";
+import { renderToString } from "ink";
+import { CellGrid } from "../terminal/cell-grid.js";
+import { parseAnsiFrame } from "../terminal/ansi-frame.js";
+
+/**
+ * Renders Ink elements into cell grids for the compositor. Ink never touches stdout here:
+ * `renderToString` lays the element out at a given width and we parse its ANSI output.
+ * Results are memoized by a caller-given key, so an unchanged pane frame costs nothing.
+ */
+export class ChromeRenderer {
+  private cache = new Map<string, CellGrid>();
+  private nextCache = new Map<string, CellGrid>();
+
+  /** Starts a render pass; pieces not requested during the pass are dropped at `end()`. */
+  begin(): void {
+    this.nextCache = new Map();
+  }
+
+  /** Ends a render pass, forgetting pieces that were not used in it. */
+  end(): void {
+    this.cache = this.nextCache;
+  }
+
+  /**
+   * The element rendered at `width` × `height` cells (output beyond `height` is cut,
+   * shorter output padded with blanks). `key` must change whenever the element would.
+   */
+  piece(key: string, width: number, height: number, element: () => ReactElement): CellGrid {
+    const fullKey = `${width}x${height}:${key}`;
+    let grid = this.cache.get(fullKey) ?? this.nextCache.get(fullKey);
+    if (!grid) {
+      const text = renderToString(element(), { columns: width });
+      grid = parseAnsiFrame(text, width, height);
+    }
+    this.nextCache.set(fullKey, grid);
+    return grid;
+  }
+}
+
+/** Copies all of `src` into `dst` with its top-left corner at (`x`, `y`), clipped to `dst`. */
+export function blit(dst: CellGrid, src: CellGrid, x: number, y: number): void {
+  for (let row = 0; row < src.rows; row++) {
+    const dy = y + row;
+    if (dy < 0 || dy >= dst.rows) continue;
+    for (let col = 0; col < src.cols; col++) {
+      const dx = x + col;
+      if (dx < 0 || dx >= dst.cols) continue;
+      dst.set(dx, dy, src.get(col, row));
+    }
+  }
+}

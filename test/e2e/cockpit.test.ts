@@ -1,0 +1,127 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { PREFIX, TerminalDriver, makeRepo, runCli } from "./harness.js";
+
+/** A repo with three plain bash agents whose prompt is a predictable "$ ". */
+function repoWithShells(names = ["sh1", "sh2", "sh3"]): string {
+  const repo = makeRepo();
+  expect(runCli(["init"], repo).status).toBe(0);
+  const configPath = path.join(repo, ".flotilla", "config.json");
+  const config = JSON.parse(readFileSync(configPath, "utf8"));
+  config.runtimes = {
+    bash: { command: "bash", args: ["--norc", "--noprofile"], env: { PS1: "$ " }, prompt: { mode: "none" } },
+  };
+  writeFileSync(configPath, JSON.stringify(config, null, 2));
+  for (const name of names) expect(runCli(["spawn", name, "--runtime", "bash"], repo).status).toBe(0);
+  return repo;
+}
+
+/** Column span [start, end) of the pane whose title contains `name`, from the screen. */
+function paneColumns(rows: string[], name: string): [number, number] {
+  for (const row of rows) {
+    const at = row.indexOf(` ${name} `);
+    if (at < 0) continue;
+    const start = Math.max(row.lastIndexOf("╭", at), row.lastIndexOf("┏", at));
+    const endRound = row.indexOf("╮", at);
+    const endBold = row.indexOf("┓", at);
+    const ends = [endRound, endBold].filter((n) => n >= 0);
+    return [start, Math.min(...ends) + 1];
+  }
+  throw new Error(`no pane titled ${name}:\n${rows.join("\n")}`);
+}
+
+function columnOf(rows: string[], text: string): number {
+  for (const row of rows) {
+    const at = row.indexOf(text);
+    if (at >= 0) return at;
+  }
+  return -1;
+}
+
+describe("the cockpit, end to end", () => {
+  let driver: TerminalDriver | undefined;
+  afterEach(() => driver?.dispose());
+
+  it("shows three live panes, takes typing, moves focus, zooms, scrolls, resizes and quits cleanly", async () => {
+    const repo = repoWithShells();
+    driver = new TerminalDriver(["up"], repo, { cols: 160, rows: 48 });
+    const d = driver;
+    await d.waitFor((t) => t.includes(" sh1 ") && t.includes(" sh2 ") && t.includes(" sh3 "));
+    await d.waitFor((t) => (t.match(/\$ /g) ?? []).length >= 3);
+
+    // Typing goes to the focused pane (the first) and its output appears there only.
+    d.type("echo hello-$((6*7))\r");
+    let rows = (await d.waitFor("hello-42")).split("\n");
+    expect((rows.join("\n").match(/hello-42/g) ?? []).length).toBe(1);
+    const [s1, e1] = paneColumns(rows, "sh1");
+    const col = columnOf(rows, "hello-42");
+    expect(col).toBeGreaterThan(s1);
+    expect(col).toBeLessThan(e1);
+
+    // Prefix + right arrow moves focus to the pane on the right.
+    d.type(PREFIX + "\x1b[C");
+    d.type("echo second-$((1+1))\r");
+    rows = (await d.waitFor("second-2")).split("\n");
+    const [s2, e2] = paneColumns(rows, "sh2");
+    const col2 = columnOf(rows, "second-2");
+    expect(col2).toBeGreaterThan(s2);
+    expect(col2).toBeLessThan(e2);
+    expect(s2).toBeGreaterThanOrEqual(e1 - 1);
+
+    // Zoom shows only the focused pane, at full width; again restores the grid.
+    d.type(PREFIX + "z");
+    await d.waitFor((t) => t.includes("[zoom]") && !t.includes(" sh1 "));
+    rows = await d.screen();
+    const [zs, ze] = paneColumns(rows, "sh2");
+    expect(ze - zs).toBe(160);
+    d.type(PREFIX + "z");
+    await d.waitFor((t) => t.includes(" sh1 ") && t.includes(" sh3 ") && !t.includes("[zoom]"));
+
+    // Scrollback: print more lines than fit, page up, see early lines, leave with q.
+    d.type("seq 1 400\r");
+    await d.waitFor(/^.*\b400\b/m);
+    d.type(PREFIX + "[");
+    await d.waitFor("[scroll 0/");
+    for (let i = 0; i < 30; i++) d.type("\x1b[5~");
+    const scrolled = await d.waitFor(/\[scroll \d+\/\d+\]/);
+    expect(scrolled).toMatch(/^\S*\s*│?\s*1\s/m);
+    d.type("q");
+    await d.waitFor((t) => !t.includes("[scroll"));
+
+    // Resizing the terminal resizes the pty of every pane.
+    d.resize(120, 40);
+    d.type("clear; echo cols=$(tput cols)\r");
+    rows = (await d.waitFor(/cols=\d+/)).split("\n");
+    const [rs, re] = paneColumns(rows, "sh2");
+    const cols = Number(/cols=(\d+)/.exec(rows.join("\n"))![1]);
+    expect(cols).toBe(re - rs - 2);
+
+    // Too small: a clear message instead of a broken layout; growing back restores.
+    d.resize(30, 8);
+    await d.waitFor("Terminal too small");
+    d.resize(120, 40);
+    await d.waitFor((t) => t.includes(" sh1 ") && !t.includes("Terminal too small"));
+
+    // Quit (with confirmation, agents are running) restores the terminal.
+    d.type(PREFIX + "q");
+    await d.waitFor("Quit the cockpit?");
+    d.type("y");
+    expect(await d.waitExit()).toBe(0);
+    expect(d.term.buffer.active.type).toBe("normal");
+    const tail = d.raw.slice(d.raw.lastIndexOf("\x1b[?1049h"));
+    for (const reset of ["\x1b[?1049l", "\x1b[?1000l", "\x1b[?1006l", "\x1b[?2004l", "\x1b[?25h"]) {
+      expect(tail).toContain(reset);
+    }
+  });
+
+  it("restores the terminal when killed with SIGTERM", async () => {
+    const repo = repoWithShells(["only"]);
+    driver = new TerminalDriver(["up"], repo, { cols: 100, rows: 30 });
+    await driver.waitFor(" only ");
+    driver.proc.kill("SIGTERM");
+    await driver.waitExit();
+    expect(driver.term.buffer.active.type).toBe("normal");
+    expect(driver.raw.slice(driver.raw.lastIndexOf("\x1b[?1049h"))).toContain("\x1b[?1049l");
+  });
+});

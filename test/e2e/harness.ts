@@ -1,0 +1,152 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, realpathSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import * as pty from "node-pty";
+import xtermHeadless from "@xterm/headless";
+
+const { Terminal } = xtermHeadless;
+
+/** Absolute path of the built CLI the end-to-end tests drive. */
+export const CLI = path.resolve(import.meta.dirname, "../../dist/cli.js");
+
+/** Runs the built CLI to completion; returns its exit status and output. */
+export function runCli(
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): { status: number; stdout: string; stderr: string } {
+  try {
+    const stdout = execFileSync(process.execPath, [CLI, ...args], {
+      cwd,
+      env: { ...process.env, ...env, FLOTILLA_ROOT: "" },
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    return { status: 0, stdout, stderr: "" };
+  } catch (error) {
+    const e = error as { status: number; stdout: string; stderr: string };
+    return { status: e.status, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/** A temp git repository with one commit; returns its real path. */
+export function makeRepo(prefix = "flotilla-e2e-"): string {
+  const dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), prefix)));
+  const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, stdio: "ignore" });
+  git("init", "-q", "-b", "main");
+  git("config", "user.email", "test@example.com");
+  git("config", "user.name", "Test");
+  writeFileSync(path.join(dir, "README.md"), "# test repo\n");
+  git("add", ".");
+  git("commit", "-q", "-m", "initial");
+  return dir;
+}
+
+/**
+ * The real `flotilla` binary in a real pty, read through a headless terminal: what a user
+ * would see. `screen()` is the visible text, one string per row.
+ */
+export class TerminalDriver {
+  readonly term: InstanceType<typeof Terminal>;
+  readonly proc: pty.IPty;
+  private output = "";
+  exitCode: number | undefined;
+  private readonly exited: Promise<number>;
+
+  constructor(args: string[], cwd: string, size = { cols: 160, rows: 48 }, env: Record<string, string> = {}) {
+    this.term = new Terminal({ cols: size.cols, rows: size.rows, allowProposedApi: true, scrollback: 0 });
+    this.proc = pty.spawn(process.execPath, [CLI, ...args], {
+      name: "xterm-256color",
+      cols: size.cols,
+      rows: size.rows,
+      cwd,
+      env: { ...process.env, FLOTILLA_ROOT: "", TERM: "xterm-256color", ...env } as Record<string, string>,
+    });
+    this.proc.onData((data) => {
+      this.output += data;
+      this.term.write(data);
+    });
+    this.exited = new Promise((resolve) =>
+      this.proc.onExit(({ exitCode }) => {
+        this.exitCode = exitCode;
+        resolve(exitCode);
+      }),
+    );
+  }
+
+  /** Everything the program wrote so far, raw. */
+  get raw(): string {
+    return this.output;
+  }
+
+  /** Rows of the visible screen as plain text (after pending writes are parsed). */
+  async screen(): Promise<string[]> {
+    await new Promise<void>((resolve) => this.term.write("", resolve));
+    const buffer = this.term.buffer.active;
+    const rows: string[] = [];
+    for (let y = 0; y < this.term.rows; y++) {
+      rows.push(buffer.getLine(buffer.viewportY + y)?.translateToString(true) ?? "");
+    }
+    return rows;
+  }
+
+  /** The visible screen as one string. */
+  async text(): Promise<string> {
+    return (await this.screen()).join("\n");
+  }
+
+  /** Waits until `predicate(screen text)` holds; throws with the screen after `timeoutMs`. */
+  async waitFor(predicate: string | RegExp | ((text: string) => boolean), timeoutMs = 15_000): Promise<string> {
+    const test =
+      typeof predicate === "string"
+        ? (text: string) => text.includes(predicate)
+        : predicate instanceof RegExp
+          ? (text: string) => predicate.test(text)
+          : predicate;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const text = await this.text();
+      if (test(text)) return text;
+      if (this.exitCode !== undefined) throw new Error(`program exited (${this.exitCode}) while waiting for ${String(predicate)}:\n${text}`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(predicate)}; screen:\n${text}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /** Types raw bytes into the program. */
+  type(data: string): void {
+    this.proc.write(data);
+  }
+
+  /** Resizes the outer terminal (and so the program's). */
+  resize(cols: number, rows: number): void {
+    this.term.resize(cols, rows);
+    this.proc.resize(cols, rows);
+  }
+
+  /** Waits for the program to exit (kills it after `timeoutMs`). */
+  async waitExit(timeoutMs = 10_000): Promise<number> {
+    const timer = setTimeout(() => this.proc.kill("SIGKILL"), timeoutMs);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Kills the program if still running. */
+  dispose(): void {
+    if (this.exitCode === undefined) {
+      try {
+        this.proc.kill("SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    }
+    this.term.dispose();
+  }
+}
+
+/** Ctrl-b, the default prefix key. */
+export const PREFIX = "\x02";
