@@ -110,7 +110,18 @@ function applySgr(params: string, pen: Pen): void {
       pen.bg = DEFAULT_COLOR;
       pen.flags = 0;
     } else if (p >= 1 && p <= 9) {
-      const bit = [0, BOLD, DIM, ITALIC, UNDERLINE, BLINK, BLINK, INVERSE, INVISIBLE, STRIKETHROUGH][p];
+      const bit = [
+        0,
+        BOLD,
+        DIM,
+        ITALIC,
+        UNDERLINE,
+        BLINK,
+        BLINK,
+        INVERSE,
+        INVISIBLE,
+        STRIKETHROUGH,
+      ][p];
       pen.flags |= bit ?? 0;
     } else if (p === 21) pen.flags |= UNDERLINE;
     else if (p === 22) pen.flags &= ~(BOLD | DIM);

@@ -113,7 +113,15 @@ export class CellGrid {
   }
 
   /** Allocation-free `set` for hot paths. */
-  setRaw(x: number, y: number, ch: string, width: number, fg: number, bg: number, flags: number): void {
+  setRaw(
+    x: number,
+    y: number,
+    ch: string,
+    width: number,
+    fg: number,
+    bg: number,
+    flags: number,
+  ): void {
     if (!this.contains(x, y)) return;
     const i = y * this.cols + x;
     this.chars[i] = ch;
@@ -128,7 +136,15 @@ export class CellGrid {
    * A wide grapheme that would not fit before the right edge is written as a blank instead,
    * so the grid never holds half a wide character.
    */
-  putChar(x: number, y: number, ch: string, width: 1 | 2, fg: number, bg: number, flags: number): void {
+  putChar(
+    x: number,
+    y: number,
+    ch: string,
+    width: 1 | 2,
+    fg: number,
+    bg: number,
+    flags: number,
+  ): void {
     if (width === 2 && x + 1 >= this.cols) {
       this.setRaw(x, y, " ", 1, fg, bg, flags);
       return;

@@ -49,9 +49,7 @@ export function enterScreen(): string {
 /** The exact reverse of `enterScreen()`, in reverse order: safe to write more than once. */
 export function leaveScreen(): string {
   return (
-    "\x1b[0m\x1b[?2026l" +
-    "\x1b[?2004l\x1b[?1006l\x1b[?1002l\x1b[?1000l" +
-    "\x1b[?25h\x1b[?1049l"
+    "\x1b[0m\x1b[?2026l" + "\x1b[?2004l\x1b[?1006l\x1b[?1002l\x1b[?1000l" + "\x1b[?25h\x1b[?1049l"
   );
 }
 

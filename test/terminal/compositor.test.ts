@@ -118,7 +118,15 @@ describe("Compositor", () => {
         for (let x = 0; x < cols; x++) {
           let flags = 0;
           for (const f of allFlags) if (rnd() < 0.2) flags |= f;
-          frame.setRaw(x, y, String.fromCharCode(33 + Math.floor(rnd() * 90)), 1, colors(), colors(), flags);
+          frame.setRaw(
+            x,
+            y,
+            String.fromCharCode(33 + Math.floor(rnd() * 90)),
+            1,
+            colors(),
+            colors(),
+            flags,
+          );
         }
       }
       comp.render(frame, HIDDEN);
