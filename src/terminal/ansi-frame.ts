@@ -15,7 +15,7 @@ import {
   UNDERLINE,
   rgbColor,
 } from "./cell-grid.js";
-import { graphemeWidth } from "./unicode-width.js";
+import { codepointWidth, graphemeWidth } from "./unicode-width.js";
 
 interface Pen {
   fg: number;
@@ -68,6 +68,10 @@ function parseLine(line: string, grid: CellGrid, y: number, pen: Pen): void {
 
 const printableAscii = /^[\x20-\x7e]*$/;
 
+function isSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdfff;
+}
+
 // Places a run of text without escapes at (x, y); returns the column after it.
 function putText(run: string, grid: CellGrid, x: number, y: number, pen: Pen): number {
   const cols = grid.cols;
@@ -78,15 +82,32 @@ function putText(run: string, grid: CellGrid, x: number, y: number, pen: Pen): n
     }
     return x + run.length;
   }
-  for (const { segment } of segmenter.segment(run)) {
-    if (segment === "\t") {
+  const n = run.length;
+  let i = 0;
+  while (i < n) {
+    const c = run.charCodeAt(i);
+    if (c === 9) {
       const stop = (Math.floor(x / 8) + 1) * 8;
       while (x < stop) grid.setRaw(x++, y, " ", 1, pen.fg, pen.bg, pen.flags);
+      i++;
       continue;
     }
-    const w = graphemeWidth(segment);
+    const next = i + 1 < n ? run.charCodeAt(i + 1) : 32;
+    let segment: string;
+    let w: number;
+    if (!isSurrogate(c) && !isSurrogate(next) && (next < 0x300 || codepointWidth(next) !== 0)) {
+      // A BMP character not followed by anything that could join it is a grapheme on its
+      // own; a cached table answers its width (Intl.Segmenter costs ~1 µs per character).
+      segment = run[i] ?? " ";
+      w = c >= 32 && c < 127 ? 1 : codepointWidth(c);
+    } else {
+      segment =
+        segmenter.segment(run.slice(i, i + 64)).containing(0)?.segment ?? run.slice(i, i + 1);
+      w = graphemeWidth(segment);
+    }
+    i += segment.length;
     if (w === 0) continue;
-    if (x < cols) grid.putChar(x, y, segment, w, pen.fg, pen.bg, pen.flags);
+    if (x < cols) grid.putChar(x, y, segment, w === 2 ? 2 : 1, pen.fg, pen.bg, pen.flags);
     x += w;
   }
   return x;

@@ -193,7 +193,11 @@ export class Compositor {
       }
     }
     if (cursor.visible) {
-      this.moveTo(cursor.x, cursor.y);
+      // Clamped, as the terminal would, so the tracked position stays true.
+      this.moveTo(
+        Math.max(0, Math.min(cursor.x, cols - 1)),
+        Math.max(0, Math.min(cursor.y, front.rows - 1)),
+      );
       if (this.cursorShown !== true) this.out += "\x1b[?25h";
       this.cursorShown = true;
     } else {

@@ -9,6 +9,8 @@ import {
   rgbColor,
 } from "../../src/terminal/cell-grid.js";
 import { parseAnsiFrame } from "../../src/terminal/ansi-frame.js";
+import stringWidth from "string-width";
+import { seededRandom } from "./helpers.js";
 
 const CYAN = 6;
 const RED = 1;
@@ -85,5 +87,39 @@ describe("parseAnsiFrame", () => {
     const grid = parseAnsiFrame("1️⃣|👍🏽|🇯🇵|e\u0301|", 20, 1);
     expect(grid.toText()).toBe("1️⃣|👍🏽|🇯🇵|e\u0301|");
     expect([2, 5, 8, 10].map((x) => grid.get(x, 0).ch)).toEqual(["|", "|", "|", "|"]);
+  });
+
+  test("places text where string-width (Ink's measure) says, for mixed scripts and emoji", () => {
+    const pool = [
+      "a",
+      " ",
+      "─",
+      "│",
+      "中",
+      "ｱ",
+      "é",
+      "e\u0301",
+      "😀",
+      "👍🏽",
+      "❤️",
+      "🇯🇵",
+      "1️⃣",
+      "👨‍👩‍👧",
+      "한",
+      "\u1100\u1161",
+      "✓",
+      "…",
+      "→",
+      "\u200b",
+      "ä",
+    ];
+    const rnd = seededRandom(3);
+    for (let k = 0; k < 200; k++) {
+      let line = "";
+      const len = 1 + Math.floor(rnd() * 12);
+      for (let j = 0; j < len; j++) line += pool[Math.floor(rnd() * pool.length)];
+      const grid = parseAnsiFrame(`${line}|`, 80, 1);
+      expect(grid.get(stringWidth(line), 0).ch, JSON.stringify(line)).toBe("|");
+    }
   });
 });

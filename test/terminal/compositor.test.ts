@@ -212,6 +212,10 @@ describe("Compositor", () => {
     comp.render(frame, { x: 4, y: 2, visible: false });
     await sink.screen.flush();
     expect(sink.screen.cursor.visible).toBe(false);
+    comp.render(frame, { x: 40, y: -3, visible: true });
+    await sink.screen.flush();
+    expect(sink.screen.cursor).toEqual({ x: 9, y: 0, visible: true });
+    expect(comp.render(frame, { x: 9, y: 0, visible: true })).toBe(0);
   });
 });
 

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { BOLD, CellGrid, ITALIC, UNDERLINE, rgbColor } from "../../src/terminal/cell-grid.js";
 import { PaneScreen } from "../../src/terminal/pane-screen.js";
-import { firstDifference, writeAsync } from "./helpers.js";
+import stringWidth from "string-width";
+import { firstDifference, seededRandom, writeAsync } from "./helpers.js";
 
 const screens: PaneScreen[] = [];
 function makeScreen(cols: number, rows: number, scrollback = 100): PaneScreen {
@@ -66,6 +67,39 @@ describe("PaneScreen.copyInto", () => {
       [" ", 1],
     ]);
     expect(s.cursor).toMatchObject({ x: 15, y: 0 });
+  });
+
+  test("places text where string-width says (as agent CLIs and Ink measure it)", async () => {
+    const pool = [
+      "a",
+      " ",
+      "─",
+      "中",
+      "ｱ",
+      "é",
+      "e\u0301",
+      "😀",
+      "👍🏽",
+      "❤️",
+      "🇯🇵",
+      "1️⃣",
+      "👨‍👩‍👧",
+      "한",
+      "\u1100\u1161",
+      "✓",
+      "…",
+      "⌚",
+      "ä",
+    ];
+    const rnd = seededRandom(5);
+    const s = makeScreen(80, 2);
+    for (let k = 0; k < 100; k++) {
+      let line = "";
+      const len = 1 + Math.floor(rnd() * 12);
+      for (let j = 0; j < len; j++) line += pool[Math.floor(rnd() * pool.length)];
+      await writeAsync(s, `\x1b[2J\x1b[H${line}|`);
+      expect(gridOf(s).get(stringWidth(line), 0).ch, JSON.stringify(line)).toBe("|");
+    }
   });
 
   test("clips to a smaller rectangle (never half a wide char) and pads a larger one", async () => {
