@@ -8,7 +8,6 @@
  * is 2, marks and format characters join the previous cell, emoji presentation (VS16),
  * ZWJ sequences, skin tones, flags and keycaps make a 2-column cluster.
  */
-import { eastAsianWidth } from "get-east-asian-width";
 import stringWidth from "string-width";
 
 /** The provider interface of `@xterm/headless` (`Terminal.unicode.register`). */
@@ -32,7 +31,6 @@ const STATE_ZWJ_AFTER_PICTO = 2;
 const STATE_REGIONAL = 3;
 const STATE_KEYCAP_BASE = 4;
 
-const zeroWidthRegex = /[\p{Mn}\p{Me}\p{Cf}\p{Default_Ignorable_Code_Point}]/u;
 const pictographicRegex = /\p{Extended_Pictographic}/u;
 
 // Per code point: 0 = not computed, else (width + 1) | (pictographic ? 4 : 0).
@@ -43,8 +41,9 @@ function computeInfo(cp: number): number {
   const s = String.fromCodePoint(cp);
   let width: number;
   if (cp < 32 || (cp >= 0x7f && cp < 0xa0)) width = 0;
-  else if ((cp >= 0x1160 && cp <= 0x11ff) || zeroWidthRegex.test(s)) width = 0;
-  else width = eastAsianWidth(cp);
+  // Hangul vowel and trailing jamo join the leading jamo into one syllable.
+  else if (cp >= 0x1160 && cp <= 0x11ff) width = 0;
+  else width = Math.min(2, stringWidth(s));
   return (width + 1) | (pictographicRegex.test(s) ? 4 : 0);
 }
 
