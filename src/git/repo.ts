@@ -1,0 +1,71 @@
+import { simpleGit, type SimpleGit } from "simple-git";
+import { FlotillaError, describeError } from "../core/errors.js";
+
+/** Small read-only questions about a repository, answered by git through simple-git. */
+
+/** A simple-git client rooted at `dir` (absolute path of a checkout or worktree). */
+export function gitAt(dir: string, env?: Record<string, string | undefined>): SimpleGit {
+  const git = simpleGit({ baseDir: dir, trimmed: false });
+  return env ? git.env(env) : git;
+}
+
+/**
+ * Runs `git <args>` in `dir` and returns its stdout.
+ * @throws FlotillaError GIT_FAILED with git's first error line and `what` (what we were doing).
+ */
+export async function runGit(git: SimpleGit, args: string[], what: string): Promise<string> {
+  try {
+    return await git.raw(args);
+  } catch (error) {
+    throw new FlotillaError("GIT_FAILED", `git failed while ${what}: ${gitMessage(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+/** git's first meaningful error line (simple-git puts stderr in the message). */
+export function gitMessage(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const line = text
+    .split("\n")
+    .map((l) => l.trim())
+    .find((l) => l.length > 0);
+  return (line ?? describeError(error)).replace(/^(fatal|error):\s*/, "");
+}
+
+/** The full object name of `ref` as a commit, or `undefined` when it names no commit. */
+export async function resolveCommit(git: SimpleGit, ref: string): Promise<string | undefined> {
+  if (ref.startsWith("-")) return undefined; // never let a ref be read as an option
+  try {
+    const out = await git.raw(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
+    const sha = out.trim();
+    return sha.length > 0 ? sha : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when the repository has at least one commit (HEAD resolves). */
+export async function hasCommits(root: string): Promise<boolean> {
+  return (await resolveCommit(gitAt(root), "HEAD")) !== undefined;
+}
+
+/** The short name of the checked-out branch, or `undefined` on a detached HEAD. */
+export async function currentBranch(root: string): Promise<string | undefined> {
+  try {
+    const out = (await gitAt(root).raw(["symbolic-ref", "--quiet", "--short", "HEAD"])).trim();
+    return out.length > 0 ? out : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Absolute path of the repository's common git directory (shared by every worktree). */
+export async function gitCommonDir(root: string): Promise<string> {
+  const out = await runGit(
+    gitAt(root),
+    ["rev-parse", "--path-format=absolute", "--git-common-dir"],
+    "locating the git directory",
+  );
+  return out.trim();
+}
