@@ -1,12 +1,45 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { simpleGit, type SimpleGit } from "simple-git";
 import { FlotillaError, describeError } from "../core/errors.js";
 
 /** Small read-only questions about a repository, answered by git through simple-git. */
 
 /** A simple-git client rooted at `dir` (absolute path of a checkout or worktree). */
-export function gitAt(dir: string, env?: Record<string, string | undefined>): SimpleGit {
-  const git = simpleGit({ baseDir: dir, trimmed: false });
-  return env ? git.env(env) : git;
+export function gitAt(dir: string): SimpleGit {
+  return simpleGit({ baseDir: dir, trimmed: false });
+}
+
+const execFileAsync = promisify(execFile);
+
+/**
+ * Runs `git <args>` in `dir` with extra environment variables and returns its stdout.
+ * Used instead of simple-git where a custom environment is needed (e.g. `GIT_INDEX_FILE`):
+ * simple-git refuses any custom environment that still carries the user's `EDITOR` or
+ * `PAGER`, which git plumbing never uses.
+ * @throws FlotillaError GIT_FAILED as {@link runGit}.
+ */
+export async function runGitWithEnv(
+  dir: string,
+  args: string[],
+  extraEnv: Record<string, string>,
+  what: string,
+): Promise<string> {
+  try {
+    const { stdout } = await execFileAsync("git", args, {
+      cwd: dir,
+      env: { ...process.env, ...extraEnv },
+      encoding: "utf8",
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return stdout;
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr ?? "";
+    const message = gitMessage(stderr.trim().length > 0 ? stderr : error);
+    throw new FlotillaError("GIT_FAILED", `git failed while ${what}: ${message}`, {
+      cause: error,
+    });
+  }
 }
 
 /**

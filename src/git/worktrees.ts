@@ -4,7 +4,7 @@ import path from "node:path";
 import { FlotillaError } from "../core/errors.js";
 import { assertAgentName } from "../core/names.js";
 import { projectPaths } from "../store/paths.js";
-import { gitAt, gitMessage, resolveCommit, runGit } from "./repo.js";
+import { gitAt, gitMessage, resolveCommit, runGit, runGitWithEnv } from "./repo.js";
 
 /**
  * Agent worktrees: `.flotilla/worktrees/<name>` on branch `flotilla/<name>`.
@@ -263,22 +263,20 @@ async function listDirtyFiles(worktree: string): Promise<string[]> {
 async function snapshotWorktree(worktree: string, name: string): Promise<string> {
   const index = path.join(os.tmpdir(), `flotilla-index-${process.pid}-${Date.now()}`);
   const env = {
-    ...process.env,
     GIT_INDEX_FILE: index,
     GIT_AUTHOR_NAME: "flotilla",
     GIT_AUTHOR_EMAIL: "flotilla@localhost",
     GIT_COMMITTER_NAME: "flotilla",
     GIT_COMMITTER_EMAIL: "flotilla@localhost",
   };
-  const git = gitAt(worktree, env);
   const what = `saving the uncommitted work of ${name}`;
+  const run = (args: string[]): Promise<string> => runGitWithEnv(worktree, args, env, what);
   try {
-    await runGit(git, ["read-tree", "HEAD"], what);
-    await runGit(git, ["add", "-A", "."], what);
-    const tree = (await runGit(git, ["write-tree"], what)).trim();
+    await run(["read-tree", "HEAD"]);
+    await run(["add", "-A", "."]);
+    const tree = (await run(["write-tree"])).trim();
     const message = `flotilla: uncommitted work of agent ${name}, saved when its worktree was removed`;
-    const sha = await runGit(git, ["commit-tree", tree, "-p", "HEAD", "-m", message], what);
-    return sha.trim();
+    return (await run(["commit-tree", tree, "-p", "HEAD", "-m", message])).trim();
   } finally {
     rmSync(index, { force: true });
   }

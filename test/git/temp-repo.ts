@@ -23,6 +23,9 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
     GIT_AUTHOR_EMAIL: "test@example.com",
     GIT_COMMITTER_NAME: "Test",
     GIT_COMMITTER_EMAIL: "test@example.com",
+    // Like most users' shells; simple-git refuses custom environments that carry these.
+    EDITOR: "vi",
+    PAGER: "less",
     ...extra,
   };
 }
