@@ -61,9 +61,16 @@ export function registerAgentCommands(program: Command, io: CommandIo = processI
   program
     .command("spawn <name>")
     .description("create an agent: its own worktree and branch flotilla/<name>, started by the hub")
-    .option("-r, --runtime <runtime>", "agent CLI to run: claude, codex, gemini, aider, opencode, shell, demo or one from config.json", "shell")
+    .option(
+      "-r, --runtime <runtime>",
+      "agent CLI to run: claude, codex, gemini, aider, opencode, shell, demo or one from config.json",
+      "shell",
+    )
     .option("-p, --prompt <text>", "first prompt, passed on the agent's command line")
-    .option("-b, --base <ref>", "commit the branch starts from (default: HEAD of the main checkout)")
+    .option(
+      "-b, --base <ref>",
+      "commit the branch starts from (default: HEAD of the main checkout)",
+    )
     .option("--role <role>", "the agent's role, e.g. worker, reviewer, coordinator", "worker")
     .addHelpText(
       "after",
@@ -141,13 +148,13 @@ export function registerAgentCommands(program: Command, io: CommandIo = processI
       ]);
       const project = openProject(io.cwd());
       await reconcileAgents(project, isProcessAlive);
-      const rows = listRows(project.root, (await project.readState()).agents, new Date());
+      const rows = listRows((await project.readState()).agents, new Date());
       if (options.json) {
         io.out(JSON.stringify(rows, null, 2) + "\n");
         return;
       }
       if (rows.length === 0) {
-        io.out("no agents yet: flotilla spawn <name> --runtime claude --prompt \"...\"\n");
+        io.out('no agents yet: flotilla spawn <name> --runtime claude --prompt "..."\n');
         return;
       }
       io.out(formatTable(project.root, rows));
@@ -185,7 +192,7 @@ export interface AgentRow {
 }
 
 /** The `ls` rows for `agents` at time `now`. */
-export function listRows(_root: string, agents: AgentRecord[], now: Date): AgentRow[] {
+export function listRows(agents: AgentRecord[], now: Date): AgentRow[] {
   return agents.map((agent) => ({
     name: agent.name,
     runtime: agent.runtime,

@@ -56,13 +56,18 @@ export async function runGit(git: SimpleGit, args: string[], what: string): Prom
   }
 }
 
-/** git's first meaningful error line (simple-git puts stderr in the message). */
+/**
+ * git's error line from an error or stderr text (simple-git puts stderr in the message): the
+ * first `fatal:`/`error:` line without its prefix, else the first non-empty line. Progress
+ * lines such as "Preparing worktree" come before the real reason, hence the preference.
+ */
 export function gitMessage(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
-  const line = text
+  const lines = text
     .split("\n")
     .map((l) => l.trim())
-    .find((l) => l.length > 0);
+    .filter((l) => l.length > 0);
+  const line = lines.find((l) => /^(fatal|error):/.test(l)) ?? lines[0];
   return (line ?? describeError(error)).replace(/^(fatal|error):\s*/, "");
 }
 

@@ -99,7 +99,11 @@ export async function createWorktree(
     await git.raw(["worktree", "add", "-b", branch, worktree, sha]);
   } catch (error) {
     const message = gitMessage(error);
-    if (/already exists/.test(message)) {
+    // Another process may have created the same agent since the checks above.
+    const taken =
+      /already exists/.test(message) ||
+      (await resolveCommit(git, `refs/heads/${branch}`)) !== undefined;
+    if (taken) {
       throw new FlotillaError(
         "DUPLICATE_NAME",
         `cannot create ${branch}: ${message}; choose another agent name`,

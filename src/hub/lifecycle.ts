@@ -201,7 +201,11 @@ export async function removeAgent(
 ): Promise<RemoveResult> {
   const isAlive = options.isAlive ?? isProcessAlive;
   const record = requireAgent(await project.readState(), name);
-  if (record.pid !== undefined && isAlive(record.pid) && !STOPPED_STATUSES.includes(record.status)) {
+  if (
+    record.pid !== undefined &&
+    isAlive(record.pid) &&
+    !STOPPED_STATUSES.includes(record.status)
+  ) {
     throw new FlotillaError(
       "INVALID_INPUT",
       `agent ${name} is still running (pid ${record.pid}): stop it first with "flotilla kill ${name}"`,

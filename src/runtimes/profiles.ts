@@ -28,7 +28,9 @@ import { demoAgentPath } from "./package-files.js";
  * - `shell`: `$SHELL` (or `/bin/bash`), no prompt.
  * - `demo`: the scripted demo agent, `node <package>/dist/demo/agent.js "<prompt>"`.
  */
-export function builtinRuntimes(env: NodeJS.ProcessEnv = process.env): Record<string, RuntimeProfile> {
+export function builtinRuntimes(
+  env: NodeJS.ProcessEnv = process.env,
+): Record<string, RuntimeProfile> {
   const yesNo = "\\((y/n|Y/n|y/N)\\)";
   return {
     claude: RuntimeProfile.parse({
@@ -206,7 +208,12 @@ export function buildLaunch(
   }
 
   const found = findExecutable(profile.command, childEnv.PATH, record.worktree);
-  const launch: Launch = { file: found ?? profile.command, args, cwd: record.worktree, env: childEnv };
+  const launch: Launch = {
+    file: found ?? profile.command,
+    args,
+    cwd: record.worktree,
+    env: childEnv,
+  };
   if (found === undefined) {
     const hint = INSTALL_HINTS[record.runtime] ?? `install ${profile.command}`;
     launch.problem = `command not found: ${profile.command} (${hint} or choose another --runtime)`;

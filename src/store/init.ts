@@ -98,7 +98,10 @@ async function ensureExcluded(root: string): Promise<void> {
   if (lines.includes(EXCLUDE_LINE) || lines.includes(".flotilla/")) return;
   mkdirSync(path.dirname(file), { recursive: true });
   const separator = text.length === 0 || text.endsWith("\n") ? "" : "\n";
-  writeFileSync(file, `${text}${separator}# flotilla's state and agent worktrees\n${EXCLUDE_LINE}\n`);
+  writeFileSync(
+    file,
+    `${text}${separator}# flotilla's state and agent worktrees\n${EXCLUDE_LINE}\n`,
+  );
 }
 
 /** `it's` → `'it'\''s'`: one POSIX shell word, whatever the path holds. */

@@ -65,7 +65,12 @@ export function makeRepo(options: { branch?: string; commit?: boolean } = {}): s
 }
 
 /** Writes `file` (relative to `dir`) and commits it there; returns the new commit's SHA. */
-export function commitFile(dir: string, file: string, content: string, message = `add ${file}`): string {
+export function commitFile(
+  dir: string,
+  file: string,
+  content: string,
+  message = `add ${file}`,
+): string {
   writeFileSync(path.join(dir, file), content);
   git(dir, "add", file);
   git(dir, "commit", "-q", "-m", message);

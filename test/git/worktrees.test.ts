@@ -2,11 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { isFlotillaError } from "../../src/core/errors.js";
-import {
-  createWorktree,
-  inspectWorktree,
-  removeWorktree,
-} from "../../src/git/worktrees.js";
+import { createWorktree, inspectWorktree, removeWorktree } from "../../src/git/worktrees.js";
 import { commitFile, git, makeRepo, removeTempRepos } from "./temp-repo.js";
 
 afterAll(removeTempRepos);

@@ -77,13 +77,21 @@ describe("createAgent", () => {
     });
     expect((await project.readState()).agents).toEqual([record]);
     expect(existsSync(record.worktree)).toBe(true);
-    const events = readFileSync(project.paths.events, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const events = readFileSync(project.paths.events, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(events.at(-1)).toMatchObject({ type: "agent.created", agent: "alice" });
   });
 
   it("refuses an invalid name, an unknown runtime and a duplicate without creating anything", async () => {
     const project = await newProject();
-    expect(isFlotillaError(await failure(createAgent(project, { name: "-x", runtime: "shell" })), "INVALID_NAME")).toBe(true);
+    expect(
+      isFlotillaError(
+        await failure(createAgent(project, { name: "-x", runtime: "shell" })),
+        "INVALID_NAME",
+      ),
+    ).toBe(true);
     const unknown = await failure(createAgent(project, { name: "bob", runtime: "nope" }));
     expect(isFlotillaError(unknown, "UNKNOWN_RUNTIME")).toBe(true);
     expect(git(project.root, "branch", "--list", "flotilla/*")).toBe("");
@@ -112,17 +120,24 @@ describe("markAgent and reconcileAgents", () => {
   it("patches a record, clearing fields set to undefined", async () => {
     const project = await newProject();
     await createAgent(project, { name: "dina", runtime: "shell" });
-    await markAgent(project, "dina", { status: "working", pid: 4242, startedAt: "2030-01-01T00:00:00.000Z" });
+    await markAgent(project, "dina", {
+      status: "working",
+      pid: 4242,
+      startedAt: "2030-01-01T00:00:00.000Z",
+    });
     const cleared = await markAgent(project, "dina", { pid: undefined });
     expect(cleared.status).toBe("working");
     expect(cleared.pid).toBeUndefined();
-    expect(isFlotillaError(await failure(markAgent(project, "nobody", {})), "UNKNOWN_AGENT")).toBe(true);
+    expect(isFlotillaError(await failure(markAgent(project, "nobody", {})), "UNKNOWN_AGENT")).toBe(
+      true,
+    );
   });
 
   it("marks running agents whose process is gone as lost, and only those", async () => {
     const project = await newProject();
     const gone = await deadPid();
-    for (const name of ["a1", "a2", "a3", "a4"]) await createAgent(project, { name, runtime: "shell" });
+    for (const name of ["a1", "a2", "a3", "a4"])
+      await createAgent(project, { name, runtime: "shell" });
     await markAgent(project, "a1", { status: "working", pid: gone });
     await markAgent(project, "a2", { status: "idle", pid: process.pid });
     await markAgent(project, "a3", { status: "exited", pid: gone });
@@ -167,7 +182,11 @@ describe("respawnAgent", () => {
     const running = await failure(respawnAgent(project, "gil"));
     expect(running.message).toContain(`agent gil is working, pid ${process.pid}`);
 
-    await markAgent(project, "gil", { status: "exited", exitCode: 3, endedAt: "2030-01-01T00:00:00.000Z" });
+    await markAgent(project, "gil", {
+      status: "exited",
+      exitCode: 3,
+      endedAt: "2030-01-01T00:00:00.000Z",
+    });
     const record = await respawnAgent(project, "gil");
     expect(record.status).toBe("starting");
     expect(record.pid).toBeUndefined();

@@ -46,7 +46,9 @@ describe("built-in runtimes", () => {
   });
 
   it("recognises Claude Code's permission prompts and nothing else", () => {
-    expect(waits("claude", "Edit file\nDo you want to make this edit to cli.ts?\n❯ 1. Yes\n  2. No")).toBe(true);
+    expect(
+      waits("claude", "Edit file\nDo you want to make this edit to cli.ts?\n❯ 1. Yes\n  2. No"),
+    ).toBe(true);
     expect(waits("claude", " ❯ 1. Yes, and don't ask again")).toBe(true);
     expect(waits("claude", "Overwrite? (y/n)")).toBe(true);
     expect(waits("claude", "✻ Thinking…\n> refactoring the parser")).toBe(false);
@@ -69,7 +71,10 @@ describe("resolveRuntime", () => {
     const config = Config.parse({
       runtimes: { claude: { command: "my-claude", args: ["--fast"] }, tests: { command: "npm" } },
     });
-    expect(resolveRuntime(config, "claude")).toMatchObject({ command: "my-claude", args: ["--fast"] });
+    expect(resolveRuntime(config, "claude")).toMatchObject({
+      command: "my-claude",
+      args: ["--fast"],
+    });
     expect(resolveRuntime(config, "tests").command).toBe("npm");
     expect(resolveRuntime(config, "codex").command).toBe("codex");
   });
@@ -84,7 +89,9 @@ describe("resolveRuntime", () => {
     }
     expect(isFlotillaError(error, "UNKNOWN_RUNTIME")).toBe(true);
     expect((error as Error).message).toContain('unknown runtime "clade"');
-    expect((error as Error).message).toContain("claude, codex, demo, gemini, opencode, shell, tests");
+    expect((error as Error).message).toContain(
+      "claude, codex, demo, gemini, opencode, shell, tests",
+    );
     expect(() => resolveRuntime(config, "toString")).toThrow(/unknown runtime/);
   });
 });
@@ -123,7 +130,9 @@ describe("buildLaunch", () => {
   it("gives the agent its identity, the flotilla shim first on PATH and a 256-colour terminal", () => {
     const bin = binDir("claude");
     const env = { PATH: bin, HOME: "/home/me", FLOTILLA_TASK: "stale", TERM: "dumb" };
-    const config = Config.parse({ runtimes: { claude: { command: "claude", env: { ANSWER: "42" } } } });
+    const config = Config.parse({
+      runtimes: { claude: { command: "claude", env: { ANSWER: "42" } } },
+    });
     const launch = buildLaunch(project, record("claude", { task: "t-7" }), config, env);
     expect(launch.file).toBe(path.join(bin, "claude"));
     expect(launch.cwd).toBe(worktree);
