@@ -38,7 +38,7 @@ export async function runCockpit(project: import("../store/project.js").Project)
   const { createHub } = await import("../hub/hub.js");
   const { linkLocalHub } = await import("../hub/local-link.js");
   const { TerminalSession } = await import("../tui/terminal-session.js");
-  const { listRuntimeNames } = await import("../runtimes/profiles.js");
+  const { runtimeNames } = await import("../runtimes/profiles.js");
   const path = await import("node:path");
 
   const hub = await createHub(project);
@@ -56,7 +56,7 @@ export async function runCockpit(project: import("../store/project.js").Project)
     {
       prefix,
       title: `flotilla · ${path.basename(project.root)}`,
-      runtimes: listRuntimeNames(config),
+      runtimes: runtimeNames(config),
       onQuit: () => {
         project.log("cockpit.quit");
         void hub.flush().finally(() => {

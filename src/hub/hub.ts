@@ -5,22 +5,22 @@ import { describeError } from "../core/errors.js";
 import { buildLaunch, resolveRuntime } from "../runtimes/profiles.js";
 import type { Project } from "../store/project.js";
 import type { HubBackend } from "./backend.js";
-import { createAgent, markAgent, reconcileAgents, removeAgent } from "./lifecycle.js";
+import { assertNothingToLose } from "../git/worktrees.js";
+import {
+  createAgent,
+  inspectAgent,
+  isProcessAlive,
+  markAgent,
+  reconcileAgents,
+  removeAgent,
+  respawnAgent,
+  stopAgent,
+} from "./lifecycle.js";
 import type { AgentView, HubCommand, HubEvent } from "./protocol.js";
 import { AgentSession } from "./session.js";
 
 /** Default pty size, in cells, before any client has laid the pane out. */
 const DEFAULT_SIZE = { cols: 80, rows: 24 };
-
-/** True when a process with `pid` exists (signal 0 probes without signalling). */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /**
  * The hub: owns every agent's pty and screen model, keeps `.flotilla/state.json` in step
@@ -154,13 +154,19 @@ export class Hub implements HubBackend {
     return this.view(this.records.get(record.name) ?? record);
   }
 
+  /**
+   * Stops an agent (its worktree and branch stay). With `clean`, also removes its worktree;
+   * unless `force`, that is refused before anything is stopped when work would be lost.
+   */
   private async kill(name: string, clean: boolean, force: boolean): Promise<void> {
-    const session = this.sessions.get(name);
-    if (clean) {
-      // Refuses (and leaves the agent running) when its work is not safe to remove.
-      await removeAgent(this.project, name, { clean: true, force, dryRun: true });
+    if (clean && !force) {
+      const { record, inspection, target } = await inspectAgent(this.project, name);
+      assertNothingToLose(record, inspection, target);
     }
+    const session = this.sessions.get(name);
     session?.kill();
+    await stopAgent(this.project, name);
+    if (session?.isRunning) await session.exited;
     if (clean) {
       await removeAgent(this.project, name, { clean: true, force });
       session?.dispose();
@@ -170,11 +176,8 @@ export class Hub implements HubBackend {
   }
 
   private async respawn(name: string): Promise<void> {
-    const session = this.sessions.get(name);
-    if (session?.isRunning) throw new Error(`agent "${name}" is still running: kill it first`);
-    await markAgent(this.project, name, { status: "starting", exitCode: null, pid: undefined });
-    this.sessions.delete(name);
-    session?.dispose();
+    if (this.sessions.get(name)?.isRunning) throw new Error(`agent "${name}" is still running: kill it first`);
+    await respawnAgent(this.project, name);
     await this.reload();
   }
 
