@@ -1,3 +1,4 @@
+import { FlotillaError } from "./errors.js";
 import { describeKey } from "./key-names.js";
 
 /**
@@ -241,8 +242,14 @@ function bindingSpecs(prefix: string, prefixLabel: string): BindingSpec[] {
  * ordinary binding's key (a plain-character prefix such as `o`), that key is dropped from the
  * binding (the prefix wins), and a binding left with no key is left out (so help never
  * lists a dead key).
+ * @throws FlotillaError INVALID_INPUT when `prefix` is not one character, or is Escape.
  */
 export function createKeymap(prefix = "\x02"): Keymap {
+  if (prefix.length !== 1 || prefix === "\x1b")
+    throw new FlotillaError(
+      "INVALID_INPUT",
+      `the prefix key must be one character other than Escape, got ${JSON.stringify(prefix)}; set keys.prefix to a name like C-b`,
+    );
   const prefixLabel = describeKey(prefix);
   const bindings = bindingSpecs(prefix, prefixLabel).flatMap((spec): Binding[] => {
     const keys =

@@ -135,6 +135,11 @@ describe("the default keymap", () => {
     expect(left?.keys).toEqual(["\x1b[D", "\x1bOD"]);
     expect(left?.keyLabels).toEqual(["←"]);
   });
+
+  it("refuses a prefix the input machine cannot read", () => {
+    expect(() => createKeymap("\x1b")).toThrow(/one character other than Escape/);
+    expect(() => createKeymap("ab")).toThrow(/keys.prefix/);
+  });
 });
 
 describe("feedInput", () => {
