@@ -59,7 +59,7 @@ export async function runCockpit(project: import("../store/project.js").Project)
       runtimes: runtimeNames(config),
       onQuit: () => {
         project.log("cockpit.quit");
-        void hub.flush().finally(() => {
+        void hub.shutdown().finally(() => {
           session.restore();
           finish();
         });

@@ -142,6 +142,19 @@ export class Hub implements HubBackend {
     await this.persistChain;
   }
 
+  /**
+   * Orderly stop: hangs up every agent, waits up to `graceMs` for them to exit so their
+   * exit is recorded (`exited`, not `lost`), then disposes.
+   */
+  async shutdown(graceMs = 2000): Promise<void> {
+    const running = [...this.sessions.values()].filter((session) => session.isRunning);
+    for (const session of running) session.kill();
+    const grace = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
+    await Promise.race([Promise.all(running.map((session) => session.exited)), grace]);
+    await this.flush();
+    this.dispose();
+  }
+
   private async spawn(command: Extract<HubCommand, { type: "spawn" }>): Promise<AgentView> {
     const record = await createAgent(this.project, {
       name: command.name,

@@ -40,12 +40,13 @@ export function PaneFrame(props: PaneFrameProps): React.JSX.Element {
       : props.status;
   const parts: Array<[string, string | undefined, boolean]> = [
     [` ${props.name} `, props.focused ? "cyanBright" : "white", true],
-    [`${props.runtime} · ${props.branch} · `, "gray", false],
+    [`· ${props.runtime} · ${props.branch} · `, "gray", false],
     [statusText, STATUS_COLORS[props.status], true],
   ];
   if (props.unread) parts.push([` ✉ ${props.unread}`, "yellow", true]);
   if (props.zoomed) parts.push([" [zoom]", "cyan", false]);
   if (props.scroll) parts.push([` [scroll ${props.scroll.offset}/${props.scroll.total}]`, "yellow", true]);
+  parts.push([" ", undefined, false]);
   const inner = props.width - 2;
   let used = 0;
   const shown: Array<[string, string | undefined, boolean]> = [];
