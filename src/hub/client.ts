@@ -94,9 +94,13 @@ export function connectHub(socketPath: string, options: ConnectOptions): Promise
         );
       } else {
         fail(
-          new FlotillaError("HUB_UNAVAILABLE", `cannot reach the hub on ${socketPath}: ${error.message}`, {
-            cause: error,
-          }),
+          new FlotillaError(
+            "HUB_UNAVAILABLE",
+            `cannot reach the hub on ${socketPath}: ${error.message}`,
+            {
+              cause: error,
+            },
+          ),
         );
       }
     });
@@ -163,11 +167,16 @@ class SocketConnection implements HubConnection {
       try {
         this.receiveValues(decoder.push(chunk));
       } catch (error) {
-        this.abort(new FlotillaError("PROTOCOL", `bad frame from the hub: ${describeError(error)}`));
+        this.abort(
+          new FlotillaError("PROTOCOL", `bad frame from the hub: ${describeError(error)}`),
+        );
       }
     });
     socket.on("error", (error) => {
-      this.closeReason ??= new FlotillaError("HUB_UNAVAILABLE", `hub connection failed: ${error.message}`);
+      this.closeReason ??= new FlotillaError(
+        "HUB_UNAVAILABLE",
+        `hub connection failed: ${error.message}`,
+      );
     });
     socket.on("close", () => this.finish());
   }
@@ -187,7 +196,10 @@ class SocketConnection implements HubConnection {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         reject(
-          new FlotillaError("HUB_UNAVAILABLE", `the hub did not answer ${command.type} within ${timeoutMs} ms`),
+          new FlotillaError(
+            "HUB_UNAVAILABLE",
+            `the hub did not answer ${command.type} within ${timeoutMs} ms`,
+          ),
         );
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer });

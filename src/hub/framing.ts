@@ -127,10 +127,8 @@ function parsePayload(payload: Buffer): unknown {
   try {
     return JSON.parse(utf8.decode(payload));
   } catch (error) {
-    throw new FlotillaError(
-      "PROTOCOL",
-      `frame is not UTF-8 JSON (${(error as Error).message})`,
-      { cause: error },
-    );
+    throw new FlotillaError("PROTOCOL", `frame is not UTF-8 JSON (${(error as Error).message})`, {
+      cause: error,
+    });
   }
 }

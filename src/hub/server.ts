@@ -58,7 +58,7 @@ export interface HubServer {
  * path holds something that is not a socket. A socket file nobody listens on is removed.
  */
 export async function startHubServer(options: HubServerOptions): Promise<HubServer> {
-  const { socketPath, backend } = options;
+  const { socketPath } = options;
   const log = options.log ?? (() => undefined);
   ensurePrivateDir(path.dirname(socketPath));
   const server = net.createServer();
@@ -276,7 +276,10 @@ class SocketHub implements HubServer {
         client.welcomed = true;
         this.log(`${client.id} connected: ${message.client} (${message.cols}x${message.rows})`);
         this.send(client, { type: "welcome", protocol: PROTOCOL_VERSION, hubPid: process.pid });
-        this.options.backend.clientAttached?.(client.id, { cols: message.cols, rows: message.rows });
+        this.options.backend.clientAttached?.(client.id, {
+          cols: message.cols,
+          rows: message.rows,
+        });
         return;
       case "command":
         this.runCommand(client, message.command);

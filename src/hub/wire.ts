@@ -60,7 +60,12 @@ export const HubEventSchema = z.discriminatedUnion("type", [
     status: AgentStatus,
     exitCode: z.number().int().nullable().optional(),
   }),
-  z.object({ type: z.literal("output"), name: z.string(), seq: z.number().int(), data: z.string() }),
+  z.object({
+    type: z.literal("output"),
+    name: z.string(),
+    seq: z.number().int(),
+    data: z.string(),
+  }),
   z.object({
     type: z.literal("snapshot"),
     id: Id,

@@ -19,7 +19,8 @@ export class FakeBackend implements HubBackend {
     this.commands.push({ command, clientId });
     switch (command.type) {
       case "list":
-        if (command.id !== undefined) reply({ type: "result", id: command.id, ok: true, value: [] });
+        if (command.id !== undefined)
+          reply({ type: "result", id: command.id, ok: true, value: [] });
         return;
       case "snapshot":
         reply({

@@ -45,12 +45,16 @@ describe("frames", () => {
 
   it("rejects a 1 GiB length prefix from the header alone", () => {
     const decoder = new FrameDecoder();
-    expect(() => decoder.push(header(1024 * 1024 * 1024))).toThrow(/exceeds the 16777216-byte limit/);
+    expect(() => decoder.push(header(1024 * 1024 * 1024))).toThrow(
+      /exceeds the 16777216-byte limit/,
+    );
   });
 
   it("accepts a frame of exactly the limit and rejects one byte more", () => {
     const small = new FrameDecoder({ maxBytes: 10 });
-    expect(small.push(Buffer.concat([header(10), Buffer.from('"12345678"')]))).toEqual(["12345678"]);
+    expect(small.push(Buffer.concat([header(10), Buffer.from('"12345678"')]))).toEqual([
+      "12345678",
+    ]);
     expect(() => small.push(header(11))).toThrow(/exceeds/);
     expect(MAX_FRAME_BYTES).toBe(16 * 1024 * 1024);
   });
@@ -67,7 +71,9 @@ describe("frames", () => {
 
   it("rejects invalid UTF-8 even when it would parse leniently", () => {
     const bytes = Buffer.from([0x22, 0xff, 0x22]); // "\xff"
-    expect(() => new FrameDecoder().push(Buffer.concat([header(3), bytes]))).toThrow(/not UTF-8 JSON/);
+    expect(() => new FrameDecoder().push(Buffer.concat([header(3), bytes]))).toThrow(
+      /not UTF-8 JSON/,
+    );
   });
 
   it("reports a half frame when the stream ends", () => {

@@ -77,7 +77,11 @@ describe("hub server", () => {
     expect(answer).toMatchObject({ type: "snapshot", name: "alpha", data: "screen of alpha" });
     connection.send({ type: "input", name: "alpha", data: "ls\r" });
     await waitUntil(() => backend.commands.some((c) => c.command.type === "input"), "input");
-    expect(backend.commands.at(-1)?.command).toEqual({ type: "input", name: "alpha", data: "ls\r" });
+    expect(backend.commands.at(-1)?.command).toEqual({
+      type: "input",
+      name: "alpha",
+      data: "ls\r",
+    });
   });
 
   it("broadcasts events to every client", async () => {
@@ -88,7 +92,10 @@ describe("hub server", () => {
     a.onEvent((e) => seen[0]?.push(e));
     b.onEvent((e) => seen[1]?.push(e));
     backend.emit({ type: "notice", level: "info", text: "hello all" });
-    await waitUntil(() => seen.every((list) => list.length === 1), "both clients to get the notice");
+    await waitUntil(
+      () => seen.every((list) => list.length === 1),
+      "both clients to get the notice",
+    );
     expect(seen[1]).toEqual([{ type: "notice", level: "info", text: "hello all" }]);
   });
 
@@ -127,9 +134,7 @@ describe("hub server", () => {
   it("closes a client of another protocol version with a clear error, others keep working", async () => {
     await serve();
     const current = await connect();
-    await expect(
-      connectHub(socketPath, { cols: 80, rows: 24, protocol: 2 }),
-    ).rejects.toThrow(
+    await expect(connectHub(socketPath, { cols: 80, rows: 24, protocol: 2 })).rejects.toThrow(
       "hub speaks protocol 1, client 2: restart the hub with `flotilla hub stop` (its agents stop; worktrees and branches stay) and run flotilla again",
     );
     const old = await raw();
@@ -204,7 +209,10 @@ describe("hub server", () => {
       backend.output("alpha", chunk);
       await waitUntil(() => fastOutputs.length === i, `the fast client to get output ${i}`);
     }
-    await waitUntil(() => lines.some((l) => l.includes("slow")), "the hub to notice the slow client");
+    await waitUntil(
+      () => lines.some((l) => l.includes("slow")),
+      "the hub to notice the slow client",
+    );
     backend.emit({ type: "status", name: "alpha", status: "idle" });
     await waitUntil(() => fastOutputs.length === total, "all output on the fast client");
 
@@ -231,7 +239,12 @@ describe("hub server", () => {
 
     // After the snapshot, output flows again from where the snapshot left off.
     backend.output("alpha", "after");
-    await waitUntil(() => slow.events().some((e) => e.type === "output" && e.seq === total + 1), "new output");
-    expect(slow.events().filter((e) => e.type === "output" && e.seq > outputs.length && e.seq <= total)).toEqual([]);
+    await waitUntil(
+      () => slow.events().some((e) => e.type === "output" && e.seq === total + 1),
+      "new output",
+    );
+    expect(
+      slow.events().filter((e) => e.type === "output" && e.seq > outputs.length && e.seq <= total),
+    ).toEqual([]);
   });
 });
