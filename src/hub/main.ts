@@ -2,7 +2,7 @@ import { describeError } from "../core/errors.js";
 import { Project } from "../store/project.js";
 import { removeHubRecord, writeHubRecord } from "./daemon.js";
 import { createHub } from "./hub.js";
-import { isSocketAnswering, startHubServer } from "./server.js";
+import { isSocketAnswering, startHubServer, type HubServer } from "./server.js";
 import { resolveSocketPath } from "./socket-path.js";
 import { PROTOCOL_VERSION } from "./wire.js";
 
@@ -33,6 +33,7 @@ async function run(): Promise<void> {
     process.exit(1);
   }
   const hub = await createHub(project);
+  let server: HubServer | undefined;
   let stopping = false;
   const stop = async (reason: string, code = 0): Promise<void> => {
     if (stopping) return;
@@ -48,7 +49,6 @@ async function run(): Promise<void> {
     removeHubRecord(project, process.pid);
     process.exit(code);
   };
-  let server: Awaited<ReturnType<typeof startHubServer>> | undefined;
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("uncaughtException", (error) => {
