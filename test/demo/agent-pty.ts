@@ -25,6 +25,8 @@ export class PtyAgent {
   constructor(options: {
     cwd: string;
     args?: string[];
+    /** Runs `sh -c <shell>` instead of the agent, e.g. to run commands after it exits. */
+    shell?: string;
     env?: Record<string, string>;
     cols?: number;
     rows?: number;
@@ -37,7 +39,11 @@ export class PtyAgent {
       allowProposedApi: true,
       scrollback: 1000,
     });
-    this.proc = pty.spawn(process.execPath, [demoAgentEntry(), ...(options.args ?? [])], {
+    const [file, argv] =
+      options.shell === undefined
+        ? [process.execPath, [demoAgentEntry(), ...(options.args ?? [])]]
+        : ["/bin/sh", ["-c", options.shell]];
+    this.proc = pty.spawn(file, argv, {
       cwd: options.cwd,
       cols,
       rows,

@@ -3,7 +3,13 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createDemoRepo, DEMO_FILES, type DemoRepo, type DemoTask } from "../../src/demo/repo.js";
+import {
+  createDemoRepo,
+  demoAgentEntry,
+  DEMO_FILES,
+  type DemoRepo,
+  type DemoTask,
+} from "../../src/demo/repo.js";
 import { PtyAgent } from "./agent-pty.js";
 
 let tmp: string;
@@ -217,6 +223,23 @@ describe("demo agent in a pty", () => {
     expect((await agent.exited).exitCode).toBe(130);
     expect(agent.cursorHidden()).toBe(false);
     expect(agent.screen()).toContain("Interrupted.");
+  });
+
+  it("gives the terminal back in its normal mode after Ctrl-C", async () => {
+    const script = join(tmp, "long.json");
+    writeFileSync(
+      script,
+      JSON.stringify({ steps: [{ do: "think", ms: 600_000, label: "Pondering" }] }),
+    );
+    const run = `"${process.execPath}" "${demoAgentEntry()}" --script "${script}"; echo "exit=$?"; stty -a`;
+    const agent = new PtyAgent({ cwd: repo.root, shell: run });
+    agents.push(agent);
+    await agent.waitFor("Pondering");
+    agent.write("\x03");
+    await agent.waitFor(/exit=130[\s\S]*\bicanon\b/, "history");
+    const modes = agent.history().slice(agent.history().indexOf("exit=130"));
+    expect(modes).not.toMatch(/-icanon|-echo\b|-isig/);
+    expect(agent.cursorHidden()).toBe(false);
   });
 
   it("exits with the code of an exit step, and stops at a failing step", async () => {
