@@ -18,9 +18,9 @@ slugify("Ada Lovelace"); // "ada-lovelace"
 export const docsScript: DemoScript = {
   name: "docs",
   steps: [
-    { do: "think", ms: 2700, label: "Reading README.md" },
+    { do: "think", ms: 3500, label: "Reading README.md" },
     { do: "say", text: "The README's **Usage** section is still a TODO." },
-    { do: "think", ms: 3300, label: "Reading src/form.js" },
+    { do: "think", ms: 4300, label: "Reading src/form.js" },
     {
       do: "say",
       text: "I'll document `normalizeEmail`, `isEmail` and `slugify` with a short example and a table.",
@@ -34,7 +34,7 @@ export const docsScript: DemoScript = {
           file: "README.md",
           replace: { find: "TODO: document the helpers.", with: USAGE },
         },
-        { do: "think", ms: 1200, label: "Checking nothing broke" },
+        { do: "think", ms: 1600, label: "Checking nothing broke" },
         { do: "run", command: "node", args: ["--test", "--test-reporter=spec"] },
         { do: "commit", message: "Document the form helpers in the README" },
         {

@@ -22,12 +22,12 @@ test("slugify turns a display name into a URL slug", () => {
 export const testsScript: DemoScript = {
   name: "tests",
   steps: [
-    { do: "think", ms: 3000, label: "Reading test/form.test.js" },
+    { do: "think", ms: 3900, label: "Reading test/form.test.js" },
     {
       do: "say",
       text: "Only **normalizeEmail** and the happy path of **isEmail** are tested; `slugify` has no tests at all.",
     },
-    { do: "think", ms: 3750, label: "Listing edge cases" },
+    { do: "think", ms: 4900, label: "Listing edge cases" },
     {
       do: "say",
       text: "I'll add cases for bad addresses, surrounding spaces, and slugs with punctuation.",
@@ -45,7 +45,7 @@ export const testsScript: DemoScript = {
           },
         },
         { do: "edit", file: "test/form.test.js", append: MORE_TESTS },
-        { do: "think", ms: 1200, label: "Running the tests" },
+        { do: "think", ms: 1600, label: "Running the tests" },
         { do: "run", command: "node", args: ["--test", "--test-reporter=spec"] },
         { do: "commit", message: "Test isEmail edge cases and slugify" },
         {

@@ -43,20 +43,20 @@ test("validateSignup wants a digit in the password", () => {
 export const validationScript: DemoScript = {
   name: "validation",
   steps: [
-    { do: "think", ms: 3750, label: "Reading src/form.js" },
+    { do: "think", ms: 4900, label: "Reading src/form.js" },
     {
       do: "say",
       text: "`src/form.js` has helpers for e-mail addresses and slugs, but nothing checks a whole sign-up form.\nI'll add **validateSignup(form)**, which returns one message per problem.",
     },
-    { do: "think", ms: 3000, label: "Planning the change" },
+    { do: "think", ms: 3900, label: "Planning the change" },
     {
       do: "ask",
       question: "Edit src/form.js and add test/validate-signup.test.js?",
       yes: [
         { do: "edit", file: "src/form.js", append: VALIDATE_SIGNUP },
-        { do: "think", ms: 1800, label: "Writing tests" },
+        { do: "think", ms: 2300, label: "Writing tests" },
         { do: "edit", file: "test/validate-signup.test.js", content: VALIDATE_SIGNUP_TEST },
-        { do: "think", ms: 1200, label: "Running the tests" },
+        { do: "think", ms: 1600, label: "Running the tests" },
         { do: "run", command: "node", args: ["--test", "--test-reporter=spec"] },
         { do: "commit", message: "Add validateSignup to check the whole sign-up form" },
         {
