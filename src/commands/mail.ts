@@ -59,12 +59,15 @@ export function registerMailCommands(program: Command, io: MailIo = processIo())
   mail
     .command("send")
     .description("send a message; the sender is $FLOTILLA_AGENT, else cockpit")
-    .requiredOption("--to <address>", "agent name, cockpit, @all or @<role>s (comma-separated for several)")
+    .requiredOption(
+      "--to <address>",
+      "agent name, cockpit, @all or @<role>s (comma-separated for several)",
+    )
     .requiredOption("--subject <text>", "one-line subject (required, not empty)")
     .requiredOption("--body <text>", 'message body; "-" reads it from stdin')
     .addOption(typeOption().default("status"))
     .addOption(priorityOption().default("normal"))
-    .option("--payload <json>", "JSON payload, e.g. for worker_done {\"branch\":…,\"files\":[…]}")
+    .option("--payload <json>", 'JSON payload, e.g. for worker_done {"branch":…,"files":[…]}')
     .action(async (options: SendOptions) => {
       const project = openProject(io.cwd);
       const body = options.body === "-" ? await io.readStdin() : options.body;
@@ -92,13 +95,17 @@ export function registerMailCommands(program: Command, io: MailIo = processIo())
       const me = whoAmI(io);
       const store = new MailStore(openProject(io.cwd).paths.mail);
       const { messages, problems } = await store.check(me);
-      for (const problem of problems) io.stderr.write(`flotilla: warning: ${sanitizeLine(problem)}\n`);
+      for (const problem of problems)
+        io.stderr.write(`flotilla: warning: ${sanitizeLine(problem)}\n`);
       if (options.inject) {
         if (messages.length === 0) return;
         const text = formatInjection(me, messages);
         if (options.hookEvent) {
           if (!/^[A-Za-z]+$/.test(options.hookEvent))
-            throw new FlotillaError("INVALID_INPUT", `invalid --hook-event "${options.hookEvent}": use e.g. PostToolUse`);
+            throw new FlotillaError(
+              "INVALID_INPUT",
+              `invalid --hook-event "${options.hookEvent}": use e.g. PostToolUse`,
+            );
           io.stdout.write(
             JSON.stringify({
               hookSpecificOutput: { hookEventName: options.hookEvent, additionalContext: text },
@@ -137,7 +144,8 @@ export function registerMailCommands(program: Command, io: MailIo = processIo())
         limit: options.limit,
         includeSent: options.sent ?? false,
       });
-      for (const problem of problems) io.stderr.write(`flotilla: warning: ${sanitizeLine(problem)}\n`);
+      for (const problem of problems)
+        io.stderr.write(`flotilla: warning: ${sanitizeLine(problem)}\n`);
       if (options.json) {
         io.stdout.write(JSON.stringify(messages, null, 2) + "\n");
         return;
@@ -183,7 +191,9 @@ export function registerMailCommands(program: Command, io: MailIo = processIo())
       });
       const message = await sendMail(project, draft);
       if (original.folder === "new") await store.markRead(me, original.id);
-      io.stdout.write(`sent ${message.id} to ${message.recipients.join(", ")} (thread ${message.thread})\n`);
+      io.stdout.write(
+        `sent ${message.id} to ${message.recipients.join(", ")} (thread ${message.thread})\n`,
+      );
     });
 
   mail
@@ -228,15 +238,23 @@ interface ReplyOptions {
 function whoAmI(io: MailIo): string {
   const me = io.env.FLOTILLA_AGENT?.trim() || COCKPIT;
   const problem = checkMailboxName(me);
-  if (problem) throw new FlotillaError("MAIL", `FLOTILLA_AGENT="${me}" is not a valid mailbox: ${problem}`);
+  if (problem)
+    throw new FlotillaError("MAIL", `FLOTILLA_AGENT="${me}" is not a valid mailbox: ${problem}`);
   return me;
 }
 
 async function findOrThrow(store: MailStore, me: string, id: string): Promise<StoredMail> {
   if (!MAIL_ID_PATTERN.test(id))
-    throw new FlotillaError("MAIL", `"${sanitizeLine(id)}" is not a message id: copy one from "flotilla mail list"`);
+    throw new FlotillaError(
+      "MAIL",
+      `"${sanitizeLine(id)}" is not a message id: copy one from "flotilla mail list"`,
+    );
   const message = await store.find(me, id);
-  if (!message) throw new FlotillaError("MAIL", `no message ${id} in ${me}'s mailbox: see "flotilla mail list"`);
+  if (!message)
+    throw new FlotillaError(
+      "MAIL",
+      `no message ${id} in ${me}'s mailbox: see "flotilla mail list"`,
+    );
   return message;
 }
 
@@ -260,7 +278,15 @@ function formatRow(m: StoredMail, now: number): string {
   const mark = m.folder === "sent" ? "→" : m.readAt === null ? "●" : " ";
   const who = m.folder === "sent" ? `to ${m.to}` : m.from;
   const age = formatAge(Date.parse(m.createdAt), now);
-  return [mark, m.id, age.padStart(4), pad(sanitizeLine(who), 14), pad(m.type, 12), pad(m.priority, 7), sanitizeLine(m.subject)].join(" ");
+  return [
+    mark,
+    m.id,
+    age.padStart(4),
+    pad(sanitizeLine(who), 14),
+    pad(m.type, 12),
+    pad(m.priority, 7),
+    sanitizeLine(m.subject),
+  ].join(" ");
 }
 
 /** A message in full for a terminal: headers, then the sanitized body. */

@@ -123,7 +123,8 @@ function resolveOne(
     const group = part.slice(1);
     if (group === "all") {
       const names = live.filter((a) => a.name !== sender).map((a) => a.name);
-      if (names.length === 0) throw new FlotillaError("MAIL", `@all reaches nobody: no other agent is running`);
+      if (names.length === 0)
+        throw new FlotillaError("MAIL", `@all reaches nobody: no other agent is running`);
       return names;
     }
     const roles = new Set(live.map((a) => a.role));
@@ -259,7 +260,8 @@ export function draftReply(
 ): MailDraft {
   const to = original.from === from ? (original.recipients[0] ?? original.to) : original.from;
   const subject =
-    overrides.subject ?? (/^re:/i.test(original.subject) ? original.subject : `Re: ${original.subject}`);
+    overrides.subject ??
+    (/^re:/i.test(original.subject) ? original.subject : `Re: ${original.subject}`);
   return {
     from,
     to,
@@ -352,12 +354,17 @@ export interface MailFilter {
 }
 
 /** Messages matching every set field of `filter`, order kept. */
-export function filterMessages<M extends MailMessage>(messages: readonly M[], filter: MailFilter): M[] {
+export function filterMessages<M extends MailMessage>(
+  messages: readonly M[],
+  filter: MailFilter,
+): M[] {
   return messages.filter(
     (m) =>
       (!filter.unread || m.readAt === null) &&
       (filter.from === undefined || m.from === filter.from) &&
-      (filter.agent === undefined || m.from === filter.agent || m.recipients.includes(filter.agent)) &&
+      (filter.agent === undefined ||
+        m.from === filter.agent ||
+        m.recipients.includes(filter.agent)) &&
       (filter.type === undefined || m.type === filter.type),
   );
 }
@@ -380,7 +387,8 @@ export function compareByTime(a: MailMessage, b: MailMessage): number {
 // Delivery policy
 
 /** Default line typed into an idle agent when mail arrives. */
-export const DEFAULT_MAIL_NOTICE = "You have {count} new message(s) from {from}. Run: flotilla mail check";
+export const DEFAULT_MAIL_NOTICE =
+  "You have {count} new message(s) from {from}. Run: flotilla mail check";
 
 /** Unread mail of one mailbox, as the store summarises it. */
 export interface UnreadSummary {

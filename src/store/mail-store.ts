@@ -1,5 +1,15 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm, stat, unlink, utimes, writeFile } from "node:fs/promises";
+import {
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  unlink,
+  utimes,
+  writeFile,
+} from "node:fs/promises";
 import path from "node:path";
 import { FlotillaError } from "../core/errors.js";
 import {
@@ -257,7 +267,9 @@ export class MailStore {
 
   /** Names of every mailbox that has ever received or sent mail. */
   async mailboxes(): Promise<string[]> {
-    return (await listNames(this.dir)).filter((name) => checkMailboxName(name) === undefined).sort();
+    return (await listNames(this.dir))
+      .filter((name) => checkMailboxName(name) === undefined)
+      .sort();
   }
 
   /**
@@ -275,27 +287,34 @@ export class MailStore {
           const start = Date.parse(`${bucket}:00:00.000Z`);
           if (Number.isNaN(start)) continue;
           if (start + 3_600_000 <= cutoff) {
-            removed += (await listNames(path.join(root, bucket))).filter((n) => n.endsWith(".json")).length;
+            removed += (await listNames(path.join(root, bucket))).filter((n) =>
+              n.endsWith(".json"),
+            ).length;
             await rm(path.join(root, bucket), { recursive: true, force: true });
           } else if (start < cutoff) {
             removed += await removeOlder(path.join(root, bucket), cutoff);
           }
         }
       }
-      if (options.includeUnread) removed += await removeOlder(path.join(this.dir, box, "new"), cutoff);
+      if (options.includeUnread)
+        removed += await removeOlder(path.join(this.dir, box, "new"), cutoff);
     }
     const tmp = path.join(this.dir, TMP);
     for (const name of await listNames(tmp)) {
       const file = path.join(tmp, name);
       const info = await stat(file).catch(() => undefined);
-      if (info && info.mtimeMs < this.now().getTime() - STALE_TMP_MS) await unlink(file).catch(() => undefined);
+      if (info && info.mtimeMs < this.now().getTime() - STALE_TMP_MS)
+        await unlink(file).catch(() => undefined);
     }
     return removed;
   }
 
   private async writeAtomic(file: string, text: string): Promise<void> {
     const tmpDir = path.join(this.dir, TMP);
-    const tmp = path.join(tmpDir, `${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}`);
+    const tmp = path.join(
+      tmpDir,
+      `${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}`,
+    );
     try {
       await writeFile(tmp, text, { flag: "wx" });
     } catch (error) {
@@ -315,7 +334,11 @@ export class MailStore {
     }
   }
 
-  private async readFolder(dir: string, folder: MailFolder, problems: string[]): Promise<StoredMail[]> {
+  private async readFolder(
+    dir: string,
+    folder: MailFolder,
+    problems: string[],
+  ): Promise<StoredMail[]> {
     const names = (await listNames(dir)).filter((name) => name.endsWith(".json"));
     const out: StoredMail[] = [];
     for (const name of names) {
@@ -325,7 +348,11 @@ export class MailStore {
     return out;
   }
 
-  private async readMessage(file: string, folder: MailFolder, problems: string[]): Promise<StoredMail | undefined> {
+  private async readMessage(
+    file: string,
+    folder: MailFolder,
+    problems: string[],
+  ): Promise<StoredMail | undefined> {
     let text: string;
     try {
       text = await readFile(file, "utf8");
@@ -338,14 +365,18 @@ export class MailStore {
     try {
       raw = JSON.parse(text);
     } catch (error) {
-      problems.push(`${file} is not valid JSON (${(error as Error).message}); it was left untouched`);
+      problems.push(
+        `${file} is not valid JSON (${(error as Error).message}); it was left untouched`,
+      );
       return undefined;
     }
     const result = MailMessage.safeParse(raw);
     if (!result.success) {
       const issue = result.error.issues[0];
       const where = issue && issue.path.length > 0 ? ` at ${issue.path.join(".")}` : "";
-      problems.push(`${file} is not a valid message${where}: ${issue?.message ?? "invalid"}; it was left untouched`);
+      problems.push(
+        `${file} is not a valid message${where}: ${issue?.message ?? "invalid"}; it was left untouched`,
+      );
       return undefined;
     }
     let readAt: string | null = null;

@@ -64,7 +64,9 @@ describe("composeMessage", () => {
   });
 
   it("refuses an empty or blank subject", () => {
-    expect(() => composeMessage({ ...draft, subject: "  " }, ["cockpit"], "i", NOW)).toThrow(/subject is empty/);
+    expect(() => composeMessage({ ...draft, subject: "  " }, ["cockpit"], "i", NOW)).toThrow(
+      /subject is empty/,
+    );
   });
 
   it("refuses a 1 MiB body, naming the limit", () => {
@@ -72,40 +74,72 @@ describe("composeMessage", () => {
     expect(() => composeMessage({ ...draft, body }, ["cockpit"], "i", NOW)).toThrow(
       "the body is 1 MiB, over the limit of 256 KiB: send a summary and point to a file instead",
     );
-    expect(() => composeMessage({ ...draft, body: "x".repeat(MAX_BODY_BYTES) }, ["cockpit"], "i", NOW)).not.toThrow();
+    expect(() =>
+      composeMessage({ ...draft, body: "x".repeat(MAX_BODY_BYTES) }, ["cockpit"], "i", NOW),
+    ).not.toThrow();
   });
 
   it("counts the body limit in UTF-8 bytes", () => {
     const body = "é".repeat(MAX_BODY_BYTES / 2 + 1);
-    expect(() => composeMessage({ ...draft, body }, ["cockpit"], "i", NOW)).toThrow(/over the limit/);
+    expect(() => composeMessage({ ...draft, body }, ["cockpit"], "i", NOW)).toThrow(
+      /over the limit/,
+    );
   });
 
   it("checks a worker_done payload", () => {
     const ok = composeMessage(
-      { ...draft, type: "worker_done", payload: { task: "t1", branch: "flotilla/alice", files: ["a.ts"] } },
+      {
+        ...draft,
+        type: "worker_done",
+        payload: { task: "t1", branch: "flotilla/alice", files: ["a.ts"] },
+      },
       ["cockpit"],
       "i",
       NOW,
     );
     expect(ok.payload).toEqual({ task: "t1", branch: "flotilla/alice", files: ["a.ts"] });
     expect(() =>
-      composeMessage({ ...draft, type: "worker_done", payload: { files: [] } }, ["cockpit"], "i", NOW),
+      composeMessage(
+        { ...draft, type: "worker_done", payload: { files: [] } },
+        ["cockpit"],
+        "i",
+        NOW,
+      ),
     ).toThrow(/worker_done payload needs.*branch/);
   });
 
   it("refuses an invalid sender name", () => {
-    expect(() => composeMessage({ ...draft, from: "../x" }, ["cockpit"], "i", NOW)).toThrow(/invalid sender/);
+    expect(() => composeMessage({ ...draft, from: "../x" }, ["cockpit"], "i", NOW)).toThrow(
+      /invalid sender/,
+    );
   });
 });
 
 describe("replies and threads", () => {
   it("a reply goes to the sender, keeps the thread and prefixes Re: once", () => {
-    const q = composeMessage({ ...draft, type: "question", subject: "which port?" }, ["cockpit"], "q1", NOW);
+    const q = composeMessage(
+      { ...draft, type: "question", subject: "which port?" },
+      ["cockpit"],
+      "q1",
+      NOW,
+    );
     const r1 = draftReply(q, "cockpit", "8080");
-    expect(r1).toMatchObject({ from: "cockpit", to: "alice", subject: "Re: which port?", thread: "q1", replyTo: "q1", type: "result" });
+    expect(r1).toMatchObject({
+      from: "cockpit",
+      to: "alice",
+      subject: "Re: which port?",
+      thread: "q1",
+      replyTo: "q1",
+      type: "result",
+    });
     const a1 = composeMessage(r1, ["alice"], "a1", new Date(NOW.getTime() + 1000));
     const r2 = draftReply(a1, "alice", "thanks");
-    expect(r2).toMatchObject({ to: "cockpit", subject: "Re: which port?", thread: "q1", replyTo: "a1" });
+    expect(r2).toMatchObject({
+      to: "cockpit",
+      subject: "Re: which port?",
+      thread: "q1",
+      replyTo: "a1",
+    });
     const a2 = composeMessage(r2, ["cockpit"], "a2", new Date(NOW.getTime() + 2000));
     const other = composeMessage(draft, ["cockpit"], "o1", NOW);
     expect(threadOf([a2, other, a1, q], "q1").map((m) => m.id)).toEqual(["q1", "a1", "a2"]);
@@ -145,7 +179,10 @@ describe("planNotices", () => {
   it("tells idle and waiting agents, never working ones, with the default text", () => {
     const plan = planNotices({ agents, unread, lastNoticed: {} });
     expect(plan.notices).toEqual([
-      { agent: "alice", text: "You have 2 new message(s) from bob, cockpit. Run: flotilla mail check" },
+      {
+        agent: "alice",
+        text: "You have 2 new message(s) from bob, cockpit. Run: flotilla mail check",
+      },
       { agent: "rev", text: "You have 1 new message(s) from alice. Run: flotilla mail check" },
     ]);
     expect(plan.lastNoticed).toEqual({ alice: "m2", rev: "m1" });
@@ -154,7 +191,10 @@ describe("planNotices", () => {
   it("notices once per burst, again only when newer mail arrives", () => {
     const first = planNotices({ agents, unread, lastNoticed: {} });
     expect(planNotices({ agents, unread, lastNoticed: first.lastNoticed }).notices).toEqual([]);
-    const more = { ...unread, alice: { count: 3, newestId: "m3", senders: ["rev", "bob", "cockpit"] } };
+    const more = {
+      ...unread,
+      alice: { count: 3, newestId: "m3", senders: ["rev", "bob", "cockpit"] },
+    };
     const again = planNotices({ agents, unread: more, lastNoticed: first.lastNoticed });
     expect(again.notices.map((n) => n.agent)).toEqual(["alice"]);
   });
@@ -163,7 +203,11 @@ describe("planNotices", () => {
     const busy = planNotices({ agents, unread, lastNoticed: {} });
     expect(busy.notices.some((n) => n.agent === "bob")).toBe(false);
     const idle = agents.map((a) => (a.name === "bob" ? { ...a, status: "idle" as const } : a));
-    expect(planNotices({ agents: idle, unread, lastNoticed: busy.lastNoticed }).notices.map((n) => n.agent)).toEqual(["bob"]);
+    expect(
+      planNotices({ agents: idle, unread, lastNoticed: busy.lastNoticed }).notices.map(
+        (n) => n.agent,
+      ),
+    ).toEqual(["bob"]);
   });
 
   it("forgets an agent whose mail was read, so the next burst is told", () => {
@@ -177,7 +221,8 @@ describe("planNotices", () => {
       agents,
       unread: { rev: { count: 1, newestId: "m1", senders: ["alice"] } },
       lastNoticed: {},
-      templateFor: (runtime) => (runtime === "codex" ? "\x1b[31m{count} mail\nfrom {from}" : undefined),
+      templateFor: (runtime) =>
+        runtime === "codex" ? "\x1b[31m{count} mail\nfrom {from}" : undefined,
     });
     expect(plan.notices).toEqual([{ agent: "rev", text: "1 mail from alice" }]);
     expect(DEFAULT_MAIL_NOTICE).toContain("{count}");

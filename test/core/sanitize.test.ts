@@ -29,7 +29,8 @@ describe("sanitizeForTerminal", () => {
 
   it("leaves no ESC or control byte in hostile input and is idempotent", () => {
     let hostile = "";
-    for (let i = 0; i < 0xa0; i++) hostile += String.fromCharCode(i) + "[1;2" + String.fromCharCode(i) + "]x";
+    for (let i = 0; i < 0xa0; i++)
+      hostile += String.fromCharCode(i) + "[1;2" + String.fromCharCode(i) + "]x";
     const clean = sanitizeForTerminal(hostile);
     expect(clean).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
     expect(sanitizeForTerminal(clean)).toBe(clean);
