@@ -19,9 +19,18 @@ import { FlotillaError } from "../core/errors.js";
 /** Hook events mail is checked on: each prompt the agent gets, and after each tool it runs. */
 export const MAIL_HOOK_EVENTS = ["UserPromptSubmit", "PostToolUse"] as const;
 
-/** The shell command a mail hook runs for `event`. */
+/**
+ * The shell command a mail hook runs for `event`. PostToolUse fires after every tool call, so
+ * the command first looks at the agent's unread folder (`$FLOTILLA_ROOT/.flotilla/mail/
+ * $FLOTILLA_AGENT/new`, both set in every agent's environment) and starts the Node CLI only
+ * when it holds something, or when `FLOTILLA_ROOT` is unset and it cannot tell.
+ */
 export function mailHookCommand(event: (typeof MAIL_HOOK_EVENTS)[number]): string {
-  return `flotilla mail check --inject --hook-event ${event}`;
+  return (
+    'd="${FLOTILLA_ROOT:-}/.flotilla/mail/${FLOTILLA_AGENT:-cockpit}/new"; ' +
+    'if [ -z "${FLOTILLA_ROOT:-}" ] || [ -n "$(ls -A "$d" 2>/dev/null)" ]; ' +
+    `then flotilla mail check --inject --hook-event ${event}; fi`
+  );
 }
 
 const MARKER = "flotilla mail check --inject";

@@ -2,7 +2,9 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { installClaudeMailHook } from "../../src/runtimes/claude-hooks.js";
+import { spawnSync } from "node:child_process";
+import { chmodSync } from "node:fs";
+import { installClaudeMailHook, mailHookCommand } from "../../src/runtimes/claude-hooks.js";
 
 function worktree(settings?: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), "flotilla-hooks-"));
@@ -25,7 +27,7 @@ describe("installClaudeMailHook", () => {
             hooks: [
               {
                 type: "command",
-                command: "flotilla mail check --inject --hook-event UserPromptSubmit",
+                command: mailHookCommand("UserPromptSubmit"),
                 timeout: 10,
               },
             ],
@@ -37,7 +39,7 @@ describe("installClaudeMailHook", () => {
             hooks: [
               {
                 type: "command",
-                command: "flotilla mail check --inject --hook-event PostToolUse",
+                command: mailHookCommand("PostToolUse"),
                 timeout: 10,
               },
             ],
@@ -70,7 +72,7 @@ describe("installClaudeMailHook", () => {
         hooks: [
           {
             type: "command",
-            command: "flotilla mail check --inject --hook-event PostToolUse",
+            command: mailHookCommand("PostToolUse"),
             timeout: 10,
           },
         ],
@@ -85,5 +87,27 @@ describe("installClaudeMailHook", () => {
     expect(readFileSync(path.join(dir, ".claude", "settings.local.json"), "utf8")).toBe(
       "{ not json",
     );
+  });
+
+  it("the hook command starts flotilla only when the agent has unread mail", () => {
+    const root = worktree();
+    const bin = path.join(root, "bin");
+    mkdirSync(bin);
+    // A stand-in flotilla that shows how it was called.
+    writeFileSync(path.join(bin, "flotilla"), '#!/bin/sh\necho "flotilla $*"\n');
+    chmodSync(path.join(bin, "flotilla"), 0o755);
+    const run = (env: Record<string, string>) =>
+      spawnSync("bash", ["-c", mailHookCommand("PostToolUse")], {
+        env: { PATH: `${bin}:/usr/bin:/bin`, ...env },
+        encoding: "utf8",
+      });
+    const env = { FLOTILLA_ROOT: root, FLOTILLA_AGENT: "alice" };
+    expect(run(env)).toMatchObject({ status: 0, stdout: "" });
+    const inbox = path.join(root, ".flotilla", "mail", "alice", "new");
+    mkdirSync(inbox, { recursive: true });
+    expect(run(env)).toMatchObject({ status: 0, stdout: "" });
+    writeFileSync(path.join(inbox, "m.json"), "{}");
+    expect(run(env).stdout).toBe("flotilla mail check --inject --hook-event PostToolUse\n");
+    expect(run({}).stdout).toBe("flotilla mail check --inject --hook-event PostToolUse\n");
   });
 });
