@@ -73,7 +73,10 @@ function seedHistory(mailDir, count) {
     const to = i % 2 === 0 ? "cockpit" : AGENTS[(i + 1) % AGENTS.length];
     const bucket = created.toISOString().slice(0, 13);
     const dir = path.join(mailDir, to, "cur", bucket);
-    if (!made.has(dir)) (mkdirSync(dir, { recursive: true }), made.add(dir));
+    if (!made.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      made.add(dir);
+    }
     const message = {
       version: 1,
       id,
