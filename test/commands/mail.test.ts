@@ -60,7 +60,9 @@ describe("flotilla mail (in-process)", () => {
     expect(id).toBeDefined();
 
     const list = await mail(root, undefined, ["list"]);
-    expect(list.stdout).toMatch(new RegExp(`^● ${id} +now alice +question +high +which db\\?\\n$`));
+    expect(list.stdout).toMatch(
+      new RegExp(`^● ${id} +(now|\\d+[smhd]) alice +question +high +which db\\?\\n$`),
+    );
 
     const reply = await mail(root, undefined, ["reply", id!, "--body", "pg"]);
     expect(reply.stdout).toMatch(new RegExp(`^sent \\S+ to alice \\(thread ${id}\\)\\n$`));
@@ -89,7 +91,7 @@ describe("flotilla mail (in-process)", () => {
         .stdout,
     ).toMatch(/to alice, bob\n$/);
     expect((await mail(root, "bob", ["list", "--unread", "--from", "alice"])).stdout).toMatch(
-      /^● \S+ +now alice/,
+      /^● \S+ +(now|\d+[smhd]) alice/,
     );
   });
 
@@ -242,7 +244,7 @@ describe("flotilla mail (built CLI)", () => {
       env: { ...env, FLOTILLA_AGENT: "" },
       encoding: "utf8",
     });
-    expect(list.stdout).toMatch(/^● \S+ +now alice +worker_done +normal +done\n$/);
+    expect(list.stdout).toMatch(/^● \S+ +(now|\d+[smhd]) alice +worker_done +normal +done\n$/);
 
     const big = spawnSync(
       process.execPath,
