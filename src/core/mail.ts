@@ -193,7 +193,7 @@ export function composeMessage(
       "MAIL",
       `the subject is ${subject.length} characters, over the limit of ${MAX_SUBJECT_CHARS}: shorten it and put details in the body`,
     );
-  const bodyBytes = Buffer.byteLength(draft.body, "utf8");
+  const bodyBytes = utf8Length(draft.body);
   if (bodyBytes > MAX_BODY_BYTES)
     throw new FlotillaError(
       "MAIL",
@@ -210,7 +210,7 @@ export function composeMessage(
     }
     if (text === undefined)
       throw new FlotillaError("MAIL", "the payload is not JSON-serializable: pass a JSON value");
-    const size = Buffer.byteLength(text, "utf8");
+    const size = utf8Length(text);
     if (size > MAX_PAYLOAD_BYTES)
       throw new FlotillaError(
         "MAIL",
@@ -279,6 +279,24 @@ export function formatBytes(n: number): string {
   if (n >= 1024 * 1024) return `${trimDecimal(n / (1024 * 1024))} MiB`;
   if (n >= 1024) return `${trimDecimal(n / 1024)} KiB`;
   return `${n} B`;
+}
+
+/** Length of `text` encoded as UTF-8, in bytes (lone surrogates count 3, as encoders write U+FFFD). */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4;
+        i++;
+      } else bytes += 3;
+    } else bytes += 3;
+  }
+  return bytes;
 }
 
 function trimDecimal(x: number): string {

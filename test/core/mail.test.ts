@@ -10,6 +10,7 @@ import {
   planNotices,
   resolveRecipients,
   threadOf,
+  utf8Length,
   type NoticeAgent,
 } from "../../src/core/mail.js";
 import { TEAM } from "../store/mail-fixture.js";
@@ -227,4 +228,13 @@ describe("planNotices", () => {
     expect(plan.notices).toEqual([{ agent: "rev", text: "1 mail from alice" }]);
     expect(DEFAULT_MAIL_NOTICE).toContain("{count}");
   });
+});
+
+describe("utf8Length", () => {
+  it.each(["", "abc", "é", "日本語", "🚀x", "\ud800x", "a\udc00"])(
+    "matches Buffer.byteLength for %j",
+    (text) => {
+      expect(utf8Length(text)).toBe(Buffer.byteLength(text, "utf8"));
+    },
+  );
 });
