@@ -1,19 +1,23 @@
 import { Option, type Command } from "commander";
 import { FlotillaError } from "../core/errors.js";
-import {
-  checkMailboxName,
-  COCKPIT,
-  draftReply,
-  formatAge,
-  MailPriority,
-  MailType,
-  MAIL_ID_PATTERN,
-  parseDuration,
-  type MailMessage,
-} from "../core/mail.js";
+import { MAIL_PRIORITIES, MAIL_TYPES } from "../core/mail-kinds.js";
+import type { MailMessage, MailPriority, MailType } from "../core/mail.js";
+import { checkAgentName } from "../core/names.js";
 import { sanitizeForTerminal, sanitizeLine } from "../core/sanitize.js";
-import { MailStore, sendMail, type StoredMail } from "../store/mail-store.js";
-import { openProject } from "../store/project.js";
+import type { MailStore, StoredMail } from "../store/mail-store.js";
+
+// Only zod-free modules are imported up front: every flotilla command registers this group,
+// so the store, the schemas and the project layer load inside the actions (see `load`).
+
+/** The modules the actions need, loaded on first use. */
+async function load() {
+  const [core, store, project] = await Promise.all([
+    import("../core/mail.js"),
+    import("../store/mail-store.js"),
+    import("../store/project.js"),
+  ]);
+  return { ...core, ...store, ...project };
+}
 
 /**
  * The world the mail commands touch, handed in so tests can run them in-process.
@@ -52,9 +56,9 @@ export function registerMailCommands(program: Command, io: MailIo = processIo())
     .command("mail")
     .description("send and read messages between agents and the cockpit (.flotilla/mail/)");
 
-  const typeOption = () => new Option("--type <type>", "message type").choices(MailType.options);
+  const typeOption = () => new Option("--type <type>", "message type").choices(MAIL_TYPES);
   const priorityOption = () =>
-    new Option("--priority <priority>", "message priority").choices(MailPriority.options);
+    new Option("--priority <priority>", "message priority").choices(MAIL_PRIORITIES);
 
   mail
     .command("send")
@@ -69,6 +73,7 @@ export function registerMailCommands(program: Command, io: MailIo = processIo())
     .addOption(priorityOption().default("normal"))
     .option("--payload <json>", 'JSON payload, e.g. for worker_done {"branch":…,"files":[…]}')
     .action(async (options: SendOptions) => {
+      const { openProject, sendMail } = await load();
       const project = openProject(io.cwd);
       const body = options.body === "-" ? await io.readStdin() : options.body;
       const message = await sendMail(project, {
@@ -93,6 +98,7 @@ export function registerMailCommands(program: Command, io: MailIo = processIo())
     )
     .action(async (options: { inject?: boolean; hookEvent?: string }) => {
       const me = whoAmI(io);
+      const { MailStore, openProject } = await load();
       const store = new MailStore(openProject(io.cwd).paths.mail);
       const { messages, problems } = await store.check(me);
       for (const problem of problems)
@@ -134,6 +140,7 @@ export function registerMailCommands(program: Command, io: MailIo = processIo())
     .option("--json", "print the messages as a JSON array (bodies as stored)")
     .action(async (options: ListCliOptions) => {
       const me = whoAmI(io);
+      const { MailStore, openProject, formatAge } = await load();
       const store = new MailStore(openProject(io.cwd).paths.mail);
       const { messages, problems } = await store.list(me, {
         filter: {
@@ -155,7 +162,8 @@ export function registerMailCommands(program: Command, io: MailIo = processIo())
         return;
       }
       const now = Date.now();
-      for (const m of messages) io.stdout.write(formatRow(m, now) + "\n");
+      for (const m of messages)
+        io.stdout.write(formatRow(m, formatAge(Date.parse(m.createdAt), now)) + "\n");
     });
 
   mail
@@ -164,8 +172,9 @@ export function registerMailCommands(program: Command, io: MailIo = processIo())
     .argument("<id>", "message id, as shown by mail list")
     .action(async (id: string) => {
       const me = whoAmI(io);
+      const { MailStore, openProject, MAIL_ID_PATTERN } = await load();
       const store = new MailStore(openProject(io.cwd).paths.mail);
-      const message = await findOrThrow(store, me, id);
+      const message = await findOrThrow(store, me, id, MAIL_ID_PATTERN);
       const readAt = message.folder === "new" ? await store.markRead(me, id) : undefined;
       io.stdout.write(formatFull(readAt ? { ...message, readAt: readAt.toISOString() } : message));
     });
@@ -180,9 +189,10 @@ export function registerMailCommands(program: Command, io: MailIo = processIo())
     .addOption(priorityOption())
     .action(async (id: string, options: ReplyOptions) => {
       const me = whoAmI(io);
+      const { MailStore, openProject, sendMail, draftReply, MAIL_ID_PATTERN } = await load();
       const project = openProject(io.cwd);
       const store = new MailStore(project.paths.mail);
-      const original = await findOrThrow(store, me, id);
+      const original = await findOrThrow(store, me, id, MAIL_ID_PATTERN);
       const body = options.body === "-" ? await io.readStdin() : options.body;
       const draft = draftReply(original, me, body, {
         ...(options.subject !== undefined ? { subject: options.subject } : {}),
@@ -202,6 +212,7 @@ export function registerMailCommands(program: Command, io: MailIo = processIo())
     .requiredOption("--older-than <duration>", "age such as 30d, 12h, 2w")
     .option("--include-unread", "delete unread mail that old too")
     .action(async (options: { olderThan: string; includeUnread?: boolean }) => {
+      const { MailStore, openProject, parseDuration } = await load();
       const age = parseDuration(options.olderThan);
       const store = new MailStore(openProject(io.cwd).paths.mail);
       const removed = await store.purge(age, { includeUnread: options.includeUnread ?? false });
@@ -236,15 +247,20 @@ interface ReplyOptions {
 
 /** The caller's mailbox: `$FLOTILLA_AGENT` when set, else `cockpit`. */
 function whoAmI(io: MailIo): string {
-  const me = io.env.FLOTILLA_AGENT?.trim() || COCKPIT;
-  const problem = checkMailboxName(me);
+  const me = io.env.FLOTILLA_AGENT?.trim() || "cockpit";
+  const problem = me === "cockpit" ? undefined : checkAgentName(me);
   if (problem)
     throw new FlotillaError("MAIL", `FLOTILLA_AGENT="${me}" is not a valid mailbox: ${problem}`);
   return me;
 }
 
-async function findOrThrow(store: MailStore, me: string, id: string): Promise<StoredMail> {
-  if (!MAIL_ID_PATTERN.test(id))
+async function findOrThrow(
+  store: MailStore,
+  me: string,
+  id: string,
+  idPattern: RegExp,
+): Promise<StoredMail> {
+  if (!idPattern.test(id))
     throw new FlotillaError(
       "MAIL",
       `"${sanitizeLine(id)}" is not a message id: copy one from "flotilla mail list"`,
@@ -274,10 +290,9 @@ function parseCount(text: string): number {
 }
 
 /** One list row: unread marker, id, age, sender, type, priority, subject (all sanitized). */
-function formatRow(m: StoredMail, now: number): string {
+function formatRow(m: StoredMail, age: string): string {
   const mark = m.folder === "sent" ? "→" : m.readAt === null ? "●" : " ";
   const who = m.folder === "sent" ? `to ${m.to}` : m.from;
-  const age = formatAge(Date.parse(m.createdAt), now);
   return [
     mark,
     m.id,

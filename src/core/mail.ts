@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { FlotillaError } from "./errors.js";
+import { MAIL_PRIORITIES, MAIL_TYPES } from "./mail-kinds.js";
 import { checkAgentName } from "./names.js";
 import type { AgentRecord, AgentStatus } from "./schema.js";
 import { sanitizeLine } from "./sanitize.js";
@@ -11,21 +12,11 @@ import { sanitizeLine } from "./sanitize.js";
  */
 
 /** What a message is about; `worker_done` … `merge_failed` drive the merge queue. */
-export const MailType = z.enum([
-  "status",
-  "question",
-  "result",
-  "error",
-  "worker_done",
-  "merge_ready",
-  "merged",
-  "merge_failed",
-  "escalation",
-]);
+export const MailType = z.enum(MAIL_TYPES);
 export type MailType = z.infer<typeof MailType>;
 
 /** How urgent a message is; shown in the inbox, `urgent` sorts first. */
-export const MailPriority = z.enum(["low", "normal", "high", "urgent"]);
+export const MailPriority = z.enum(MAIL_PRIORITIES);
 export type MailPriority = z.infer<typeof MailPriority>;
 
 /** The mailbox name of the human at the cockpit. */
