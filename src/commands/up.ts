@@ -23,7 +23,10 @@ export function registerUpCommands(program: Command): void {
 export async function runCockpit(project: import("../store/project.js").Project): Promise<void> {
   const { stdin, stdout } = process;
   if (!stdin.isTTY || !stdout.isTTY) {
-    throw new FlotillaError("TERMINAL", "flotilla up needs a terminal: run it in an interactive shell");
+    throw new FlotillaError(
+      "TERMINAL",
+      "flotilla up needs a terminal: run it in an interactive shell",
+    );
   }
   const config = await project.readConfig();
   const { parseKeyName } = await import("../core/key-names.js");
@@ -50,7 +53,10 @@ export async function runCockpit(project: import("../store/project.js").Project)
     hub.dispose();
   });
   const cockpit = new Cockpit(
-    { write: (data) => stdout.write(data), size: () => ({ cols: stdout.columns, rows: stdout.rows }) },
+    {
+      write: (data) => stdout.write(data),
+      size: () => ({ cols: stdout.columns, rows: stdout.rows }),
+    },
     link,
     screens,
     {

@@ -83,7 +83,8 @@ export class Hub implements HubBackend {
       work.then(
         (value) => id !== undefined && reply({ type: "result", id, ok: true, value }),
         (error: unknown) => {
-          if (id !== undefined) reply({ type: "result", id, ok: false, error: describeError(error) });
+          if (id !== undefined)
+            reply({ type: "result", id, ok: false, error: describeError(error) });
           else this.broadcast({ type: "notice", level: "error", text: describeError(error) });
         },
       );
@@ -189,7 +190,8 @@ export class Hub implements HubBackend {
   }
 
   private async respawn(name: string): Promise<void> {
-    if (this.sessions.get(name)?.isRunning) throw new Error(`agent "${name}" is still running: kill it first`);
+    if (this.sessions.get(name)?.isRunning)
+      throw new Error(`agent "${name}" is still running: kill it first`);
     await respawnAgent(this.project, name);
     await this.reload();
   }
@@ -267,7 +269,10 @@ export class Hub implements HubBackend {
     );
     this.sessions.set(name, session);
     session.start(launch);
-    this.project.log("agent.started", { agent: name, detail: { pid: session.pid, problem: launch.problem } });
+    this.project.log("agent.started", {
+      agent: name,
+      detail: { pid: session.pid, problem: launch.problem },
+    });
   }
 
   private onStatus(name: string, status: AgentStatus, exitCode: number | null | undefined): void {
@@ -300,7 +305,9 @@ export class Hub implements HubBackend {
 
   private view(record: AgentRecord): AgentView {
     const session = this.sessions.get(record.name);
-    return session ? { ...record, status: session.currentStatus, pid: session.pid ?? record.pid } : record;
+    return session
+      ? { ...record, status: session.currentStatus, pid: session.pid ?? record.pid }
+      : record;
   }
 
   private broadcast(event: HubEvent): void {

@@ -4,7 +4,6 @@ import { deriveStatus, nextStatusCheckDelay } from "../core/status.js";
 import { PaneScreen } from "../terminal/pane-screen.js";
 import type { Launch } from "../runtimes/profiles.js";
 
-
 /** Callbacks a session reports through; the hub turns them into events. */
 export interface SessionEvents {
   output(data: string, seq: number): void;
@@ -99,7 +98,9 @@ export class AgentSession {
         env: launch.env,
       });
     } catch (error) {
-      this.emitOutput(`\x1b[1;31mflotilla: could not start ${launch.file}: ${(error as Error).message}\x1b[0m\r\n`);
+      this.emitOutput(
+        `\x1b[1;31mflotilla: could not start ${launch.file}: ${(error as Error).message}\x1b[0m\r\n`,
+      );
       this.finish(127);
       return;
     }

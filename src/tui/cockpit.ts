@@ -236,7 +236,10 @@ export class Cockpit {
         clearTimeout(this.escapeTimer);
         this.apply(feedInput(this.inputState, data, this.keymap));
         if (needsFlush(this.inputState)) {
-          this.escapeTimer = setTimeout(() => this.apply(flushInput(this.inputState, this.keymap)), ESCAPE_TIME_MS);
+          this.escapeTimer = setTimeout(
+            () => this.apply(flushInput(this.inputState, this.keymap)),
+            ESCAPE_TIME_MS,
+          );
         }
         return;
       }
@@ -265,7 +268,10 @@ export class Cockpit {
       if (action.type === "forward") this.forward(action.data);
       else if (action.type === "command") this.run(action.command);
       else if (action.context === "prefix") {
-        this.showNotice("info", `${describeKey(this.keymap.prefix)} ${describeKey(action.key)} is not bound (${describeKey(this.keymap.prefix)} ? for help)`);
+        this.showNotice(
+          "info",
+          `${describeKey(this.keymap.prefix)} ${describeKey(action.key)} is not bound (${describeKey(this.keymap.prefix)} ? for help)`,
+        );
       }
     }
     if (hadPrefix !== this.inputState.prefixPending) this.invalidateChrome();
@@ -291,7 +297,9 @@ export class Cockpit {
       case "focus-up":
       case "focus-down": {
         if (!focus || this.layout.tooSmall) return;
-        const grid = this.zoomed ? computeLayout({ ...this.layoutInput(), zoomed: false }) : this.layout;
+        const grid = this.zoomed
+          ? computeLayout({ ...this.layoutInput(), zoomed: false })
+          : this.layout;
         if (grid.tooSmall) return;
         const next = neighbour(grid, focus, command.slice(6) as "left" | "right" | "up" | "down");
         if (next) this.setFocus(next);
@@ -373,7 +381,11 @@ export class Cockpit {
       }
       case "detach":
         if (this.options.onDetach) this.options.onDetach();
-        else this.showNotice("info", "detach needs the hub daemon; this cockpit runs its agents itself");
+        else
+          this.showNotice(
+            "info",
+            "detach needs the hub daemon; this cockpit runs its agents itself",
+          );
         return;
       case "inbox":
         this.showNotice("info", "the inbox is not available in this build");
@@ -434,7 +446,8 @@ export class Cockpit {
         );
         return;
       }
-    } else if (data === "\x7f" || data === "\b") field.value = [...field.value].slice(0, -1).join("");
+    } else if (data === "\x7f" || data === "\b")
+      field.value = [...field.value].slice(0, -1).join("");
     else if (!/[\x00-\x1f\x7f]/.test(data)) field.value += data;
     this.setMode(mode);
   }
@@ -447,7 +460,10 @@ export class Cockpit {
     const screen = this.screens.get(name);
     const inner = pane.inner;
     const inside =
-      event.x >= inner.x && event.x < inner.x + inner.width && event.y >= inner.y && event.y < inner.y + inner.height;
+      event.x >= inner.x &&
+      event.x < inner.x + inner.width &&
+      event.y >= inner.y &&
+      event.y < inner.y + inner.height;
     const scrolled = this.scroll.has(name);
     if (inside && screen && !scrolled && this.mode.kind === "normal") {
       const encoded = encodeMouseForChild(event, inner.x, inner.y, screen.modes);
@@ -481,7 +497,8 @@ export class Cockpit {
         this.showNotice("info", success);
         then?.();
       },
-      (error: unknown) => this.showNotice("error", error instanceof Error ? error.message : String(error)),
+      (error: unknown) =>
+        this.showNotice("error", error instanceof Error ? error.message : String(error)),
     );
   }
 
@@ -530,7 +547,12 @@ export class Cockpit {
     this.layout = this.computeLayout();
     if (!this.layout.tooSmall) {
       for (const pane of this.layout.panes) {
-        this.hub.send({ type: "resize", name: pane.name, cols: pane.inner.width, rows: pane.inner.height });
+        this.hub.send({
+          type: "resize",
+          name: pane.name,
+          cols: pane.inner.width,
+          rows: pane.inner.height,
+        });
       }
     }
     this.invalidateChrome();
@@ -575,14 +597,16 @@ export class Cockpit {
     if (!this.chromeGrid) {
       this.chromeGrid = this.drawChrome();
       this.frame = this.chromeGrid.clone();
-      if (!this.layout.tooSmall) for (const pane of this.layout.panes) this.dirtyPanes.add(pane.name);
+      if (!this.layout.tooSmall)
+        for (const pane of this.layout.panes) this.dirtyPanes.add(pane.name);
     }
     if (!this.layout.tooSmall) {
       for (const pane of this.layout.panes) {
         if (!this.dirtyPanes.has(pane.name)) continue;
         const screen = this.screens.get(pane.name);
         const { x, y, width, height } = pane.inner;
-        if (screen) screen.copyInto(this.frame, x, y, width, height, this.scroll.get(pane.name) ?? 0);
+        if (screen)
+          screen.copyInto(this.frame, x, y, width, height, this.scroll.get(pane.name) ?? 0);
       }
     }
     this.dirtyPanes.clear();
@@ -611,9 +635,19 @@ export class Cockpit {
       const { message } = this.layout;
       const width = Math.max(1, Math.min(cols, message.length + 4));
       const piece = this.chrome.piece(`small:${message}`, width, Math.min(rows, 4), () =>
-        createElement(Dialog, { width, title: "Terminal too small", lines: [message], tone: "danger" }),
+        createElement(Dialog, {
+          width,
+          title: "Terminal too small",
+          lines: [message],
+          tone: "danger",
+        }),
       );
-      blit(grid, piece, Math.max(0, Math.floor((cols - width) / 2)), Math.max(0, Math.floor((rows - 4) / 2)));
+      blit(
+        grid,
+        piece,
+        Math.max(0, Math.floor((cols - width) / 2)),
+        Math.max(0, Math.floor((rows - 4) / 2)),
+      );
       this.chrome.end();
       return grid;
     }
@@ -632,11 +666,15 @@ export class Cockpit {
         exitCode: agent.exitCode,
         focused: agent.name === this.focus,
         zoomed: this.zoomed,
-        scroll: offset !== undefined && screen ? { offset, total: screen.scrollbackLength } : undefined,
+        scroll:
+          offset !== undefined && screen ? { offset, total: screen.scrollbackLength } : undefined,
         unread: agent.unread,
       };
-      const piece = this.chrome.piece(`pane:${JSON.stringify(props)}`, props.width, props.height, () =>
-        createElement(PaneFrame, props),
+      const piece = this.chrome.piece(
+        `pane:${JSON.stringify(props)}`,
+        props.width,
+        props.height,
+        () => createElement(PaneFrame, props),
       );
       blit(grid, piece, pane.frame.x, pane.frame.y);
     }
@@ -646,7 +684,10 @@ export class Cockpit {
         createElement(Dialog, {
           width,
           title: "No agents yet",
-          lines: [`Press ${describeKey(this.options.prefix)} n to spawn one,`, "or run: flotilla spawn <name> --runtime shell"],
+          lines: [
+            `Press ${describeKey(this.options.prefix)} n to spawn one,`,
+            "or run: flotilla spawn <name> --runtime shell",
+          ],
         }),
       );
       blit(grid, piece, Math.floor((cols - width) / 2), Math.floor((rows - 7) / 2));
@@ -655,11 +696,19 @@ export class Cockpit {
     const working = this.agents.filter((a) => a.status === "working").length;
     const waiting = this.agents.filter((a) => a.status === "waiting").length;
     const left = `${this.options.title} · ${this.agents.length} agents · ${working} working${waiting ? ` · ${waiting} waiting` : ""}`;
-    const context = this.inputState.mode === "scroll" ? "scroll" : this.inputState.prefixPending ? "prefix" : "normal";
+    const context =
+      this.inputState.mode === "scroll"
+        ? "scroll"
+        : this.inputState.prefixPending
+          ? "prefix"
+          : "normal";
     const hints = statusHints(this.keymap, context);
     const notice = this.notice;
-    const barPiece = this.chrome.piece(`bar:${left}:${hints}:${notice?.level}:${notice?.text}`, bar.width, 1, () =>
-      createElement(StatusBar, { width: bar.width, left, hints, notice }),
+    const barPiece = this.chrome.piece(
+      `bar:${left}:${hints}:${notice?.level}:${notice?.text}`,
+      bar.width,
+      1,
+      () => createElement(StatusBar, { width: bar.width, left, hints, notice }),
     );
     blit(grid, barPiece, bar.x, bar.y);
     this.overlay = this.drawOverlay();
@@ -678,29 +727,45 @@ export class Cockpit {
         const lines = helpLines(this.keymap);
         height = Math.min(rows - 2, lines.length + 4);
         piece = this.chrome.piece(`help`, width, height, () =>
-          createElement(Dialog, { width, title: "Keys", lines, footer: "any key closes this help" }),
+          createElement(Dialog, {
+            width,
+            title: "Keys",
+            lines,
+            footer: "any key closes this help",
+          }),
         );
         break;
       }
       case "confirm":
         height = Math.min(rows - 2, mode.lines.length + 3);
         width = Math.min(cols - 2, 64);
-        piece = this.chrome.piece(`confirm:${mode.title}:${mode.lines.join("\n")}`, width, height, () =>
-          createElement(Dialog, { width, title: mode.title, lines: mode.lines, tone: "danger" }),
+        piece = this.chrome.piece(
+          `confirm:${mode.title}:${mode.lines.join("\n")}`,
+          width,
+          height,
+          () =>
+            createElement(Dialog, { width, title: mode.title, lines: mode.lines, tone: "danger" }),
         );
         break;
       case "spawn": {
         height = mode.fields.length + 5;
         width = Math.min(cols - 2, 64);
         const fields = mode.fields.map((f) => ({ ...f }));
-        piece = this.chrome.piece(`spawn:${JSON.stringify(mode.fields)}:${mode.active}:${mode.error}`, width, height, () =>
-          createElement(SpawnForm, { width, fields, active: mode.active, error: mode.error }),
+        piece = this.chrome.piece(
+          `spawn:${JSON.stringify(mode.fields)}:${mode.active}:${mode.error}`,
+          width,
+          height,
+          () => createElement(SpawnForm, { width, fields, active: mode.active, error: mode.error }),
         );
         break;
       }
       default:
         return undefined;
     }
-    return { grid: piece, x: Math.max(0, Math.floor((cols - width) / 2)), y: Math.max(0, Math.floor((rows - height) / 2)) };
+    return {
+      grid: piece,
+      x: Math.max(0, Math.floor((cols - width) / 2)),
+      y: Math.max(0, Math.floor((rows - height) / 2)),
+    };
   }
 }

@@ -10,10 +10,16 @@ function repoWithShells(names = ["sh1", "sh2", "sh3"]): string {
   const configPath = path.join(repo, ".flotilla", "config.json");
   const config = JSON.parse(readFileSync(configPath, "utf8"));
   config.runtimes = {
-    bash: { command: "bash", args: ["--norc", "--noprofile"], env: { PS1: "$ " }, prompt: { mode: "none" } },
+    bash: {
+      command: "bash",
+      args: ["--norc", "--noprofile"],
+      env: { PS1: "$ " },
+      prompt: { mode: "none" },
+    },
   };
   writeFileSync(configPath, JSON.stringify(config, null, 2));
-  for (const name of names) expect(runCli(["spawn", name, "--runtime", "bash"], repo).status).toBe(0);
+  for (const name of names)
+    expect(runCli(["spawn", name, "--runtime", "bash"], repo).status).toBe(0);
   return repo;
 }
 
