@@ -5,6 +5,7 @@ import { registerAgentCommands } from "./commands/agents.js";
 import { registerUpCommands } from "./commands/up.js";
 import { registerDemoCommand } from "./commands/demo.js";
 import { registerMailCommands } from "./commands/mail.js";
+import { registerHubCommands } from "./commands/hub.js";
 
 /**
  * Entry point: argv → one command. Command modules register their options here but load
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerUpCommands(program);
   registerDemoCommand(program);
   registerMailCommands(program);
+  registerHubCommands(program);
   return program;
 }
 

@@ -17,7 +17,7 @@ export interface CommandIo {
   confirm: (question: string) => Promise<boolean>;
 }
 
-const processIo: CommandIo = {
+export const processIo: CommandIo = {
   out: (text) => void process.stdout.write(text),
   err: (text) => void process.stderr.write(text),
   cwd: () => process.cwd(),
@@ -332,7 +332,8 @@ async function waitForExit(
   return true;
 }
 
-async function confirmOnTerminal(question: string): Promise<boolean> {
+/** Asks `question` on the terminal; false when there is none to ask (not a TTY). */
+export async function confirmOnTerminal(question: string): Promise<boolean> {
   if (!process.stdin.isTTY || !process.stderr.isTTY) return false;
   const { createInterface } = await import("node:readline/promises");
   const rl = createInterface({ input: process.stdin, output: process.stderr });

@@ -45,12 +45,12 @@ export function registerDemoCommand(program: Command): void {
         process.stdout.write(`Open it with: cd ${demo.root} && flotilla up\n`);
         return;
       }
-      const { runCockpit } = await import("./up.js");
+      const { attachCockpit } = await import("./up.js");
       process.on("exit", () => {
         process.stdout.write(
           `The demo repository is kept at ${demo.root}; each agent's work is on its branch (git -C ${demo.root} log --all --oneline).\n`,
         );
       });
-      await runCockpit(project);
+      await attachCockpit(project, { start: true });
     });
 }

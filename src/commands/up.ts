@@ -1,82 +1,196 @@
 import type { Command } from "commander";
 import { FlotillaError } from "../core/errors.js";
+import type { Project } from "../store/project.js";
 
-/** Registers `up` (open the cockpit). */
+/** Registers `up` and `attach`. */
 export function registerUpCommands(program: Command): void {
   program
     .command("up")
-    .description("open the full-screen cockpit with every agent in its own pane")
+    .description(
+      "open the cockpit: starts this project's hub (which runs the agents) if needed and attaches",
+    )
+    .option(
+      "--in-process",
+      "run the hub inside this cockpit process instead of a daemon (agents stop when it quits)",
+    )
     .addHelpText(
       "after",
-      "\nKeys: prefix (default Ctrl-b) then ? shows every binding; everything else goes to the focused pane.",
+      "\nKeys: prefix (default Ctrl-b) then ? shows every binding; everything else goes to the focused pane.\nPrefix d detaches; the agents keep running and `flotilla attach` brings you back.",
     )
+    .action(async (options: { inProcess?: boolean }) => {
+      const { openProject } = await import("../store/project.js");
+      const project = openProject();
+      if (options.inProcess) await runCockpit(project);
+      else await attachCockpit(project, { start: true });
+    });
+
+  program
+    .command("attach")
+    .description("attach to this project's running hub: every pane as it was")
     .action(async () => {
       const { openProject } = await import("../store/project.js");
-      await runCockpit(openProject());
+      await attachCockpit(openProject(), { start: false });
     });
 }
 
-/**
- * Opens the cockpit on `project` in this terminal and resolves when the user quits.
- * @throws FlotillaError TERMINAL when stdin/stdout are not a terminal.
- */
-export async function runCockpit(project: import("../store/project.js").Project): Promise<void> {
-  const { stdin, stdout } = process;
-  if (!stdin.isTTY || !stdout.isTTY) {
+function requireTerminal(command: string): void {
+  if (!process.stdin.isTTY || !process.stdout.isTTY) {
     throw new FlotillaError(
       "TERMINAL",
-      "flotilla up needs a terminal: run it in an interactive shell",
+      `flotilla ${command} needs a terminal: run it in an interactive shell`,
     );
   }
+}
+
+/**
+ * Imports the cockpit with chalk forced to full colour: Ink's colours come from chalk,
+ * which decides once at import, and the cockpit always owns a colour terminal. The
+ * variable must not leak into the agents' environments, so it is put back at once.
+ */
+async function importCockpit(): Promise<typeof import("../tui/cockpit.js")> {
+  const hadForce = process.env.FORCE_COLOR;
+  process.env.FORCE_COLOR = "3";
+  try {
+    return await import("../tui/cockpit.js");
+  } finally {
+    if (hadForce === undefined) delete process.env.FORCE_COLOR;
+    else process.env.FORCE_COLOR = hadForce;
+  }
+}
+
+/** The real terminal as the cockpit sees it. */
+function stdoutTerminal(): { write(data: string): void; size(): { cols: number; rows: number } } {
+  return {
+    write: (data) => process.stdout.write(data),
+    size: () => ({ cols: process.stdout.columns, rows: process.stdout.rows }),
+  };
+}
+
+/**
+ * Attaches a cockpit in this terminal to `project`'s hub daemon, starting the hub first
+ * when `start` is set. Resolves never: the process exits on detach or quit.
+ * @throws FlotillaError TERMINAL without a terminal; HUB_UNAVAILABLE when no hub runs and
+ *   `start` is false.
+ */
+export async function attachCockpit(project: Project, options: { start: boolean }): Promise<void> {
+  requireTerminal(options.start ? "up" : "attach");
   const config = await project.readConfig();
   const { parseKeyName } = await import("../core/key-names.js");
   const prefix = parseKeyName(config.keys.prefix);
-  // Ink's colours come from chalk, which decides once at import: the cockpit always owns a
-  // colour terminal, and the variable must not leak into the agents' environments.
-  const hadForce = process.env.FORCE_COLOR;
-  process.env.FORCE_COLOR = "3";
-  const { Cockpit } = await import("../tui/cockpit.js");
-  if (hadForce === undefined) delete process.env.FORCE_COLOR;
-  else process.env.FORCE_COLOR = hadForce;
-  const { createHub } = await import("../hub/hub.js");
+  const { ensureHub, hubStatus, stopHub } = await import("../hub/daemon.js");
+  let socket: string;
+  if (options.start) {
+    socket = (await ensureHub(project)).socket;
+  } else {
+    const status = await hubStatus(project);
+    if (status.state !== "running") {
+      throw new FlotillaError(
+        "HUB_UNAVAILABLE",
+        `no hub is running for ${project.root}: start one (and its agents) with "flotilla up"`,
+      );
+    }
+    socket = status.socket;
+  }
+  const { Cockpit } = await importCockpit();
+  const { connectHub } = await import("../hub/client.js");
+  const { RemoteHub } = await import("../hub/remote-link.js");
+  const { TerminalSession } = await import("../tui/terminal-session.js");
+  const { runtimeNames } = await import("../runtimes/profiles.js");
+  const path = await import("node:path");
+
+  const { stdin, stdout } = process;
+  const connection = await connectHub(socket, {
+    cols: stdout.columns,
+    rows: stdout.rows,
+    client: `cockpit ${process.pid}`,
+  });
+  const remote = new RemoteHub(connection, config.scrollback);
+  const agents = (await remote.link.request({ type: "list" })) as Array<{ name: string }>;
+  await remote.attach(agents.map((agent) => agent.name));
+
+  let leaving = false;
+  const session = new TerminalSession(stdin, stdout, () => {
+    leaving = true;
+    cockpit.close();
+    connection.close();
+  });
+  const leave = (message: string, code = 0): void => {
+    session.restore();
+    process.stdout.write(message);
+    process.exit(code);
+  };
+  const cockpit = new Cockpit(stdoutTerminal(), remote.link, remote, {
+    prefix,
+    title: `flotilla · ${path.basename(project.root)}`,
+    runtimes: runtimeNames(config),
+    onDetach: () => {
+      project.log("cockpit.detach");
+      leave("[detached: the agents keep running; `flotilla attach` brings the cockpit back]\n");
+    },
+    onQuit: () => {
+      project.log("cockpit.stop-hub");
+      session.restore();
+      process.stdout.write("stopping the hub and its agents...\n");
+      stopHub(project).then(
+        () => leave("[the hub and its agents stopped; worktrees and branches are kept]\n"),
+        (error: unknown) => leave(`flotilla: ${(error as Error).message}\n`, 1),
+      );
+    },
+  });
+  connection.onClose((error) => {
+    if (leaving) return;
+    leave(`flotilla: the hub connection closed${error ? `: ${error.message}` : ""}\n`, 1);
+  });
+  session.enter();
+  stdin.on("data", (data: string) => cockpit.input(data));
+  stdout.on("resize", () => cockpit.resize());
+  project.log(options.start ? "cockpit.up" : "cockpit.attach");
+  await cockpit.start();
+  await new Promise<never>(() => undefined);
+}
+
+/**
+ * Opens the cockpit on `project` with the hub inside this process (`up --in-process`, and
+ * the demo): the agents stop when the cockpit quits.
+ * @throws FlotillaError TERMINAL when stdin/stdout are not a terminal.
+ */
+export async function runCockpit(project: Project): Promise<void> {
+  requireTerminal("up");
+  const config = await project.readConfig();
+  const { parseKeyName } = await import("../core/key-names.js");
+  const prefix = parseKeyName(config.keys.prefix);
+  const { Cockpit } = await importCockpit();
+  const { startHubService } = await import("../hub/service.js");
   const { linkLocalHub } = await import("../hub/local-link.js");
   const { TerminalSession } = await import("../tui/terminal-session.js");
   const { runtimeNames } = await import("../runtimes/profiles.js");
   const path = await import("node:path");
 
-  const hub = await createHub(project);
+  const { stdin, stdout } = process;
+  // The hub lives in this process but still serves its socket, so `flotilla attach`, `ls`
+  // and `send` reach it, and no daemon can start beside it and take its agents.
+  const service = await startHubService(project, {
+    onShutdown: () => void service.stop().finally(() => session.exit(0)),
+  });
+  const { hub } = service;
   const { link, screens } = linkLocalHub(hub);
-  let finish: () => void = () => undefined;
-  const done = new Promise<void>((resolve) => (finish = resolve));
   const session = new TerminalSession(stdin, stdout, () => {
     cockpit.close();
     hub.dispose();
   });
-  const cockpit = new Cockpit(
-    {
-      write: (data) => stdout.write(data),
-      size: () => ({ cols: stdout.columns, rows: stdout.rows }),
+  const cockpit = new Cockpit(stdoutTerminal(), link, screens, {
+    prefix,
+    title: `flotilla · ${path.basename(project.root)}`,
+    runtimes: runtimeNames(config),
+    onQuit: () => {
+      project.log("cockpit.quit");
+      void service.stop().finally(() => session.exit(0));
     },
-    link,
-    screens,
-    {
-      prefix,
-      title: `flotilla · ${path.basename(project.root)}`,
-      runtimes: runtimeNames(config),
-      onQuit: () => {
-        project.log("cockpit.quit");
-        void hub.shutdown().finally(() => {
-          session.restore();
-          finish();
-        });
-      },
-    },
-  );
+  });
   session.enter();
   stdin.on("data", (data: string) => cockpit.input(data));
   stdout.on("resize", () => cockpit.resize());
   project.log("cockpit.up");
   await cockpit.start();
-  await done;
-  process.exit(0);
+  await new Promise<never>(() => undefined);
 }

@@ -7,7 +7,9 @@ import type { Project } from "../store/project.js";
 import type { HubBackend } from "./backend.js";
 import { assertNothingToLose } from "../git/worktrees.js";
 import {
+  STOPPED_STATUSES as STOPPED,
   createAgent,
+  hangUp,
   inspectAgent,
   isProcessAlive,
   markAgent,
@@ -33,7 +35,9 @@ export class Hub implements HubBackend {
   private readonly sessions = new Map<string, AgentSession>();
   private records = new Map<string, AgentRecord>();
   private readonly listeners = new Set<(event: HubEvent) => void>();
-  private readonly sizes = new Map<string, { cols: number; rows: number }>();
+  /** Pane sizes each attached client asked for; the most recently active client's apply. */
+  private readonly clientSizes = new Map<string, Map<string, { cols: number; rows: number }>>();
+  private activeClient: string | undefined;
   private watcher: FSWatcher | undefined;
   private reloadTimer: NodeJS.Timeout | undefined;
   private reloading: Promise<void> = Promise.resolve();
@@ -46,11 +50,17 @@ export class Hub implements HubBackend {
   ) {}
 
   /**
-   * Reconciles the recorded agents (a recorded pid that is gone becomes `lost`), starts
-   * every agent waiting to start, and begins watching the state file.
+   * Adopts the recorded agents, starts every agent waiting to start, and begins watching
+   * the state file. An agent recorded as running belonged to an earlier hub that is gone:
+   * its pty died with that hub, so it is `lost` (any process of it still dying is hung up).
    */
   async start(): Promise<void> {
-    await reconcileAgents(this.project, isProcessAlive);
+    for (const agent of (await this.project.readState()).agents) {
+      if (agent.pid !== undefined && isProcessAlive(agent.pid) && !STOPPED.includes(agent.status)) {
+        hangUp(agent.pid);
+      }
+    }
+    await reconcileAgents(this.project, () => false);
     await this.reload();
     try {
       this.watcher = watch(this.project.paths.dir, (_event, file) => {
@@ -77,7 +87,7 @@ export class Hub implements HubBackend {
     return () => this.listeners.delete(listener);
   }
 
-  handle(command: HubCommand, _clientId: string, reply: (event: HubEvent) => void): void {
+  handle(command: HubCommand, clientId: string, reply: (event: HubEvent) => void): void {
     const respond = (work: Promise<unknown>): void => {
       const id = "id" in command ? command.id : undefined;
       work.then(
@@ -91,12 +101,20 @@ export class Hub implements HubBackend {
     };
     switch (command.type) {
       case "input":
+        this.activate(clientId);
         this.sessions.get(command.name)?.write(command.data);
         return;
-      case "resize":
-        this.sizes.set(command.name, { cols: command.cols, rows: command.rows });
-        this.sessions.get(command.name)?.resize(command.cols, command.rows);
+      case "resize": {
+        let sizes = this.clientSizes.get(clientId);
+        const firstLayout = !sizes || sizes.size === 0;
+        if (!sizes) this.clientSizes.set(clientId, (sizes = new Map()));
+        sizes.set(command.name, { cols: command.cols, rows: command.rows });
+        // A client laying out its panes for the first time has just attached: it is the
+        // most recently active one, as in tmux.
+        if (firstLayout) this.activate(clientId);
+        else if (clientId === this.activeClient) this.applySize(command.name);
         return;
+      }
       case "list":
         respond(Promise.resolve(this.agents()));
         return;
@@ -127,6 +145,48 @@ export class Hub implements HubBackend {
         respond(this.respawn(command.name));
         return;
     }
+  }
+
+  clientAttached(clientId: string): void {
+    if (!this.clientSizes.has(clientId)) this.clientSizes.set(clientId, new Map());
+  }
+
+  clientDetached(clientId: string): void {
+    this.clientSizes.delete(clientId);
+    if (this.activeClient !== clientId) return;
+    this.activeClient = undefined;
+    const remaining = [...this.clientSizes.entries()].filter(([, sizes]) => sizes.size > 0);
+    const last = remaining[remaining.length - 1];
+    if (last) this.activate(last[0]);
+  }
+
+  /** Makes `clientId` the most recently active client: its pane sizes apply to the ptys. */
+  private activate(clientId: string): void {
+    // A client with no panes laid out (a CLI command such as `send`) never sets sizes.
+    if (this.activeClient === clientId || !this.clientSizes.get(clientId)?.size) return;
+    this.activeClient = clientId;
+    for (const name of this.clientSizes.get(clientId)?.keys() ?? []) this.applySize(name);
+  }
+
+  private sizeFor(name: string): { cols: number; rows: number } | undefined {
+    const active = this.activeClient
+      ? this.clientSizes.get(this.activeClient)?.get(name)
+      : undefined;
+    if (active) return active;
+    for (const sizes of this.clientSizes.values()) {
+      const size = sizes.get(name);
+      if (size) return size;
+    }
+    return undefined;
+  }
+
+  private applySize(name: string): void {
+    const session = this.sessions.get(name);
+    const size = this.sizeFor(name);
+    if (!session || !size) return;
+    if (session.screen.cols === size.cols && session.screen.rows === size.rows) return;
+    session.resize(size.cols, size.rows);
+    this.broadcast({ type: "resized", name, cols: size.cols, rows: size.rows });
   }
 
   /** Kills every agent's process and stops watching. */
@@ -238,7 +298,8 @@ export class Hub implements HubBackend {
   }
 
   private launch(record: AgentRecord): void {
-    this.sessions.get(record.name)?.dispose();
+    const previous = this.sessions.get(record.name);
+    previous?.dispose();
     let profile;
     let launch;
     try {
@@ -257,7 +318,7 @@ export class Hub implements HubBackend {
     const name = record.name;
     const session = new AgentSession(
       name,
-      this.sizes.get(name) ?? DEFAULT_SIZE,
+      this.sizeFor(name) ?? DEFAULT_SIZE,
       this.config.scrollback,
       patterns,
       this.config.idleAfterMs,
@@ -266,6 +327,8 @@ export class Hub implements HubBackend {
         status: (status, exitCode) => this.onStatus(name, status, exitCode),
         started: (pid) => this.persist(name, { pid, startedAt: new Date().toISOString() }),
       },
+      Date.now,
+      previous?.outputSeq ?? 0,
     );
     this.sessions.set(name, session);
     session.start(launch);
@@ -282,24 +345,22 @@ export class Hub implements HubBackend {
       if (status === "exited") record.exitCode = exitCode ?? null;
     }
     this.broadcast({ type: "status", name, status, exitCode });
-    // Only transitions worth keeping go to disk; working/idle flips stay in memory.
     if (status === "exited") {
       this.project.log("agent.exited", { agent: name, detail: { exitCode } });
       this.persist(name, { status, exitCode: exitCode ?? null, endedAt: new Date().toISOString() });
-    } else if (status === "waiting" || status === "working") {
-      if (record && record.status !== status) this.persist(name, { status });
-      else this.persist(name, { status }, true);
+    } else {
+      this.persist(name, { status });
     }
   }
 
   /** Queues a state write for `name` (serialized, so writes never race each other). */
-  private persist(name: string, patch: Partial<AgentRecord>, quiet = false): void {
+  private persist(name: string, patch: Partial<AgentRecord>): void {
     const record = this.records.get(name);
     if (record) Object.assign(record, patch);
     this.persistChain = this.persistChain
       .then(() => markAgent(this.project, name, patch))
       .catch((error: unknown) => {
-        if (!quiet) this.broadcast({ type: "notice", level: "error", text: describeError(error) });
+        this.broadcast({ type: "notice", level: "error", text: describeError(error) });
       });
   }
 

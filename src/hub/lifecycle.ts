@@ -299,7 +299,11 @@ export async function reconcileAgents(
 }
 
 /** Sends SIGHUP then SIGTERM to `pid`'s process group, or to `pid` when it leads none. */
-function hangUp(pid: number): void {
+/**
+ * Hangs up `pid`'s process group (SIGHUP, then SIGTERM), falling back to the pid alone:
+ * what a closing terminal does to the programs in it.
+ */
+export function hangUp(pid: number): void {
   for (const sig of ["SIGHUP", "SIGTERM"] as const) {
     try {
       process.kill(-pid, sig);

@@ -1,10 +1,6 @@
 import { describeError } from "../core/errors.js";
 import { Project } from "../store/project.js";
-import { removeHubRecord, writeHubRecord } from "./daemon.js";
-import { createHub } from "./hub.js";
-import { isSocketAnswering, startHubServer, type HubServer } from "./server.js";
-import { resolveSocketPath } from "./socket-path.js";
-import { PROTOCOL_VERSION } from "./wire.js";
+import { startHubService, type HubService } from "./service.js";
 
 /**
  * The hub daemon: `node dist/hub/main.js <root> [socket]`, started by `ensureHub` detached
@@ -26,27 +22,13 @@ async function run(): Promise<void> {
     process.exit(2);
   }
   const project = new Project(root);
-  const socketPath = socketArg ?? resolveSocketPath(root);
-  // Checked before createHub, which starts agents: a second hub must not touch them.
-  if (await isSocketAnswering(socketPath)) {
-    log(`another hub already answers on ${socketPath}; exiting`);
-    process.exit(1);
-  }
-  const hub = await createHub(project);
-  let server: HubServer | undefined;
+  let service: HubService | undefined;
   let stopping = false;
   const stop = async (reason: string, code = 0): Promise<void> => {
     if (stopping) return;
     stopping = true;
     log(`stopping: ${reason}`);
-    try {
-      await server?.close();
-      hub.dispose();
-      await hub.flush();
-    } catch (error) {
-      log(`while stopping: ${describeError(error)}`);
-    }
-    removeHubRecord(project, process.pid);
+    await service?.stop();
     process.exit(code);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
@@ -56,23 +38,15 @@ async function run(): Promise<void> {
     void stop("uncaught exception", 70);
   });
   try {
-    server = await startHubServer({
-      socketPath,
-      backend: hub,
+    service = await startHubService(project, {
+      ...(socketArg ? { socketPath: socketArg } : {}),
       log,
       onShutdown: () => void stop("a client asked"),
     });
   } catch (error) {
     log(describeError(error));
-    hub.dispose();
     process.exit(1);
   }
-  writeHubRecord(project, {
-    pid: process.pid,
-    socket: socketPath,
-    protocol: PROTOCOL_VERSION,
-    startedAt: new Date().toISOString(),
-  });
   log(`serving ${project.root}`);
 }
 

@@ -56,6 +56,11 @@ export type HubEvent =
       rows: number;
       data: string;
     }
+  /**
+   * A pane's pty and screen changed size, at this point in its output stream (mirrors resize
+   * before applying later output). Sizes follow the most recently active client.
+   */
+  | { type: "resized"; name: string; cols: number; rows: number }
   | { type: "result"; id: number; ok: boolean; error?: string; value?: unknown }
   | { type: "notice"; level: "info" | "error"; text: string };
 

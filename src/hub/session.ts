@@ -52,7 +52,10 @@ export class AgentSession {
     private readonly idleAfterMs: number,
     private readonly events: SessionEvents,
     private readonly now: () => number = Date.now,
+    /** Output sequence to continue from (a respawned agent's stream goes on, never restarts). */
+    initialSeq = 0,
   ) {
+    this.seq = initialSeq;
     this.name = name;
     this.screen = new PaneScreen({ cols: size.cols, rows: size.rows, scrollback });
     this.exited = new Promise((resolve) => (this.resolveExited = resolve));

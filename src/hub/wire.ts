@@ -83,6 +83,7 @@ export const HubEventSchema = z.discriminatedUnion("type", [
     value: z.unknown().optional(),
   }),
   z.object({ type: z.literal("notice"), level: z.enum(["info", "error"]), text: z.string() }),
+  z.object({ type: z.literal("resized"), name: z.string(), cols: Size, rows: Size }),
 ]);
 
 // Compile-time guard: these schemas must describe exactly protocol.ts's types. If the

@@ -49,6 +49,8 @@ export interface PaneScreens {
   get(name: string): PaneScreen | undefined;
   /** Calls `done` once output received so far for `name` has been parsed. */
   whenParsed(name: string, done: () => void): void;
+  /** Fetches `name`'s scrollback when it is not held locally (a remote hub sends it lazily). */
+  loadScrollback?(name: string): Promise<void>;
 }
 
 /** The terminal the cockpit draws on. */
@@ -75,7 +77,8 @@ export interface CockpitOptions {
 type Mode =
   | { kind: "normal" }
   | { kind: "help" }
-  | { kind: "confirm"; title: string; lines: string[]; action: () => void }
+  /** A question answered by one key; any key not in `choices` cancels. */
+  | { kind: "confirm"; title: string; lines: string[]; choices: Record<string, () => void> }
   | { kind: "spawn"; fields: FormField[]; active: number; error?: string };
 
 /**
@@ -212,6 +215,9 @@ export class Cockpit {
         this.showNotice(event.level, event.text);
         return;
       case "snapshot":
+      case "resized":
+        this.paneOutput(event.name);
+        return;
       case "result":
         return;
     }
@@ -246,15 +252,12 @@ export class Cockpit {
       case "help":
         this.setMode({ kind: "normal" });
         return;
-      case "confirm":
-        if (data === "y" || data === "Y") {
-          const { action } = this.mode;
-          this.setMode({ kind: "normal" });
-          action();
-        } else {
-          this.setMode({ kind: "normal" });
-        }
+      case "confirm": {
+        const action = this.mode.choices[data.toLowerCase()];
+        this.setMode({ kind: "normal" });
+        action?.();
         return;
+      }
       case "spawn":
         this.spawnKeys(this.mode, data);
         return;
@@ -317,6 +320,7 @@ export class Cockpit {
         return;
       case "scroll-mode":
         if (!focus) return;
+        if (!this.scroll.has(focus)) void this.screens.loadScrollback?.(focus);
         this.scroll.set(focus, this.scroll.get(focus) ?? 0);
         this.invalidateChrome();
         return;
@@ -352,7 +356,7 @@ export class Cockpit {
             "",
             "y: kill    any other key: cancel",
           ],
-          action: () => this.request({ type: "kill", name: focus }, `killed ${focus}`),
+          choices: { y: () => this.request({ type: "kill", name: focus }, `killed ${focus}`) },
         });
         return;
       }
@@ -361,7 +365,22 @@ export class Cockpit {
         return;
       case "quit": {
         const running = this.agents.filter((a) => a.status !== "exited" && a.status !== "lost");
-        if (running.length === 0 || this.options.onDetach) {
+        const { onDetach } = this.options;
+        if (onDetach) {
+          this.setMode({
+            kind: "confirm",
+            title: "Leave the cockpit?",
+            lines: [
+              "d: detach: agents keep running in the hub; `flotilla attach` comes back",
+              `s: stop the hub and its ${running.length} running agent(s), then quit`,
+              "",
+              "any other key: stay",
+            ],
+            choices: { d: onDetach, s: () => this.options.onQuit() },
+          });
+          return;
+        }
+        if (running.length === 0) {
           this.options.onQuit();
           return;
         }
@@ -375,7 +394,7 @@ export class Cockpit {
             "",
             "y: quit    any other key: stay",
           ],
-          action: () => this.options.onQuit(),
+          choices: { y: () => this.options.onQuit() },
         });
         return;
       }
@@ -483,6 +502,7 @@ export class Cockpit {
       if (next === 0 && event.kind === "wheel-down") {
         this.leaveScroll();
       } else {
+        if (!this.scroll.has(name)) void this.screens.loadScrollback?.(name);
         this.scroll.set(name, next);
         if (this.inputState.mode !== "scroll") this.inputState = enterScrollMode(this.inputState);
       }

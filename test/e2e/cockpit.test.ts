@@ -1,56 +1,24 @@
-import { readFileSync, writeFileSync } from "node:fs";
-import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { PREFIX, TerminalDriver, makeRepo, runCli } from "./harness.js";
-
-/** A repo with three plain bash agents whose prompt is a predictable "$ ". */
-function repoWithShells(names = ["sh1", "sh2", "sh3"]): string {
-  const repo = makeRepo();
-  expect(runCli(["init"], repo).status).toBe(0);
-  const configPath = path.join(repo, ".flotilla", "config.json");
-  const config = JSON.parse(readFileSync(configPath, "utf8"));
-  config.runtimes = {
-    bash: {
-      command: "bash",
-      args: ["--norc", "--noprofile"],
-      env: { PS1: "$ " },
-      prompt: { mode: "none" },
-    },
-  };
-  writeFileSync(configPath, JSON.stringify(config, null, 2));
-  for (const name of names)
-    expect(runCli(["spawn", name, "--runtime", "bash"], repo).status).toBe(0);
-  return repo;
-}
-
-/** Column span [start, end) of the pane whose title contains `name`, from the screen. */
-function paneColumns(rows: string[], name: string): [number, number] {
-  for (const row of rows) {
-    const at = row.indexOf(` ${name} `);
-    if (at < 0) continue;
-    const start = Math.max(row.lastIndexOf("╭", at), row.lastIndexOf("┏", at));
-    const endRound = row.indexOf("╮", at);
-    const endBold = row.indexOf("┓", at);
-    const ends = [endRound, endBold].filter((n) => n >= 0);
-    return [start, Math.min(...ends) + 1];
-  }
-  throw new Error(`no pane titled ${name}:\n${rows.join("\n")}`);
-}
-
-function columnOf(rows: string[], text: string): number {
-  for (const row of rows) {
-    const at = row.indexOf(text);
-    if (at >= 0) return at;
-  }
-  return -1;
-}
+import {
+  PREFIX,
+  runCli,
+  TerminalDriver,
+  columnOf,
+  paneColumns,
+  repoWithShells,
+  stopHub,
+} from "./harness.js";
 
 describe("the cockpit, end to end", () => {
   let driver: TerminalDriver | undefined;
-  afterEach(() => driver?.dispose());
+  let repo: string | undefined;
+  afterEach(() => {
+    driver?.dispose();
+    if (repo) stopHub(repo);
+  });
 
   it("shows three live panes, takes typing, moves focus, zooms, scrolls, resizes and quits cleanly", async () => {
-    const repo = repoWithShells();
+    repo = repoWithShells();
     driver = new TerminalDriver(["up"], repo, { cols: 160, rows: 48 });
     const d = driver;
     await d.waitFor((t) => t.includes(" sh1 ") && t.includes(" sh2 ") && t.includes(" sh3 "));
@@ -98,6 +66,12 @@ describe("the cockpit, end to end", () => {
 
     // Resizing the terminal resizes the pty of every pane.
     d.resize(120, 40);
+    // Once the new layout is drawn (two panes of 60 columns on top), the ptys have it too.
+    await d.waitFor((t) => {
+      const rows = t.split("\n");
+      const [start, end] = paneColumns(rows, "sh1");
+      return end - start === 60 && rows[0]!.length <= 120;
+    });
     d.type("clear; echo cols=$(tput cols)\r");
     rows = (await d.waitFor(/cols=\d+/)).split("\n");
     const [rs, re] = paneColumns(rows, "sh2");
@@ -110,11 +84,13 @@ describe("the cockpit, end to end", () => {
     d.resize(120, 40);
     await d.waitFor((t) => t.includes(" sh1 ") && !t.includes("Terminal too small"));
 
-    // Quit (with confirmation, agents are running) restores the terminal.
+    // Quit asks: detach, or stop the hub and its agents; "s" stops everything.
     d.type(PREFIX + "q");
-    await d.waitFor("Quit the cockpit?");
-    d.type("y");
+    await d.waitFor("Leave the cockpit?");
+    d.type("s");
     expect(await d.waitExit()).toBe(0);
+    expect(d.raw).toContain("the hub and its agents stopped");
+    expect(runCli(["hub", "status", "--json"], repo).stdout).toContain('"state": "stopped"');
     expect(d.term.buffer.active.type).toBe("normal");
     const tail = d.raw.slice(d.raw.lastIndexOf("\x1b[?1049h"));
     for (const reset of ["\x1b[?1049l", "\x1b[?1000l", "\x1b[?1006l", "\x1b[?2004l", "\x1b[?25h"]) {
@@ -123,7 +99,7 @@ describe("the cockpit, end to end", () => {
   });
 
   it("restores the terminal when killed with SIGTERM", async () => {
-    const repo = repoWithShells(["only"]);
+    repo = repoWithShells(["only"]);
     driver = new TerminalDriver(["up"], repo, { cols: 100, rows: 30 });
     await driver.waitFor(" only ");
     driver.proc.kill("SIGTERM");

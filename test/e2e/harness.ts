@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, realpathSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import * as pty from "node-pty";
@@ -170,3 +170,78 @@ export class TerminalDriver {
 
 /** Ctrl-b, the default prefix key. */
 export const PREFIX = "\x02";
+
+/**
+ * A repo with plain bash agents (prompt "$ ") named `names`, plus one agent per entry of
+ * `commands` (`{ name: shell command }`, run with `bash -c`), spawned under its own runtime.
+ */
+export function repoWithShells(
+  names = ["sh1", "sh2", "sh3"],
+  commands: Record<string, string> = {},
+): string {
+  const repo = makeRepo();
+  if (runCli(["init"], repo).status !== 0) throw new Error("flotilla init failed");
+  const configPath = path.join(repo, ".flotilla", "config.json");
+  const config = JSON.parse(readFileSync(configPath, "utf8"));
+  const bash = ["--norc", "--noprofile"];
+  config.runtimes = {
+    bash: { command: "bash", args: bash, env: { PS1: "$ " }, prompt: { mode: "none" } },
+  };
+  for (const [name, command] of Object.entries(commands)) {
+    config.runtimes[name] = {
+      command: "bash",
+      args: [...bash, "-c", command],
+      prompt: { mode: "none" },
+    };
+  }
+  writeFileSync(configPath, JSON.stringify(config, null, 2));
+  for (const name of names) spawnOrThrow(repo, name, "bash");
+  for (const name of Object.keys(commands)) spawnOrThrow(repo, name, name);
+  return repo;
+}
+
+/** Column span [start, end) of the pane whose title contains `name`, from the screen. */
+export function paneColumns(rows: string[], name: string): [number, number] {
+  for (const row of rows) {
+    const at = row.indexOf(` ${name} `);
+    if (at < 0) continue;
+    const start = Math.max(row.lastIndexOf("╭", at), row.lastIndexOf("┏", at));
+    const endRound = row.indexOf("╮", at);
+    const endBold = row.indexOf("┓", at);
+    const ends = [endRound, endBold].filter((n) => n >= 0);
+    return [start, Math.min(...ends) + 1];
+  }
+  throw new Error(`no pane titled ${name}:\n${rows.join("\n")}`);
+}
+
+export function columnOf(rows: string[], text: string): number {
+  for (const row of rows) {
+    const at = row.indexOf(text);
+    if (at >= 0) return at;
+  }
+  return -1;
+}
+
+function spawnOrThrow(repo: string, name: string, runtime: string): void {
+  const result = runCli(["spawn", name, "--runtime", runtime], repo);
+  if (result.status !== 0) throw new Error(`spawn ${name} failed: ${result.stderr}`);
+}
+
+/** Stops the repo's hub daemon (and its agents), if one runs; for test clean-up. */
+export function stopHub(repo: string): void {
+  runCli(["hub", "stop", "-y"], repo);
+}
+
+/** Rows of the pane titled `name`, inside its frame (for comparing one pane's content). */
+export function paneText(rows: string[], name: string): string[] {
+  const [start, end] = paneColumns(rows, name);
+  const top = rows.findIndex((row) => row.includes(` ${name} `));
+  const out: string[] = [];
+  for (let y = top + 1; y < rows.length; y++) {
+    const row = [...(rows[y] ?? "")];
+    const edge = row[start];
+    if (edge === "╰" || edge === "┗") break;
+    out.push(row.slice(start + 1, end - 1).join(""));
+  }
+  return out;
+}
