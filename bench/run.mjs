@@ -24,6 +24,7 @@ import {
 } from "./lib/rows.mjs";
 import { writeStream } from "./lib/stream.mjs";
 import { FLOTILLA_CLI, makeTemp, removeTemp } from "./lib/targets.mjs";
+import { performance } from "node:perf_hooks";
 
 const { values: options } = parseArgs({
   options: {

@@ -1,5 +1,6 @@
 import * as pty from "node-pty";
 import xtermHeadless from "@xterm/headless";
+import { performance } from "node:perf_hooks";
 
 const { Terminal } = xtermHeadless;
 

@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync, readlinkSync } from "node:fs";
+import { performance } from "node:perf_hooks";
 
 /**
  * Readers for Linux `/proc`: CPU time and resident memory of other processes (which

@@ -3,6 +3,7 @@ import { PaneScripts } from "./panes.mjs";
 import { makeRandom } from "./stream.mjs";
 import { measureCpu, rssOf } from "./procfs.mjs";
 import { makeTemp, removeTemp, startTarget } from "./targets.mjs";
+import { performance } from "node:perf_hooks";
 
 /**
  * One measurement per function: each starts `target` ("tmux" | "flotilla") with its pane
