@@ -67,6 +67,8 @@ const groups = [
   {
     id: "throughput1",
     reps,
+    // The pane's program straight in the outer pty: what this harness and machine allow.
+    extraTargets: ["bare"],
     note: () => `1 pane, 120x40, cat of a ${(oneBytes / MiB).toFixed(0)} MiB mixed ANSI stream`,
     run: (target, size) =>
       measureThroughput(target, {
@@ -278,10 +280,11 @@ async function main() {
   const records = [];
   for (const group of groups) {
     if (only && !only.has(group.id)) continue;
-    const samples = Object.fromEntries(targets.map((t) => [t, []]));
+    const groupTargets = [...targets, ...(group.extraTargets ?? [])];
+    const samples = Object.fromEntries(groupTargets.map((t) => [t, []]));
     const errors = {};
     for (let rep = 0; rep < group.reps; rep++) {
-      const order = rep % 2 === 0 ? targets : [...targets].reverse();
+      const order = rep % 2 === 0 ? groupTargets : [...groupTargets].reverse();
       for (const target of order) {
         if (errors[target]) continue;
         const t0 = performance.now();
@@ -340,6 +343,11 @@ async function main() {
     out.write(
       `  ${record.id}: ${record.note}; ${record.reps} run${record.reps > 1 ? "s" : ""} per target\n`,
     );
+    for (const [target, list] of Object.entries(record.samples)) {
+      if (target === "flotilla" || target === "tmux" || list.length === 0) continue;
+      const mibs = median(list.map((sample) => sample.mibPerSecond));
+      out.write(`    ${target} (no multiplexer, same harness): ${mibs.toFixed(1)} MiB/s\n`);
+    }
     for (const [target, error] of Object.entries(record.errors))
       out.write(`    ${target} failed: ${error.split("\n")[0]}\n`);
   }

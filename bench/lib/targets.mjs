@@ -10,9 +10,10 @@ import { descendants, listProcesses, readCmdline, readCwd } from "./procfs.mjs";
  * The two programs under test, started the same way: pane scripts (see panes.mjs) laid out
  * by the program itself, inside an OuterTerminal of the given size.
  *
- * A session is `{ target, outer, labels, measuredPids(), stop() }`: `labels` are the names
- * shown in pane titles (flotilla) or `[]` (tmux); `measuredPids()` lists the processes whose
- * CPU and memory count (never the pane programs themselves).
+ * A session is `{ target, outer, labels, measuredPids(), paneProcesses(), stop() }`: `labels`
+ * are the names shown in pane titles (flotilla) or `[]` (tmux); `measuredPids()` lists the
+ * processes whose CPU and memory count (never the pane programs themselves);
+ * `paneProcesses()` lists the pane programs (`{ pid, comm }`).
  */
 
 /** Absolute path of the built flotilla CLI. */
@@ -85,6 +86,11 @@ export function startTmux({ cols, rows, scripts, dir }) {
     measuredPids() {
       serverPid ??= Number(tmux("display-message", "-p", "#{pid}").trim());
       return [serverPid, outer.pid];
+    },
+    paneProcesses() {
+      const processes = listProcesses();
+      const pane = new Set(descendants(this.measuredPids()[0], processes));
+      return processes.filter((p) => pane.has(p.pid));
     },
     async stop() {
       try {
@@ -171,6 +177,9 @@ export function startFlotilla({ cols, rows, scripts, dir }) {
         if (readCmdline(p.pid).some((arg) => arg === FLOTILLA_CLI)) pids.add(p.pid);
       return [...pids];
     },
+    paneProcesses() {
+      return inRepo(listProcesses()).filter((p) => !readCmdline(p.pid).includes(FLOTILLA_CLI));
+    },
     async stop() {
       await outer.stop();
       for (const p of inRepo(listProcesses())) {
@@ -184,7 +193,25 @@ export function startFlotilla({ cols, rows, scripts, dir }) {
   };
 }
 
-/** Starts `target` ("tmux" or "flotilla"). */
+/**
+ * No multiplexer: the single pane script straight in the outer pty. The ceiling this harness
+ * and machine allow, printed next to the throughput rows for context.
+ */
+export function startBare({ cols, rows, scripts, dir }) {
+  const [file, ...args] = paneCommand(scripts[0]);
+  const outer = new OuterTerminal(file, args, { cols, rows, cwd: dir });
+  return {
+    target: "bare",
+    outer,
+    labels: [],
+    measuredPids: () => [outer.pid],
+    paneProcesses: () => [],
+    stop: () => outer.stop(),
+  };
+}
+
+/** Starts `target` ("tmux", "flotilla" or "bare"). */
 export function startTarget(target, options) {
+  if (target === "bare") return startBare(options);
   return target === "tmux" ? startTmux(options) : startFlotilla(options);
 }
