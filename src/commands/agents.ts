@@ -1,11 +1,344 @@
+import path from "node:path";
 import type { Command } from "commander";
+import type { AgentRecord } from "../core/schema.js";
+
+/**
+ * `init`, `spawn`, `kill`, `ls`, `respawn`: agent lifecycle from the command line. They work
+ * without a hub: they change `.flotilla/state.json` under its lock, and a running hub picks
+ * the change up. Heavy modules (git, lifecycle) are imported inside the actions.
+ */
+
+/** Where command output goes; handed in so it is never hard-wired to `process` streams. */
+export interface CommandIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  cwd: () => string;
+  /** Asks a yes/no question; resolves false when no one can answer (not a terminal). */
+  confirm: (question: string) => Promise<boolean>;
+}
+
+const processIo: CommandIo = {
+  out: (text) => void process.stdout.write(text),
+  err: (text) => void process.stderr.write(text),
+  cwd: () => process.cwd(),
+  confirm: confirmOnTerminal,
+};
 
 /** Registers `init`, `spawn`, `kill`, `ls`, `respawn`. */
-export function registerAgentCommands(program: Command): void {
+export function registerAgentCommands(program: Command, io: CommandIo = processIo): void {
   program
     .command("init")
-    .description("set up .flotilla/ in this git repository (config.json, git exclude)")
-    .action(async () => {
-      throw new Error("not implemented yet");
+    .description(
+      "set up .flotilla/ in this git repository: config.json, a git exclude line, the flotilla shim",
+    )
+    .option("--target <branch>", "branch finished work merges into (default: the current branch)")
+    .addHelpText(
+      "after",
+      "\nRun it once in the main checkout; running it again changes nothing but repairs the shim.",
+    )
+    .action(async (options: { target?: string }) => {
+      const { initProject } = await import("../store/init.js");
+      const result = await initProject(io.cwd(), {
+        ...(options.target !== undefined ? { targetBranch: options.target } : {}),
+      });
+      const root = result.project.root;
+      if (!result.created) {
+        io.out(`already initialised: ${path.join(root, ".flotilla")} (config left as it was)\n`);
+        return;
+      }
+      io.out(
+        [
+          `initialised ${path.join(root, ".flotilla")}`,
+          `  config         ${result.project.paths.config}`,
+          `  target branch  ${result.targetBranch}`,
+          `  agents' shim   ${result.shim}`,
+          `next: flotilla spawn <name> --runtime claude --prompt "..."; then flotilla up`,
+          "",
+        ].join("\n"),
+      );
     });
+
+  program
+    .command("spawn <name>")
+    .description("create an agent: its own worktree and branch flotilla/<name>, started by the hub")
+    .option(
+      "-r, --runtime <runtime>",
+      "agent CLI to run: claude, codex, gemini, aider, opencode, shell, demo or one from config.json",
+      "shell",
+    )
+    .option("-p, --prompt <text>", "first prompt, passed on the agent's command line")
+    .option(
+      "-b, --base <ref>",
+      "commit the branch starts from (default: HEAD of the main checkout)",
+    )
+    .option("--role <role>", "the agent's role, e.g. worker, reviewer, coordinator", "worker")
+    .addHelpText(
+      "after",
+      '\nExample: flotilla spawn alice --runtime claude --prompt "add a --json flag to ls"',
+    )
+    .action(
+      async (
+        name: string,
+        options: { runtime: string; prompt?: string; base?: string; role: string },
+      ) => {
+        const [{ openProject }, { createAgent }, { buildLaunch, resolveRuntime }] =
+          await Promise.all([
+            import("../store/project.js"),
+            import("../hub/lifecycle.js"),
+            import("../runtimes/profiles.js"),
+          ]);
+        const project = openProject(io.cwd());
+        const record = await createAgent(project, {
+          name,
+          runtime: options.runtime,
+          role: options.role,
+          ...(options.prompt !== undefined ? { prompt: options.prompt } : {}),
+          ...(options.base !== undefined ? { base: options.base } : {}),
+        });
+        io.out(
+          [
+            `spawned ${record.name} (runtime ${record.runtime}, role ${record.role})`,
+            `  worktree  ${path.relative(project.root, record.worktree)}`,
+            `  branch    ${record.branch} from ${record.base.slice(0, 7)}`,
+            `  status    starting: the cockpit (flotilla up) runs it in its own pane`,
+            "",
+          ].join("\n"),
+        );
+        const config = await project.readConfig();
+        const launch = buildLaunch(project, record, config);
+        if (launch.problem !== undefined) {
+          io.err(
+            `warning: ${launch.problem}; ${record.name}'s pane will say so instead of starting it\n`,
+          );
+        }
+        const profile = resolveRuntime(config, record.runtime);
+        if (record.prompt !== undefined && profile.prompt.mode === "none") {
+          io.err(
+            `note: runtime ${record.runtime} takes no first prompt; type it in ${record.name}'s pane\n`,
+          );
+        }
+      },
+    );
+
+  program
+    .command("kill <name>")
+    .description("stop an agent (its worktree and branch stay unless --clean)")
+    .option("--clean", "also remove its worktree and branch, if nothing would be lost")
+    .option(
+      "--force",
+      "with --clean: remove even with unmerged commits or uncommitted changes (kept under refs/flotilla/archive/)",
+    )
+    .option("-y, --yes", "do not ask before a forced removal")
+    .addHelpText(
+      "after",
+      "\nNo commit is ever made unreachable: a forced removal first saves unmerged commits and\nuncommitted changes under refs/flotilla/archive/<name>-<time>, and prints those refs.",
+    )
+    .action(async (name: string, options: { clean?: boolean; force?: boolean; yes?: boolean }) => {
+      await killCommand(io, name, options);
+    });
+
+  program
+    .command("ls")
+    .description("list agents: name, runtime, status, branch, worktree, pid, age")
+    .option("--json", "print a JSON array instead of a table (age in seconds)")
+    .action(async (options: { json?: boolean }) => {
+      const [{ openProject }, { reconcileAgents, isProcessAlive }] = await Promise.all([
+        import("../store/project.js"),
+        import("../hub/lifecycle.js"),
+      ]);
+      const project = openProject(io.cwd());
+      await reconcileAgents(project, isProcessAlive);
+      const rows = listRows((await project.readState()).agents, new Date());
+      if (options.json) {
+        io.out(JSON.stringify(rows, null, 2) + "\n");
+        return;
+      }
+      if (rows.length === 0) {
+        io.out('no agents yet: flotilla spawn <name> --runtime claude --prompt "..."\n');
+        return;
+      }
+      io.out(formatTable(project.root, rows));
+    });
+
+  program
+    .command("respawn <name>")
+    .description("start a stopped (exited or lost) agent again in its existing worktree")
+    .action(async (name: string) => {
+      const [{ openProject }, { respawnAgent }] = await Promise.all([
+        import("../store/project.js"),
+        import("../hub/lifecycle.js"),
+      ]);
+      const project = openProject(io.cwd());
+      const record = await respawnAgent(project, name);
+      io.out(
+        `${record.name} is starting again in ${path.relative(project.root, record.worktree)} (the cockpit, flotilla up, runs it)\n`,
+      );
+    });
+}
+
+/** One agent as `ls --json` prints it (and the table shows). */
+export interface AgentRow {
+  name: string;
+  runtime: string;
+  role: string;
+  status: AgentRecord["status"];
+  branch: string;
+  /** Absolute path. */
+  worktree: string;
+  pid: number | null;
+  /** Seconds since the agent was created. */
+  age: number;
+  createdAt: string;
+}
+
+/** The `ls` rows for `agents` at time `now`. */
+export function listRows(agents: AgentRecord[], now: Date): AgentRow[] {
+  return agents.map((agent) => ({
+    name: agent.name,
+    runtime: agent.runtime,
+    role: agent.role,
+    status: agent.status,
+    branch: agent.branch,
+    worktree: agent.worktree,
+    pid: agent.pid ?? null,
+    age: Math.max(0, Math.floor((now.getTime() - Date.parse(agent.createdAt)) / 1000)),
+    createdAt: agent.createdAt,
+  }));
+}
+
+/** `45` → `45s`, `300` → `5m`, `7200` → `2h`, `259200` → `3d` (seconds in, largest unit out). */
+export function formatAge(seconds: number): string {
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
+  if (seconds < 48 * 3600) return `${Math.floor(seconds / 3600)}h`;
+  return `${Math.floor(seconds / 86400)}d`;
+}
+
+/** The `ls` table: a header and one line per row, columns padded to fit, worktrees relative. */
+export function formatTable(root: string, rows: AgentRow[]): string {
+  const header = ["NAME", "RUNTIME", "STATUS", "BRANCH", "WORKTREE", "PID", "AGE"];
+  const cells = rows.map((row) => [
+    row.name,
+    row.runtime,
+    row.status,
+    row.branch,
+    path.relative(root, row.worktree) || ".",
+    row.pid === null ? "-" : String(row.pid),
+    formatAge(row.age),
+  ]);
+  const widths = header.map((title, i) =>
+    Math.max(title.length, ...cells.map((line) => (line[i] ?? "").length)),
+  );
+  return [header, ...cells]
+    .map((line) =>
+      line
+        .map((cell, i) => (i === line.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+        .join("  "),
+    )
+    .join("\n")
+    .concat("\n");
+}
+
+async function killCommand(
+  io: CommandIo,
+  name: string,
+  options: { clean?: boolean; force?: boolean; yes?: boolean },
+): Promise<void> {
+  const [{ openProject }, lifecycle, worktrees, { FlotillaError }] = await Promise.all([
+    import("../store/project.js"),
+    import("../hub/lifecycle.js"),
+    import("../git/worktrees.js"),
+    import("../core/errors.js"),
+  ]);
+  const project = openProject(io.cwd());
+  if (options.force && !options.clean) {
+    throw new FlotillaError("INVALID_INPUT", "--force only applies with --clean");
+  }
+
+  if (options.clean) {
+    // Decide before stopping anything, so a refused removal changes nothing.
+    const { record, inspection, target } = await lifecycle.inspectAgent(project, name);
+    if (!options.force) worktrees.assertNothingToLose(record, inspection, target);
+    else if (!worktrees.isSafeToRemove(inspection) && !options.yes) {
+      const what = [
+        inspection.unmergedCommits > 0 ? `${inspection.unmergedCommits} unmerged commit(s)` : "",
+        inspection.dirty ? `${inspection.dirtyFiles.length} changed file(s)` : "",
+      ]
+        .filter(Boolean)
+        .join(" and ");
+      const ok = await io.confirm(
+        `remove ${name}'s worktree and branch with ${what}? They are kept under refs/flotilla/archive/. [y/N] `,
+      );
+      if (!ok) {
+        throw new FlotillaError(
+          "INVALID_INPUT",
+          `not removing ${name}: confirm on a terminal or pass -y with --force`,
+        );
+      }
+    }
+  }
+
+  const stop = await lifecycle.stopAgent(project, name);
+  if (stop.signalled) {
+    const pid = stop.record.pid ?? 0;
+    const gone = await waitForExit(pid, lifecycle.isProcessAlive);
+    if (!gone && !options.clean) {
+      io.out(`sent SIGHUP and SIGTERM to ${name} (pid ${pid}); it has not exited yet\n`);
+    } else if (!gone) {
+      throw new FlotillaError(
+        "INVALID_INPUT",
+        `sent SIGHUP and SIGTERM to ${name} (pid ${pid}) but it has not exited after 5 s; nothing was removed (try again, or kill -9 ${pid})`,
+      );
+    } else {
+      io.out(`stopped ${name} (pid ${pid})\n`);
+    }
+  } else if (stop.alreadyStopped) {
+    io.out(`${name} was already stopped (${stop.record.status})\n`);
+  } else {
+    io.out(`${name} had no running process; marked exited\n`);
+  }
+
+  if (!options.clean) {
+    io.out(
+      `kept ${path.relative(project.root, stop.record.worktree)} and branch ${stop.record.branch}: "flotilla respawn ${name}" restarts it, "flotilla kill ${name} --clean" removes it\n`,
+    );
+    return;
+  }
+  const result = await lifecycle.removeAgent(project, name, {
+    clean: true,
+    force: options.force ?? false,
+  });
+  const removal = result.removal;
+  const parts: string[] = [];
+  if (removal?.removedWorktree) parts.push(path.relative(project.root, result.record.worktree));
+  if (removal?.deletedBranch) parts.push(`branch ${result.record.branch}`);
+  io.out(`removed ${name}${parts.length > 0 ? `: ${parts.join(" and ")}` : ""}\n`);
+  for (const ref of removal?.archiveRefs ?? []) {
+    io.out(`kept its work at ${ref} (restore with: git branch <new-name> ${ref})\n`);
+  }
+}
+
+/** Polls until `pid` is gone; true when it exited within `timeoutMs`. */
+async function waitForExit(
+  pid: number,
+  isAlive: (pid: number) => boolean,
+  timeoutMs = 5000,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (isAlive(pid)) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return true;
+}
+
+async function confirmOnTerminal(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY || !process.stderr.isTTY) return false;
+  const { createInterface } = await import("node:readline/promises");
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
 }

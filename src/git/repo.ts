@@ -1,0 +1,109 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { simpleGit, type SimpleGit } from "simple-git";
+import { FlotillaError, describeError } from "../core/errors.js";
+
+/** Small read-only questions about a repository, answered by git through simple-git. */
+
+/** A simple-git client rooted at `dir` (absolute path of a checkout or worktree). */
+export function gitAt(dir: string): SimpleGit {
+  return simpleGit({ baseDir: dir, trimmed: false });
+}
+
+const execFileAsync = promisify(execFile);
+
+/**
+ * Runs `git <args>` in `dir` with extra environment variables and returns its stdout.
+ * Used instead of simple-git where a custom environment is needed (e.g. `GIT_INDEX_FILE`):
+ * simple-git refuses any custom environment that still carries the user's `EDITOR` or
+ * `PAGER`, which git plumbing never uses.
+ * @throws FlotillaError GIT_FAILED as {@link runGit}.
+ */
+export async function runGitWithEnv(
+  dir: string,
+  args: string[],
+  extraEnv: Record<string, string>,
+  what: string,
+): Promise<string> {
+  try {
+    const { stdout } = await execFileAsync("git", args, {
+      cwd: dir,
+      env: { ...process.env, ...extraEnv },
+      encoding: "utf8",
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return stdout;
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr ?? "";
+    const message = gitMessage(stderr.trim().length > 0 ? stderr : error);
+    throw new FlotillaError("GIT_FAILED", `git failed while ${what}: ${message}`, {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Runs `git <args>` in `dir` and returns its stdout.
+ * @throws FlotillaError GIT_FAILED with git's first error line and `what` (what we were doing).
+ */
+export async function runGit(git: SimpleGit, args: string[], what: string): Promise<string> {
+  try {
+    return await git.raw(args);
+  } catch (error) {
+    throw new FlotillaError("GIT_FAILED", `git failed while ${what}: ${gitMessage(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * git's error line from an error or stderr text (simple-git puts stderr in the message): the
+ * first `fatal:`/`error:` line without its prefix, else the first non-empty line. Progress
+ * lines such as "Preparing worktree" come before the real reason, hence the preference.
+ */
+export function gitMessage(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const lines = text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
+  const line = lines.find((l) => /^(fatal|error):/.test(l)) ?? lines[0];
+  return (line ?? describeError(error)).replace(/^(fatal|error):\s*/, "");
+}
+
+/** The full object name of `ref` as a commit, or `undefined` when it names no commit. */
+export async function resolveCommit(git: SimpleGit, ref: string): Promise<string | undefined> {
+  if (ref.startsWith("-")) return undefined; // never let a ref be read as an option
+  try {
+    const out = await git.raw(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
+    const sha = out.trim();
+    return sha.length > 0 ? sha : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when the repository has at least one commit (HEAD resolves). */
+export async function hasCommits(root: string): Promise<boolean> {
+  return (await resolveCommit(gitAt(root), "HEAD")) !== undefined;
+}
+
+/** The short name of the checked-out branch, or `undefined` on a detached HEAD. */
+export async function currentBranch(root: string): Promise<string | undefined> {
+  try {
+    const out = (await gitAt(root).raw(["symbolic-ref", "--quiet", "--short", "HEAD"])).trim();
+    return out.length > 0 ? out : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Absolute path of the repository's common git directory (shared by every worktree). */
+export async function gitCommonDir(root: string): Promise<string> {
+  const out = await runGit(
+    gitAt(root),
+    ["rev-parse", "--path-format=absolute", "--git-common-dir"],
+    "locating the git directory",
+  );
+  return out.trim();
+}

@@ -1,0 +1,240 @@
+import { accessSync, constants, existsSync, statSync } from "node:fs";
+import path from "node:path";
+import { FlotillaError } from "../core/errors.js";
+import { RuntimeProfile, type AgentRecord, type Config } from "../core/schema.js";
+import type { Project } from "../store/project.js";
+import { demoAgentPath } from "./package-files.js";
+
+/**
+ * Built-in runtime profiles (one per agent CLI) and how an agent's process is launched.
+ *
+ * A first prompt is always passed on the command line (never typed into the TUI, which may
+ * be showing a trust dialog). `waitingPatterns` are regular-expression sources matched
+ * against the visible screen; any match means the agent waits for the human.
+ */
+
+/**
+ * The built-in profiles by name, for the given environment (`shell` uses `$SHELL`).
+ *
+ * - `claude`: Claude Code; `claude "<prompt>"` starts an interactive session on that prompt.
+ * - `codex`: OpenAI Codex CLI; `codex "<prompt>"` is interactive too.
+ * - `gemini`: Gemini CLI; a bare argument would run one-shot, so the prompt goes through
+ *   `--prompt-interactive` (`-i`), which answers it and stays interactive.
+ * - `aider`: takes no first prompt. Its positional arguments are files to edit, and
+ *   `--message`/`--message-file` answer one message and exit, which would end the pane;
+ *   type the prompt in its pane instead.
+ * - `opencode`: `opencode --prompt "<prompt>"` opens the TUI with the prompt (its positional
+ *   argument is a project directory, so a bare prompt would be misread).
+ * - `shell`: `$SHELL` (or `/bin/bash`), no prompt.
+ * - `demo`: the scripted demo agent, `node <package>/dist/demo/agent.js "<prompt>"`.
+ */
+export function builtinRuntimes(
+  env: NodeJS.ProcessEnv = process.env,
+): Record<string, RuntimeProfile> {
+  const yesNo = "\\((y/n|Y/n|y/N)\\)";
+  return {
+    claude: RuntimeProfile.parse({
+      command: "claude",
+      prompt: { mode: "arg" },
+      waitingPatterns: [
+        "Do you want to",
+        "❯\\s*1\\.\\s*Yes",
+        "\\bAllow\\b.*\\?",
+        "Do you trust the files in this folder",
+        yesNo,
+      ],
+      description: "Claude Code (Anthropic)",
+    }),
+    codex: RuntimeProfile.parse({
+      command: "codex",
+      prompt: { mode: "arg" },
+      waitingPatterns: [
+        "Would you like to",
+        "Allow command\\?",
+        "Yes, proceed",
+        "Do you trust",
+        yesNo,
+      ],
+      description: "Codex CLI (OpenAI)",
+    }),
+    gemini: RuntimeProfile.parse({
+      command: "gemini",
+      prompt: { mode: "flag", flag: "--prompt-interactive" },
+      waitingPatterns: [
+        "Allow execution",
+        "Apply this change\\?",
+        "Yes, allow once",
+        "Do you want to proceed",
+        yesNo,
+      ],
+      description: "Gemini CLI (Google)",
+    }),
+    aider: RuntimeProfile.parse({
+      command: "aider",
+      prompt: { mode: "none" },
+      waitingPatterns: ["\\(Y\\)es/\\(N\\)o", yesNo],
+      description: "Aider (takes no first prompt: type it in its pane)",
+    }),
+    opencode: RuntimeProfile.parse({
+      command: "opencode",
+      prompt: { mode: "flag", flag: "--prompt" },
+      waitingPatterns: ["Permission required", "Allow once", yesNo],
+      description: "OpenCode",
+    }),
+    shell: RuntimeProfile.parse({
+      command: env.SHELL && env.SHELL.length > 0 ? env.SHELL : "/bin/bash",
+      prompt: { mode: "none" },
+      description: "your login shell",
+    }),
+    demo: RuntimeProfile.parse({
+      command: process.execPath,
+      args: [demoAgentPath()],
+      prompt: { mode: "arg" },
+      waitingPatterns: ["\\(y/n\\)"],
+      description: "Flotilla's scripted demo agent (no AI, no network)",
+    }),
+  };
+}
+
+/** Names of every runtime available with `config`: built-ins plus `config.runtimes`, sorted. */
+export function runtimeNames(config: Pick<Config, "runtimes">): string[] {
+  return [...new Set([...Object.keys(builtinRuntimes()), ...Object.keys(config.runtimes)])].sort();
+}
+
+/**
+ * The profile called `name`: `config.runtimes[name]` when present (it replaces a built-in
+ * of the same name entirely), else the built-in.
+ * @throws FlotillaError UNKNOWN_RUNTIME listing the available names.
+ */
+export function resolveRuntime(
+  config: Pick<Config, "runtimes">,
+  name: string,
+  env: NodeJS.ProcessEnv = process.env,
+): RuntimeProfile {
+  const custom = Object.hasOwn(config.runtimes, name) ? config.runtimes[name] : undefined;
+  if (custom) return custom;
+  const builtins = builtinRuntimes(env);
+  const builtin = Object.hasOwn(builtins, name) ? builtins[name] : undefined;
+  if (builtin) return builtin;
+  throw new FlotillaError(
+    "UNKNOWN_RUNTIME",
+    `unknown runtime "${name}": choose one of ${runtimeNames(config).join(", ")} (or add it under "runtimes" in .flotilla/config.json)`,
+  );
+}
+
+/**
+ * The absolute path `command` runs, looked up like `execvp` without a shell: a command
+ * containing a slash is taken as a path (relative to `cwd`); otherwise each directory of
+ * `PATH` (separated by `path.delimiter`) is tried in order. Returns `undefined` when nothing
+ * executable is found.
+ */
+export function findExecutable(
+  command: string,
+  PATH: string | undefined,
+  cwd: string = process.cwd(),
+): string | undefined {
+  if (command.length === 0) return undefined;
+  if (command.includes("/") || command.includes(path.sep)) {
+    const file = path.resolve(cwd, command);
+    return isExecutableFile(file) ? file : undefined;
+  }
+  for (const dir of (PATH ?? "").split(path.delimiter)) {
+    if (dir.length === 0) continue; // an empty entry means "current directory": not honoured
+    const file = path.join(path.resolve(cwd, dir), command);
+    if (isExecutableFile(file)) return file;
+  }
+  return undefined;
+}
+
+/** How to start one agent's process: what a pty spawn needs, plus a problem to show instead. */
+export interface Launch {
+  /** Program to run: an absolute path when found, else the bare command. */
+  file: string;
+  args: string[];
+  /** The agent's worktree. */
+  cwd: string;
+  env: Record<string, string>;
+  /**
+   * Why the agent cannot start, e.g. `command not found: claude (install Claude Code or
+   * choose another --runtime)`; the pane shows it instead of spawning.
+   */
+  problem?: string;
+}
+
+const INSTALL_HINTS: Record<string, string> = {
+  claude: "install Claude Code",
+  codex: "install the Codex CLI",
+  gemini: "install the Gemini CLI",
+  aider: "install Aider",
+  opencode: "install OpenCode",
+  demo: 'build flotilla with "npm run build"',
+};
+
+/**
+ * Builds the launch of `record` in its worktree. The environment is `env` plus
+ * `TERM=xterm-256color`, `COLORTERM=truecolor`, the profile's `env`, and the agent's
+ * identity: `FLOTILLA_ROOT`, `FLOTILLA_AGENT`, `FLOTILLA_ROLE`, `FLOTILLA_TASK` (only when
+ * the agent has a task) and a `PATH` with `.flotilla/bin` first (where the `flotilla` shim is).
+ * The prompt is added per the profile's prompt mode.
+ * @throws FlotillaError UNKNOWN_RUNTIME.
+ */
+export function buildLaunch(
+  project: Pick<Project, "root" | "paths">,
+  record: Pick<AgentRecord, "name" | "runtime" | "role" | "task" | "prompt" | "worktree">,
+  config: Pick<Config, "runtimes">,
+  env: NodeJS.ProcessEnv = process.env,
+): Launch {
+  const profile = resolveRuntime(config, record.runtime, env);
+  const childEnv: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && !key.startsWith("FLOTILLA_")) childEnv[key] = value;
+  }
+  childEnv.TERM = "xterm-256color";
+  childEnv.COLORTERM = "truecolor";
+  Object.assign(childEnv, profile.env);
+  const binDir = path.join(project.paths.dir, "bin");
+  const inheritedPath = profile.env.PATH ?? env.PATH ?? "/usr/local/bin:/usr/bin:/bin";
+  childEnv.PATH = `${binDir}${path.delimiter}${inheritedPath}`;
+  childEnv.FLOTILLA_ROOT = project.root;
+  childEnv.FLOTILLA_AGENT = record.name;
+  childEnv.FLOTILLA_ROLE = record.role;
+  if (record.task !== undefined) childEnv.FLOTILLA_TASK = record.task;
+
+  const args = [...profile.args];
+  const prompt = record.prompt;
+  if (prompt !== undefined && prompt.length > 0) {
+    if (profile.prompt.mode === "arg") args.push(prompt);
+    else if (profile.prompt.mode === "flag") args.push(profile.prompt.flag, prompt);
+  }
+
+  const found = findExecutable(profile.command, childEnv.PATH, record.worktree);
+  const launch: Launch = {
+    file: found ?? profile.command,
+    args,
+    cwd: record.worktree,
+    env: childEnv,
+  };
+  if (found === undefined) {
+    const hint = INSTALL_HINTS[record.runtime] ?? `install ${profile.command}`;
+    launch.problem = `command not found: ${profile.command} (${hint} or choose another --runtime)`;
+  } else if (isBuiltinDemo(config, record.runtime) && !existsSync(profile.args[0] ?? "")) {
+    launch.problem = `demo agent not built: ${profile.args[0]} is missing (run "npm run build")`;
+  } else if (!existsSync(record.worktree)) {
+    launch.problem = `worktree missing: ${record.worktree} (remove the agent with "flotilla kill ${record.name} --clean")`;
+  }
+  return launch;
+}
+
+function isBuiltinDemo(config: Pick<Config, "runtimes">, runtime: string): boolean {
+  return runtime === "demo" && !Object.hasOwn(config.runtimes, "demo");
+}
+
+function isExecutableFile(file: string): boolean {
+  try {
+    if (!statSync(file).isFile()) return false;
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,217 @@
+/**
+ * A fixed-size rectangle of terminal cells, the common currency of the renderer: pane screens
+ * copy into it, the chrome parser produces it, the compositor diffs it against the terminal.
+ *
+ * Colours are one number: -1 = the terminal's default, 0..255 = palette index,
+ * `TRUECOLOR | 0xRRGGBB` = 24-bit colour. Attributes are a bit set of the flags below.
+ * A wide character (CJK, most emoji) occupies its own cell with width 2 plus the cell to its
+ * right, a placeholder with width 0 and `ch` "".
+ */
+
+/** One terminal cell as a plain object (the grid itself stores cells column-wise). */
+export interface Cell {
+  /** The grapheme shown; " " for a blank, "" for the placeholder right of a wide char. */
+  ch: string;
+  /** Columns taken: 1 normal, 2 wide (first half), 0 placeholder (second half). */
+  width: 0 | 1 | 2;
+  /** Foreground colour, see the module doc for the encoding. */
+  fg: number;
+  /** Background colour, see the module doc for the encoding. */
+  bg: number;
+  /** Bit set of BOLD, DIM, ITALIC, ... */
+  flags: number;
+}
+
+export const BOLD = 1;
+export const DIM = 2;
+export const ITALIC = 4;
+export const UNDERLINE = 8;
+export const BLINK = 16;
+export const INVERSE = 32;
+export const INVISIBLE = 64;
+export const STRIKETHROUGH = 128;
+
+/** Colour value meaning "the terminal's default colour". */
+export const DEFAULT_COLOR = -1;
+/** Marker bit of a 24-bit colour: `TRUECOLOR | 0xRRGGBB`. */
+export const TRUECOLOR = 0x1000000;
+
+/** Encodes a 24-bit colour from its channels (0..255 each). */
+export function rgbColor(r: number, g: number, b: number): number {
+  return TRUECOLOR | ((r & 255) << 16) | ((g & 255) << 8) | (b & 255);
+}
+
+/** A blank cell: a space in default colours without attributes. */
+export const BLANK: Readonly<Cell> = Object.freeze({
+  ch: " ",
+  width: 1,
+  fg: DEFAULT_COLOR,
+  bg: DEFAULT_COLOR,
+  flags: 0,
+});
+
+/**
+ * A `cols` × `rows` grid of cells in struct-of-arrays form (typed arrays for colours, widths
+ * and flags, one string array for the graphemes), so that copying and diffing whole frames
+ * allocates nothing. Cell (x, y) lives at index `y * cols + x`; the arrays are public for the
+ * renderer's hot loops, and must be written only through the methods by everyone else.
+ * Coordinates outside the grid are ignored by writes and read as blanks.
+ */
+export class CellGrid {
+  readonly cols: number;
+  readonly rows: number;
+  /** Graphemes, index `y * cols + x`. */
+  readonly chars: string[];
+  /** Widths 0/1/2. */
+  readonly widths: Uint8Array;
+  /** Foreground colours. */
+  readonly fgs: Int32Array;
+  /** Background colours. */
+  readonly bgs: Int32Array;
+  /** Attribute flags. */
+  readonly flagsArr: Uint8Array;
+
+  /** Creates a blank grid. Throws RangeError when a size is negative or not an integer. */
+  constructor(cols: number, rows: number) {
+    if (!Number.isInteger(cols) || !Number.isInteger(rows) || cols < 0 || rows < 0) {
+      throw new RangeError(`invalid grid size ${cols}x${rows}`);
+    }
+    this.cols = cols;
+    this.rows = rows;
+    const n = cols * rows;
+    this.chars = new Array<string>(n).fill(" ");
+    this.widths = new Uint8Array(n).fill(1);
+    this.fgs = new Int32Array(n).fill(DEFAULT_COLOR);
+    this.bgs = new Int32Array(n).fill(DEFAULT_COLOR);
+    this.flagsArr = new Uint8Array(n);
+  }
+
+  /** Whether (x, y) is inside the grid. */
+  contains(x: number, y: number): boolean {
+    return x >= 0 && y >= 0 && x < this.cols && y < this.rows;
+  }
+
+  /** The cell at (x, y) as a fresh object; a blank outside the grid. */
+  get(x: number, y: number): Cell {
+    if (!this.contains(x, y)) return { ...BLANK };
+    const i = y * this.cols + x;
+    return {
+      ch: this.chars[i] ?? " ",
+      width: (this.widths[i] ?? 1) as 0 | 1 | 2,
+      fg: this.fgs[i] ?? DEFAULT_COLOR,
+      bg: this.bgs[i] ?? DEFAULT_COLOR,
+      flags: this.flagsArr[i] ?? 0,
+    };
+  }
+
+  /**
+   * Writes one cell. Setting a width-2 cell does not touch its right neighbour: callers write
+   * the placeholder themselves (or use `putChar`).
+   */
+  set(x: number, y: number, cell: Cell): void {
+    this.setRaw(x, y, cell.ch, cell.width, cell.fg, cell.bg, cell.flags);
+  }
+
+  /** Allocation-free `set` for hot paths. */
+  setRaw(
+    x: number,
+    y: number,
+    ch: string,
+    width: number,
+    fg: number,
+    bg: number,
+    flags: number,
+  ): void {
+    if (!this.contains(x, y)) return;
+    const i = y * this.cols + x;
+    this.chars[i] = ch;
+    this.widths[i] = width;
+    this.fgs[i] = fg;
+    this.bgs[i] = bg;
+    this.flagsArr[i] = flags;
+  }
+
+  /**
+   * Writes a grapheme of `width` 1 or 2 at (x, y), adding the placeholder for a wide one.
+   * A wide grapheme that would not fit before the right edge is written as a blank instead,
+   * so the grid never holds half a wide character.
+   */
+  putChar(
+    x: number,
+    y: number,
+    ch: string,
+    width: 1 | 2,
+    fg: number,
+    bg: number,
+    flags: number,
+  ): void {
+    if (width === 2 && x + 1 >= this.cols) {
+      this.setRaw(x, y, " ", 1, fg, bg, flags);
+      return;
+    }
+    this.setRaw(x, y, ch, width, fg, bg, flags);
+    if (width === 2) this.setRaw(x + 1, y, "", 0, fg, bg, flags);
+  }
+
+  /** Fills the rectangle (clipped to the grid) with copies of `cell` (default: blank). */
+  fillRect(x: number, y: number, w: number, h: number, cell: Cell = BLANK): void {
+    const x0 = Math.max(0, x);
+    const y0 = Math.max(0, y);
+    const x1 = Math.min(this.cols, x + w);
+    const y1 = Math.min(this.rows, y + h);
+    for (let row = y0; row < y1; row++) {
+      const base = row * this.cols;
+      this.chars.fill(cell.ch, base + x0, base + x1);
+      this.widths.fill(cell.width, base + x0, base + x1);
+      this.fgs.fill(cell.fg, base + x0, base + x1);
+      this.bgs.fill(cell.bg, base + x0, base + x1);
+      this.flagsArr.fill(cell.flags, base + x0, base + x1);
+    }
+  }
+
+  /** Resets every cell to a blank. */
+  clear(): void {
+    this.fillRect(0, 0, this.cols, this.rows);
+  }
+
+  /**
+   * Copies the `w` × `h` rectangle at (sx, sy) of `src` to (dx, dy) of this grid, clipped on
+   * both sides. Wide characters cut by the clip become blanks (never half a wide char).
+   */
+  blit(src: CellGrid, sx: number, sy: number, w: number, h: number, dx: number, dy: number): void {
+    for (let r = 0; r < h; r++) {
+      const srow = sy + r;
+      const drow = dy + r;
+      if (srow < 0 || srow >= src.rows || drow < 0 || drow >= this.rows) continue;
+      for (let c = 0; c < w; c++) {
+        const scol = sx + c;
+        const dcol = dx + c;
+        if (dcol < 0 || dcol >= this.cols) continue;
+        if (scol < 0 || scol >= src.cols) {
+          this.setRaw(dcol, drow, " ", 1, DEFAULT_COLOR, DEFAULT_COLOR, 0);
+          continue;
+        }
+        const si = srow * src.cols + scol;
+        const width = src.widths[si] ?? 1;
+        const fg = src.fgs[si] ?? DEFAULT_COLOR;
+        const bg = src.bgs[si] ?? DEFAULT_COLOR;
+        const flags = src.flagsArr[si] ?? 0;
+        const halfCut =
+          (width === 2 && (c === w - 1 || dcol === this.cols - 1)) || (width === 0 && c === 0);
+        if (halfCut) this.setRaw(dcol, drow, " ", 1, fg, bg, flags);
+        else this.setRaw(dcol, drow, src.chars[si] ?? " ", width, fg, bg, flags);
+      }
+    }
+  }
+
+  /** The grid's text, rows joined by "\n", trailing blanks of each row trimmed (for tests). */
+  toText(): string {
+    const lines: string[] = [];
+    for (let y = 0; y < this.rows; y++) {
+      let line = "";
+      for (let x = 0; x < this.cols; x++) line += this.chars[y * this.cols + x] ?? "";
+      lines.push(line.trimEnd());
+    }
+    return lines.join("\n");
+  }
+}

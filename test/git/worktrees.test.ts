@@ -1,0 +1,193 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { isFlotillaError } from "../../src/core/errors.js";
+import { createWorktree, inspectWorktree, removeWorktree } from "../../src/git/worktrees.js";
+import { commitFile, git, makeRepo, removeTempRepos } from "./temp-repo.js";
+
+afterAll(removeTempRepos);
+
+/** A repository whose main checkout holds the user's own uncommitted edit. */
+function repoWithUserEdit(): { root: string; readme: string } {
+  const root = makeRepo();
+  const readme = "# test repo\nmy unsaved edit\n";
+  writeFileSync(path.join(root, "README.md"), readme);
+  return { root, readme };
+}
+
+describe("createWorktree", () => {
+  it("creates .flotilla/worktrees/<name> on branch flotilla/<name> from HEAD", async () => {
+    const { root, readme } = repoWithUserEdit();
+    const head = git(root, "rev-parse", "HEAD");
+    const info = await createWorktree(root, "alice");
+    expect(info).toEqual({
+      worktree: path.join(root, ".flotilla/worktrees/alice"),
+      branch: "flotilla/alice",
+      base: head,
+    });
+    expect(git(info.worktree, "rev-parse", "--abbrev-ref", "HEAD")).toBe("flotilla/alice");
+    expect(git(root, "rev-parse", "flotilla/alice")).toBe(head);
+    // The main checkout keeps its branch and the user's edit.
+    expect(git(root, "rev-parse", "--abbrev-ref", "HEAD")).toBe("main");
+    expect(readFileSync(path.join(root, "README.md"), "utf8")).toBe(readme);
+  });
+
+  it("starts from --base when given", async () => {
+    const root = makeRepo();
+    git(root, "checkout", "-q", "-b", "feature");
+    const featureSha = commitFile(root, "feature.txt", "f\n");
+    git(root, "checkout", "-q", "main");
+    const info = await createWorktree(root, "bob", "feature");
+    expect(info.base).toBe(featureSha);
+    expect(existsSync(path.join(info.worktree, "feature.txt"))).toBe(true);
+  });
+
+  it("refuses an existing branch with a clear error", async () => {
+    const root = makeRepo();
+    git(root, "branch", "flotilla/carol");
+    const error = await createWorktree(root, "carol").catch((e: unknown) => e);
+    expect(isFlotillaError(error, "DUPLICATE_NAME")).toBe(true);
+    expect((error as Error).message).toContain("branch flotilla/carol already exists");
+    expect(existsSync(path.join(root, ".flotilla/worktrees/carol"))).toBe(false);
+  });
+
+  it("refuses an existing directory", async () => {
+    const root = makeRepo();
+    await createWorktree(root, "dave");
+    git(root, "worktree", "remove", path.join(root, ".flotilla/worktrees/dave"));
+    git(root, "branch", "-D", "flotilla/dave");
+    await createWorktree(root, "dave"); // reusable once really gone
+    const error = await createWorktree(root, "dave").catch((e: unknown) => e);
+    expect(isFlotillaError(error, "DUPLICATE_NAME")).toBe(true);
+    expect((error as Error).message).toContain("already exists");
+  });
+
+  it("refuses a base that is not a commit", async () => {
+    const root = makeRepo();
+    const error = await createWorktree(root, "erin", "no-such-branch").catch((e: unknown) => e);
+    expect(isFlotillaError(error, "INVALID_INPUT")).toBe(true);
+    expect((error as Error).message).toContain("no-such-branch");
+    const dashed = await createWorktree(root, "erin", "--orphan").catch((e: unknown) => e);
+    expect(isFlotillaError(dashed, "INVALID_INPUT")).toBe(true);
+    expect(git(root, "branch", "--list", "flotilla/*")).toBe("");
+  });
+});
+
+describe("inspectWorktree", () => {
+  it("counts commits not in the target branch and lists uncommitted files", async () => {
+    const root = makeRepo();
+    const info = await createWorktree(root, "frank");
+    expect(await inspectWorktree(root, info.worktree, info.branch, "main")).toMatchObject({
+      dirty: false,
+      dirtyFiles: [],
+      unmergedCommits: 0,
+    });
+
+    commitFile(info.worktree, "one.txt", "1\n");
+    commitFile(info.worktree, "two.txt", "2\n");
+    writeFileSync(path.join(info.worktree, "scratch.txt"), "wip\n");
+    writeFileSync(path.join(info.worktree, "README.md"), "changed\n");
+    const state = await inspectWorktree(root, info.worktree, info.branch, "main");
+    expect(state.unmergedCommits).toBe(2);
+    expect(state.dirty).toBe(true);
+    expect(state.dirtyFiles.sort()).toEqual(["README.md", "scratch.txt"]);
+
+    git(root, "merge", "-q", "--ff-only", "flotilla/frank");
+    const merged = await inspectWorktree(root, info.worktree, info.branch, "main");
+    expect(merged.unmergedCommits).toBe(0);
+  });
+
+  it("counts against the other branches when the target branch does not exist", async () => {
+    const root = makeRepo();
+    const info = await createWorktree(root, "gina");
+    commitFile(info.worktree, "g.txt", "g\n");
+    const state = await inspectWorktree(root, info.worktree, info.branch, "no-such-target");
+    expect(state.unmergedCommits).toBe(1);
+  });
+});
+
+describe("removeWorktree", () => {
+  it("removes a clean, merged worktree and its branch", async () => {
+    const root = makeRepo();
+    const info = await createWorktree(root, "hal");
+    const result = await removeWorktree(root, { name: "hal", ...info }, { target: "main" });
+    expect(result).toEqual({ removedWorktree: true, deletedBranch: true, archiveRefs: [] });
+    expect(existsSync(info.worktree)).toBe(false);
+    expect(git(root, "branch", "--list", "flotilla/hal")).toBe("");
+  });
+
+  it("refuses unmerged commits, naming the count and --force, and changes nothing", async () => {
+    const root = makeRepo();
+    const info = await createWorktree(root, "ivy");
+    commitFile(info.worktree, "a.txt", "a\n");
+    commitFile(info.worktree, "b.txt", "b\n");
+    commitFile(info.worktree, "c.txt", "c\n");
+    const error = await removeWorktree(root, { name: "ivy", ...info }, { target: "main" }).catch(
+      (e: unknown) => e,
+    );
+    expect(isFlotillaError(error, "UNSAFE_REMOVAL")).toBe(true);
+    expect((error as Error).message).toContain("3 commits on flotilla/ivy not merged into main");
+    expect((error as Error).message).toContain("use --force");
+    expect(existsSync(path.join(info.worktree, "c.txt"))).toBe(true);
+    expect(git(root, "branch", "--list", "flotilla/ivy")).toContain("flotilla/ivy");
+  });
+
+  it("refuses uncommitted changes, naming the files", async () => {
+    const root = makeRepo();
+    const info = await createWorktree(root, "jay");
+    writeFileSync(path.join(info.worktree, "notes.md"), "unsaved\n");
+    const error = await removeWorktree(root, { name: "jay", ...info }, { target: "main" }).catch(
+      (e: unknown) => e,
+    );
+    expect(isFlotillaError(error, "UNSAFE_REMOVAL")).toBe(true);
+    expect((error as Error).message).toContain("uncommitted changes (notes.md)");
+    expect(readFileSync(path.join(info.worktree, "notes.md"), "utf8")).toBe("unsaved\n");
+  });
+
+  it("with force, keeps commits and uncommitted work reachable under archive refs", async () => {
+    const { root, readme } = repoWithUserEdit();
+    const info = await createWorktree(root, "kim");
+    const committed = commitFile(info.worktree, "work.txt", "done\n");
+    writeFileSync(path.join(info.worktree, "wip.txt"), "half done\n");
+    const now = new Date("2030-01-02T03:04:05.678Z");
+    const result = await removeWorktree(
+      root,
+      { name: "kim", ...info },
+      { target: "main", force: true, now },
+    );
+    expect(result.removedWorktree).toBe(true);
+    expect(result.deletedBranch).toBe(true);
+    expect(result.archiveRefs.sort()).toEqual([
+      "refs/flotilla/archive/kim-20300102T030405Z",
+      "refs/flotilla/archive/kim-20300102T030405Z-uncommitted",
+    ]);
+    expect(existsSync(info.worktree)).toBe(false);
+    expect(git(root, "rev-parse", "refs/flotilla/archive/kim-20300102T030405Z")).toBe(committed);
+    const wipRef = "refs/flotilla/archive/kim-20300102T030405Z-uncommitted";
+    expect(git(root, "show", `${wipRef}:wip.txt`)).toBe("half done");
+    expect(git(root, "show", `${wipRef}:work.txt`)).toBe("done");
+    // The main checkout was not touched.
+    expect(readFileSync(path.join(root, "README.md"), "utf8")).toBe(readme);
+    expect(git(root, "rev-parse", "--abbrev-ref", "HEAD")).toBe("main");
+  });
+
+  it("never removes a directory outside .flotilla/worktrees", async () => {
+    const root = makeRepo();
+    const error = await removeWorktree(
+      root,
+      { name: "main", worktree: root, branch: "main" },
+      { target: "main", force: true },
+    ).catch((e: unknown) => e);
+    expect(isFlotillaError(error, "UNSAFE_REMOVAL")).toBe(true);
+    expect(existsSync(path.join(root, "README.md"))).toBe(true);
+    expect(git(root, "branch", "--list", "main")).toContain("main");
+  });
+
+  it("copes with a worktree directory deleted by hand", async () => {
+    const root = makeRepo();
+    const info = await createWorktree(root, "lou");
+    git(root, "worktree", "remove", "--force", info.worktree);
+    const result = await removeWorktree(root, { name: "lou", ...info }, { target: "main" });
+    expect(result).toEqual({ removedWorktree: false, deletedBranch: true, archiveRefs: [] });
+  });
+});

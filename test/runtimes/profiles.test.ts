@@ -1,0 +1,199 @@
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { isFlotillaError } from "../../src/core/errors.js";
+import { Config } from "../../src/core/schema.js";
+import {
+  buildLaunch,
+  builtinRuntimes,
+  findExecutable,
+  resolveRuntime,
+} from "../../src/runtimes/profiles.js";
+import { projectPaths } from "../../src/store/paths.js";
+import { makeTempDir, removeTempRepos } from "../git/temp-repo.js";
+
+afterAll(removeTempRepos);
+
+/** A directory with an executable `name` (a tiny sh script) and a non-executable `plain`. */
+function binDir(...names: string[]): string {
+  const dir = makeTempDir("flotilla-bin-");
+  for (const name of names) {
+    writeFileSync(path.join(dir, name), "#!/bin/sh\nexit 0\n");
+    chmodSync(path.join(dir, name), 0o755);
+  }
+  writeFileSync(path.join(dir, "plain"), "not executable\n");
+  mkdirSync(path.join(dir, "adir"));
+  return dir;
+}
+
+function waits(runtime: string, screen: string): boolean {
+  const profile = builtinRuntimes()[runtime];
+  if (!profile) throw new Error(`no runtime ${runtime}`);
+  return profile.waitingPatterns.some((source) => new RegExp(source, "m").test(screen));
+}
+
+describe("built-in runtimes", () => {
+  it("offers the agent CLIs, a shell and the demo agent", () => {
+    expect(Object.keys(builtinRuntimes()).sort()).toEqual([
+      "aider",
+      "claude",
+      "codex",
+      "demo",
+      "gemini",
+      "opencode",
+      "shell",
+    ]);
+  });
+
+  it("recognises Claude Code's permission prompts and nothing else", () => {
+    expect(
+      waits("claude", "Edit file\nDo you want to make this edit to cli.ts?\n❯ 1. Yes\n  2. No"),
+    ).toBe(true);
+    expect(waits("claude", " ❯ 1. Yes, and don't ask again")).toBe(true);
+    expect(waits("claude", "Overwrite? (y/n)")).toBe(true);
+    expect(waits("claude", "✻ Thinking…\n> refactoring the parser")).toBe(false);
+  });
+
+  it("recognises Aider's and Gemini's questions", () => {
+    expect(waits("aider", "Add file to the chat? (Y)es/(N)o/(A)ll/(S)kip all [Yes]:")).toBe(true);
+    expect(waits("gemini", "Allow execution of: 'npm test'?\n● 1. Yes, allow once")).toBe(true);
+    expect(waits("gemini", "Reading files…")).toBe(false);
+  });
+
+  it("uses $SHELL for the shell runtime, /bin/bash without one", () => {
+    expect(builtinRuntimes({ SHELL: "/bin/zsh" }).shell?.command).toBe("/bin/zsh");
+    expect(builtinRuntimes({}).shell?.command).toBe("/bin/bash");
+  });
+});
+
+describe("resolveRuntime", () => {
+  it("lets config.runtimes replace a built-in and add new names", () => {
+    const config = Config.parse({
+      runtimes: { claude: { command: "my-claude", args: ["--fast"] }, tests: { command: "npm" } },
+    });
+    expect(resolveRuntime(config, "claude")).toMatchObject({
+      command: "my-claude",
+      args: ["--fast"],
+    });
+    expect(resolveRuntime(config, "tests").command).toBe("npm");
+    expect(resolveRuntime(config, "codex").command).toBe("codex");
+  });
+
+  it("refuses an unknown name, listing what is available", () => {
+    const config = Config.parse({ runtimes: { tests: { command: "npm" } } });
+    let error: unknown;
+    try {
+      resolveRuntime(config, "clade");
+    } catch (e) {
+      error = e;
+    }
+    expect(isFlotillaError(error, "UNKNOWN_RUNTIME")).toBe(true);
+    expect((error as Error).message).toContain('unknown runtime "clade"');
+    expect((error as Error).message).toContain(
+      "claude, codex, demo, gemini, opencode, shell, tests",
+    );
+    expect(() => resolveRuntime(config, "toString")).toThrow(/unknown runtime/);
+  });
+});
+
+describe("findExecutable", () => {
+  it("walks PATH in order, skipping non-executables and directories", () => {
+    const first = binDir("tool");
+    const second = binDir("tool", "plain2");
+    const PATH = [first, second].join(path.delimiter);
+    expect(findExecutable("tool", PATH)).toBe(path.join(first, "tool"));
+    expect(findExecutable("plain2", PATH)).toBe(path.join(second, "plain2"));
+    expect(findExecutable("plain", PATH)).toBeUndefined();
+    expect(findExecutable("adir", PATH)).toBeUndefined();
+    expect(findExecutable("missing", PATH)).toBeUndefined();
+    expect(findExecutable("tool", undefined)).toBeUndefined();
+  });
+
+  it("takes a command with a slash as a path, without searching PATH", () => {
+    const dir = binDir("run.sh");
+    expect(findExecutable(path.join(dir, "run.sh"), "")).toBe(path.join(dir, "run.sh"));
+    expect(findExecutable("./run.sh", "", dir)).toBe(path.join(dir, "run.sh"));
+    expect(findExecutable("./plain", "", dir)).toBeUndefined();
+  });
+});
+
+describe("buildLaunch", () => {
+  const root = makeTempDir();
+  const project = { root, paths: projectPaths(root) };
+  const worktree = path.join(root, ".flotilla/worktrees/alice");
+  mkdirSync(worktree, { recursive: true });
+
+  function record(runtime: string, extra: { prompt?: string; task?: string } = {}) {
+    return { name: "alice", runtime, role: "worker", worktree, ...extra };
+  }
+
+  it("gives the agent its identity, the flotilla shim first on PATH and a 256-colour terminal", () => {
+    const bin = binDir("claude");
+    const env = { PATH: bin, HOME: "/home/me", FLOTILLA_TASK: "stale", TERM: "dumb" };
+    const config = Config.parse({
+      runtimes: { claude: { command: "claude", env: { ANSWER: "42" } } },
+    });
+    const launch = buildLaunch(project, record("claude", { task: "t-7" }), config, env);
+    expect(launch.file).toBe(path.join(bin, "claude"));
+    expect(launch.cwd).toBe(worktree);
+    expect(launch.problem).toBeUndefined();
+    expect(launch.env).toMatchObject({
+      FLOTILLA_ROOT: root,
+      FLOTILLA_AGENT: "alice",
+      FLOTILLA_ROLE: "worker",
+      FLOTILLA_TASK: "t-7",
+      TERM: "xterm-256color",
+      COLORTERM: "truecolor",
+      HOME: "/home/me",
+      ANSWER: "42",
+    });
+    expect(launch.env.PATH?.split(path.delimiter)).toEqual([path.join(root, ".flotilla/bin"), bin]);
+  });
+
+  it("does not pass on an inherited FLOTILLA_TASK when the agent has none", () => {
+    const launch = buildLaunch(project, record("shell"), Config.parse({}), {
+      PATH: "/usr/bin:/bin",
+      SHELL: "/bin/sh",
+      FLOTILLA_TASK: "someone-else's",
+      FLOTILLA_AGENT: "parent",
+    });
+    expect(launch.env.FLOTILLA_TASK).toBeUndefined();
+    expect(launch.env.FLOTILLA_AGENT).toBe("alice");
+  });
+
+  it("passes the first prompt as each runtime expects", () => {
+    const bin = binDir("claude", "codex", "gemini", "aider", "opencode");
+    const env = { PATH: bin };
+    const config = Config.parse({});
+    const prompt = "fix the tests; don't touch docs";
+    const argsOf = (runtime: string) =>
+      buildLaunch(project, record(runtime, { prompt }), config, env).args;
+    expect(argsOf("claude")).toEqual([prompt]);
+    expect(argsOf("codex")).toEqual([prompt]);
+    expect(argsOf("gemini")).toEqual(["--prompt-interactive", prompt]);
+    expect(argsOf("opencode")).toEqual(["--prompt", prompt]);
+    expect(argsOf("aider")).toEqual([]);
+    expect(buildLaunch(project, record("claude"), config, env).args).toEqual([]);
+  });
+
+  it("runs the demo agent with this node", () => {
+    const launch = buildLaunch(project, record("demo", { prompt: "go" }), Config.parse({}), {});
+    expect(launch.file).toBe(process.execPath);
+    expect(launch.args[0]).toMatch(/dist[/\\]demo[/\\]agent\.js$/);
+    expect(launch.args[1]).toBe("go");
+  });
+
+  it("reports a missing command instead of failing", () => {
+    const launch = buildLaunch(project, record("claude"), Config.parse({}), { PATH: binDir() });
+    expect(launch.problem).toBe(
+      "command not found: claude (install Claude Code or choose another --runtime)",
+    );
+    expect(launch.file).toBe("claude");
+  });
+
+  it("reports a worktree that is gone", () => {
+    const gone = { ...record("shell"), name: "bob", worktree: path.join(root, "nowhere") };
+    const launch = buildLaunch(project, gone, Config.parse({}), { SHELL: "/bin/sh" });
+    expect(launch.problem).toContain("worktree missing");
+  });
+});
