@@ -349,7 +349,7 @@ async function main() {
       out.write(`    ${target} (no multiplexer, same harness): ${mibs.toFixed(1)} MiB/s\n`);
     }
     for (const [target, error] of Object.entries(record.errors))
-      out.write(`    ${target} failed: ${error.split("\n")[0]}\n`);
+      out.write(`    ${target} failed: ${error.split("\n")[0].slice(0, 300)}\n`);
   }
   out.write(
     `\nTotal ${seconds.toFixed(0)} s. Figures are printed, never judged: a "NO" is a finding, not a failure.\n`,

@@ -67,6 +67,15 @@ export class OuterTerminal {
     return rows.join("\n");
   }
 
+  /** The non-blank rows of the screen, trimmed, joined by " | " (for error messages). */
+  compactText() {
+    return this.text()
+      .split("\n")
+      .map((row) => row.trim())
+      .filter(Boolean)
+      .join(" | ");
+  }
+
   /**
    * Resolves with the arrival time of the chunk after which `predicate(screenText)` first
    * held. With `throttleMs` > 0 the (costly) screen read runs at most that often; use it for
@@ -86,7 +95,8 @@ export class OuterTerminal {
         reject,
         label,
         timeout: setTimeout(
-          () => this.finish(new Error(`timed out waiting for ${label}; screen:\n${this.text()}`)),
+          () =>
+            this.finish(new Error(`timed out waiting for ${label}; screen: ${this.compactText()}`)),
           timeoutMs,
         ),
       };
@@ -102,7 +112,7 @@ export class OuterTerminal {
     if (this.exitCode !== undefined) {
       this.finish(
         new Error(
-          `program exited (${this.exitCode}) while waiting for ${waiter.label}:\n${this.text()}`,
+          `program exited (${this.exitCode}) while waiting for ${waiter.label}; screen: ${this.compactText()}`,
         ),
       );
       return;
