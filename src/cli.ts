@@ -4,6 +4,7 @@ import { describeError, isFlotillaError } from "./core/errors.js";
 import { registerAgentCommands } from "./commands/agents.js";
 import { registerUpCommands } from "./commands/up.js";
 import { registerDemoCommand } from "./commands/demo.js";
+import { registerMailCommands } from "./commands/mail.js";
 
 /**
  * Entry point: argv → one command. Command modules register their options here but load
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerAgentCommands(program);
   registerUpCommands(program);
   registerDemoCommand(program);
+  registerMailCommands(program);
   return program;
 }
 

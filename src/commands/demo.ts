@@ -21,7 +21,10 @@ export function registerDemoCommand(program: Command): void {
         dir = path.resolve(options.dir);
         mkdirSync(dir, { recursive: true });
         if (readdirSync(dir).length > 0) {
-          throw new FlotillaError("INVALID_INPUT", `${dir} is not empty: give --dir a new or empty directory`);
+          throw new FlotillaError(
+            "INVALID_INPUT",
+            `${dir} is not empty: give --dir a new or empty directory`,
+          );
         }
       } else {
         dir = mkdtempSync(path.join(os.tmpdir(), "flotilla-demo-"));
@@ -30,7 +33,12 @@ export function registerDemoCommand(program: Command): void {
       const demo = await createDemoRepo(dir);
       const { project } = await initProject(demo.root);
       for (const task of demo.tasks) {
-        await createAgent(project, { name: task.name, runtime: "demo", prompt: task.prompt, role: "worker" });
+        await createAgent(project, {
+          name: task.name,
+          runtime: "demo",
+          prompt: task.prompt,
+          role: "worker",
+        });
         process.stdout.write(`  spawned ${task.name}: ${task.prompt}\n`);
       }
       if (!options.up) {

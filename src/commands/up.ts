@@ -23,7 +23,10 @@ export function registerUpCommands(program: Command): void {
 export async function runCockpit(project: import("../store/project.js").Project): Promise<void> {
   const { stdin, stdout } = process;
   if (!stdin.isTTY || !stdout.isTTY) {
-    throw new FlotillaError("TERMINAL", "flotilla up needs a terminal: run it in an interactive shell");
+    throw new FlotillaError(
+      "TERMINAL",
+      "flotilla up needs a terminal: run it in an interactive shell",
+    );
   }
   const config = await project.readConfig();
   const { parseKeyName } = await import("../core/key-names.js");
@@ -38,7 +41,7 @@ export async function runCockpit(project: import("../store/project.js").Project)
   const { createHub } = await import("../hub/hub.js");
   const { linkLocalHub } = await import("../hub/local-link.js");
   const { TerminalSession } = await import("../tui/terminal-session.js");
-  const { listRuntimeNames } = await import("../runtimes/profiles.js");
+  const { runtimeNames } = await import("../runtimes/profiles.js");
   const path = await import("node:path");
 
   const hub = await createHub(project);
@@ -50,16 +53,19 @@ export async function runCockpit(project: import("../store/project.js").Project)
     hub.dispose();
   });
   const cockpit = new Cockpit(
-    { write: (data) => stdout.write(data), size: () => ({ cols: stdout.columns, rows: stdout.rows }) },
+    {
+      write: (data) => stdout.write(data),
+      size: () => ({ cols: stdout.columns, rows: stdout.rows }),
+    },
     link,
     screens,
     {
       prefix,
       title: `flotilla · ${path.basename(project.root)}`,
-      runtimes: listRuntimeNames(config),
+      runtimes: runtimeNames(config),
       onQuit: () => {
         project.log("cockpit.quit");
-        void hub.flush().finally(() => {
+        void hub.shutdown().finally(() => {
           session.restore();
           finish();
         });

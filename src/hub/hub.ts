@@ -5,22 +5,22 @@ import { describeError } from "../core/errors.js";
 import { buildLaunch, resolveRuntime } from "../runtimes/profiles.js";
 import type { Project } from "../store/project.js";
 import type { HubBackend } from "./backend.js";
-import { createAgent, markAgent, reconcileAgents, removeAgent } from "./lifecycle.js";
+import { assertNothingToLose } from "../git/worktrees.js";
+import {
+  createAgent,
+  inspectAgent,
+  isProcessAlive,
+  markAgent,
+  reconcileAgents,
+  removeAgent,
+  respawnAgent,
+  stopAgent,
+} from "./lifecycle.js";
 import type { AgentView, HubCommand, HubEvent } from "./protocol.js";
 import { AgentSession } from "./session.js";
 
 /** Default pty size, in cells, before any client has laid the pane out. */
 const DEFAULT_SIZE = { cols: 80, rows: 24 };
-
-/** True when a process with `pid` exists (signal 0 probes without signalling). */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /**
  * The hub: owns every agent's pty and screen model, keeps `.flotilla/state.json` in step
@@ -83,7 +83,8 @@ export class Hub implements HubBackend {
       work.then(
         (value) => id !== undefined && reply({ type: "result", id, ok: true, value }),
         (error: unknown) => {
-          if (id !== undefined) reply({ type: "result", id, ok: false, error: describeError(error) });
+          if (id !== undefined)
+            reply({ type: "result", id, ok: false, error: describeError(error) });
           else this.broadcast({ type: "notice", level: "error", text: describeError(error) });
         },
       );
@@ -142,6 +143,19 @@ export class Hub implements HubBackend {
     await this.persistChain;
   }
 
+  /**
+   * Orderly stop: hangs up every agent, waits up to `graceMs` for them to exit so their
+   * exit is recorded (`exited`, not `lost`), then disposes.
+   */
+  async shutdown(graceMs = 2000): Promise<void> {
+    const running = [...this.sessions.values()].filter((session) => session.isRunning);
+    for (const session of running) session.kill();
+    const grace = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
+    await Promise.race([Promise.all(running.map((session) => session.exited)), grace]);
+    await this.flush();
+    this.dispose();
+  }
+
   private async spawn(command: Extract<HubCommand, { type: "spawn" }>): Promise<AgentView> {
     const record = await createAgent(this.project, {
       name: command.name,
@@ -154,13 +168,19 @@ export class Hub implements HubBackend {
     return this.view(this.records.get(record.name) ?? record);
   }
 
+  /**
+   * Stops an agent (its worktree and branch stay). With `clean`, also removes its worktree;
+   * unless `force`, that is refused before anything is stopped when work would be lost.
+   */
   private async kill(name: string, clean: boolean, force: boolean): Promise<void> {
-    const session = this.sessions.get(name);
-    if (clean) {
-      // Refuses (and leaves the agent running) when its work is not safe to remove.
-      await removeAgent(this.project, name, { clean: true, force, dryRun: true });
+    if (clean && !force) {
+      const { record, inspection, target } = await inspectAgent(this.project, name);
+      assertNothingToLose(record, inspection, target);
     }
+    const session = this.sessions.get(name);
     session?.kill();
+    await stopAgent(this.project, name);
+    if (session?.isRunning) await session.exited;
     if (clean) {
       await removeAgent(this.project, name, { clean: true, force });
       session?.dispose();
@@ -170,11 +190,9 @@ export class Hub implements HubBackend {
   }
 
   private async respawn(name: string): Promise<void> {
-    const session = this.sessions.get(name);
-    if (session?.isRunning) throw new Error(`agent "${name}" is still running: kill it first`);
-    await markAgent(this.project, name, { status: "starting", exitCode: null, pid: undefined });
-    this.sessions.delete(name);
-    session?.dispose();
+    if (this.sessions.get(name)?.isRunning)
+      throw new Error(`agent "${name}" is still running: kill it first`);
+    await respawnAgent(this.project, name);
     await this.reload();
   }
 
@@ -251,7 +269,10 @@ export class Hub implements HubBackend {
     );
     this.sessions.set(name, session);
     session.start(launch);
-    this.project.log("agent.started", { agent: name, detail: { pid: session.pid, problem: launch.problem } });
+    this.project.log("agent.started", {
+      agent: name,
+      detail: { pid: session.pid, problem: launch.problem },
+    });
   }
 
   private onStatus(name: string, status: AgentStatus, exitCode: number | null | undefined): void {
@@ -284,7 +305,9 @@ export class Hub implements HubBackend {
 
   private view(record: AgentRecord): AgentView {
     const session = this.sessions.get(record.name);
-    return session ? { ...record, status: session.currentStatus, pid: session.pid ?? record.pid } : record;
+    return session
+      ? { ...record, status: session.currentStatus, pid: session.pid ?? record.pid }
+      : record;
   }
 
   private broadcast(event: HubEvent): void {

@@ -6,7 +6,10 @@ import type { HubLink, PaneScreens } from "../tui/cockpit.js";
  * A cockpit's link to a hub in the same process: commands are handled directly, and the
  * cockpit draws straight from the hub's screen models (no second parser).
  */
-export function linkLocalHub(hub: Hub, clientId = "local"): { link: HubLink; screens: PaneScreens } {
+export function linkLocalHub(
+  hub: Hub,
+  clientId = "local",
+): { link: HubLink; screens: PaneScreens } {
   let nextId = 1;
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   const reply = (event: HubEvent): void => {

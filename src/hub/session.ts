@@ -2,16 +2,7 @@ import * as pty from "node-pty";
 import type { AgentStatus } from "../core/schema.js";
 import { deriveStatus, nextStatusCheckDelay } from "../core/status.js";
 import { PaneScreen } from "../terminal/pane-screen.js";
-
-/** What the hub needs to start one agent's process (see runtimes' `buildLaunch`). */
-export interface Launch {
-  file: string;
-  args: string[];
-  cwd: string;
-  env: Record<string, string>;
-  /** Set when the agent cannot start (e.g. its command is not installed). */
-  problem?: string;
-}
+import type { Launch } from "../runtimes/profiles.js";
 
 /** Callbacks a session reports through; the hub turns them into events. */
 export interface SessionEvents {
@@ -42,7 +33,10 @@ export class AgentSession {
   private pendingParse = 0;
   private paused = false;
   private started = false;
-  private exited = false;
+  private hasExited = false;
+  private resolveExited: () => void = () => undefined;
+  /** Resolves when the agent's process has exited (or failed to start). */
+  readonly exited: Promise<void>;
   private exitCode: number | null | undefined;
   private lastOutputAt: number | undefined;
   private waitingVisible = false;
@@ -60,7 +54,8 @@ export class AgentSession {
     private readonly now: () => number = Date.now,
   ) {
     this.name = name;
-    this.screen = new PaneScreen(size.cols, size.rows, scrollback);
+    this.screen = new PaneScreen({ cols: size.cols, rows: size.rows, scrollback });
+    this.exited = new Promise((resolve) => (this.resolveExited = resolve));
   }
 
   /** The current status (see `deriveStatus`). */
@@ -78,7 +73,7 @@ export class AgentSession {
   }
 
   get isRunning(): boolean {
-    return this.proc !== undefined && !this.exited;
+    return this.proc !== undefined && !this.hasExited;
   }
 
   /**
@@ -87,7 +82,7 @@ export class AgentSession {
    * with code 127, so the cockpit keeps running.
    */
   start(launch: Launch): void {
-    this.exited = false;
+    this.hasExited = false;
     this.exitCode = undefined;
     if (launch.problem !== undefined) {
       this.emitOutput(`\x1b[1;31mflotilla: ${launch.problem}\x1b[0m\r\n`);
@@ -103,7 +98,9 @@ export class AgentSession {
         env: launch.env,
       });
     } catch (error) {
-      this.emitOutput(`\x1b[1;31mflotilla: could not start ${launch.file}: ${(error as Error).message}\x1b[0m\r\n`);
+      this.emitOutput(
+        `\x1b[1;31mflotilla: could not start ${launch.file}: ${(error as Error).message}\x1b[0m\r\n`,
+      );
       this.finish(127);
       return;
     }
@@ -120,7 +117,7 @@ export class AgentSession {
 
   /** Types `data` into the agent's pty exactly as given. Ignored once the agent exited. */
   write(data: string): void {
-    if (this.proc && !this.exited) this.proc.write(data);
+    if (this.proc && !this.hasExited) this.proc.write(data);
   }
 
   /** Resizes the screen model and the pty, in cells (ignored when unchanged or < 1). */
@@ -128,7 +125,7 @@ export class AgentSession {
     if (cols < 1 || rows < 1) return;
     if (cols === this.screen.cols && rows === this.screen.rows) return;
     this.screen.resize(cols, rows);
-    if (this.proc && !this.exited) {
+    if (this.proc && !this.hasExited) {
       try {
         this.proc.resize(cols, rows);
       } catch {
@@ -137,9 +134,15 @@ export class AgentSession {
     }
   }
 
-  /** Sends `signal` to the agent's process (SIGTERM by default). */
-  kill(signal: NodeJS.Signals = "SIGTERM"): void {
-    if (this.proc && !this.exited) {
+  /** Stops the agent's process: SIGHUP, then SIGTERM. */
+  kill(): void {
+    // Interactive shells ignore SIGTERM but exit on a hang-up, as when a terminal closes.
+    this.signal("SIGHUP");
+    this.signal("SIGTERM");
+  }
+
+  private signal(signal: NodeJS.Signals): void {
+    if (this.proc && !this.hasExited) {
       try {
         this.proc.kill(signal);
       } catch {
@@ -152,7 +155,7 @@ export class AgentSession {
   dispose(): void {
     clearTimeout(this.statusTimer);
     clearTimeout(this.scanTimer);
-    this.kill("SIGHUP");
+    this.kill();
   }
 
   private emitOutput(data: string): void {
@@ -177,7 +180,8 @@ export class AgentSession {
   }
 
   private finish(exitCode: number | null): void {
-    this.exited = true;
+    this.hasExited = true;
+    this.resolveExited();
     this.exitCode = exitCode;
     if (this.paused) {
       this.paused = false;
@@ -200,9 +204,9 @@ export class AgentSession {
   private refreshStatus(): void {
     const now = this.now();
     const input = {
-      exited: this.exited,
+      exited: this.hasExited,
       exitCode: this.exitCode,
-      started: this.started || this.exited,
+      started: this.started || this.hasExited,
       lastOutputAt: this.lastOutputAt,
       now,
       screenText: "",

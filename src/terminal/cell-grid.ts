@@ -204,6 +204,13 @@ export class CellGrid {
     }
   }
 
+  /** A copy of this grid (same size and cells). */
+  clone(): CellGrid {
+    const copy = new CellGrid(this.cols, this.rows);
+    copy.blit(this, 0, 0, this.cols, this.rows, 0, 0);
+    return copy;
+  }
+
   /** The grid's text, rows joined by "\n", trailing blanks of each row trimmed (for tests). */
   toText(): string {
     const lines: string[] = [];

@@ -40,12 +40,14 @@ export function PaneFrame(props: PaneFrameProps): React.JSX.Element {
       : props.status;
   const parts: Array<[string, string | undefined, boolean]> = [
     [` ${props.name} `, props.focused ? "cyanBright" : "white", true],
-    [`${props.runtime} · ${props.branch} · `, "gray", false],
+    [`· ${props.runtime} · ${props.branch} · `, "gray", false],
     [statusText, STATUS_COLORS[props.status], true],
   ];
   if (props.unread) parts.push([` ✉ ${props.unread}`, "yellow", true]);
   if (props.zoomed) parts.push([" [zoom]", "cyan", false]);
-  if (props.scroll) parts.push([` [scroll ${props.scroll.offset}/${props.scroll.total}]`, "yellow", true]);
+  if (props.scroll)
+    parts.push([` [scroll ${props.scroll.offset}/${props.scroll.total}]`, "yellow", true]);
+  parts.push([" ", undefined, false]);
   const inner = props.width - 2;
   let used = 0;
   const shown: Array<[string, string | undefined, boolean]> = [];
@@ -154,7 +156,13 @@ export function SpawnForm(props: {
   error?: string;
 }): React.JSX.Element {
   return (
-    <Box flexDirection="column" width={props.width} borderStyle="double" borderColor="cyan" paddingX={1}>
+    <Box
+      flexDirection="column"
+      width={props.width}
+      borderStyle="double"
+      borderColor="cyan"
+      paddingX={1}
+    >
       <Text bold color="cyanBright">
         Spawn an agent
       </Text>

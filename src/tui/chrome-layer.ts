@@ -40,13 +40,5 @@ export class ChromeRenderer {
 
 /** Copies all of `src` into `dst` with its top-left corner at (`x`, `y`), clipped to `dst`. */
 export function blit(dst: CellGrid, src: CellGrid, x: number, y: number): void {
-  for (let row = 0; row < src.rows; row++) {
-    const dy = y + row;
-    if (dy < 0 || dy >= dst.rows) continue;
-    for (let col = 0; col < src.cols; col++) {
-      const dx = x + col;
-      if (dx < 0 || dx >= dst.cols) continue;
-      dst.set(dx, dy, src.get(col, row));
-    }
-  }
+  dst.blit(src, 0, 0, src.cols, src.rows, x, y);
 }

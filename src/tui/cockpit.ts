@@ -2,14 +2,19 @@ import { createElement } from "react";
 import type { AgentView, HubCommand, HubEvent } from "../hub/protocol.js";
 import { computeLayout, neighbour, paneAt, type Layout } from "../core/layout.js";
 import {
-  DEFAULT_BINDINGS,
+  createInputState,
+  createKeymap,
+  enterScrollMode,
   feedInput,
+  flushInput,
   helpLines,
-  initialInputState,
-  matchBinding,
+  leaveScrollMode,
+  needsFlush,
   statusHints,
   type CockpitCommand,
+  type InputAction,
   type InputState,
+  type Keymap,
 } from "../core/keymap.js";
 import { describeKey } from "../core/key-names.js";
 import { CellGrid } from "../terminal/cell-grid.js";
@@ -25,6 +30,8 @@ const FRAME_INTERVAL_MS = 16;
 const ECHO_WINDOW_MS = 100;
 /** Lines per mouse-wheel notch in scrollback. */
 const WHEEL_LINES = 3;
+/** A lone Escape is settled after this quiet time, in ms (tmux's escape-time). */
+const ESCAPE_TIME_MS = 30;
 
 /** How the cockpit talks to the hub: in-process today, over a socket with the daemon. */
 export interface HubLink {
@@ -64,9 +71,9 @@ export interface CockpitOptions {
   now?: () => number;
 }
 
+/** What has the keyboard besides the panes: nothing (`normal`), or an overlay. */
 type Mode =
   | { kind: "normal" }
-  | { kind: "scroll" }
   | { kind: "help" }
   | { kind: "confirm"; title: string; lines: string[]; action: () => void }
   | { kind: "spawn"; fields: FormField[]; active: number; error?: string };
@@ -83,7 +90,9 @@ export class Cockpit {
   private zoomed = false;
   private mode: Mode = { kind: "normal" };
   private readonly scroll = new Map<string, number>();
-  private inputState: InputState = initialInputState();
+  private inputState: InputState = createInputState();
+  private readonly keymap: Keymap;
+  private escapeTimer: NodeJS.Timeout | undefined;
   private notice: { level: "info" | "error"; text: string } | undefined;
   private noticeTimer: NodeJS.Timeout | undefined;
 
@@ -111,6 +120,7 @@ export class Cockpit {
     private readonly options: CockpitOptions,
   ) {
     this.now = options.now ?? Date.now;
+    this.keymap = createKeymap(options.prefix);
     this.size = terminal.size();
     this.compositor = new Compositor(terminal, this.size.cols, this.size.rows);
     this.frame = new CellGrid(this.size.cols, this.size.rows);
@@ -133,6 +143,7 @@ export class Cockpit {
     this.unsubscribe();
     clearTimeout(this.frameTimer);
     clearTimeout(this.noticeTimer);
+    clearTimeout(this.escapeTimer);
     if (this.immediate) clearImmediate(this.immediate);
   }
 
@@ -222,18 +233,16 @@ export class Cockpit {
   private onKeys(data: string): void {
     switch (this.mode.kind) {
       case "normal": {
-        const { state, actions } = feedInput(this.inputState, data, this.options.prefix);
-        this.inputState = state;
-        for (const action of actions) {
-          if (action.type === "forward") this.forward(action.data);
-          else if (action.type === "command") this.run(action.command);
-          else this.showNotice("info", `${describeKey(this.options.prefix)} ${describeKey(action.key)} is not bound (prefix ? for help)`);
+        clearTimeout(this.escapeTimer);
+        this.apply(feedInput(this.inputState, data, this.keymap));
+        if (needsFlush(this.inputState)) {
+          this.escapeTimer = setTimeout(
+            () => this.apply(flushInput(this.inputState, this.keymap)),
+            ESCAPE_TIME_MS,
+          );
         }
         return;
       }
-      case "scroll":
-        this.scrollKeys(data);
-        return;
       case "help":
         this.setMode({ kind: "normal" });
         return;
@@ -250,6 +259,22 @@ export class Cockpit {
         this.spawnKeys(this.mode, data);
         return;
     }
+  }
+
+  private apply(result: { state: InputState; actions: InputAction[] }): void {
+    const hadPrefix = this.inputState.prefixPending;
+    this.inputState = result.state;
+    for (const action of result.actions) {
+      if (action.type === "forward") this.forward(action.data);
+      else if (action.type === "command") this.run(action.command);
+      else if (action.context === "prefix") {
+        this.showNotice(
+          "info",
+          `${describeKey(this.keymap.prefix)} ${describeKey(action.key)} is not bound (${describeKey(this.keymap.prefix)} ? for help)`,
+        );
+      }
+    }
+    if (hadPrefix !== this.inputState.prefixPending) this.invalidateChrome();
   }
 
   private forward(data: string): void {
@@ -272,7 +297,11 @@ export class Cockpit {
       case "focus-up":
       case "focus-down": {
         if (!focus || this.layout.tooSmall) return;
-        const next = neighbour(this.layout, focus, command.slice(6) as "left" | "right" | "up" | "down");
+        const grid = this.zoomed
+          ? computeLayout({ ...this.layoutInput(), zoomed: false })
+          : this.layout;
+        if (grid.tooSmall) return;
+        const next = neighbour(grid, focus, command.slice(6) as "left" | "right" | "up" | "down");
         if (next) this.setFocus(next);
         return;
       }
@@ -289,7 +318,16 @@ export class Cockpit {
       case "scroll-mode":
         if (!focus) return;
         this.scroll.set(focus, this.scroll.get(focus) ?? 0);
-        this.setMode({ kind: "scroll" });
+        this.invalidateChrome();
+        return;
+      case "scroll-page-up":
+      case "scroll-page-down":
+      case "scroll-line-up":
+      case "scroll-line-down":
+      case "scroll-top":
+      case "scroll-bottom":
+      case "scroll-exit":
+        this.scrollBy(command);
         return;
       case "spawn-dialog":
         this.setMode({
@@ -343,57 +381,46 @@ export class Cockpit {
       }
       case "detach":
         if (this.options.onDetach) this.options.onDetach();
-        else this.showNotice("info", "detach needs the hub daemon; this cockpit runs its agents itself");
+        else
+          this.showNotice(
+            "info",
+            "detach needs the hub daemon; this cockpit runs its agents itself",
+          );
         return;
       case "inbox":
         this.showNotice("info", "the inbox is not available in this build");
         return;
-      case "send-prefix":
-        this.forward(this.options.prefix);
-        return;
     }
   }
 
-  private scrollKeys(data: string): void {
+  private scrollBy(command: CockpitCommand): void {
     const name = this.focus;
     const screen = name ? this.screens.get(name) : undefined;
-    if (!name || !screen) {
-      this.setMode({ kind: "normal" });
+    if (!name || !screen || command === "scroll-exit") {
+      this.leaveScroll();
       return;
     }
-    const binding = matchBinding(DEFAULT_BINDINGS, "scroll", data);
     const page = Math.max(1, screen.rows - 1);
     const offset = this.scroll.get(name) ?? 0;
     const max = screen.scrollbackLength;
-    let next = offset;
-    switch (binding?.command) {
-      case "scroll-page-up":
-        next = offset + page;
-        break;
-      case "scroll-page-down":
-        next = offset - page;
-        break;
-      case "scroll-line-up":
-        next = offset + 1;
-        break;
-      case "scroll-line-down":
-        next = offset - 1;
-        break;
-      case "scroll-top":
-        next = max;
-        break;
-      case "scroll-bottom":
-        next = 0;
-        break;
-      case "scroll-exit":
-        this.scroll.delete(name);
-        this.setMode({ kind: "normal" });
-        return;
-      default:
-        return;
-    }
+    const next = {
+      "scroll-page-up": offset + page,
+      "scroll-page-down": offset - page,
+      "scroll-line-up": offset + 1,
+      "scroll-line-down": offset - 1,
+      "scroll-top": max,
+      "scroll-bottom": 0,
+    }[command as string];
+    if (next === undefined) return;
     this.scroll.set(name, Math.max(0, Math.min(max, next)));
     this.dirtyPanes.add(name);
+    this.invalidateChrome();
+  }
+
+  /** Leaves scroll mode: the focused pane follows its output again. */
+  private leaveScroll(): void {
+    if (this.inputState.mode === "scroll") this.inputState = leaveScrollMode(this.inputState);
+    if (this.focus && this.scroll.delete(this.focus)) this.dirtyPanes.add(this.focus);
     this.invalidateChrome();
   }
 
@@ -419,7 +446,8 @@ export class Cockpit {
         );
         return;
       }
-    } else if (data === "\x7f" || data === "\b") field.value = [...field.value].slice(0, -1).join("");
+    } else if (data === "\x7f" || data === "\b")
+      field.value = [...field.value].slice(0, -1).join("");
     else if (!/[\x00-\x1f\x7f]/.test(data)) field.value += data;
     this.setMode(mode);
   }
@@ -432,7 +460,10 @@ export class Cockpit {
     const screen = this.screens.get(name);
     const inner = pane.inner;
     const inside =
-      event.x >= inner.x && event.x < inner.x + inner.width && event.y >= inner.y && event.y < inner.y + inner.height;
+      event.x >= inner.x &&
+      event.x < inner.x + inner.width &&
+      event.y >= inner.y &&
+      event.y < inner.y + inner.height;
     const scrolled = this.scroll.has(name);
     if (inside && screen && !scrolled && this.mode.kind === "normal") {
       const encoded = encodeMouseForChild(event, inner.x, inner.y, screen.modes);
@@ -448,11 +479,12 @@ export class Cockpit {
       const offset = this.scroll.get(name) ?? 0;
       const delta = event.kind === "wheel-up" ? WHEEL_LINES : -WHEEL_LINES;
       const next = Math.max(0, Math.min(screen.scrollbackLength, offset + delta));
+      if (name !== this.focus) this.setFocus(name);
       if (next === 0 && event.kind === "wheel-down") {
-        this.scroll.delete(name);
-        if (this.mode.kind === "scroll" && name === this.focus) this.mode = { kind: "normal" };
+        this.leaveScroll();
       } else {
         this.scroll.set(name, next);
+        if (this.inputState.mode !== "scroll") this.inputState = enterScrollMode(this.inputState);
       }
       this.dirtyPanes.add(name);
       this.invalidateChrome();
@@ -465,7 +497,8 @@ export class Cockpit {
         this.showNotice("info", success);
         then?.();
       },
-      (error: unknown) => this.showNotice("error", error instanceof Error ? error.message : String(error)),
+      (error: unknown) =>
+        this.showNotice("error", error instanceof Error ? error.message : String(error)),
     );
   }
 
@@ -473,7 +506,7 @@ export class Cockpit {
 
   private setFocus(name: string): void {
     if (this.focus === name) return;
-    if (this.mode.kind === "scroll") this.mode = { kind: "normal" };
+    if (this.inputState.mode === "scroll") this.leaveScroll();
     this.focus = name;
     if (this.zoomed) this.relayout();
     else this.invalidateChrome();
@@ -495,14 +528,18 @@ export class Cockpit {
     this.invalidateChrome();
   }
 
-  private computeLayout(): Layout {
-    return computeLayout({
+  private layoutInput(): Parameters<typeof computeLayout>[0] {
+    return {
       cols: this.size.cols,
       rows: this.size.rows,
       panes: this.agents.map((a) => a.name),
       focused: this.focus,
       zoomed: this.zoomed,
-    });
+    };
+  }
+
+  private computeLayout(): Layout {
+    return computeLayout(this.layoutInput());
   }
 
   /** Recomputes rectangles and tells the hub each visible pane's inner size. */
@@ -510,7 +547,12 @@ export class Cockpit {
     this.layout = this.computeLayout();
     if (!this.layout.tooSmall) {
       for (const pane of this.layout.panes) {
-        this.hub.send({ type: "resize", name: pane.name, cols: pane.inner.width, rows: pane.inner.height });
+        this.hub.send({
+          type: "resize",
+          name: pane.name,
+          cols: pane.inner.width,
+          rows: pane.inner.height,
+        });
       }
     }
     this.invalidateChrome();
@@ -555,14 +597,16 @@ export class Cockpit {
     if (!this.chromeGrid) {
       this.chromeGrid = this.drawChrome();
       this.frame = this.chromeGrid.clone();
-      if (!this.layout.tooSmall) for (const pane of this.layout.panes) this.dirtyPanes.add(pane.name);
+      if (!this.layout.tooSmall)
+        for (const pane of this.layout.panes) this.dirtyPanes.add(pane.name);
     }
     if (!this.layout.tooSmall) {
       for (const pane of this.layout.panes) {
         if (!this.dirtyPanes.has(pane.name)) continue;
         const screen = this.screens.get(pane.name);
         const { x, y, width, height } = pane.inner;
-        if (screen) screen.copyInto(this.frame, x, y, width, height, this.scroll.get(pane.name) ?? 0);
+        if (screen)
+          screen.copyInto(this.frame, x, y, width, height, this.scroll.get(pane.name) ?? 0);
       }
     }
     this.dirtyPanes.clear();
@@ -591,9 +635,19 @@ export class Cockpit {
       const { message } = this.layout;
       const width = Math.max(1, Math.min(cols, message.length + 4));
       const piece = this.chrome.piece(`small:${message}`, width, Math.min(rows, 4), () =>
-        createElement(Dialog, { width, title: "Terminal too small", lines: [message], tone: "danger" }),
+        createElement(Dialog, {
+          width,
+          title: "Terminal too small",
+          lines: [message],
+          tone: "danger",
+        }),
       );
-      blit(grid, piece, Math.max(0, Math.floor((cols - width) / 2)), Math.max(0, Math.floor((rows - 4) / 2)));
+      blit(
+        grid,
+        piece,
+        Math.max(0, Math.floor((cols - width) / 2)),
+        Math.max(0, Math.floor((rows - 4) / 2)),
+      );
       this.chrome.end();
       return grid;
     }
@@ -612,11 +666,15 @@ export class Cockpit {
         exitCode: agent.exitCode,
         focused: agent.name === this.focus,
         zoomed: this.zoomed,
-        scroll: offset !== undefined && screen ? { offset, total: screen.scrollbackLength } : undefined,
+        scroll:
+          offset !== undefined && screen ? { offset, total: screen.scrollbackLength } : undefined,
         unread: agent.unread,
       };
-      const piece = this.chrome.piece(`pane:${JSON.stringify(props)}`, props.width, props.height, () =>
-        createElement(PaneFrame, props),
+      const piece = this.chrome.piece(
+        `pane:${JSON.stringify(props)}`,
+        props.width,
+        props.height,
+        () => createElement(PaneFrame, props),
       );
       blit(grid, piece, pane.frame.x, pane.frame.y);
     }
@@ -626,7 +684,10 @@ export class Cockpit {
         createElement(Dialog, {
           width,
           title: "No agents yet",
-          lines: [`Press ${describeKey(this.options.prefix)} n to spawn one,`, "or run: flotilla spawn <name> --runtime shell"],
+          lines: [
+            `Press ${describeKey(this.options.prefix)} n to spawn one,`,
+            "or run: flotilla spawn <name> --runtime shell",
+          ],
         }),
       );
       blit(grid, piece, Math.floor((cols - width) / 2), Math.floor((rows - 7) / 2));
@@ -635,10 +696,19 @@ export class Cockpit {
     const working = this.agents.filter((a) => a.status === "working").length;
     const waiting = this.agents.filter((a) => a.status === "waiting").length;
     const left = `${this.options.title} · ${this.agents.length} agents · ${working} working${waiting ? ` · ${waiting} waiting` : ""}`;
-    const hints = statusHints(DEFAULT_BINDINGS, this.mode.kind === "scroll" ? "scroll" : "prefix", describeKey(this.options.prefix));
+    const context =
+      this.inputState.mode === "scroll"
+        ? "scroll"
+        : this.inputState.prefixPending
+          ? "prefix"
+          : "normal";
+    const hints = statusHints(this.keymap, context);
     const notice = this.notice;
-    const barPiece = this.chrome.piece(`bar:${left}:${hints}:${notice?.level}:${notice?.text}`, bar.width, 1, () =>
-      createElement(StatusBar, { width: bar.width, left, hints, notice }),
+    const barPiece = this.chrome.piece(
+      `bar:${left}:${hints}:${notice?.level}:${notice?.text}`,
+      bar.width,
+      1,
+      () => createElement(StatusBar, { width: bar.width, left, hints, notice }),
     );
     blit(grid, barPiece, bar.x, bar.y);
     this.overlay = this.drawOverlay();
@@ -654,32 +724,48 @@ export class Cockpit {
     let piece: CellGrid;
     switch (mode.kind) {
       case "help": {
-        const lines = helpLines(DEFAULT_BINDINGS, describeKey(this.options.prefix));
+        const lines = helpLines(this.keymap);
         height = Math.min(rows - 2, lines.length + 4);
         piece = this.chrome.piece(`help`, width, height, () =>
-          createElement(Dialog, { width, title: "Keys", lines, footer: "any key closes this help" }),
+          createElement(Dialog, {
+            width,
+            title: "Keys",
+            lines,
+            footer: "any key closes this help",
+          }),
         );
         break;
       }
       case "confirm":
         height = Math.min(rows - 2, mode.lines.length + 3);
         width = Math.min(cols - 2, 64);
-        piece = this.chrome.piece(`confirm:${mode.title}:${mode.lines.join("\n")}`, width, height, () =>
-          createElement(Dialog, { width, title: mode.title, lines: mode.lines, tone: "danger" }),
+        piece = this.chrome.piece(
+          `confirm:${mode.title}:${mode.lines.join("\n")}`,
+          width,
+          height,
+          () =>
+            createElement(Dialog, { width, title: mode.title, lines: mode.lines, tone: "danger" }),
         );
         break;
       case "spawn": {
         height = mode.fields.length + 5;
         width = Math.min(cols - 2, 64);
         const fields = mode.fields.map((f) => ({ ...f }));
-        piece = this.chrome.piece(`spawn:${JSON.stringify(mode.fields)}:${mode.active}:${mode.error}`, width, height, () =>
-          createElement(SpawnForm, { width, fields, active: mode.active, error: mode.error }),
+        piece = this.chrome.piece(
+          `spawn:${JSON.stringify(mode.fields)}:${mode.active}:${mode.error}`,
+          width,
+          height,
+          () => createElement(SpawnForm, { width, fields, active: mode.active, error: mode.error }),
         );
         break;
       }
       default:
         return undefined;
     }
-    return { grid: piece, x: Math.max(0, Math.floor((cols - width) / 2)), y: Math.max(0, Math.floor((rows - height) / 2)) };
+    return {
+      grid: piece,
+      x: Math.max(0, Math.floor((cols - width) / 2)),
+      y: Math.max(0, Math.floor((rows - height) / 2)),
+    };
   }
 }

@@ -7,10 +7,13 @@ import { enterScreen, leaveScreen } from "../terminal/compositor.js";
  */
 export class TerminalSession {
   private restored = false;
-  private readonly onSignal = (signal: NodeJS.Signals) => this.exit(signal === "SIGHUP" ? 129 : 143);
+  private readonly onSignal = (signal: NodeJS.Signals) =>
+    this.exit(signal === "SIGHUP" ? 129 : 143);
   private readonly onCrash = (error: unknown) => {
     this.restore();
-    process.stderr.write(`flotilla: crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `flotilla: crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(70);
   };
 
@@ -26,7 +29,8 @@ export class TerminalSession {
     this.stdin.setEncoding("utf8");
     this.stdin.resume();
     this.stdout.write(enterScreen());
-    for (const signal of ["SIGTERM", "SIGHUP", "SIGINT", "SIGQUIT"] as const) process.on(signal, this.onSignal);
+    for (const signal of ["SIGTERM", "SIGHUP", "SIGINT", "SIGQUIT"] as const)
+      process.on(signal, this.onSignal);
     process.on("uncaughtException", this.onCrash);
     process.on("unhandledRejection", this.onCrash);
     process.on("exit", () => this.restore());

@@ -54,14 +54,27 @@ export class TerminalDriver {
   exitCode: number | undefined;
   private readonly exited: Promise<number>;
 
-  constructor(args: string[], cwd: string, size = { cols: 160, rows: 48 }, env: Record<string, string> = {}) {
-    this.term = new Terminal({ cols: size.cols, rows: size.rows, allowProposedApi: true, scrollback: 0 });
+  constructor(
+    args: string[],
+    cwd: string,
+    size = { cols: 160, rows: 48 },
+    env: Record<string, string> = {},
+  ) {
+    this.term = new Terminal({
+      cols: size.cols,
+      rows: size.rows,
+      allowProposedApi: true,
+      scrollback: 0,
+    });
     this.proc = pty.spawn(process.execPath, [CLI, ...args], {
       name: "xterm-256color",
       cols: size.cols,
       rows: size.rows,
       cwd,
-      env: { ...process.env, FLOTILLA_ROOT: "", TERM: "xterm-256color", ...env } as Record<string, string>,
+      env: { ...process.env, FLOTILLA_ROOT: "", TERM: "xterm-256color", ...env } as Record<
+        string,
+        string
+      >,
     });
     this.proc.onData((data) => {
       this.output += data;
@@ -97,7 +110,10 @@ export class TerminalDriver {
   }
 
   /** Waits until `predicate(screen text)` holds; throws with the screen after `timeoutMs`. */
-  async waitFor(predicate: string | RegExp | ((text: string) => boolean), timeoutMs = 15_000): Promise<string> {
+  async waitFor(
+    predicate: string | RegExp | ((text: string) => boolean),
+    timeoutMs = 15_000,
+  ): Promise<string> {
     const test =
       typeof predicate === "string"
         ? (text: string) => text.includes(predicate)
@@ -108,8 +124,12 @@ export class TerminalDriver {
     for (;;) {
       const text = await this.text();
       if (test(text)) return text;
-      if (this.exitCode !== undefined) throw new Error(`program exited (${this.exitCode}) while waiting for ${String(predicate)}:\n${text}`);
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(predicate)}; screen:\n${text}`);
+      if (this.exitCode !== undefined)
+        throw new Error(
+          `program exited (${this.exitCode}) while waiting for ${String(predicate)}:\n${text}`,
+        );
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${String(predicate)}; screen:\n${text}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }

@@ -20,7 +20,14 @@ async function setup(command: string): Promise<{ hub: Hub; events: HubEvent[] }>
   const repo = makeRepo("flotilla-hub-");
   const { project } = await initProject(repo);
   const config = JSON.parse(readFileSync(project.paths.config, "utf8"));
-  config.runtimes = { probe: { command: "bash", args: ["--norc", "--noprofile", "-c", command], prompt: { mode: "none" }, waitingPatterns: ["Proceed\\? \\(y/n\\)"] } };
+  config.runtimes = {
+    probe: {
+      command: "bash",
+      args: ["--norc", "--noprofile", "-c", command],
+      prompt: { mode: "none" },
+      waitingPatterns: ["Proceed\\? \\(y/n\\)"],
+    },
+  };
   config.idleAfterMs = 300;
   writeFileSync(project.paths.config, JSON.stringify(config));
   await createAgent(project, { name: "probe", runtime: "probe" });
@@ -30,13 +37,14 @@ async function setup(command: string): Promise<{ hub: Hub; events: HubEvent[] }>
   return { hub, events };
 }
 
-
 describe("hub", () => {
   let hub: Hub | undefined;
   afterEach(() => hub?.dispose());
 
   it("runs a recorded agent in a pty, streams its output and tracks working → waiting → exited", async () => {
-    const setupResult = await setup('echo started; read -p "Proceed? (y/n) " a; echo "got $a"; exit 3');
+    const setupResult = await setup(
+      'echo started; read -p "Proceed? (y/n) " a; echo "got $a"; exit 3',
+    );
     hub = setupResult.hub;
     const { events } = setupResult;
     const session = await waitFor(() => hub!.session("probe"));
@@ -47,7 +55,9 @@ describe("hub", () => {
     const exited = events.find((e) => e.type === "status" && e.status === "exited");
     expect(exited).toMatchObject({ exitCode: 3 });
     expect(session.screen.text()).toContain("got y");
-    const output = events.filter((e) => e.type === "output").map((e) => (e.type === "output" ? e.seq : 0));
+    const output = events
+      .filter((e) => e.type === "output")
+      .map((e) => (e.type === "output" ? e.seq : 0));
     expect(output).toEqual(output.map((_, i) => i + 1));
     const state = await hub.project.readState();
     expect(state.agents[0]).toMatchObject({ name: "probe", status: "exited", exitCode: 3 });
@@ -68,7 +78,9 @@ describe("hub", () => {
     const repo = makeRepo("flotilla-hub-");
     const { project } = await initProject(repo);
     const config = JSON.parse(readFileSync(project.paths.config, "utf8"));
-    config.runtimes = { ghost: { command: "definitely-not-installed-cli", prompt: { mode: "none" } } };
+    config.runtimes = {
+      ghost: { command: "definitely-not-installed-cli", prompt: { mode: "none" } },
+    };
     writeFileSync(project.paths.config, JSON.stringify(config));
     await createAgent(project, { name: "ghost", runtime: "ghost" });
     hub = await createHub(project);

@@ -1,0 +1,613 @@
+import { FlotillaError } from "./errors.js";
+import { describeKey } from "./key-names.js";
+
+/**
+ * Cockpit keybindings as data (lazygit's `Binding`, gemini-cli's key table): the input state
+ * machine matches keys against the table, and the help overlay and status-bar hints are
+ * generated from it, so what is documented is what is bound.
+ *
+ * Keys are the raw sequences the terminal sends (JS strings after UTF-8 decoding). Arrow
+ * keys are bound in both their normal (`ESC [ A`) and application (`ESC O A`) forms.
+ */
+
+/** Something the cockpit does in answer to a key. */
+export type CockpitCommand =
+  | "focus-left"
+  | "focus-right"
+  | "focus-up"
+  | "focus-down"
+  | "focus-next"
+  | "zoom"
+  | "scroll-mode"
+  | "spawn-dialog"
+  | "kill"
+  | "help"
+  | "quit"
+  | "detach"
+  | "inbox"
+  | "send-prefix"
+  | "scroll-page-up"
+  | "scroll-page-down"
+  | "scroll-line-up"
+  | "scroll-line-down"
+  | "scroll-top"
+  | "scroll-bottom"
+  | "scroll-exit";
+
+/**
+ * Where a binding applies: `prefix` keys are pressed after the prefix key (Ctrl-b z);
+ * `scroll` keys are pressed alone while a pane is in scroll mode.
+ */
+export type KeyContext = "prefix" | "scroll";
+
+/** One binding: any of `keys` runs `command` in `context`. */
+export interface Binding {
+  /** Raw sequences, e.g. `["\x1b[D", "\x1bOD", "h"]`. */
+  keys: readonly string[];
+  /** Distinct labels of `keys` for people, e.g. `["←", "h"]` (from `describeKey`). */
+  keyLabels: readonly string[];
+  command: CockpitCommand;
+  /** What the key does, for the help overlay; starts lower case, no final stop. */
+  description: string;
+  context: KeyContext;
+  /** One or two words for the status bar; bindings without one are only in help. */
+  hint?: string;
+  /**
+   * Consecutive bindings sharing a group share one status-bar hint (the first one's), with
+   * their first key labels joined: `←/→/↑/↓ focus`.
+   */
+  group?: string;
+  /** Shown in the status bar even before the prefix is pressed. */
+  essential?: boolean;
+  /** The cockpit asks for confirmation before running it. */
+  confirm?: boolean;
+}
+
+/** A prefix key and the bindings that go with it (see {@link createKeymap}). */
+export interface Keymap {
+  /** The prefix byte, e.g. `"\x02"`. */
+  prefix: string;
+  /** Its label, e.g. `"Ctrl-b"`. */
+  prefixLabel: string;
+  bindings: readonly Binding[];
+}
+
+type BindingSpec = Omit<Binding, "keyLabels">;
+
+const UP = ["\x1b[A", "\x1bOA"];
+const DOWN = ["\x1b[B", "\x1bOB"];
+const RIGHT = ["\x1b[C", "\x1bOC"];
+const LEFT = ["\x1b[D", "\x1bOD"];
+
+function bindingSpecs(prefix: string, prefixLabel: string): BindingSpec[] {
+  const p = "prefix" as const;
+  const s = "scroll" as const;
+  return [
+    {
+      context: p,
+      command: "focus-left",
+      keys: [...LEFT, "h"],
+      description: "move focus to the pane on the left",
+      group: "focus",
+      hint: "focus",
+    },
+    {
+      context: p,
+      command: "focus-right",
+      keys: [...RIGHT, "l"],
+      description: "move focus to the pane on the right",
+      group: "focus",
+    },
+    {
+      context: p,
+      command: "focus-up",
+      keys: [...UP, "k"],
+      description: "move focus to the pane above",
+      group: "focus",
+    },
+    {
+      context: p,
+      command: "focus-down",
+      keys: [...DOWN, "j"],
+      description: "move focus to the pane below",
+      group: "focus",
+    },
+    {
+      context: p,
+      command: "focus-next",
+      keys: ["o"],
+      description: "move focus to the next pane",
+      hint: "next",
+    },
+    {
+      context: p,
+      command: "zoom",
+      keys: ["z"],
+      description: "zoom the focused pane to full size, or back",
+      hint: "zoom",
+      essential: true,
+    },
+    {
+      context: p,
+      command: "scroll-mode",
+      keys: ["["],
+      description: "scroll back through the focused pane's history",
+      hint: "scroll",
+    },
+    {
+      context: p,
+      command: "spawn-dialog",
+      keys: ["n"],
+      description: "spawn a new agent",
+      hint: "new",
+      essential: true,
+    },
+    {
+      context: p,
+      command: "kill",
+      keys: ["x"],
+      description: "kill the focused agent (asks first)",
+      hint: "kill",
+      confirm: true,
+    },
+    { context: p, command: "inbox", keys: ["m"], description: "open the inbox", hint: "inbox" },
+    {
+      context: p,
+      command: "detach",
+      keys: ["d"],
+      description: "detach: leave the cockpit, agents keep running",
+      hint: "detach",
+      essential: true,
+    },
+    {
+      context: p,
+      command: "quit",
+      keys: ["q"],
+      description: "quit the cockpit (asks first)",
+      hint: "quit",
+      confirm: true,
+    },
+    {
+      context: p,
+      command: "help",
+      keys: ["?"],
+      description: "show all keys",
+      hint: "help",
+      essential: true,
+    },
+    {
+      context: p,
+      command: "send-prefix",
+      keys: [prefix],
+      description: `send ${prefixLabel} itself to the focused pane`,
+    },
+    {
+      context: s,
+      command: "scroll-page-up",
+      keys: ["\x1b[5~"],
+      description: "scroll up one page",
+      group: "page",
+      hint: "page",
+    },
+    {
+      context: s,
+      command: "scroll-page-down",
+      keys: ["\x1b[6~"],
+      description: "scroll down one page",
+      group: "page",
+    },
+    {
+      context: s,
+      command: "scroll-line-up",
+      keys: [...UP, "k"],
+      description: "scroll up one line",
+      group: "line",
+      hint: "line",
+    },
+    {
+      context: s,
+      command: "scroll-line-down",
+      keys: [...DOWN, "j"],
+      description: "scroll down one line",
+      group: "line",
+    },
+    {
+      context: s,
+      command: "scroll-top",
+      keys: ["g", "\x1b[H", "\x1bOH", "\x1b[1~"],
+      description: "go to the oldest line kept",
+      group: "ends",
+      hint: "top/bottom",
+    },
+    {
+      context: s,
+      command: "scroll-bottom",
+      keys: ["G", "\x1b[F", "\x1bOF", "\x1b[4~"],
+      description: "go back to the live screen",
+      group: "ends",
+    },
+    {
+      context: s,
+      command: "scroll-exit",
+      keys: ["q", "\x1b"],
+      description: "leave scroll mode",
+      hint: "leave",
+    },
+  ];
+}
+
+/**
+ * The cockpit's bindings for a prefix byte (from `parseKeyName(config.keys.prefix)`),
+ * default Ctrl-b. Pressing the prefix twice sends it to the pane; when the prefix is also an
+ * ordinary binding's key (a plain-character prefix such as `o`), that key is dropped from the
+ * binding (the prefix wins), and a binding left with no key is left out (so help never
+ * lists a dead key).
+ * @throws FlotillaError INVALID_INPUT when `prefix` is not one character, or is Escape.
+ */
+export function createKeymap(prefix = "\x02"): Keymap {
+  if (prefix.length !== 1 || prefix === "\x1b")
+    throw new FlotillaError(
+      "INVALID_INPUT",
+      `the prefix key must be one character other than Escape, got ${JSON.stringify(prefix)}; set keys.prefix to a name like C-b`,
+    );
+  const prefixLabel = describeKey(prefix);
+  const bindings = bindingSpecs(prefix, prefixLabel).flatMap((spec): Binding[] => {
+    const keys =
+      spec.context === "prefix" && spec.command !== "send-prefix"
+        ? spec.keys.filter((key) => key !== prefix)
+        : spec.keys;
+    if (keys.length === 0) return [];
+    const keyLabels = [...new Set(keys.map(describeKey))];
+    return [{ ...spec, keys, keyLabels }];
+  });
+  return { prefix, prefixLabel, bindings };
+}
+
+/**
+ * The binding `key` (one whole key: a character or an escape sequence) runs in `context`,
+ * or `undefined` when it is not bound there.
+ */
+export function matchBinding(
+  keymap: Keymap,
+  context: KeyContext,
+  key: string,
+): Binding | undefined {
+  return keymap.bindings.find((b) => b.context === context && b.keys.includes(key));
+}
+
+/**
+ * The help overlay's text, one line per binding, a heading per context, key labels in an
+ * aligned column:
+ * ```
+ * Press Ctrl-b, then:
+ *   ← h        move focus to the pane on the left
+ * ...
+ * In scroll mode:
+ *   PgUp       scroll up one page
+ * ```
+ */
+export function helpLines(keymap: Keymap): string[] {
+  const sections: Array<[KeyContext, string]> = [
+    ["prefix", `Press ${keymap.prefixLabel}, then:`],
+    ["scroll", "In scroll mode:"],
+  ];
+  const width = Math.max(...keymap.bindings.map((b) => b.keyLabels.join(" ").length));
+  const lines: string[] = [];
+  for (const [context, heading] of sections) {
+    const bindings = keymap.bindings.filter((b) => b.context === context);
+    if (bindings.length === 0) continue;
+    if (lines.length > 0) lines.push("");
+    lines.push(heading);
+    for (const b of bindings) {
+      lines.push(`  ${b.keyLabels.join(" ").padEnd(width)}  ${b.description}`);
+    }
+  }
+  return lines;
+}
+
+/**
+ * What the status bar shows in each situation:
+ * - `normal`: the prefix and the essential keys, `Ctrl-b: z zoom  n new  d detach  ? help`;
+ * - `prefix` (the prefix was pressed, a key is awaited): every prefix hint;
+ * - `scroll`: the scroll-mode hints, `PgUp/PgDn page  ↑/↓ line  g/G top/bottom  q/Esc leave`.
+ * Hints are separated by two spaces.
+ */
+export function statusHints(keymap: Keymap, context: "normal" | KeyContext): string {
+  const bindingContext = context === "normal" ? "prefix" : context;
+  const bindings = keymap.bindings.filter((b) => b.context === bindingContext);
+  const hints: string[] = [];
+  for (let i = 0; i < bindings.length; i++) {
+    const members = bindings.slice(i, i + 1);
+    const group = members[0]?.group;
+    while (group !== undefined && bindings[i + 1]?.group === group) {
+      members.push(bindings[i + 1] as Binding);
+      i++;
+    }
+    const hint = members.find((b) => b.hint !== undefined)?.hint;
+    if (hint === undefined) continue;
+    if (context === "normal" && !members.some((b) => b.essential === true)) continue;
+    const labels =
+      members.length === 1 ? (members[0]?.keyLabels ?? []) : members.map((b) => b.keyLabels[0]);
+    hints.push(`${labels.join("/")} ${hint}`);
+  }
+  const text = hints.join("  ");
+  return context === "normal" ? `${keymap.prefixLabel}: ${text}` : text;
+}
+
+/**
+ * State of the cockpit's input machine between stdin chunks (see {@link feedInput}).
+ * Treat it as opaque apart from reading `mode` and `prefixPending` (the status bar shows
+ * them); make one with {@link createInputState}.
+ */
+export interface InputState {
+  /** `pane`: keys go to the focused pane; `scroll`: keys drive scroll mode. */
+  readonly mode: "pane" | "scroll";
+  /** The prefix was pressed and the next key names a command. */
+  readonly prefixPending: boolean;
+  /** An escape sequence begun in an earlier chunk and not finished yet; `""` when none. */
+  readonly escape: string;
+  /** Inside a bracketed paste: how much of its end marker has been seen; -1 outside one. */
+  readonly paste: number;
+  /** A high surrogate awaiting its pair, as part of a key read after the prefix; `""` when none. */
+  readonly surrogate: string;
+}
+
+/**
+ * What to do with input: `forward` bytes to the focused pane's pty unchanged; run a
+ * `command`; or report a key that is `unbound` in `context` (a key after the prefix, or a key
+ * in scroll mode), e.g. to flash "Ctrl-b y is not bound".
+ */
+export type InputAction =
+  | { type: "forward"; data: string }
+  | { type: "command"; command: CockpitCommand }
+  | { type: "unbound"; context: KeyContext; key: string };
+
+/** Result of {@link feedInput} and {@link flushInput}. */
+export interface InputResult {
+  state: InputState;
+  actions: InputAction[];
+}
+
+/** The state before any input: pane mode, nothing pending. */
+export function createInputState(): InputState {
+  return { mode: "pane", prefixPending: false, escape: "", paste: -1, surrogate: "" };
+}
+
+/** Enters scroll mode (e.g. on a mouse wheel), cancelling a pending prefix. */
+export function enterScrollMode(state: InputState): InputState {
+  return { ...createInputState(), paste: state.paste, mode: "scroll" };
+}
+
+/** Leaves scroll mode (e.g. when focus moves to another pane), cancelling a pending prefix. */
+export function leaveScrollMode(state: InputState): InputState {
+  return { ...createInputState(), paste: state.paste };
+}
+
+const ESC = "\x1b";
+const PASTE_START = "\x1b[200~";
+const PASTE_END = "\x1b[201~";
+/** Longest escape sequence read as one key; anything longer is garbage, not a key. */
+const MAX_SEQUENCE = 32;
+
+/**
+ * Splits one raw stdin chunk (UTF-8 decoded, e.g. by `setEncoding("utf8")`) into actions:
+ * - in pane mode everything is forwarded byte for byte (adjacent bytes in one `forward`)
+ *   except the prefix and the key after it, which becomes a `command`, or an `unbound` key;
+ *   the prefix pressed twice forwards the prefix itself; Escape after the prefix cancels it;
+ * - escape sequences (`ESC [ … final`, `ESC O x`, `ESC x`) are one key: after the prefix an
+ *   arrow key is a single key, and in pane mode a plain-character prefix inside a sequence
+ *   (`ESC [ 5 ~` with prefix `5`) is forwarded, not taken as the prefix;
+ * - a bracketed paste (`ESC [200~ … ESC [201~`) is forwarded whole, prefix bytes included,
+ *   and leaves scroll mode first;
+ * - the `scroll-mode` command enters scroll mode, where each key is matched against the
+ *   `scroll` bindings; `scroll-exit` leaves it, and so does any prefix command except
+ *   `scroll-mode` (a `scroll-exit` command is emitted before it);
+ * - the prefix may end one chunk and its key start the next, and an escape sequence may be
+ *   split anywhere.
+ * A lone Escape cannot be told from the start of a sequence until more input arrives: when
+ * {@link needsFlush} is true after a chunk, call {@link flushInput} after a short quiet time
+ * (tmux's escape-time, about 25–50 ms). In pane mode Escape is forwarded at once regardless.
+ */
+export function feedInput(state: InputState, chunk: string, keymap: Keymap): InputResult {
+  const machine = new InputMachine(state, keymap);
+  for (let i = 0; i < chunk.length; i++) machine.step(chunk[i] as string);
+  return machine.result();
+}
+
+/**
+ * Ends whatever {@link feedInput} left unfinished because it could not yet know: a lone
+ * Escape (after the prefix it cancels the prefix; in scroll mode it leaves), a broken escape
+ * sequence, a half of a surrogate pair. Call after a short quiet time when
+ * {@link needsFlush} is true.
+ */
+export function flushInput(state: InputState, keymap: Keymap): InputResult {
+  const machine = new InputMachine(state, keymap);
+  machine.flush();
+  return machine.result();
+}
+
+/** True when `state` holds an unfinished key that {@link flushInput} would settle. */
+export function needsFlush(state: InputState): boolean {
+  return state.escape !== "" || state.surrogate !== "";
+}
+
+/** The step-by-step work of {@link feedInput}; lives for one chunk. */
+class InputMachine {
+  private mode: InputState["mode"];
+  private prefixPending: boolean;
+  private escape: string;
+  private paste: number;
+  private surrogate: string;
+  private readonly actions: InputAction[] = [];
+
+  constructor(
+    state: InputState,
+    private readonly keymap: Keymap,
+  ) {
+    ({
+      mode: this.mode,
+      prefixPending: this.prefixPending,
+      escape: this.escape,
+      paste: this.paste,
+      surrogate: this.surrogate,
+    } = state);
+  }
+
+  result(): InputResult {
+    const { mode, prefixPending, escape, paste, surrogate } = this;
+    return { state: { mode, prefixPending, escape, paste, surrogate }, actions: this.actions };
+  }
+
+  /** Key reads (after the prefix, in scroll mode) collect escape sequences; pane mode forwards them. */
+  private get readingKeys(): boolean {
+    return this.prefixPending || this.mode === "scroll";
+  }
+
+  step(c: string): void {
+    if (this.paste >= 0) return this.stepPaste(c);
+    if (this.escape !== "") return this.stepEscape(c);
+    if (this.surrogate !== "") {
+      const high = this.surrogate;
+      this.surrogate = "";
+      if (isLowSurrogate(c)) return this.key(high + c);
+      this.key(high);
+    }
+    if (c === ESC) {
+      this.escape = c;
+      if (!this.readingKeys) this.forward(c);
+      return;
+    }
+    if (this.readingKeys && isHighSurrogate(c)) {
+      this.surrogate = c;
+      return;
+    }
+    if (this.prefixPending) return this.key(c);
+    if (c === this.keymap.prefix) {
+      this.prefixPending = true;
+      return;
+    }
+    if (this.mode === "scroll") return this.key(c);
+    this.forward(c);
+  }
+
+  flush(): void {
+    if (this.escape !== "") {
+      const sequence = this.escape;
+      this.escape = "";
+      if (this.readingKeys) this.key(sequence);
+    }
+    if (this.surrogate !== "") {
+      const high = this.surrogate;
+      this.surrogate = "";
+      this.key(high);
+    }
+  }
+
+  private stepPaste(c: string): void {
+    this.forward(c);
+    if (c === PASTE_END[this.paste]) this.paste += 1;
+    else this.paste = c === ESC ? 1 : 0;
+    if (this.paste === PASTE_END.length) this.paste = -1;
+  }
+
+  private stepEscape(c: string): void {
+    const sequence = this.escape + c;
+    const verdict = sequence.length > MAX_SEQUENCE ? "broken" : escapeVerdict(sequence);
+    if (verdict === "broken") {
+      // The sequence ended before `c` (a lone Escape, or garbage): settle it, then read `c` afresh.
+      this.flush();
+      return this.step(c);
+    }
+    if (!this.readingKeys) this.forward(c);
+    if (verdict === "partial") {
+      this.escape = sequence;
+      return;
+    }
+    this.escape = "";
+    if (this.readingKeys) this.key(sequence);
+    else if (sequence === PASTE_START) this.paste = 0;
+  }
+
+  /** One whole key read after the prefix or in scroll mode. */
+  private key(key: string): void {
+    if (key === PASTE_START) {
+      // A paste is meant for the pane, whatever was pending.
+      this.prefixPending = false;
+      this.exitScroll();
+      this.forward(key);
+      this.paste = 0;
+      return;
+    }
+    if (this.prefixPending) {
+      this.prefixPending = false;
+      if (key === ESC) return;
+      const binding = matchBinding(this.keymap, "prefix", key);
+      if (binding === undefined) {
+        this.actions.push({ type: "unbound", context: "prefix", key });
+        return;
+      }
+      if (binding.command === "scroll-mode") {
+        this.mode = "scroll";
+        this.command("scroll-mode");
+        return;
+      }
+      this.exitScroll();
+      if (binding.command === "send-prefix") this.forward(this.keymap.prefix);
+      else this.command(binding.command);
+      return;
+    }
+    const binding = matchBinding(this.keymap, "scroll", key);
+    if (binding === undefined) {
+      this.actions.push({ type: "unbound", context: "scroll", key });
+      return;
+    }
+    if (binding.command === "scroll-exit") this.mode = "pane";
+    this.command(binding.command);
+  }
+
+  private exitScroll(): void {
+    if (this.mode !== "scroll") return;
+    this.mode = "pane";
+    this.command("scroll-exit");
+  }
+
+  private command(command: CockpitCommand): void {
+    this.actions.push({ type: "command", command });
+  }
+
+  private forward(data: string): void {
+    const last = this.actions[this.actions.length - 1];
+    if (last?.type === "forward") last.data += data;
+    else this.actions.push({ type: "forward", data });
+  }
+}
+
+/**
+ * Whether `sequence` (starting with ESC) is a whole key, needs more input, or ended before
+ * its last character. ECMA-48: `ESC [` parameters and intermediates (0x20–0x3f) then a final
+ * byte (0x40–0x7e); `ESC O` one character; `ESC` plus any other printable character is that
+ * character with Alt. A control character ends a sequence early.
+ */
+function escapeVerdict(sequence: string): "complete" | "partial" | "broken" {
+  const last = sequence.charCodeAt(sequence.length - 1);
+  const control = last < 0x20 || last === 0x7f;
+  if (sequence.length === 2) {
+    if (control) return "broken";
+    return sequence[1] === "[" || sequence[1] === "O" ? "partial" : "complete";
+  }
+  if (sequence[1] === "[") {
+    if (last >= 0x20 && last <= 0x3f) return "partial";
+    return last >= 0x40 && last <= 0x7e ? "complete" : "broken";
+  }
+  return last > 0x20 && last <= 0x7e ? "complete" : "broken";
+}
+
+function isHighSurrogate(c: string): boolean {
+  const code = c.charCodeAt(0);
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
+function isLowSurrogate(c: string): boolean {
+  const code = c.charCodeAt(0);
+  return code >= 0xdc00 && code <= 0xdfff;
+}

@@ -1,0 +1,45 @@
+import { FlotillaError } from "../../core/errors.js";
+import type { DemoScript } from "../script.js";
+import { docsScript } from "./docs.js";
+import { exploreScript } from "./explore.js";
+import { testsScript } from "./tests.js";
+import { validationScript } from "./validation.js";
+
+/** A script shipped with Flotilla, and the prompts it answers. */
+export interface BuiltinScript {
+  /** Name accepted by `$FLOTILLA_DEMO_SCRIPT`, e.g. `validation`. */
+  id: string;
+  /** Prompts this script is picked for, when no script is named. */
+  matches: RegExp;
+  script: DemoScript;
+}
+
+/**
+ * Built-in scripts, tried in this order against the prompt. They are TypeScript modules, not
+ * JSON files, so `tsc` puts them in `dist/` with the agent. `explore` is the fallback.
+ */
+export const BUILTIN_SCRIPTS: readonly BuiltinScript[] = [
+  { id: "validation", matches: /validat/i, script: validationScript },
+  { id: "tests", matches: /\btests?\b/i, script: testsScript },
+  { id: "docs", matches: /\breadme\b|\bdocs?\b|\bdocument/i, script: docsScript },
+  { id: "explore", matches: /$^/, script: exploreScript },
+];
+
+/**
+ * The built-in script for `id` when given (from `$FLOTILLA_DEMO_SCRIPT`), else the first whose
+ * pattern matches `prompt`, else `explore`.
+ * @throws FlotillaError `INVALID_INPUT` when `id` names no built-in script.
+ */
+export function pickBuiltinScript(prompt: string, id?: string): BuiltinScript {
+  if (id !== undefined && id !== "") {
+    const named = BUILTIN_SCRIPTS.find((builtin) => builtin.id === id);
+    if (named) return named;
+    const ids = BUILTIN_SCRIPTS.map((builtin) => builtin.id).join(", ");
+    throw new FlotillaError(
+      "INVALID_INPUT",
+      `no built-in demo script "${id}": use one of ${ids}, or a path to a .json script`,
+    );
+  }
+  const matched = BUILTIN_SCRIPTS.find((builtin) => builtin.matches.test(prompt));
+  return matched ?? (BUILTIN_SCRIPTS.at(-1) as BuiltinScript);
+}

@@ -1,0 +1,420 @@
+import { spawn } from "node:child_process";
+import {
+  closeSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import lockfile from "proper-lockfile";
+import { z } from "zod";
+import { FlotillaError, describeError, isFlotillaError } from "../core/errors.js";
+import type { Project } from "../store/project.js";
+import { connectHub } from "./client.js";
+import { isSocketAnswering } from "./server.js";
+import { resolveSocketPath } from "./socket-path.js";
+
+/**
+ * The hub as a daemon: one detached process per project, found through `.flotilla/hub.json`
+ * and its Unix socket. `ensureHub` starts it when needed, `hubStatus` reports on it and
+ * `stopHub` stops it.
+ */
+
+/** `.flotilla/hub.json`, written by the hub once it listens and removed when it stops. */
+export const HubRecord = z.object({
+  pid: z.number().int().positive(),
+  socket: z.string().min(1),
+  protocol: z.number().int(),
+  /** ISO-8601. */
+  startedAt: z.string(),
+});
+export type HubRecord = z.infer<typeof HubRecord>;
+
+/** Where the hub record of `project` lives. */
+export function hubRecordPath(project: Project): string {
+  return path.join(project.paths.dir, "hub.json");
+}
+
+/**
+ * The hub record, or `null` when there is none.
+ * @throws FlotillaError INVALID_STATE_FILE when the file is not a valid record.
+ */
+export function readHubRecord(project: Project): HubRecord | null {
+  const file = hubRecordPath(project);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    raw = undefined;
+  }
+  const parsed = HubRecord.safeParse(raw);
+  if (!parsed.success) {
+    throw new FlotillaError(
+      "INVALID_STATE_FILE",
+      `${file} is not a valid hub record: if no hub is running, remove it`,
+    );
+  }
+  return parsed.data;
+}
+
+/** Writes the hub record atomically (temp file + rename). */
+export function writeHubRecord(project: Project, record: HubRecord): void {
+  const file = hubRecordPath(project);
+  mkdirSync(path.dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, JSON.stringify(record, null, 2) + "\n", { mode: 0o600 });
+  renameSync(temp, file);
+}
+
+/** Removes the hub record if it still names `pid` (any record when `pid` is omitted). */
+export function removeHubRecord(project: Project, pid?: number): void {
+  try {
+    if (pid !== undefined && readHubRecord(project)?.pid !== pid) return;
+    unlinkSync(hubRecordPath(project));
+  } catch {
+    // Gone already, or not ours to remove.
+  }
+}
+
+/**
+ * What `hubStatus` found:
+ * - `running`: the hub answers hello on `socket`.
+ * - `stopped`: no record and nothing answers.
+ * - `stale`: a record whose hub is gone (pid dead or reused; socket missing or refusing),
+ *   e.g. after SIGKILL or a reboot. `ensureHub`/`stopHub` clean it up.
+ * - `unresponsive`: the recorded hub process lives but does not answer.
+ * - `incompatible`: a hub answers but speaks another protocol version (`reason` says so).
+ */
+export type HubStatus =
+  | { state: "running"; pid: number; socket: string; record: HubRecord | null }
+  | { state: "stopped"; socket: string }
+  | { state: "stale"; record: HubRecord; socket: string; reason: string }
+  | { state: "unresponsive"; record: HubRecord; socket: string; reason: string }
+  | { state: "incompatible"; record: HubRecord | null; socket: string; reason: string };
+
+/** Options shared by the daemon functions. */
+export interface DaemonOptions {
+  /** Environment used to find the socket directory and given to a started hub. */
+  env?: NodeJS.ProcessEnv;
+  /** How long to wait for the hub to answer, start or stop, in ms. Default 15 000. */
+  timeoutMs?: number;
+}
+
+/** Reports on `project`'s hub without changing anything. */
+export async function hubStatus(project: Project, options: DaemonOptions = {}): Promise<HubStatus> {
+  const record = readHubRecord(project);
+  const socket = record?.socket ?? resolveSocketPath(project.root, options.env);
+  const probe = await probeHub(socket);
+  if (probe.ok) return { state: "running", pid: probe.hubPid, socket, record };
+  if (probe.incompatible) return { state: "incompatible", record, socket, reason: probe.reason };
+  if (!record) return { state: "stopped", socket };
+  if (!isProcessAlive(record.pid)) {
+    return {
+      state: "stale",
+      record,
+      socket,
+      reason: `hub pid ${record.pid} is gone (${probe.reason})`,
+    };
+  }
+  if (!looksLikeHub(record.pid)) {
+    return {
+      state: "stale",
+      record,
+      socket,
+      reason: `pid ${record.pid} now belongs to another program`,
+    };
+  }
+  return {
+    state: "unresponsive",
+    record,
+    socket,
+    reason: `hub pid ${record.pid} is running but does not answer on ${socket} (${probe.reason})`,
+  };
+}
+
+/** A running hub: its pid, socket and whether this call started it. */
+export interface HubHandle {
+  pid: number;
+  socket: string;
+  started: boolean;
+}
+
+/**
+ * Returns the running hub of `project`, starting one when there is none. A stale record
+ * and socket (hub killed, machine rebooted) are removed first. The hub is started as
+ * `node <entry> <root> <socket>`, detached into its own session with stdin closed and
+ * stdout/stderr appended to `.flotilla/hub.log`, and not waited for on exit. Concurrent
+ * callers are serialized by a lock on the hub record, so only one hub starts.
+ * @param options.entry the daemon script; default `main.js` next to this module (dist).
+ * @throws FlotillaError HUB_UNAVAILABLE when the hub exits early or does not answer within
+ * `timeoutMs` (the message points at hub.log), or when a recorded hub is unresponsive;
+ * PROTOCOL when a hub of another protocol version runs.
+ */
+export async function ensureHub(
+  project: Project,
+  options: DaemonOptions & { entry?: string } = {},
+): Promise<HubHandle> {
+  return withRecordLock(project, async () => {
+    const status = await hubStatus(project, options);
+    switch (status.state) {
+      case "running":
+        return { pid: status.pid, socket: status.socket, started: false };
+      case "incompatible":
+        throw new FlotillaError("PROTOCOL", status.reason);
+      case "unresponsive":
+        throw new FlotillaError(
+          "HUB_UNAVAILABLE",
+          `${status.reason}: see ${project.paths.hubLog}, then stop it with \`flotilla hub stop\``,
+        );
+      case "stale":
+        cleanUpStale(project, status.socket);
+        break;
+      case "stopped":
+        break;
+    }
+    return startHub(project, options);
+  });
+}
+
+/** What `stopHub` did: `how` is `"asked"` (clean shutdown), `"signal"` (SIGTERM) or `"none"` (nothing ran). */
+export interface StopResult {
+  how: "asked" | "signal" | "none";
+  pid?: number;
+}
+
+/**
+ * Stops `project`'s hub: asks it over the socket to stop its agents and exit, sends SIGTERM
+ * if it does not exit within `timeoutMs`, and removes what it left (record, socket). A
+ * stale record is just cleaned up.
+ * @throws FlotillaError HUB_UNAVAILABLE when the process survives SIGTERM too.
+ */
+export async function stopHub(project: Project, options: DaemonOptions = {}): Promise<StopResult> {
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  return withRecordLock(project, async () => {
+    const status = await hubStatus(project, options);
+    if (status.state === "stopped") return { how: "none" };
+    if (status.state === "stale") {
+      cleanUpStale(project, status.socket);
+      return { how: "none" };
+    }
+    const socket = status.socket;
+    const pid = status.state === "running" ? status.pid : status.record?.pid;
+    if (pid === undefined) {
+      throw new FlotillaError(
+        "HUB_UNAVAILABLE",
+        `a hub answers on ${socket} but no ${hubRecordPath(project)} names its pid: stop it by hand`,
+      );
+    }
+    let how: StopResult["how"] = "signal";
+    if (status.state === "running") {
+      try {
+        const connection = await connectHub(socket, {
+          cols: 80,
+          rows: 24,
+          client: "flotilla hub stop",
+        });
+        connection.shutdownHub();
+        how = "asked";
+        if (!(await waitFor(() => !isProcessAlive(pid), timeoutMs))) how = "signal";
+        connection.close();
+      } catch {
+        // It stopped answering in between: fall through to the signal.
+      }
+    }
+    if (how === "signal") {
+      signal(pid, "SIGTERM");
+      if (!(await waitFor(() => !isProcessAlive(pid), timeoutMs))) {
+        throw new FlotillaError(
+          "HUB_UNAVAILABLE",
+          `hub pid ${pid} did not exit after SIGTERM: kill it with \`kill -9 ${pid}\``,
+        );
+      }
+    }
+    cleanUpStale(project, socket);
+    return { how, pid };
+  });
+}
+
+/**
+ * True when a process with `pid` exists and is not a zombie. Signal 0 probes without
+ * signalling (EPERM: it exists, owned by someone else); a zombie (an exited hub whose
+ * parent has not reaped it) counts as gone.
+ */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Field 3, after the parenthesised command name (which may itself contain spaces).
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return true;
+  }
+}
+
+type Probe = { ok: true; hubPid: number } | { ok: false; incompatible: boolean; reason: string };
+
+/** Connects and says hello; tells "answers", "speaks another protocol" and "nothing there" apart. */
+async function probeHub(socket: string): Promise<Probe> {
+  try {
+    const connection = await connectHub(socket, {
+      cols: 80,
+      rows: 24,
+      client: "flotilla probe",
+      timeoutMs: 3_000,
+    });
+    connection.close();
+    return { ok: true, hubPid: connection.hubPid };
+  } catch (error) {
+    return {
+      ok: false,
+      incompatible: isFlotillaError(error, "PROTOCOL"),
+      reason: describeError(error),
+    };
+  }
+}
+
+/** True unless /proc shows that `pid` runs something other than a flotilla hub. */
+function looksLikeHub(pid: number): boolean {
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    return cmdline.includes(`hub${path.sep}main.`);
+  } catch {
+    return true;
+  }
+}
+
+function cleanUpStale(project: Project, socket: string): void {
+  removeHubRecord(project);
+  try {
+    if (lstatSync(socket).isSocket()) unlinkSync(socket);
+  } catch {
+    // Already gone.
+  }
+}
+
+async function startHub(
+  project: Project,
+  options: DaemonOptions & { entry?: string },
+): Promise<HubHandle> {
+  const env = options.env ?? process.env;
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const entry = options.entry ?? fileURLToPath(new URL("./main.js", import.meta.url));
+  const socket = resolveSocketPath(project.root, env);
+  if (await isSocketAnswering(socket)) {
+    // Something listens but did not say welcome above: do not start a second hub on it.
+    throw new FlotillaError(
+      "HUB_UNAVAILABLE",
+      `${socket} is in use but does not answer as a hub: see ${project.paths.hubLog}`,
+    );
+  }
+  mkdirSync(project.paths.dir, { recursive: true });
+  const logFd = openSync(project.paths.hubLog, "a", 0o600);
+  let exit: string | undefined;
+  try {
+    const child = spawn(process.execPath, [entry, project.root, socket], {
+      cwd: project.root,
+      env,
+      detached: true,
+      stdio: ["ignore", logFd, logFd],
+    });
+    child.once("error", (error) => (exit = describeError(error)));
+    child.once("exit", (code, signalName) => (exit = signalName ?? `code ${code}`));
+    child.unref();
+  } finally {
+    closeSync(logFd);
+  }
+  let last = "no answer yet";
+  const answered = await waitFor(async () => {
+    if (exit !== undefined) return true;
+    const probe = await probeHub(socket);
+    if (probe.ok) return true;
+    last = probe.reason;
+    return false;
+  }, timeoutMs);
+  if (exit !== undefined) {
+    throw new FlotillaError(
+      "HUB_UNAVAILABLE",
+      `the hub exited (${exit}) before it answered: see ${project.paths.hubLog}${lastLine(project.paths.hubLog)}`,
+    );
+  }
+  const probe = await probeHub(socket);
+  if (!answered || !probe.ok) {
+    throw new FlotillaError(
+      "HUB_UNAVAILABLE",
+      `the hub did not answer on ${socket} within ${timeoutMs} ms (${last}): see ${project.paths.hubLog}`,
+    );
+  }
+  return { pid: probe.hubPid, socket, started: true };
+}
+
+/** `: <last line of file>` for error messages, or "" when there is none. */
+function lastLine(file: string): string {
+  try {
+    const lines = readFileSync(file, "utf8").trimEnd().split("\n");
+    const line = lines[lines.length - 1]?.trim();
+    return line ? `: ${line.slice(0, 200)}` : "";
+  } catch {
+    return "";
+  }
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // Exited in between.
+  }
+}
+
+/** Polls `condition` every 50 ms until true or `timeoutMs` passed; resolves whether it became true. */
+async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await condition()) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function withRecordLock<T>(project: Project, fn: () => Promise<T>): Promise<T> {
+  const file = hubRecordPath(project);
+  mkdirSync(path.dirname(file), { recursive: true });
+  let release: () => Promise<void>;
+  try {
+    release = await lockfile.lock(file, {
+      realpath: false,
+      stale: 10_000,
+      retries: { retries: 300, factor: 1.2, minTimeout: 20, maxTimeout: 200 },
+    });
+  } catch (error) {
+    throw new FlotillaError(
+      "LOCK_FAILED",
+      `could not lock ${file}: ${describeError(error)}; if no flotilla process is running, remove ${file}.lock`,
+      { cause: error },
+    );
+  }
+  try {
+    return await fn();
+  } finally {
+    await release().catch(() => undefined);
+  }
+}

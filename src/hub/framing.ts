@@ -1,0 +1,134 @@
+import { FlotillaError } from "../core/errors.js";
+
+/**
+ * Length-prefixed JSON frames for the hub's Unix socket: a 4-byte big-endian unsigned
+ * payload length, then that many bytes of UTF-8 JSON. The protocol version is not in each
+ * frame but in the `hello`/`welcome` exchange that opens every connection (see wire.ts).
+ */
+
+/** Bytes in the length prefix. */
+export const FRAME_HEADER_BYTES = 4;
+
+/** Largest payload accepted by default: 16 MiB (a full-scrollback snapshot fits easily). */
+export const MAX_FRAME_BYTES = 16 * 1024 * 1024;
+
+/** Encodes one value as a frame. @throws FlotillaError PROTOCOL when the JSON exceeds `maxBytes`. */
+export function encodeFrame(value: unknown, maxBytes: number = MAX_FRAME_BYTES): Buffer {
+  const json = JSON.stringify(value);
+  const length = Buffer.byteLength(json, "utf8");
+  if (length > maxBytes) {
+    throw new FlotillaError(
+      "PROTOCOL",
+      `frame of ${length} bytes exceeds the ${maxBytes}-byte limit`,
+    );
+  }
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + length);
+  frame.writeUInt32BE(length, 0);
+  frame.write(json, FRAME_HEADER_BYTES, "utf8");
+  return frame;
+}
+
+/**
+ * Incremental decoder: feed it socket chunks in order; it returns every complete frame's
+ * parsed JSON value. A frame may be split across any number of chunks and a chunk may hold
+ * many frames. Once it throws, the stream is unusable and the connection must be closed.
+ */
+export class FrameDecoder {
+  private readonly maxBytes: number;
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  /** Payload length of the frame being assembled, once its header is complete. */
+  private expected: number | undefined;
+
+  constructor(options: { maxBytes?: number } = {}) {
+    this.maxBytes = options.maxBytes ?? MAX_FRAME_BYTES;
+  }
+
+  /** Bytes received but not yet part of a complete frame. */
+  get pendingBytes(): number {
+    return this.buffered;
+  }
+
+  /**
+   * Adds one chunk and returns the values of the frames it completed, in order.
+   * @throws FlotillaError PROTOCOL for a length over the limit (checked from the header
+   * alone, before any payload is buffered) or a payload that is not valid UTF-8 JSON.
+   */
+  push(chunk: Buffer): unknown[] {
+    if (chunk.length > 0) {
+      this.chunks.push(chunk);
+      this.buffered += chunk.length;
+    }
+    const values: unknown[] = [];
+    for (;;) {
+      if (this.expected === undefined) {
+        if (this.buffered < FRAME_HEADER_BYTES) break;
+        const length = this.take(FRAME_HEADER_BYTES).readUInt32BE(0);
+        if (length > this.maxBytes) {
+          throw new FlotillaError(
+            "PROTOCOL",
+            `frame length ${length} exceeds the ${this.maxBytes}-byte limit`,
+          );
+        }
+        this.expected = length;
+      }
+      if (this.buffered < this.expected) break;
+      const payload = this.take(this.expected);
+      this.expected = undefined;
+      values.push(parsePayload(payload));
+    }
+    return values;
+  }
+
+  /**
+   * Call when the stream ends. @throws FlotillaError PROTOCOL when a frame was cut off
+   * (its header or part of its payload arrived, the rest never did).
+   */
+  end(): void {
+    if (this.buffered > 0 || this.expected !== undefined) {
+      const need = this.expected === undefined ? "its length prefix" : `${this.expected} bytes`;
+      throw new FlotillaError(
+        "PROTOCOL",
+        `connection ended inside a frame (${this.buffered} bytes of ${need} received)`,
+      );
+    }
+  }
+
+  /** Removes and returns the first `count` buffered bytes (count ≤ buffered). */
+  private take(count: number): Buffer {
+    const first = this.chunks[0];
+    if (first && first.length >= count) {
+      // Fast path: the bytes sit in one chunk, so no copy.
+      const out = first.subarray(0, count);
+      if (first.length === count) this.chunks.shift();
+      else this.chunks[0] = first.subarray(count);
+      this.buffered -= count;
+      return out;
+    }
+    const out = Buffer.allocUnsafe(count);
+    let filled = 0;
+    while (filled < count) {
+      const chunk = this.chunks[0];
+      if (!chunk) break;
+      const used = Math.min(chunk.length, count - filled);
+      chunk.copy(out, filled, 0, used);
+      filled += used;
+      if (used === chunk.length) this.chunks.shift();
+      else this.chunks[0] = chunk.subarray(used);
+    }
+    this.buffered -= count;
+    return out;
+  }
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+function parsePayload(payload: Buffer): unknown {
+  try {
+    return JSON.parse(utf8.decode(payload));
+  } catch (error) {
+    throw new FlotillaError("PROTOCOL", `frame is not UTF-8 JSON (${(error as Error).message})`, {
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,288 @@
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  createDemoRepo,
+  demoAgentEntry,
+  DEMO_FILES,
+  type DemoRepo,
+  type DemoTask,
+} from "../../src/demo/repo.js";
+import { PtyAgent } from "./agent-pty.js";
+
+let tmp: string;
+let repo: DemoRepo;
+const agents: PtyAgent[] = [];
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync("git", args, { cwd, encoding: "utf8" }).trim();
+}
+
+/** A worktree on branch `flotilla/<name>`, as the cockpit makes one. */
+function addWorktree(name: string): string {
+  const path = join(tmp, "worktrees", name);
+  git(repo.root, "worktree", "add", "--quiet", "-b", `flotilla/${name}`, path);
+  return path;
+}
+
+/** A `flotilla` on PATH that logs its arguments (exit 0) or fails like a missing hub. */
+function fakeFlotilla(behaviour: "log" | "fail"): { path: string; log: string } {
+  const bin = join(tmp, `bin-${behaviour}`);
+  const log = join(tmp, `flotilla-${behaviour}.log`);
+  mkdirSync(bin, { recursive: true });
+  const body =
+    behaviour === "log"
+      ? `#!/bin/sh\nprintf '%s\\n' "$@" >> '${log}'\n`
+      : `#!/bin/sh\necho "flotilla: mail store is locked" >&2\nexit 1\n`;
+  writeFileSync(join(bin, "flotilla"), body);
+  chmodSync(join(bin, "flotilla"), 0o755);
+  return { path: `${bin}${delimiter}${process.env.PATH ?? ""}`, log };
+}
+
+function startAgent(task: DemoTask, cwd: string, extraEnv: Record<string, string> = {}): PtyAgent {
+  const agent = new PtyAgent({
+    cwd,
+    args: [task.prompt],
+    env: { FLOTILLA_AGENT: task.name, FLOTILLA_DEMO_SPEED: "50", ...extraEnv },
+  });
+  agents.push(agent);
+  return agent;
+}
+
+function task(name: string): DemoTask {
+  const found = repo.tasks.find((candidate) => candidate.name === name);
+  if (!found) throw new Error(`no demo task ${name}`);
+  return found;
+}
+
+beforeEach(async () => {
+  tmp = mkdtempSync(join(tmpdir(), "flotilla-demo-"));
+  repo = await createDemoRepo(join(tmp, "repo"));
+});
+
+afterEach(async () => {
+  for (const agent of agents.splice(0)) {
+    agent.kill("SIGKILL");
+    await agent.exited;
+  }
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe("demo agent in a pty", () => {
+  it("asks once, and on y edits, runs the tests, commits with its trailer on its branch and mails", async () => {
+    const worktree = addWorktree("alice");
+    const mainHead = git(repo.root, "rev-parse", "main");
+    const flotilla = fakeFlotilla("log");
+    const agent = startAgent(task("alice"), worktree, { PATH: flotilla.path });
+
+    await agent.waitFor("(y/n)");
+    expect(agent.screen()).toContain("Edit src/form.js");
+    expect(git(worktree, "status", "--porcelain")).toBe("");
+    agent.write("y");
+
+    await agent.waitFor("Script finished");
+    const history = agent.history();
+    expect(history).toContain("Update(src/form.js)");
+    expect(history).toContain("✔ passed");
+    expect(history).toContain("Commit [flotilla/alice");
+    // Once answered, the question no longer reads as pending.
+    expect(agent.screen()).not.toContain("(y/n)");
+
+    expect(readFileSync(join(worktree, "src/form.js"), "utf8")).toContain(
+      "export function validateSignup",
+    );
+    expect(git(worktree, "status", "--porcelain")).toBe("");
+    expect(git(repo.root, "rev-parse", "main")).toBe(mainHead);
+    expect(git(repo.root, "rev-parse", "flotilla/alice~1")).toBe(mainHead);
+    expect(
+      git(
+        repo.root,
+        "log",
+        "-1",
+        "--format=%(trailers:key=Flotilla-Agent,valueonly)",
+        "flotilla/alice",
+      ),
+    ).toBe("alice");
+    expect(readFileSync(flotilla.log, "utf8").split("\n")).toEqual(
+      expect.arrayContaining(["mail", "send", "--to", "lead", "--type", "worker_done"]),
+    );
+    // The scripted edits keep the project's own tests green.
+    execFileSync(process.execPath, ["--test"], { cwd: worktree, stdio: "pipe" });
+
+    // Idle like a real agent: still running until interrupted, then the cursor is back.
+    expect(agent.cursorHidden()).toBe(false);
+    agent.write("\x03");
+    expect((await agent.exited).exitCode).toBe(130);
+    expect(agent.cursorHidden()).toBe(false);
+  });
+
+  it("on n takes the no path: nothing edited, nothing committed", async () => {
+    const worktree = addWorktree("carol");
+    const head = git(worktree, "rev-parse", "HEAD");
+    const agent = startAgent(task("carol"), worktree);
+
+    await agent.waitFor("(y/n)");
+    agent.write("n");
+    await agent.waitFor("Script finished");
+
+    expect(agent.history()).toContain("leave the README as it is");
+    expect(agent.history()).not.toContain("Update(README.md)");
+    expect(readFileSync(join(worktree, "README.md"), "utf8")).toBe(DEMO_FILES["README.md"]);
+    expect(git(worktree, "rev-parse", "HEAD")).toBe(head);
+    expect(git(worktree, "status", "--porcelain")).toBe("");
+
+    agent.kill("SIGTERM");
+    expect((await agent.exited).exitCode).toBe(143);
+    expect(agent.cursorHidden()).toBe(false);
+  });
+
+  it("ignores keys other than y and n at the question", async () => {
+    const worktree = addWorktree("bob");
+    const agent = startAgent(task("bob"), worktree);
+    await agent.waitFor("(y/n)");
+    agent.write("x");
+    agent.write("\r");
+    agent.write("y");
+    await agent.waitFor("Script finished");
+    expect(agent.history()).toContain("Commit [flotilla/bob");
+  });
+
+  it("runs all three demo tasks on their own branches, and the branches merge with passing tests", async () => {
+    const flotilla = fakeFlotilla("fail");
+    const running = repo.tasks.map((demoTask) => ({
+      demoTask,
+      agent: startAgent(demoTask, addWorktree(demoTask.name), { PATH: flotilla.path }),
+    }));
+    await Promise.all(
+      running.map(async ({ agent }) => {
+        await agent.waitFor("(y/n)");
+        agent.write("y");
+        await agent.waitFor("Script finished");
+      }),
+    );
+    for (const { demoTask, agent } of running) {
+      // A failed `flotilla mail send` is a warning; the agent carries on.
+      expect(agent.history()).toContain("mail to lead not sent: flotilla: mail store is locked");
+      const branch = `flotilla/${demoTask.name}`;
+      expect(
+        git(repo.root, "log", "-1", "--format=%(trailers:key=Flotilla-Agent,valueonly)", branch),
+      ).toBe(demoTask.name);
+      expect(git(repo.root, "rev-list", "--count", `main..${branch}`)).toBe("1");
+    }
+    for (const { demoTask } of running)
+      git(repo.root, "merge", "--quiet", "--no-edit", `flotilla/${demoTask.name}`);
+    const output = execFileSync(process.execPath, ["--test", "test/"], {
+      cwd: repo.root,
+      encoding: "utf8",
+    });
+    expect(output).toMatch(/# pass 8\b/);
+  });
+
+  it("plays a --script file, animates its spinner, survives resizes and ends on exit", async () => {
+    const script = join(tmp, "custom.json");
+    writeFileSync(
+      script,
+      JSON.stringify({
+        name: "custom",
+        steps: [
+          { do: "say", text: "Hello from **custom**" },
+          {
+            do: "ask",
+            question: "Think for a long while?",
+            yes: [{ do: "think", ms: 600_000, label: "Pondering" }],
+          },
+        ],
+      }),
+    );
+    const agent = new PtyAgent({
+      cwd: repo.root,
+      args: ["--script", script],
+      env: { FLOTILLA_DEMO_SPEED: "1" },
+    });
+    agents.push(agent);
+    await agent.waitFor("(y/n)");
+    expect(agent.screen()).toContain("Hello from custom");
+    expect(agent.screen()).toContain("◆ demo · custom · step 2/2");
+    agent.write("y");
+    await agent.waitFor(/⠋ Pondering…/);
+    await agent.waitFor(/⠙ Pondering…/);
+    expect(agent.cursorHidden()).toBe(true);
+    for (const [cols, rows] of [
+      [40, 10],
+      [5, 3],
+      [120, 40],
+    ] as const) {
+      const mark = agent.output.length;
+      agent.resize(cols, rows);
+      await agent.waitForOutput(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/, mark);
+    }
+    await agent.waitFor(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] Pondering…/);
+    agent.write("\x03");
+    expect((await agent.exited).exitCode).toBe(130);
+    expect(agent.cursorHidden()).toBe(false);
+    expect(agent.screen()).toContain("Interrupted.");
+  });
+
+  it("gives the terminal back in its normal mode after Ctrl-C", async () => {
+    const script = join(tmp, "long.json");
+    writeFileSync(
+      script,
+      JSON.stringify({ steps: [{ do: "think", ms: 600_000, label: "Pondering" }] }),
+    );
+    const run = `"${process.execPath}" "${demoAgentEntry()}" --script "${script}"; echo "exit=$?"; stty -a`;
+    const agent = new PtyAgent({ cwd: repo.root, shell: run });
+    agents.push(agent);
+    await agent.waitFor("Pondering");
+    agent.write("\x03");
+    await agent.waitFor(/exit=130[\s\S]*\bicanon\b/, "history");
+    const modes = agent.history().slice(agent.history().indexOf("exit=130"));
+    expect(modes).not.toMatch(/-icanon|-echo\b|-isig/);
+    expect(agent.cursorHidden()).toBe(false);
+  });
+
+  it("exits with the code of an exit step, and stops at a failing step", async () => {
+    const script = join(tmp, "exit.json");
+    writeFileSync(
+      script,
+      JSON.stringify({
+        steps: [
+          { do: "edit", file: "README.md", replace: { find: "no such text", with: "x" } },
+          { do: "exit", code: 3 },
+        ],
+      }),
+    );
+    const stopped = new PtyAgent({ cwd: repo.root, args: ["--script", script] });
+    agents.push(stopped);
+    await stopped.waitFor("Stopped: edit README.md: text to replace not found");
+    stopped.kill("SIGTERM");
+    await stopped.exited;
+
+    writeFileSync(
+      script,
+      JSON.stringify({
+        steps: [
+          { do: "wait", ms: 10 },
+          { do: "exit", code: 3 },
+        ],
+      }),
+    );
+    const exiting = new PtyAgent({ cwd: repo.root, args: ["--script", script] });
+    agents.push(exiting);
+    expect((await exiting.exited).exitCode).toBe(3);
+    expect(exiting.cursorHidden()).toBe(false);
+  });
+
+  it("refuses an invalid script with one clear line", async () => {
+    const script = join(tmp, "bad.json");
+    writeFileSync(script, JSON.stringify({ steps: [{ do: "think", label: "no ms" }] }));
+    const agent = new PtyAgent({ cwd: repo.root, args: ["--script", script] });
+    agents.push(agent);
+    expect((await agent.exited).exitCode).toBe(1);
+    expect(agent.screen()).toContain(
+      `flotilla demo agent: demo script ${script}: steps[0].ms: Invalid input`,
+    );
+    expect(agent.screen()).not.toMatch(/\n\s+at /);
+  });
+});

@@ -1,0 +1,63 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createDemoRepo, demoAgentEntry } from "../../src/demo/repo.js";
+
+let tmp: string;
+beforeEach(() => {
+  tmp = mkdtempSync(join(tmpdir(), "flotilla-demo-repo-"));
+});
+afterEach(() => rmSync(tmp, { recursive: true, force: true }));
+
+const git = (cwd: string, ...args: string[]): string =>
+  execFileSync("git", args, { cwd, encoding: "utf8" }).trim();
+
+describe("createDemoRepo", () => {
+  it("makes a clean repo on main with one commit and passing tests", async () => {
+    const { root, tasks } = await createDemoRepo(join(tmp, "demo"));
+    expect(root).toBe(join(tmp, "demo"));
+    expect(git(root, "branch", "--show-current")).toBe("main");
+    expect(git(root, "rev-list", "--count", "HEAD")).toBe("1");
+    expect(git(root, "status", "--porcelain")).toBe("");
+    expect(git(root, "ls-files").split("\n")).toEqual(
+      expect.arrayContaining(["README.md", "package.json", "src/form.js", "test/form.test.js"]),
+    );
+    const output = execFileSync(process.execPath, ["--test"], { cwd: root, encoding: "utf8" });
+    expect(output).toMatch(/# pass 2\b/);
+    expect(tasks.map((task) => task.name)).toEqual(["alice", "bob", "carol"]);
+  });
+
+  it("gives three tasks whose edits touch different files", async () => {
+    const { tasks } = await createDemoRepo(join(tmp, "demo"));
+    const filesOf = (value: unknown): string[] =>
+      JSON.stringify(value)
+        .match(/"file":"[^"]+"/g)
+        ?.map((match) => match.slice(8, -1)) ?? [];
+    const seen = new Map<string, string>();
+    for (const task of tasks) {
+      for (const file of new Set(filesOf(task.script))) {
+        expect(
+          seen.get(file),
+          `${file} edited by ${seen.get(file)} and ${task.name}`,
+        ).toBeUndefined();
+        seen.set(file, task.name);
+      }
+    }
+    expect(seen.size).toBeGreaterThanOrEqual(3);
+  });
+
+  it("refuses a directory that is not empty", async () => {
+    const dir = join(tmp, "busy");
+    mkdirSync(dir);
+    writeFileSync(join(dir, "keep.txt"), "mine");
+    await expect(createDemoRepo(dir)).rejects.toThrow(`${dir} is not empty`);
+    expect(existsSync(join(dir, ".git"))).toBe(false);
+  });
+
+  it("points at the built agent in dist/", () => {
+    expect(demoAgentEntry()).toMatch(/dist[/\\]demo[/\\]agent\.js$/);
+    expect(existsSync(demoAgentEntry())).toBe(true);
+  });
+});

@@ -1,0 +1,131 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { connectHub } from "../../src/hub/client.js";
+import {
+  ensureHub,
+  hubStatus,
+  isProcessAlive,
+  readHubRecord,
+  stopHub,
+  writeHubRecord,
+} from "../../src/hub/daemon.js";
+import { Project } from "../../src/store/project.js";
+import { waitUntil } from "./fake-backend.js";
+
+// The daemon runs as a real detached process from the build (`npm test` builds first).
+const entry = path.resolve("dist/hub/main.js");
+const env = { ...process.env };
+delete env.XDG_RUNTIME_DIR; // keep each test's socket under its own temp project
+
+let project: Project;
+const started = new Set<number>();
+
+beforeEach(() => {
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
+  project = new Project(mkdtempSync(path.join(os.tmpdir(), "flotilla-daemon-")));
+});
+
+afterEach(() => rmSync(project.root, { recursive: true, force: true }));
+
+afterAll(() => {
+  for (const pid of started) if (isProcessAlive(pid)) process.kill(pid, "SIGKILL");
+});
+
+async function start(): Promise<{ pid: number; socket: string; started: boolean }> {
+  const hub = await ensureHub(project, { entry, env });
+  started.add(hub.pid);
+  return hub;
+}
+
+function sessionId(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[3]);
+}
+
+describe("hub daemon", () => {
+  it("starts a detached hub once, reuses it, and stops it cleanly", async () => {
+    expect((await hubStatus(project, { env })).state).toBe("stopped");
+    const hub = await start();
+    expect(hub.started).toBe(true);
+    expect(hub.pid).not.toBe(process.pid);
+    expect(sessionId(hub.pid)).toBe(hub.pid); // its own session: a closed terminal cannot reach it
+    expect(readHubRecord(project)).toMatchObject({ pid: hub.pid, socket: hub.socket, protocol: 1 });
+    expect(statSync(hub.socket).mode & 0o777).toBe(0o600);
+
+    process.kill(hub.pid, "SIGHUP");
+    await waitUntil(
+      () => readFileSync(project.paths.hubLog, "utf8").includes("SIGHUP ignored"),
+      "SIGHUP",
+    );
+    const again = await start();
+    expect(again).toEqual({ pid: hub.pid, socket: hub.socket, started: false });
+
+    const connection = await connectHub(hub.socket, { cols: 80, rows: 24 });
+    expect(await connection.request({ type: "list" })).toMatchObject({ ok: true, value: [] });
+    connection.close();
+
+    expect(await stopHub(project, { env })).toEqual({ how: "asked", pid: hub.pid });
+    expect(isProcessAlive(hub.pid)).toBe(false);
+    expect(readHubRecord(project)).toBeNull();
+    expect(existsSync(hub.socket)).toBe(false);
+    expect(readFileSync(project.paths.hubLog, "utf8")).toMatch(
+      /SIGHUP ignored[\s\S]*stopping: a client asked/,
+    );
+    expect(await stopHub(project, { env })).toEqual({ how: "none" });
+  });
+
+  it("starts only one hub when two callers ask at once", async () => {
+    const [a, b] = await Promise.all([start(), start()]);
+    expect(a.pid).toBe(b.pid);
+    expect([a.started, b.started].sort()).toEqual([false, true]);
+    await stopHub(project, { env });
+  });
+
+  it("cleans up after a hub killed with SIGKILL and starts a fresh one", async () => {
+    const old = await start();
+    process.kill(old.pid, "SIGKILL");
+    await waitUntil(() => !isProcessAlive(old.pid), "the killed hub to be gone");
+    expect(existsSync(old.socket)).toBe(true); // left behind, as after a crash or reboot
+    expect(await hubStatus(project, { env })).toMatchObject({
+      state: "stale",
+      reason: expect.stringContaining(`hub pid ${old.pid} is gone`),
+    });
+
+    const fresh = await start();
+    expect(fresh.started).toBe(true);
+    expect(fresh.pid).not.toBe(old.pid);
+    expect(readHubRecord(project)?.pid).toBe(fresh.pid);
+    await stopHub(project, { env });
+  });
+
+  it("treats a record naming a dead pid with no socket as stale and removes it", async () => {
+    const socket = path.join(project.paths.dir, "run", "gone.sock");
+    writeHubRecord(project, {
+      pid: 2 ** 22 + 1,
+      socket,
+      protocol: 1,
+      startedAt: "2020-01-01T00:00:00Z",
+    });
+    expect((await hubStatus(project, { env })).state).toBe("stale");
+    expect(await stopHub(project, { env })).toEqual({ how: "none" });
+    expect(readHubRecord(project)).toBeNull();
+  });
+
+  it("stops on SIGTERM, removing its record and socket", async () => {
+    const hub = await start();
+    process.kill(hub.pid, "SIGTERM");
+    await waitUntil(() => !isProcessAlive(hub.pid), "the hub to exit");
+    expect(readHubRecord(project)).toBeNull();
+    expect(existsSync(hub.socket)).toBe(false);
+  });
+
+  it("points at hub.log when the hub cannot start", async () => {
+    const broken = path.join(project.root, "broken.mjs");
+    writeFileSync(broken, "console.error('boom: no backend'); process.exit(3);\n");
+    await expect(ensureHub(project, { entry: broken, env })).rejects.toThrow(
+      `the hub exited (code 3) before it answered: see ${project.paths.hubLog}: boom: no backend`,
+    );
+  });
+});
