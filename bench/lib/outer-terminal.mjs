@@ -27,6 +27,8 @@ export class OuterTerminal {
     /** Arrival time of the last chunk the screen model has parsed. */
     this.lastParsedArrival = 0;
     this.spawnedAt = performance.now();
+    /** Arrival time of the program's first output. */
+    this.firstDataAt = undefined;
     this.exitCode = undefined;
     this.waiter = undefined;
     const baseEnv = { ...process.env };
@@ -43,6 +45,7 @@ export class OuterTerminal {
     this.pid = this.proc.pid;
     this.proc.onData((data) => {
       const arrival = performance.now();
+      this.firstDataAt ??= arrival;
       this.bytes += data.length;
       this.term.write(data, () => {
         this.lastParsedArrival = arrival;

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { OuterTerminal } from "./outer-terminal.mjs";
 import { paneCommand } from "./panes.mjs";
-import { descendants, listProcesses, readCmdline, readCwd } from "./procfs.mjs";
+import { descendants, listProcesses, readCwd, readStat } from "./procfs.mjs";
 
 /**
  * The two programs under test, started the same way: pane scripts (see panes.mjs) laid out
@@ -172,17 +172,29 @@ export function startFlotilla({ cols, rows, scripts, dir }) {
       const byPid = new Map(processes.map((p) => [p.pid, p]));
       for (const pid of descendants(outer.pid, processes))
         if (byPid.get(pid)?.comm === "node") pids.add(pid);
-      // A detached hub daemon started for this repo.
-      for (const p of inRepo(processes))
-        if (readCmdline(p.pid).some((arg) => arg === FLOTILLA_CLI)) pids.add(p.pid);
+      // A detached hub daemon for this repo: its record, or any node process working in the repo.
+      for (const p of inRepo(processes)) if (p.comm === "node") pids.add(p.pid);
+      try {
+        const hub = JSON.parse(readFileSync(path.join(repo, ".flotilla", "hub.json"), "utf8"));
+        if (byPid.has(hub.pid)) pids.add(hub.pid);
+      } catch {
+        // No daemon.
+      }
       return [...pids];
     },
     paneProcesses() {
-      return inRepo(listProcesses()).filter((p) => !readCmdline(p.pid).includes(FLOTILLA_CLI));
+      return inRepo(listProcesses()).filter((p) => p.comm !== "node");
     },
     async stop() {
       await outer.stop();
-      for (const p of inRepo(listProcesses())) {
+      const leftovers = inRepo(listProcesses());
+      try {
+        const hub = JSON.parse(readFileSync(path.join(repo, ".flotilla", "hub.json"), "utf8"));
+        if (readStat(hub.pid)?.comm === "node") leftovers.push({ pid: hub.pid });
+      } catch {
+        // No daemon.
+      }
+      for (const p of leftovers) {
         try {
           process.kill(p.pid, "SIGKILL");
         } catch {
