@@ -230,6 +230,14 @@ const groups = [
         met: (f) => f <= 400,
       },
       {
+        key: "firstOutputMs",
+        what: "Start to first byte on the terminal",
+        unit: "ms",
+        digits: 0,
+        target: "",
+        met: undefined,
+      },
+      {
         key: "contentMs",
         what: "Start to all 4 panes' output",
         unit: "ms",
