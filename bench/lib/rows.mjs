@@ -47,6 +47,8 @@ export async function measureThroughput(target, { file, streamBytes, panes, cols
     async (session, scripts) => {
       await waitReady(session, panes);
       await sleep(300);
+      if (countOf(session.outer.text(), "DONE") > 0)
+        throw new Error("DONE on screen before the panes were released");
       const bytesBefore = session.outer.bytes;
       const start = performance.now();
       scripts.release(panes);
@@ -214,6 +216,10 @@ export async function measureFirstFrame(target, { cols, rows }) {
     );
     // tmux draws no titles: its first full frame is the panes' content.
     if (labels.length === 0) titlesAt = contentAt;
-    return { titlesMs: titlesAt - outer.spawnedAt, contentMs: contentAt - outer.spawnedAt };
+    return {
+      titlesMs: titlesAt - outer.spawnedAt,
+      contentMs: contentAt - outer.spawnedAt,
+      firstOutputMs: outer.firstDataAt - outer.spawnedAt,
+    };
   });
 }
