@@ -14,6 +14,8 @@ import { performance } from "node:perf_hooks";
 const MiB = 1024 * 1024;
 /** After the first frame, how long to let a program settle: past flotilla's 3 s idle-status switch. */
 const SETTLE_MS = 3500;
+/** Least gap after a keystroke is echoed before the next, in ms (plus up to as much jitter). */
+const KEY_GAP_MS = 20;
 
 /** Runs `body(session, scripts)` against a fresh session; always stops it and cleans up. */
 async function withSession(target, { cols, rows, panes }, body) {
@@ -69,7 +71,7 @@ export async function measureThroughput(target, { file, streamBytes, panes, cols
 
 /**
  * Types `lines` lines of `perLine` random lower-case letters into the focused pane (`cat`),
- * one byte at a time, each after the previous one is visible plus a short gap. Each line
+ * one byte at a time, each 20–40 ms after the previous one is visible. Each line
  * starts with an untimed unique tag (`@@<n>=`) so a match on screen is unambiguous.
  * Returns per-keystroke echo latencies (ms) and bytes the terminal received per keystroke.
  */
@@ -91,8 +93,9 @@ async function typeAndTime(outer, { lines, perLine, seed, tagBase }) {
       outer.write(ch);
       const seen = await outer.waitFor(expect, { timeoutMs: 10_000, label: "typed byte" });
       latencies.push(seen - start);
-      // A short, jittered gap so keystrokes do not phase-lock with 100 Hz output.
-      await sleep(6 + random() * 6);
+      // 20–40 ms between keystrokes (faster than people type, slower than a 60 Hz frame
+      // limiter), jittered so keystrokes do not phase-lock with 100 Hz output.
+      await sleep(KEY_GAP_MS + random() * KEY_GAP_MS);
       bytesPerKey.push(outer.bytes - bytesBefore);
     }
     outer.write("\r");
