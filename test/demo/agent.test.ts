@@ -106,7 +106,7 @@ describe("demo agent in a pty", () => {
       ),
     ).toBe("alice");
     expect(readFileSync(flotilla.log, "utf8").split("\n")).toEqual(
-      expect.arrayContaining(["mail", "send", "--to", "lead", "--type", "worker_done"]),
+      expect.arrayContaining(["mail", "send", "--to", "cockpit", "--type", "worker_done"]),
     );
     // The scripted edits keep the project's own tests green.
     execFileSync(process.execPath, ["--test"], { cwd: worktree, stdio: "pipe" });
@@ -164,7 +164,7 @@ describe("demo agent in a pty", () => {
     );
     for (const { demoTask, agent } of running) {
       // A failed `flotilla mail send` is a warning; the agent carries on.
-      expect(agent.history()).toContain("mail to lead not sent: flotilla: mail store is locked");
+      expect(agent.history()).toContain("mail to cockpit not sent: flotilla: mail store is locked");
       const branch = `flotilla/${demoTask.name}`;
       expect(
         git(repo.root, "log", "-1", "--format=%(trailers:key=Flotilla-Agent,valueonly)", branch),

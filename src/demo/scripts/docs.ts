@@ -39,7 +39,7 @@ export const docsScript: DemoScript = {
         { do: "commit", message: "Document the form helpers in the README" },
         {
           do: "mail",
-          to: "lead",
+          to: "cockpit",
           subject: "README usage documented",
           body: "README.md now documents normalizeEmail, isEmail and slugify.",
           type: "worker_done",

@@ -50,7 +50,7 @@ export const testsScript: DemoScript = {
         { do: "commit", message: "Test isEmail edge cases and slugify" },
         {
           do: "mail",
-          to: "lead",
+          to: "cockpit",
           subject: "form helpers are tested",
           body: "test/form.test.js now covers isEmail edge cases and slugify; all tests pass.",
           type: "worker_done",

@@ -61,7 +61,7 @@ export const validationScript: DemoScript = {
         { do: "commit", message: "Add validateSignup to check the whole sign-up form" },
         {
           do: "mail",
-          to: "lead",
+          to: "cockpit",
           subject: "validateSignup is ready",
           body: "src/form.js now exports validateSignup(form); tests in test/validate-signup.test.js pass.",
           type: "worker_done",
