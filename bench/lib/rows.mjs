@@ -1,0 +1,228 @@
+import { countOf, sleep } from "./outer-terminal.mjs";
+import { PaneScripts } from "./panes.mjs";
+import { makeRandom } from "./stream.mjs";
+import { measureCpu, rssOf } from "./procfs.mjs";
+import { makeTemp, removeTemp, startTarget } from "./targets.mjs";
+import { performance } from "node:perf_hooks";
+
+/**
+ * One measurement per function: each starts `target` ("tmux" | "flotilla") with its pane
+ * scripts in a fresh temp directory, measures, stops it and returns `{ metricId: number }`.
+ * Times in ms, throughput in MiB/s, CPU in % of one core, memory in MiB.
+ */
+
+const MiB = 1024 * 1024;
+/** After the first frame, how long to let a program settle: past flotilla's 3 s idle-status switch. */
+const SETTLE_MS = 3500;
+/** Least gap after a keystroke is echoed before the next, in ms (plus up to as much jitter). */
+const KEY_GAP_MS = 20;
+
+/** Runs `body(session, scripts)` against a fresh session; always stops it and cleans up. */
+async function withSession(target, { cols, rows, panes }, body) {
+  const dir = makeTemp(`flotilla-bench-${target}-`);
+  const scripts = new PaneScripts(dir);
+  let session;
+  try {
+    session = startTarget(target, { cols, rows, scripts: panes(scripts), dir });
+    return await body(session, scripts);
+  } finally {
+    await session?.stop();
+    scripts.close();
+    removeTemp(dir);
+  }
+}
+
+/** Waits for the first full frame: every pane title (flotilla) and `readyCount` READY markers. */
+function waitReady(session, readyCount, timeoutMs = 20_000) {
+  return session.outer.waitFor(
+    (text) =>
+      countOf(text, "READY") >= readyCount && session.labels.every((label) => text.includes(label)),
+    { timeoutMs, label: `${readyCount} READY and titles` },
+  );
+}
+
+/** Throughput: `panes` panes each `cat` a `streamBytes`-byte file at once; MiB/s in total. */
+export async function measureThroughput(target, { file, streamBytes, panes, cols, rows }) {
+  return withSession(
+    target,
+    { cols, rows, panes: (s) => Array.from({ length: panes }, () => s.gatedCat(file)) },
+    async (session, scripts) => {
+      await waitReady(session, panes);
+      await sleep(300);
+      if (countOf(session.outer.text(), "DONE") > 0)
+        throw new Error("DONE on screen before the panes were released");
+      const bytesBefore = session.outer.bytes;
+      const start = performance.now();
+      scripts.release(panes);
+      const end = await session.outer.waitFor((text) => countOf(text, "DONE") >= panes, {
+        timeoutMs: 180_000,
+        throttleMs: 20,
+        label: `${panes} DONE`,
+      });
+      const seconds = (end - start) / 1000;
+      return {
+        mibPerSecond: (panes * streamBytes) / MiB / seconds,
+        seconds,
+        terminalMiB: (session.outer.bytes - bytesBefore) / MiB,
+      };
+    },
+  );
+}
+
+/**
+ * Types `lines` lines of `perLine` random lower-case letters into the focused pane (`cat`),
+ * one byte at a time, each 20–40 ms after the previous one is visible. Each line
+ * starts with an untimed unique tag (`@@<n>=`) so a match on screen is unambiguous.
+ * Returns per-keystroke echo latencies (ms) and bytes the terminal received per keystroke.
+ */
+async function typeAndTime(outer, { lines, perLine, seed, tagBase }) {
+  const random = makeRandom(seed);
+  const latencies = [];
+  const bytesPerKey = [];
+  for (let line = 0; line < lines; line++) {
+    let typed = `@@${tagBase + line}=`;
+    outer.write(typed);
+    await outer.waitFor(typed, { timeoutMs: 10_000 });
+    await sleep(20);
+    for (let k = 0; k < perLine; k++) {
+      const ch = String.fromCharCode(97 + Math.floor(random() * 26));
+      typed += ch;
+      const expect = typed;
+      const bytesBefore = outer.bytes;
+      const start = performance.now();
+      outer.write(ch);
+      const seen = await outer.waitFor(expect, { timeoutMs: 10_000, label: "typed byte" });
+      latencies.push(seen - start);
+      // 20–40 ms between keystrokes (faster than people type, slower than a 60 Hz frame
+      // limiter), jittered so keystrokes do not phase-lock with 100 Hz output.
+      await sleep(KEY_GAP_MS + random() * KEY_GAP_MS);
+      bytesPerKey.push(outer.bytes - bytesBefore);
+    }
+    outer.write("\r");
+    await outer.waitFor((text) => countOf(text, typed) >= 2, {
+      timeoutMs: 10_000,
+      label: "line repeated by cat",
+    });
+    await sleep(20);
+  }
+  return { latencies, bytesPerKey };
+}
+
+/** Percentile `p` (0..100) of `values`, nearest-rank. */
+export function percentile(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
+}
+
+/** Median of `values`. */
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
+
+/**
+ * Keystroke echo: `cat` focused, three other panes gated tickers. Idle phase first (the
+ * tickers blocked), then the tickers are released (100 lines/s each) and typing repeats.
+ */
+export async function measureLatency(target, { cols, rows, lines, perLine }) {
+  const panes = (s) => [s.echoCat(), s.gatedTicker(100), s.gatedTicker(100), s.gatedTicker(100)];
+  return withSession(target, { cols, rows, panes }, async (session, scripts) => {
+    await waitReady(session, 4);
+    await sleep(SETTLE_MS);
+    const idle = await typeAndTime(session.outer, { lines, perLine, seed: 7, tagBase: 0 });
+    scripts.release(3);
+    await sleep(1000);
+    const busy = await typeAndTime(session.outer, { lines, perLine, seed: 8, tagBase: 100 });
+    return {
+      idleP50: percentile(idle.latencies, 50),
+      idleP99: percentile(idle.latencies, 99),
+      busyP50: percentile(busy.latencies, 50),
+      busyP99: percentile(busy.latencies, 99),
+      bytesPerChar: mean(idle.bytesPerKey),
+      keystrokes: idle.latencies.length,
+    };
+  });
+}
+
+/** CPU: four gated tickers; `idleMs` with nothing changing, then `busyMs` at 100 lines/s each. */
+export async function measureCpuRows(target, { cols, rows, idleMs, busyMs }) {
+  const panes = (s) => [
+    s.gatedTicker(100),
+    s.gatedTicker(100),
+    s.gatedTicker(100),
+    s.gatedTicker(100),
+  ];
+  return withSession(target, { cols, rows, panes }, async (session, scripts) => {
+    await waitReady(session, 4);
+    await sleep(SETTLE_MS);
+    const pids = () => session.measuredPids();
+    const idle = await measureCpu(pids, idleMs);
+    scripts.release(4);
+    await sleep(1000);
+    const bytesBefore = session.outer.bytes;
+    const busy = await measureCpu(pids, busyMs);
+    return {
+      idlePercent: idle.percent,
+      busyPercent: busy.percent,
+      busyTerminalKiBps: (session.outer.bytes - bytesBefore) / 1024 / (busy.wallMs / 1000),
+      processes: busy.pids.length,
+    };
+  });
+}
+
+/** Memory: `agents` panes each print `lines` lines then idle; RSS of the program's own processes. */
+export async function measureMemory(target, { cols, rows, agents, lines }) {
+  const panes = (s) => Array.from({ length: agents }, () => s.filledIdle(lines));
+  return withSession(target, { cols, rows, panes }, async (session) => {
+    let visible = agents;
+    try {
+      await session.outer.waitFor(
+        (text) =>
+          countOf(text, "FILLED") >= agents &&
+          session.labels.every((label) => text.includes(label)),
+        { timeoutMs: 30_000, throttleMs: 50, label: `${agents}× FILLED` },
+      );
+    } catch (error) {
+      // Not every pane on screen (a layout may hide some): fall back to the pane programs
+      // having all finished printing (each ends in `exec sleep`).
+      const sleeping = session.paneProcesses().filter((p) => p.comm === "sleep").length;
+      if (sleeping < agents) throw error;
+      visible = countOf(session.outer.text(), "FILLED");
+    }
+    await sleep(2000);
+    const pids = session.measuredPids();
+    return { rssMiB: rssOf(pids) / MiB, processes: pids.length, panesShowingFilled: visible };
+  });
+}
+
+/**
+ * Start-up: spawn to every pane title visible (flotilla; tmux has none, so its figure is the
+ * READY row) and spawn to all four panes' READY visible. ms.
+ */
+export async function measureFirstFrame(target, { cols, rows }) {
+  const panes = (s) => [s.readyIdle(), s.readyIdle(), s.readyIdle(), s.readyIdle()];
+  return withSession(target, { cols, rows, panes }, async (session) => {
+    const { outer, labels } = session;
+    let titlesAt;
+    const contentAt = await outer.waitFor(
+      (text) => {
+        if (titlesAt === undefined && labels.every((label) => text.includes(label)))
+          titlesAt = outer.lastParsedArrival;
+        return titlesAt !== undefined && countOf(text, "READY") >= 4;
+      },
+      { timeoutMs: 20_000, label: "titles and 4 READY" },
+    );
+    // tmux draws no titles: its first full frame is the panes' content.
+    if (labels.length === 0) titlesAt = contentAt;
+    return {
+      titlesMs: titlesAt - outer.spawnedAt,
+      contentMs: contentAt - outer.spawnedAt,
+      firstOutputMs: outer.firstDataAt - outer.spawnedAt,
+    };
+  });
+}
