@@ -74,15 +74,20 @@ function stdoutTerminal(): { write(data: string): void; size(): { cols: number; 
  */
 export async function attachCockpit(project: Project, options: { start: boolean }): Promise<void> {
   requireTerminal(options.start ? "up" : "attach");
+  // The hub (a separate process) must not inherit the colour override below.
+  const env = { ...process.env };
+  // Loading Ink takes most of start-up: do it while the hub starts and answers.
+  const cockpitModule = importCockpit();
+  cockpitModule.catch(() => undefined); // surfaced where it is awaited
   const config = await project.readConfig();
   const { parseKeyName } = await import("../core/key-names.js");
   const prefix = parseKeyName(config.keys.prefix);
   const { ensureHub, hubStatus, stopHub } = await import("../hub/daemon.js");
   let socket: string;
   if (options.start) {
-    socket = (await ensureHub(project)).socket;
+    socket = (await ensureHub(project, { env })).socket;
   } else {
-    const status = await hubStatus(project);
+    const status = await hubStatus(project, { env });
     if (status.state !== "running") {
       throw new FlotillaError(
         "HUB_UNAVAILABLE",
@@ -91,7 +96,7 @@ export async function attachCockpit(project: Project, options: { start: boolean 
     }
     socket = status.socket;
   }
-  const { Cockpit } = await importCockpit();
+  const { Cockpit } = await cockpitModule;
   const { connectHub } = await import("../hub/client.js");
   const { RemoteHub } = await import("../hub/remote-link.js");
   const { TerminalSession } = await import("../tui/terminal-session.js");

@@ -34,7 +34,7 @@ export function linkLocalHub(
     get: (name) => hub.session(name)?.screen,
     whenParsed: (name, done) => {
       const screen = hub.session(name)?.screen;
-      if (screen) screen.write("", done);
+      if (screen) screen.whenParsed(done);
       else done();
     },
   };

@@ -51,7 +51,7 @@ export class RemoteHub implements PaneScreens {
 
   whenParsed(name: string, done: () => void): void {
     const screen = this.mirrors.get(name)?.screen;
-    if (screen) screen.write("", done);
+    if (screen) screen.whenParsed(done);
     else done();
   }
 

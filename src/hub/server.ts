@@ -62,6 +62,9 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
   const log = options.log ?? (() => undefined);
   ensurePrivateDir(path.dirname(socketPath));
   const server = net.createServer();
+  // Handle connections from the moment the socket listens: one accepted before a handler
+  // was attached would hang its client and keep `close()` waiting for ever.
+  const hub = new SocketHub(server, options, log);
   // Serialize "is the socket stale? remove it, listen" between hubs starting at once.
   const release = await lockfile.lock(socketPath, {
     realpath: false,
@@ -79,12 +82,11 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
     });
     chmodSync(socketPath, 0o600);
   } catch (error) {
-    server.close();
+    hub.abandon();
     throw error;
   } finally {
     await release().catch(() => undefined);
   }
-  const hub = new SocketHub(server, options, log);
   log(`listening on ${socketPath}`);
   return hub;
 }
@@ -184,6 +186,13 @@ class SocketHub implements HubServer {
     let count = 0;
     for (const client of this.clients) if (client.welcomed && !client.closing) count++;
     return count;
+  }
+
+  /** Undoes the constructor when listening failed (the socket path is not ours: left alone). */
+  abandon(): void {
+    this.closed = true;
+    this.unsubscribe();
+    this.server.close();
   }
 
   async close(): Promise<void> {

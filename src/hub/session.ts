@@ -58,6 +58,8 @@ export class AgentSession {
     this.seq = initialSeq;
     this.name = name;
     this.screen = new PaneScreen({ cols: size.cols, rows: size.rows, scrollback });
+    // Programs that ask the terminal (cursor position, device attributes) get the answer.
+    this.screen.onReply((data) => this.write(data));
     this.exited = new Promise((resolve) => (this.resolveExited = resolve));
   }
 

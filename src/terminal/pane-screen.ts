@@ -67,6 +67,8 @@ export class PaneScreen {
   private readonly serializer: SerializeAddon;
   private readonly scratch: IBufferCell;
   private cursorHidden = false;
+  /** Writes handed to xterm and not parsed yet. */
+  private unparsed = 0;
   private sgrMouse = false;
 
   /** Creates a blank screen of `cols` × `rows` cells. */
@@ -119,12 +121,41 @@ export class PaneScreen {
 
   /** Feeds pty output; `cb` runs once xterm has parsed it. */
   write(data: string | Uint8Array, cb?: () => void): void {
-    this.term.write(data, cb);
+    this.unparsed++;
+    this.term.write(data, () => {
+      this.unparsed--;
+      cb?.();
+    });
+  }
+
+  /** Calls `done` once everything written so far is parsed: at once when nothing is pending. */
+  whenParsed(done: () => void): void {
+    if (this.unparsed === 0) done();
+    else this.term.write("", done);
+  }
+
+  /**
+   * The user just typed into this pane: parse the next output at once instead of on xterm's
+   * next timer tick (~1 ms later), so echo is not held back. Uses xterm's own user-input path.
+   */
+  expectEcho(): void {
+    this.term.input("", true);
+  }
+
+  /**
+   * Calls `listener` with what the terminal answers to queries in the output (cursor
+   * position reports, device attributes...): bytes for the program, as a real terminal
+   * would send them back.
+   */
+  onReply(listener: (data: string) => void): void {
+    this.term.onData((data) => {
+      if (data.length > 0) listener(data);
+    });
   }
 
   /** Resolves once everything written so far is parsed. */
   flush(): Promise<void> {
-    return new Promise((resolve) => this.term.write("", resolve));
+    return new Promise((resolve) => this.whenParsed(resolve));
   }
 
   /** Resizes the screen (cells); xterm reflows the normal buffer. */

@@ -285,6 +285,7 @@ export class Cockpit {
     if (!name) return;
     const screen = this.screens.get(name);
     const bytes = screen ? translateInput(data, screen.modes) : data;
+    screen?.expectEcho();
     if (this.scroll.has(name)) {
       this.scroll.delete(name);
       this.invalidateChrome();
