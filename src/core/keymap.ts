@@ -21,6 +21,7 @@ export type CockpitCommand =
   | "scroll-mode"
   | "spawn-dialog"
   | "kill"
+  | "respawn"
   | "help"
   | "quit"
   | "detach"
@@ -149,6 +150,12 @@ function bindingSpecs(prefix: string, prefixLabel: string): BindingSpec[] {
       description: "kill the focused agent (asks first)",
       hint: "kill",
       confirm: true,
+    },
+    {
+      context: p,
+      command: "respawn",
+      keys: ["r"],
+      description: "respawn the focused agent when it has exited or is lost",
     },
     { context: p, command: "inbox", keys: ["m"], description: "open the inbox", hint: "inbox" },
     {

@@ -181,3 +181,16 @@ export function SpawnForm(props: {
     </Box>
   );
 }
+
+/** Shown inside the pane of a lost agent, where its screen would be. */
+export function LostNote(props: { lines: string[] }): React.JSX.Element {
+  return (
+    <Box flexDirection="column" paddingX={1} paddingY={1}>
+      {props.lines.map((line, i) => (
+        <Text key={i} color={i === 0 ? "redBright" : "gray"} wrap="truncate-end">
+          {line}
+        </Text>
+      ))}
+    </Box>
+  );
+}

@@ -22,7 +22,7 @@ import { Compositor } from "../terminal/compositor.js";
 import { encodeMouseForChild, parseMouseEvents, translateInput } from "../terminal/input.js";
 import type { PaneScreen } from "../terminal/pane-screen.js";
 import { ChromeRenderer, blit } from "./chrome-layer.js";
-import { Dialog, PaneFrame, SpawnForm, StatusBar, type FormField } from "./Chrome.js";
+import { Dialog, LostNote, PaneFrame, SpawnForm, StatusBar, type FormField } from "./Chrome.js";
 
 /** Frames at most every this many ms under load (~60 fps). */
 const FRAME_INTERVAL_MS = 16;
@@ -359,6 +359,16 @@ export class Cockpit {
           ],
           choices: { y: () => this.request({ type: "kill", name: focus }, `killed ${focus}`) },
         });
+        return;
+      }
+      case "respawn": {
+        const agent = this.agents.find((a) => a.name === focus);
+        if (!focus || !agent) return;
+        if (agent.status !== "exited" && agent.status !== "lost") {
+          this.showNotice("info", `${focus} is ${agent.status}: only an exited or lost agent can be respawned`);
+          return;
+        }
+        this.request({ type: "respawn", name: focus }, `respawning ${focus}`);
         return;
       }
       case "help":
@@ -698,6 +708,19 @@ export class Cockpit {
         () => createElement(PaneFrame, props),
       );
       blit(grid, piece, pane.frame.x, pane.frame.y);
+      if (agent.status === "lost") {
+        const { width, height } = pane.inner;
+        const prefix = describeKey(this.options.prefix);
+        const lines = [
+          `${agent.name} is lost: its process ended with an earlier hub.`,
+          `Its worktree and branch ${agent.branch} are kept.`,
+          `${prefix} r respawns it here, or: flotilla respawn ${agent.name}`,
+        ];
+        const note = this.chrome.piece(`lost:${agent.name}:${prefix}`, width, height, () =>
+          createElement(LostNote, { lines }),
+        );
+        blit(grid, note, pane.inner.x, pane.inner.y);
+      }
     }
     if (this.agents.length === 0) {
       const width = Math.min(cols, 56);
