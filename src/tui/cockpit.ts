@@ -634,6 +634,8 @@ export class Cockpit {
     if (!this.layout.tooSmall) {
       for (const pane of this.layout.panes) {
         if (!this.dirtyPanes.has(pane.name)) continue;
+        // A lost agent has no screen worth showing: its pane keeps the chrome's note.
+        if (this.agents.find((a) => a.name === pane.name)?.status === "lost") continue;
         const screen = this.screens.get(pane.name);
         const { x, y, width, height } = pane.inner;
         if (screen)
