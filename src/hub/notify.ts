@@ -85,3 +85,18 @@ function clean(text: string, max: number): string {
   const chars = [...line];
   return chars.length <= max ? line : chars.slice(0, max - 1).join("") + "…";
 }
+
+/**
+ * What to write to the real terminal when mail reaches the cockpit: for an `urgent`
+ * message, the bell followed by a desktop notification (`Flotilla: mail from <from>` /
+ * subject) where the terminal described by `env` shows one; `""` for anything less urgent.
+ */
+export function mailAlert(
+  headline: { from: string; subject: string; priority: string } | undefined,
+  env: NodeJS.ProcessEnv,
+): string {
+  if (headline?.priority !== "urgent") return "";
+  return (
+    bell() + notificationFor(env, `Flotilla: urgent mail from ${headline.from}`, headline.subject)
+  );
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   bell,
+  mailAlert,
   desktopNotification,
   MAX_BODY_CHARS,
   MAX_TITLE_CHARS,
@@ -62,5 +63,17 @@ describe("notify", () => {
     );
     expect(notificationFor({ TERM: "xterm" }, "t", "b")).toBe("");
     expect(notificationFor({ TERM: "foot" }, "t", "b")).toBe(`${ESC}]777;notify;t;b${BEL}`);
+  });
+});
+
+describe("mailAlert", () => {
+  it("rings and notifies for urgent mail only", () => {
+    const urgent = { from: "bob", subject: "prod\x1b[2J down", priority: "urgent" };
+    expect(mailAlert(urgent, { TERM_PROGRAM: "iTerm.app" })).toBe(
+      `${BEL}${ESC}]9;Flotilla: urgent mail from bob: prod down${BEL}`,
+    );
+    expect(mailAlert(urgent, { TERM: "xterm" })).toBe(BEL);
+    expect(mailAlert({ ...urgent, priority: "high" }, { TERM: "foot" })).toBe("");
+    expect(mailAlert(undefined, { TERM: "foot" })).toBe("");
   });
 });
