@@ -1,5 +1,5 @@
 import { watch, type FSWatcher } from "node:fs";
-import { mkdir, stat } from "node:fs/promises";
+import { mkdir, readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import {
   checkMailboxName,
@@ -146,6 +146,8 @@ export class MailDelivery {
   /** Agents typed a notice and not heard from since. */
   private readonly awaitingTurn = new Set<string>();
   private lastCounts = "";
+  /** Parsed unread messages per mailbox by id (`null`: a file that could not be read). */
+  private readonly cache = new Map<string, Map<string, StoredMail | null>>();
   /** Inode of each watched directory when its watcher was set. */
   private readonly inodes = new Map<string, number>();
 
@@ -201,6 +203,39 @@ export class MailDelivery {
     for (const watcher of this.watchers.values()) watcher.close();
     this.watchers.clear();
     this.releaseWaiters();
+  }
+
+  /**
+   * The unread messages of `box` (whose `new/` is `dir`), newest first. A file in `new/` never
+   * changes (it is renamed in whole and renamed out when read), so each is parsed once and
+   * kept while it stays there: a pass costs a directory listing plus the new arrivals.
+   */
+  private async readUnread(box: string, dir: string): Promise<StoredMail[]> {
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch (error) {
+      if ((error as { code?: string }).code === "ENOENT") names = [];
+      else throw error;
+    }
+    const known = this.cache.get(box) ?? new Map<string, StoredMail | null>();
+    const next = new Map<string, StoredMail | null>();
+    for (const name of names) {
+      if (!name.endsWith(".json")) continue;
+      const id = name.slice(0, -".json".length);
+      let message = known.get(id);
+      if (message === undefined) {
+        // Unreadable or invalid files (null) are skipped, like the store's listing does.
+        const found = await this.store.find(box, id).catch(() => undefined);
+        if (found && found.folder !== "new") continue; // read meanwhile
+        message = found ?? null;
+      }
+      next.set(id, message);
+    }
+    this.cache.set(box, next);
+    return [...next.values()]
+      .filter((m): m is StoredMail => m !== null)
+      .sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
   }
 
   /**
@@ -290,8 +325,9 @@ export class MailDelivery {
       const dir = path.join(this.store.dir, box, "new");
       await this.ensureWatched(dir);
       // Listed after the watch is set, so nothing renamed in between is missed.
-      unread[box] = (await this.store.list(box, { filter: { unread: true } })).messages;
+      unread[box] = await this.readUnread(box, dir);
     }
+    for (const box of this.cache.keys()) if (!(box in unread)) this.cache.delete(box);
     if (this.disposed) return;
 
     const fresh: Array<{ box: string; message: StoredMail }> = [];
