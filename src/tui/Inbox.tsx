@@ -34,6 +34,11 @@ export interface InboxProps {
   width?: number;
   /** Most list rows shown at once (default 20); the window follows the selection. */
   maxRows?: number;
+  /**
+   * Most lines the thread view may take (default: no limit). A longer thread shows the
+   * messages around the selected one that fit, and which ones they are.
+   */
+  maxLines?: number;
 }
 
 const PRIORITY_COLOR: Record<MailPriority, string | undefined> = {
@@ -53,7 +58,13 @@ export function Inbox(props: InboxProps) {
 
   if (props.view === "thread" && selected) {
     return (
-      <ThreadView messages={props.messages} selected={selected} now={props.now} width={width} />
+      <ThreadView
+        messages={props.messages}
+        selected={selected}
+        now={props.now}
+        width={width}
+        {...(props.maxLines !== undefined ? { maxLines: props.maxLines } : {})}
+      />
     );
   }
 
@@ -117,9 +128,15 @@ function ThreadView(props: {
   selected: MailMessage;
   now: number;
   width: number;
+  maxLines?: number;
 }) {
   const thread = threadOf(props.messages, props.selected.thread);
   const root = thread[0] ?? props.selected;
+  const [start, end] =
+    props.maxLines === undefined
+      ? [0, thread.length]
+      : threadWindow(thread, props.selected, props.width, props.maxLines - 2);
+  const windowed = start > 0 || end < thread.length;
   return (
     <Box flexDirection="column">
       <Text bold>
@@ -127,7 +144,12 @@ function ThreadView(props: {
         {thread.length} message
         {thread.length === 1 ? "" : "s"}
       </Text>
-      {thread.map((m) => (
+      {windowed ? (
+        <Text dimColor>
+          messages {start + 1}–{end} of {thread.length}
+        </Text>
+      ) : null}
+      {thread.slice(start, end).map((m) => (
         <Box key={m.id} flexDirection="column" marginTop={1}>
           <Text
             inverse={m.id === props.selected.id}
@@ -143,6 +165,36 @@ function ThreadView(props: {
       ))}
     </Box>
   );
+}
+
+/**
+ * The range `[start, end)` of `thread` to show so `selected` is on screen: the messages
+ * around it that fit in `rows` lines (each takes a blank line, a header line and its body's
+ * lines wrapped at `width`), older ones first.
+ */
+function threadWindow(
+  thread: readonly MailMessage[],
+  selected: MailMessage,
+  width: number,
+  rows: number,
+): [number, number] {
+  const index = Math.max(
+    0,
+    thread.findIndex((m) => m.id === selected.id),
+  );
+  const cost = (m: MailMessage | undefined) =>
+    m === undefined
+      ? Infinity
+      : 2 +
+        sanitizeForTerminal(m.body)
+          .split("\n")
+          .reduce((n, line) => n + Math.max(1, Math.ceil(line.length / Math.max(1, width))), 0);
+  let start = index;
+  let end = index + 1;
+  let used = cost(thread[index]);
+  while (start > 0 && used + cost(thread[start - 1]) <= rows) used += cost(thread[--start]);
+  while (end < thread.length && used + cost(thread[end]) <= rows) used += cost(thread[end++]);
+  return [start, end];
 }
 
 function describeFilter(filter: InboxFilter | undefined): string {

@@ -124,4 +124,23 @@ describe("Inbox", () => {
     expect(frame).not.toContain("n10");
     expect(frame.split("\n").at(-1)).toBe("24–28 of 30");
   });
+
+  it("shows the part of a long thread around the selected message within maxLines", () => {
+    const thread = Array.from({ length: 6 }, (_, i) =>
+      msg(`t${i}`, "bob", `part ${i}`, 60 - i, i ? { thread: "t0" } : {}),
+    );
+    const frame = render(
+      <Inbox messages={thread} selectedId="t2" view="thread" maxLines={9} now={NOW} />,
+    ).lastFrame()!;
+    expect(frame.split("\n")).toEqual([
+      "Thread · part 0 · 6 messages",
+      "messages 2–3 of 6",
+      "",
+      "● bob → cockpit · status · normal · 59m",
+      "body of part 1",
+      "",
+      "● bob → cockpit · status · normal · 58m",
+      "body of part 2",
+    ]);
+  });
 });
