@@ -58,6 +58,22 @@ async function importCockpit(): Promise<typeof import("../tui/cockpit.js")> {
   }
 }
 
+/** The cockpit's mailbox (`cockpit`, the human's) on the project's mail store. */
+async function cockpitMail(project: Project): Promise<import("../tui/cockpit.js").CockpitMail> {
+  const { MailStore, sendMail } = await import("../store/mail-store.js");
+  const { COCKPIT } = await import("../core/mail.js");
+  const store = new MailStore(project.paths.mail);
+  return {
+    list: async () => (await store.list(COCKPIT, { includeSent: true, limit: 500 })).messages,
+    markRead: async (ids) => {
+      for (const id of ids) await store.markRead(COCKPIT, id);
+    },
+    send: async (draft) => {
+      await sendMail(project, { from: COCKPIT, ...draft });
+    },
+  };
+}
+
 /** The real terminal as the cockpit sees it. */
 function stdoutTerminal(): { write(data: string): void; size(): { cols: number; rows: number } } {
   return {
@@ -128,6 +144,8 @@ export async function attachCockpit(project: Project, options: { start: boolean 
     prefix,
     title: `flotilla · ${path.basename(project.root)}`,
     runtimes: runtimeNames(config),
+    mail: await cockpitMail(project),
+    env,
     onDetach: () => {
       project.log("cockpit.detach");
       leave("[detached: the agents keep running; `flotilla attach` brings the cockpit back]\n");
@@ -187,6 +205,8 @@ export async function runCockpit(project: Project): Promise<void> {
     prefix,
     title: `flotilla · ${path.basename(project.root)}`,
     runtimes: runtimeNames(config),
+    mail: await cockpitMail(project),
+    env: process.env,
     onQuit: () => {
       project.log("cockpit.quit");
       void service.stop().finally(() => session.exit(0));

@@ -20,6 +20,7 @@ import {
 } from "./lifecycle.js";
 import type { AgentView, HubCommand, HubEvent } from "./protocol.js";
 import { AgentSession } from "./session.js";
+import { MailDelivery, prepareAgentMail, type MailSummary } from "./mail-delivery.js";
 
 /** Default pty size, in cells, before any client has laid the pane out. */
 const DEFAULT_SIZE = { cols: 80, rows: 24 };
@@ -43,6 +44,9 @@ export class Hub implements HubBackend {
   private reloading: Promise<void> = Promise.resolve();
   private persistChain: Promise<unknown> = Promise.resolve();
   private disposed = false;
+  private mail: MailDelivery | undefined;
+  /** The last mail summary (unread counts), replayed to each client that lists the agents. */
+  private mailSummary: MailSummary = { unread: {}, cockpitUnread: 0, reactions: [] };
 
   constructor(
     readonly project: Project,
@@ -62,6 +66,25 @@ export class Hub implements HubBackend {
     }
     await reconcileAgents(this.project, () => false);
     await this.reload();
+    this.mail = new MailDelivery({
+      project: this.project,
+      getAgents: () => this.agents(),
+      typeInto: (name, text) => this.typeNotice(name, text),
+      notify: (summary) => {
+        this.mailSummary = { ...summary, reactions: [] };
+        this.broadcast({ type: "mail", summary });
+      },
+      profileFor: (runtime) => {
+        try {
+          return resolveRuntime(this.config, runtime);
+        } catch {
+          return undefined;
+        }
+      },
+      onError: (error) =>
+        this.broadcast({ type: "notice", level: "error", text: `mail: ${describeError(error)}` }),
+    });
+    await this.mail.start();
     try {
       this.watcher = watch(this.project.paths.dir, (_event, file) => {
         if (file === "state.json") this.scheduleReload();
@@ -117,6 +140,7 @@ export class Hub implements HubBackend {
       }
       case "list":
         respond(Promise.resolve(this.agents()));
+        reply({ type: "mail", summary: this.mailSummary });
         return;
       case "snapshot": {
         const session = this.sessions.get(command.name);
@@ -189,9 +213,22 @@ export class Hub implements HubBackend {
     this.broadcast({ type: "resized", name, cols: size.cols, rows: size.rows });
   }
 
+  /**
+   * Types a mail notice into an agent: the text, then Enter a moment later, so a TUI that
+   * treats a burst of input as a paste still submits it.
+   */
+  private typeNotice(name: string, text: string): void {
+    const session = this.sessions.get(name);
+    if (!session) return;
+    const line = text.replace(/\r$/, "");
+    session.write(line);
+    setTimeout(() => session.write("\r"), 50).unref();
+  }
+
   /** Kills every agent's process and stops watching. */
   dispose(): void {
     this.disposed = true;
+    this.mail?.dispose();
     this.watcher?.close();
     clearTimeout(this.reloadTimer);
     for (const session of this.sessions.values()) session.dispose();
@@ -331,6 +368,15 @@ export class Hub implements HubBackend {
       previous?.outputSeq ?? 0,
     );
     this.sessions.set(name, session);
+    if (!launch.problem) {
+      prepareAgentMail(record.runtime, profile, record.worktree).catch((error: unknown) =>
+        this.broadcast({
+          type: "notice",
+          level: "error",
+          text: `mail hook: ${describeError(error)}`,
+        }),
+      );
+    }
     session.start(launch);
     this.project.log("agent.started", {
       agent: name,
@@ -345,6 +391,7 @@ export class Hub implements HubBackend {
       if (status === "exited") record.exitCode = exitCode ?? null;
     }
     this.broadcast({ type: "status", name, status, exitCode });
+    this.mail?.onStatusChange(name, status);
     if (status === "exited") {
       this.project.log("agent.exited", { agent: name, detail: { exitCode } });
       this.persist(name, { status, exitCode: exitCode ?? null, endedAt: new Date().toISOString() });
@@ -366,9 +413,10 @@ export class Hub implements HubBackend {
 
   private view(record: AgentRecord): AgentView {
     const session = this.sessions.get(record.name);
+    const unread = this.mailSummary.unread[record.name] ?? 0;
     return session
-      ? { ...record, status: session.currentStatus, pid: session.pid ?? record.pid }
-      : record;
+      ? { ...record, status: session.currentStatus, pid: session.pid ?? record.pid, unread }
+      : { ...record, unread };
   }
 
   private broadcast(event: HubEvent): void {

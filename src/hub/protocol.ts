@@ -1,4 +1,5 @@
 import type { AgentRecord, AgentStatus } from "../core/schema.js";
+import type { MailSummary } from "./mail-delivery.js";
 
 /**
  * The hub's whole interface: serializable commands in, events out. In-process today; the
@@ -61,6 +62,8 @@ export type HubEvent =
    * before applying later output). Sizes follow the most recently active client.
    */
   | { type: "resized"; name: string; cols: number; rows: number }
+  /** Unread counts and what is new in the mail (see `MailDelivery`). */
+  | { type: "mail"; summary: MailSummary }
   | { type: "result"; id: number; ok: boolean; error?: string; value?: unknown }
   | { type: "notice"; level: "info" | "error"; text: string };
 

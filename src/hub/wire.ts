@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AgentRecord, AgentStatus } from "../core/schema.js";
+import { MAIL_PRIORITIES, MAIL_TYPES } from "../core/mail-kinds.js";
 import type { HubCommand, HubEvent } from "./protocol.js";
 
 /**
@@ -84,6 +85,30 @@ export const HubEventSchema = z.discriminatedUnion("type", [
   }),
   z.object({ type: z.literal("notice"), level: z.enum(["info", "error"]), text: z.string() }),
   z.object({ type: z.literal("resized"), name: z.string(), cols: Size, rows: Size }),
+  z.object({
+    type: z.literal("mail"),
+    summary: z.object({
+      unread: z.record(z.string(), z.number().int()),
+      cockpitUnread: z.number().int(),
+      latest: z
+        .object({
+          id: z.string(),
+          from: z.string(),
+          subject: z.string(),
+          type: z.enum(MAIL_TYPES),
+          priority: z.enum(MAIL_PRIORITIES),
+        })
+        .optional(),
+      reactions: z.array(
+        z.object({
+          agent: z.string(),
+          kind: z.enum(["done", "alert"]),
+          id: z.string(),
+          type: z.enum(MAIL_TYPES),
+        }),
+      ),
+    }),
+  }),
 ]);
 
 // Compile-time guard: these schemas must describe exactly protocol.ts's types. If the

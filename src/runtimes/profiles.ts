@@ -1,3 +1,4 @@
+import { DEFAULT_MAIL_NOTICE } from "../core/mail.js";
 import { accessSync, constants, existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { FlotillaError } from "../core/errors.js";
@@ -84,6 +85,8 @@ export function builtinRuntimes(
     shell: RuntimeProfile.parse({
       command: env.SHELL && env.SHELL.length > 0 ? env.SHELL : "/bin/bash",
       prompt: { mode: "none" },
+      // A comment line: the shell shows the notice and runs nothing.
+      mailNotice: `# ${DEFAULT_MAIL_NOTICE}`,
       description: "your login shell",
     }),
     demo: RuntimeProfile.parse({

@@ -25,6 +25,9 @@ export interface PaneFrameProps {
   /** Lines scrolled back in scrollback mode; undefined when following output. */
   scroll?: { offset: number; total: number };
   unread?: number;
+  /** The agent mailed `worker_done`. */
+  done?: boolean;
+  /** The agent mailed `error` or `escalation`: the frame turns red until focused. */
   highlight?: boolean;
 }
 
@@ -43,6 +46,7 @@ export function PaneFrame(props: PaneFrameProps): React.JSX.Element {
     [`· ${props.runtime} · ${props.branch} · `, "gray", false],
     [statusText, STATUS_COLORS[props.status], true],
   ];
+  if (props.done) parts.push([" ✔ done", "greenBright", true]);
   if (props.unread) parts.push([` ✉ ${props.unread}`, "yellow", true]);
   if (props.zoomed) parts.push([" [zoom]", "cyan", false]);
   if (props.scroll)
@@ -119,6 +123,7 @@ export function Dialog(props: {
   lines: string[];
   footer?: string;
   tone?: "info" | "danger";
+  children?: React.ReactNode;
 }): React.JSX.Element {
   return (
     <Box
@@ -128,14 +133,17 @@ export function Dialog(props: {
       borderColor={props.tone === "danger" ? "red" : "cyan"}
       paddingX={1}
     >
-      <Text bold color={props.tone === "danger" ? "redBright" : "cyanBright"}>
-        {props.title}
-      </Text>
+      {props.title ? (
+        <Text bold color={props.tone === "danger" ? "redBright" : "cyanBright"}>
+          {props.title}
+        </Text>
+      ) : null}
       {props.lines.map((line, i) => (
         <Text key={i} wrap="truncate-end">
           {line === "" ? " " : line}
         </Text>
       ))}
+      {props.children}
       {props.footer ? <Text color="gray">{props.footer}</Text> : null}
     </Box>
   );

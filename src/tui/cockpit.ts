@@ -1,5 +1,5 @@
 import { createElement } from "react";
-import type { AgentView, HubCommand, HubEvent } from "../hub/protocol.js";
+import type { AgentView, HubCommand, HubEvent, HubEventOf } from "../hub/protocol.js";
 import { computeLayout, neighbour, paneAt, type Layout } from "../core/layout.js";
 import {
   createInputState,
@@ -22,6 +22,17 @@ import { Compositor } from "../terminal/compositor.js";
 import { encodeMouseForChild, parseMouseEvents, translateInput } from "../terminal/input.js";
 import type { PaneScreen } from "../terminal/pane-screen.js";
 import { ChromeRenderer, blit } from "./chrome-layer.js";
+import {
+  createInbox,
+  inboxInput,
+  updateInbox,
+  type InboxDraft,
+  type InboxEffect,
+  type InboxMessage,
+  type InboxState,
+} from "./inbox-controller.js";
+import { inboxView } from "./InboxOverlay.js";
+import { mailAlert } from "../hub/notify.js";
 import { Dialog, LostNote, PaneFrame, SpawnForm, StatusBar, type FormField } from "./Chrome.js";
 
 /** Frames at most every this many ms under load (~60 fps). */
@@ -53,6 +64,15 @@ export interface PaneScreens {
   loadScrollback?(name: string): Promise<void>;
 }
 
+/** The cockpit's own mailbox (the human's), read and written through the mail store. */
+export interface CockpitMail {
+  /** The cockpit's messages, newest first, sent ones included (for threads). */
+  list(): Promise<InboxMessage[]>;
+  markRead(ids: readonly string[]): Promise<void>;
+  /** Sends a draft from the cockpit. @throws FlotillaError with a one-line reason. */
+  send(draft: InboxDraft): Promise<void>;
+}
+
 /** The terminal the cockpit draws on. */
 export interface CockpitTerminal {
   write(data: string): void;
@@ -70,6 +90,10 @@ export interface CockpitOptions {
   onQuit(): void;
   /** Called for prefix d; undefined when detaching is not possible. */
   onDetach?: () => void;
+  /** The inbox (prefix m); undefined hides it. */
+  mail?: CockpitMail;
+  /** The user's environment, to choose how urgent mail notifies (bell, OSC 9 / 777). */
+  env?: NodeJS.ProcessEnv;
   now?: () => number;
 }
 
@@ -77,6 +101,7 @@ export interface CockpitOptions {
 type Mode =
   | { kind: "normal" }
   | { kind: "help" }
+  | { kind: "inbox"; state: InboxState }
   /** A question answered by one key; any key not in `choices` cancels. */
   | { kind: "confirm"; title: string; lines: string[]; choices: Record<string, () => void> }
   | { kind: "spawn"; fields: FormField[]; active: number; error?: string };
@@ -93,6 +118,10 @@ export class Cockpit {
   private zoomed = false;
   private mode: Mode = { kind: "normal" };
   private readonly scroll = new Map<string, number>();
+  /** Mail reactions: agents that said `worker_done`, and panes flagged by `error`/`escalation`. */
+  private readonly done = new Set<string>();
+  private readonly alerts = new Set<string>();
+  private cockpitUnread = 0;
   private inputState: InputState = createInputState();
   private readonly keymap: Keymap;
   private escapeTimer: NodeJS.Timeout | undefined;
@@ -218,9 +247,28 @@ export class Cockpit {
       case "resized":
         this.paneOutput(event.name);
         return;
+      case "mail":
+        this.onMail(event.summary);
+        return;
       case "result":
         return;
     }
+  }
+
+  private onMail(summary: HubEventOf<"mail">["summary"]): void {
+    for (const agent of this.agents) agent.unread = summary.unread[agent.name] ?? 0;
+    this.cockpitUnread = summary.cockpitUnread;
+    for (const reaction of summary.reactions) {
+      if (reaction.kind === "done") this.done.add(reaction.agent);
+      else if (reaction.agent !== this.focus) this.alerts.add(reaction.agent);
+    }
+    if (summary.latest) {
+      const alert = mailAlert(summary.latest, this.options.env ?? {});
+      if (alert) this.terminal.write(alert);
+      this.showNotice("info", `mail from ${summary.latest.from}: ${summary.latest.subject}`);
+    }
+    if (this.mode.kind === "inbox") void this.reloadInbox();
+    this.invalidateChrome();
   }
 
   private paneOutput(name: string): void {
@@ -252,6 +300,12 @@ export class Cockpit {
       case "help":
         this.setMode({ kind: "normal" });
         return;
+      case "inbox": {
+        const { state, effects } = inboxInput(this.mode.state, data);
+        this.setMode({ kind: "inbox", state });
+        for (const effect of effects) void this.inboxEffect(effect);
+        return;
+      }
       case "confirm": {
         const action = this.mode.choices[data.toLowerCase()];
         this.setMode({ kind: "normal" });
@@ -365,7 +419,10 @@ export class Cockpit {
         const agent = this.agents.find((a) => a.name === focus);
         if (!focus || !agent) return;
         if (agent.status !== "exited" && agent.status !== "lost") {
-          this.showNotice("info", `${focus} is ${agent.status}: only an exited or lost agent can be respawned`);
+          this.showNotice(
+            "info",
+            `${focus} is ${agent.status}: only an exited or lost agent can be respawned`,
+          );
           return;
         }
         this.request({ type: "respawn", name: focus }, `respawning ${focus}`);
@@ -418,7 +475,7 @@ export class Cockpit {
           );
         return;
       case "inbox":
-        this.showNotice("info", "the inbox is not available in this build");
+        void this.openInbox();
         return;
     }
   }
@@ -522,6 +579,52 @@ export class Cockpit {
     }
   }
 
+  private async openInbox(): Promise<void> {
+    const mail = this.options.mail;
+    if (!mail) {
+      this.showNotice("info", "no inbox here");
+      return;
+    }
+    try {
+      this.setMode({ kind: "inbox", state: createInbox(await mail.list(), this.now()) });
+    } catch (error) {
+      this.showNotice("error", `inbox: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  private async reloadInbox(): Promise<void> {
+    const mail = this.options.mail;
+    if (!mail) return;
+    const messages = await mail.list().catch(() => undefined);
+    if (messages && this.mode.kind === "inbox") {
+      this.setMode({ kind: "inbox", state: updateInbox(this.mode.state, messages, this.now()) });
+    }
+  }
+
+  private async inboxEffect(effect: InboxEffect): Promise<void> {
+    const mail = this.options.mail;
+    if (!mail) return;
+    try {
+      switch (effect.type) {
+        case "close":
+          this.setMode({ kind: "normal" });
+          return;
+        case "mark-read":
+          await mail.markRead(effect.ids);
+          return;
+        case "send":
+          await mail.send(effect.draft);
+          this.showNotice("info", `mail sent to ${effect.draft.to}`);
+          return;
+        case "reload":
+          await this.reloadInbox();
+          return;
+      }
+    } catch (error) {
+      this.showNotice("error", error instanceof Error ? error.message : String(error));
+    }
+  }
+
   private request(command: HubCommand, success: string, then?: () => void): void {
     this.hub.request(command).then(
       () => {
@@ -539,6 +642,7 @@ export class Cockpit {
     if (this.focus === name) return;
     if (this.inputState.mode === "scroll") this.leaveScroll();
     this.focus = name;
+    this.alerts.delete(name);
     if (this.zoomed) this.relayout();
     else this.invalidateChrome();
   }
@@ -702,6 +806,8 @@ export class Cockpit {
         scroll:
           offset !== undefined && screen ? { offset, total: screen.scrollbackLength } : undefined,
         unread: agent.unread,
+        done: this.done.has(agent.name),
+        highlight: this.alerts.has(agent.name),
       };
       const piece = this.chrome.piece(
         `pane:${JSON.stringify(props)}`,
@@ -751,10 +857,17 @@ export class Cockpit {
     const hints = statusHints(this.keymap, context);
     const notice = this.notice;
     const barPiece = this.chrome.piece(
-      `bar:${left}:${hints}:${notice?.level}:${notice?.text}`,
+      `bar:${left}:${hints}:${notice?.level}:${notice?.text}:${this.cockpitUnread}`,
       bar.width,
       1,
-      () => createElement(StatusBar, { width: bar.width, left, hints, notice }),
+      () =>
+        createElement(StatusBar, {
+          width: bar.width,
+          left,
+          hints,
+          notice,
+          unread: this.cockpitUnread,
+        }),
     );
     blit(grid, barPiece, bar.x, bar.y);
     this.overlay = this.drawOverlay();
@@ -802,6 +915,17 @@ export class Cockpit {
           width,
           height,
           () => createElement(SpawnForm, { width, fields, active: mode.active, error: mode.error }),
+        );
+        break;
+      }
+      case "inbox": {
+        width = Math.min(cols - 2, 110);
+        height = Math.max(5, Math.min(rows - 2, 30));
+        const state = mode.state;
+        const w = width;
+        const h = height;
+        piece = this.chrome.piece(`inbox:${JSON.stringify(state)}:${w}x${h}`, width, height, () =>
+          createElement(Dialog, { width: w, title: "", lines: [] }, inboxView(state, w - 4, h - 2)),
         );
         break;
       }
