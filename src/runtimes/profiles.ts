@@ -93,7 +93,8 @@ export function builtinRuntimes(
       command: process.execPath,
       args: [demoAgentPath()],
       prompt: { mode: "arg" },
-      waitingPatterns: ["\\(y/n\\)"],
+      // The question's "(y/n)" may be cut off in a narrow pane; the status line says it too.
+      waitingPatterns: ["\\(y/n\\)", "· waiting for you$"],
       description: "Flotilla's scripted demo agent (no AI, no network)",
     }),
   };
