@@ -1,6 +1,8 @@
 import type { Command } from "commander";
 import { FlotillaError } from "../core/errors.js";
+import type { Config } from "../core/schema.js";
 import type { Project } from "../store/project.js";
+import type { HubLink, PaneScreens } from "../tui/cockpit.js";
 
 /** Registers `up` and `attach`. */
 export function registerUpCommands(program: Command): void {
@@ -96,8 +98,6 @@ export async function attachCockpit(project: Project, options: { start: boolean 
   const cockpitModule = importCockpit();
   cockpitModule.catch(() => undefined); // surfaced where it is awaited
   const config = await project.readConfig();
-  const { parseKeyName } = await import("../core/key-names.js");
-  const prefix = parseKeyName(config.keys.prefix);
   const { ensureHub, hubStatus, stopHub } = await import("../hub/daemon.js");
   let socket: string;
   if (options.start) {
@@ -112,17 +112,11 @@ export async function attachCockpit(project: Project, options: { start: boolean 
     }
     socket = status.socket;
   }
-  const { Cockpit } = await cockpitModule;
   const { connectHub } = await import("../hub/client.js");
   const { RemoteHub } = await import("../hub/remote-link.js");
-  const { TerminalSession } = await import("../tui/terminal-session.js");
-  const { runtimeNames } = await import("../runtimes/profiles.js");
-  const path = await import("node:path");
-
-  const { stdin, stdout } = process;
   const connection = await connectHub(socket, {
-    cols: stdout.columns,
-    rows: stdout.rows,
+    cols: process.stdout.columns,
+    rows: process.stdout.rows,
     client: `cockpit ${process.pid}`,
   });
   const remote = new RemoteHub(connection, config.scrollback);
@@ -130,22 +124,19 @@ export async function attachCockpit(project: Project, options: { start: boolean 
   await remote.attach(agents.map((agent) => agent.name));
 
   let leaving = false;
-  const session = new TerminalSession(stdin, stdout, () => {
-    leaving = true;
-    cockpit.close();
-    connection.close();
-  });
   const leave = (message: string, code = 0): void => {
     session.restore();
     process.stdout.write(message);
     process.exit(code);
   };
-  const cockpit = new Cockpit(stdoutTerminal(), remote.link, remote, {
-    prefix,
-    title: `flotilla · ${path.basename(project.root)}`,
-    runtimes: runtimeNames(config),
-    mail: await cockpitMail(project),
+  const session = await openCockpit(project, config, await cockpitModule, {
+    link: remote.link,
+    screens: remote,
     env,
+    cleanup: () => {
+      leaving = true;
+      connection.close();
+    },
     onDetach: () => {
       project.log("cockpit.detach");
       leave("[detached: the agents keep running; `flotilla attach` brings the cockpit back]\n");
@@ -159,17 +150,64 @@ export async function attachCockpit(project: Project, options: { start: boolean 
         (error: unknown) => leave(`flotilla: ${(error as Error).message}\n`, 1),
       );
     },
+    started: options.start ? "cockpit.up" : "cockpit.attach",
   });
   connection.onClose((error) => {
     if (leaving) return;
     leave(`flotilla: the hub connection closed${error ? `: ${error.message}` : ""}\n`, 1);
   });
+  await new Promise<never>(() => undefined);
+}
+
+/** What differs between a cockpit on a daemon and one with the hub in-process. */
+interface CockpitWiring {
+  link: HubLink;
+  screens: PaneScreens;
+  /** The user's environment (for urgent-mail notifications). */
+  env: NodeJS.ProcessEnv;
+  /** Runs on every way out, before the terminal is restored. */
+  cleanup(): void;
+  onQuit(): void;
+  onDetach?: () => void;
+  /** The event logged once the cockpit is up. */
+  started: string;
+}
+
+/**
+ * Takes over the terminal and runs a cockpit on `wiring`'s hub: raw mode, alternate screen,
+ * input and resizes routed to the cockpit. Resolves once the first frame is drawn, with the
+ * session that gives the terminal back.
+ */
+async function openCockpit(
+  project: Project,
+  config: Config,
+  { Cockpit }: typeof import("../tui/cockpit.js"),
+  wiring: CockpitWiring,
+): Promise<import("../tui/terminal-session.js").TerminalSession> {
+  const { parseKeyName } = await import("../core/key-names.js");
+  const { TerminalSession } = await import("../tui/terminal-session.js");
+  const { runtimeNames } = await import("../runtimes/profiles.js");
+  const path = await import("node:path");
+  const { stdin, stdout } = process;
+  const session = new TerminalSession(stdin, stdout, () => {
+    cockpit.close();
+    wiring.cleanup();
+  });
+  const cockpit = new Cockpit(stdoutTerminal(), wiring.link, wiring.screens, {
+    prefix: parseKeyName(config.keys.prefix),
+    title: `flotilla · ${path.basename(project.root)}`,
+    runtimes: runtimeNames(config),
+    mail: await cockpitMail(project),
+    env: wiring.env,
+    onQuit: wiring.onQuit,
+    ...(wiring.onDetach ? { onDetach: wiring.onDetach } : {}),
+  });
   session.enter();
   stdin.on("data", (data: string) => cockpit.input(data));
   stdout.on("resize", () => cockpit.resize());
-  project.log(options.start ? "cockpit.up" : "cockpit.attach");
+  project.log(wiring.started);
   await cockpit.start();
-  await new Promise<never>(() => undefined);
+  return session;
 }
 
 /**
@@ -180,42 +218,25 @@ export async function attachCockpit(project: Project, options: { start: boolean 
 export async function runCockpit(project: Project): Promise<void> {
   requireTerminal("up");
   const config = await project.readConfig();
-  const { parseKeyName } = await import("../core/key-names.js");
-  const prefix = parseKeyName(config.keys.prefix);
-  const { Cockpit } = await importCockpit();
+  const cockpitModule = await importCockpit();
   const { startHubService } = await import("../hub/service.js");
   const { linkLocalHub } = await import("../hub/local-link.js");
-  const { TerminalSession } = await import("../tui/terminal-session.js");
-  const { runtimeNames } = await import("../runtimes/profiles.js");
-  const path = await import("node:path");
-
-  const { stdin, stdout } = process;
   // The hub lives in this process but still serves its socket, so `flotilla attach`, `ls`
   // and `send` reach it, and no daemon can start beside it and take its agents.
   const service = await startHubService(project, {
     onShutdown: () => void service.stop().finally(() => session.exit(0)),
   });
-  const { hub } = service;
-  const { link, screens } = linkLocalHub(hub);
-  const session = new TerminalSession(stdin, stdout, () => {
-    cockpit.close();
-    hub.dispose();
-  });
-  const cockpit = new Cockpit(stdoutTerminal(), link, screens, {
-    prefix,
-    title: `flotilla · ${path.basename(project.root)}`,
-    runtimes: runtimeNames(config),
-    mail: await cockpitMail(project),
+  const { link, screens } = linkLocalHub(service.hub);
+  const session = await openCockpit(project, config, cockpitModule, {
+    link,
+    screens,
     env: process.env,
+    cleanup: () => service.hub.dispose(),
     onQuit: () => {
       project.log("cockpit.quit");
       void service.stop().finally(() => session.exit(0));
     },
+    started: "cockpit.up",
   });
-  session.enter();
-  stdin.on("data", (data: string) => cockpit.input(data));
-  stdout.on("resize", () => cockpit.resize());
-  project.log("cockpit.up");
-  await cockpit.start();
   await new Promise<never>(() => undefined);
 }

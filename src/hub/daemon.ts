@@ -1,3 +1,4 @@
+import { isProcessAlive } from "./processes.js";
 import { spawn } from "node:child_process";
 import {
   closeSync,
@@ -247,26 +248,6 @@ export async function stopHub(project: Project, options: DaemonOptions = {}): Pr
   });
 }
 
-/**
- * True when a process with `pid` exists and is not a zombie. Signal 0 probes without
- * signalling (EPERM: it exists, owned by someone else); a zombie (an exited hub whose
- * parent has not reaped it) counts as gone.
- */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Field 3, after the parenthesised command name (which may itself contain spaces).
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return true;
-  }
-}
-
 type Probe = { ok: true; hubPid: number } | { ok: false; incompatible: boolean; reason: string };
 
 /** Connects and says hello; tells "answers", "speaks another protocol" and "nothing there" apart. */
@@ -418,3 +399,5 @@ async function withRecordLock<T>(project: Project, fn: () => Promise<T>): Promis
     await release().catch(() => undefined);
   }
 }
+
+export { isProcessAlive };

@@ -1,3 +1,4 @@
+import { hangUp, isProcessAlive } from "./processes.js";
 import { existsSync } from "node:fs";
 import { FlotillaError } from "../core/errors.js";
 import { assertAgentName } from "../core/names.js";
@@ -43,19 +44,6 @@ export type AgentPatch = Partial<Omit<AgentRecord, "name">>;
 
 /** Tells whether a process id is alive; injected so tests and the hub can decide. */
 export type IsAlive = (pid: number) => boolean;
-
-/**
- * True when a process with this pid exists (signal 0; `EPERM` means it exists but belongs to
- * someone else, which still counts as alive).
- */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /**
  * Creates an agent: validates the name and the runtime, creates its worktree and branch
@@ -299,23 +287,6 @@ export async function reconcileAgents(
 }
 
 /** Sends SIGHUP then SIGTERM to `pid`'s process group, or to `pid` when it leads none. */
-/**
- * Hangs up `pid`'s process group (SIGHUP, then SIGTERM), falling back to the pid alone:
- * what a closing terminal does to the programs in it.
- */
-export function hangUp(pid: number): void {
-  for (const sig of ["SIGHUP", "SIGTERM"] as const) {
-    try {
-      process.kill(-pid, sig);
-    } catch {
-      try {
-        process.kill(pid, sig);
-      } catch {
-        // Already gone.
-      }
-    }
-  }
-}
 
 function assertNoAgent(state: State, name: string): void {
   const existing = state.agents.find((agent) => agent.name === name);
@@ -336,3 +307,5 @@ function requireAgent(state: State, name: string): AgentRecord {
 function unknownAgent(name: string): FlotillaError {
   return new FlotillaError("UNKNOWN_AGENT", `no agent named ${name} (see "flotilla ls")`);
 }
+
+export { hangUp, isProcessAlive };
