@@ -1,2 +1,26 @@
-import { chmodSync } from "node:fs";
-chmodSync(new URL("../dist/cli.js", import.meta.url), 0o755);
+// After tsc: make the CLI executable and bundle the cockpit's UI side into one file.
+// Loading Ink and React as ~150 separate ES modules costs ~0.6 s at start-up; one bundled
+// file loads in a fraction of that. The unbundled modules stay in dist/ as the fallback
+// and for everything else (the hub, the CLI, tests).
+import { chmodSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const dist = new URL("../dist/", import.meta.url);
+chmodSync(new URL("cli.js", dist), 0o755);
+
+const empty = fileURLToPath(new URL("tui/empty-module.js", dist));
+writeFileSync(empty, "export default {};\n");
+await build({
+  entryPoints: [fileURLToPath(new URL("tui/cockpit.js", dist))],
+  outfile: fileURLToPath(new URL("tui/cockpit.bundle.js", dist)),
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  // Ink imports React DevTools only when asked to; it is not a dependency of ours.
+  alias: { "react-devtools-core": empty },
+  // Some dependencies are CommonJS and call require() for Node built-ins.
+  banner: { js: "import { createRequire as __flotillaRequire } from 'node:module'; const require = __flotillaRequire(import.meta.url);" },
+  logLevel: "warning",
+});

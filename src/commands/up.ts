@@ -53,7 +53,12 @@ async function importCockpit(): Promise<typeof import("../tui/cockpit.js")> {
   const hadForce = process.env.FORCE_COLOR;
   process.env.FORCE_COLOR = "3";
   try {
-    return await import("../tui/cockpit.js");
+    // The build bundles the cockpit with Ink and React into one file that loads several
+    // times faster; the separate modules are the fallback (e.g. after a bare `tsc`).
+    const bundle = "../tui/cockpit.bundle.js";
+    return await (import(bundle) as Promise<typeof import("../tui/cockpit.js")>).catch(
+      () => import("../tui/cockpit.js"),
+    );
   } finally {
     if (hadForce === undefined) delete process.env.FORCE_COLOR;
     else process.env.FORCE_COLOR = hadForce;
