@@ -7,7 +7,8 @@ import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 
 /**
- * One measurement per function: each starts `target` ("tmux" | "flotilla") with its pane
+ * One measurement per function: each starts `target` ("tmux" | "flotilla" |
+ * "flotilla-inproc"; see targets.mjs) with its pane
  * scripts in a fresh temp directory, measures, stops it and returns `{ metricId: number }`.
  * Times in ms, throughput in MiB/s, CPU in % of one core, memory in MiB.
  */
