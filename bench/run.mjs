@@ -550,7 +550,7 @@ async function main() {
             .split("\n")
             .slice(0, 12)
             .join("\n");
-          log(`bench: ${group.id} ${target} FAILED: ${errors[target]}`);
+          log(`bench: ${group.id} ${target} FAILED: ${error?.stack ?? errors[target]}`);
         }
       }
     }

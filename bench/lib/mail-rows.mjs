@@ -216,7 +216,8 @@ function runChild(args, options = {}) {
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (err += d));
     child.on("error", reject);
-    child.on("exit", (code) =>
+    // "close", not "exit": "exit" may come before stdout has been read to its end.
+    child.on("close", (code) =>
       code === 0 ? resolve(out) : reject(new Error(`child exited ${code}: ${err.trim()}`)),
     );
   });
