@@ -1,24 +1,30 @@
 #!/usr/bin/env node
 /**
  * `npm run bench`: flotilla against tmux, side by side in one run, the rows of
- * PERFORMANCE.md. Prints a table (flotilla, tmux, ratio, target, met); never fails on time.
+ * PERFORMANCE.md. Prints a table (flotilla, tmux, ratio, target, met), then a second table of
+ * flotilla against a baseline (`node -e 0`, 100 stored messages); never fails on time.
  *
  *   node bench/run.mjs [--json FILE] [--targets tmux,flotilla] [--only ids] [--reps N] [--quick]
  *
- * Row ids: throughput1 throughput4 latency cpu memory startup. Targets alternate order
- * between repetitions so drift on a shared machine falls on both.
+ * Row ids: throughput1 throughput4 latency cpu memory reattach startup cli mail, or one
+ * table row as `<id>.<figure>` (e.g. `memory.hubMiB`). "flotilla" is the default `up` (hub
+ * daemon + cockpit client over its socket); rows marked "(in-process)" run `up --in-process`.
+ * Targets alternate order between repetitions so drift on a shared machine falls on both.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { measureCliWall, measureConcurrentSenders, measureHistory } from "./lib/mail-rows.mjs";
+import { listProcesses, readCmdline } from "./lib/procfs.mjs";
 import { renderTable } from "./lib/report.mjs";
 import {
   measureCpuRows,
   measureFirstFrame,
   measureLatency,
   measureMemory,
+  measureReattach,
   measureThroughput,
   median,
 } from "./lib/rows.mjs";
@@ -26,6 +32,17 @@ import { writeStream } from "./lib/stream.mjs";
 import { FLOTILLA_CLI, makeTemp, removeTemp } from "./lib/targets.mjs";
 import { performance } from "node:perf_hooks";
 
+const GROUP_IDS = [
+  "throughput1",
+  "throughput4",
+  "latency",
+  "cpu",
+  "memory",
+  "reattach",
+  "startup",
+  "cli",
+  "mail",
+];
 const { values: options } = parseArgs({
   options: {
     json: { type: "string" },
@@ -38,7 +55,8 @@ const { values: options } = parseArgs({
 });
 if (options.help) {
   process.stdout.write(
-    "usage: node bench/run.mjs [--json FILE] [--targets flotilla,tmux] [--only throughput1,throughput4,latency,cpu,memory,startup] [--reps N] [--quick]\n",
+    `usage: node bench/run.mjs [--json FILE] [--targets flotilla,tmux] [--only ${GROUP_IDS.join(",")}] [--reps N] [--quick]\n` +
+      "  --only also takes single table rows as <id>.<figure>, e.g. memory.hubMiB\n",
   );
   process.exit(0);
 }
@@ -48,7 +66,19 @@ const quick = options.quick;
 const reps = Number(options.reps ?? (quick ? 1 : 3));
 const startupReps = quick ? 2 : Math.max(5, reps);
 const targets = options.targets.split(",").filter(Boolean);
-const only = options.only ? new Set(options.only.split(",")) : undefined;
+/** `--only`: group ids, or `group.figure` for one row (its group runs, only that row prints). */
+const only = options.only ? options.only.split(",").filter(Boolean) : undefined;
+for (const id of only ?? []) {
+  if (!GROUP_IDS.includes(id.split(".")[0])) {
+    process.stderr.write(`bench: unknown row "${id}"; rows: ${GROUP_IDS.join(", ")}\n`);
+    process.exit(2);
+  }
+}
+const wantGroup = (id) => !only || only.some((o) => o.split(".")[0] === id);
+const wantMetric = (groupId, key) =>
+  !only || only.some((o) => o === groupId || o === `${groupId}.${key}`);
+/** The in-process flotilla runs where the default one does. */
+const inProcess = targets.includes("flotilla") ? ["flotilla-inproc"] : [];
 const log = (text) => process.stderr.write(`${text}\n`);
 
 const streamDir = makeTemp("flotilla-bench-stream-");
@@ -58,6 +88,13 @@ const oneFile = path.join(streamDir, "one.ans");
 const fourFile = path.join(streamDir, "four.ans");
 const keyLines = quick ? 2 : 6;
 const perLine = 40;
+const attaches = quick ? 2 : 5;
+const cliRuns = quick ? 3 : 10;
+const mailRuns = quick ? 3 : 10;
+const mailHistory = quick ? 5_000 : 100_000;
+const senders = 32;
+const perStore = quick ? 20 : 100;
+const perCli = 1;
 
 /**
  * Row groups: one measurement function, run `reps` times per target, feeding one or more
@@ -68,7 +105,7 @@ const groups = [
     id: "throughput1",
     reps,
     // The pane's program straight in the outer pty: what this harness and machine allow.
-    extraTargets: ["bare"],
+    extraTargets: ["bare", ...inProcess],
     note: () => `1 pane, 120x40, cat of a ${(oneBytes / MiB).toFixed(0)} MiB mixed ANSI stream`,
     run: (target, size) =>
       measureThroughput(target, {
@@ -82,6 +119,15 @@ const groups = [
       {
         key: "mibPerSecond",
         what: "1 pane cat, throughput",
+        unit: "MiB/s",
+        digits: 1,
+        target: "≥ 1.0× tmux",
+        met: (f, t) => f >= t,
+      },
+      {
+        key: "mibPerSecond",
+        from: "flotilla-inproc",
+        what: "1 pane cat, throughput (in-process)",
         unit: "MiB/s",
         digits: 1,
         target: "≥ 1.0× tmux",
@@ -115,12 +161,21 @@ const groups = [
   {
     id: "latency",
     reps: 1,
-    note: () => `160x48, cat focused + 3 panes; ${keyLines * perLine} keystrokes per phase`,
-    run: (target) => measureLatency(target, { cols: 160, rows: 48, lines: keyLines, perLine }),
+    extraTargets: inProcess,
+    note: () =>
+      `160x48, cat focused + 3 panes; ${keyLines * perLine} keystrokes per phase (in-process: idle phase only)`,
+    run: (target) =>
+      measureLatency(target, {
+        cols: 160,
+        rows: 48,
+        lines: keyLines,
+        perLine,
+        busy: target !== "flotilla-inproc",
+      }),
     metrics: [
       {
         key: "idleP50",
-        what: "Keystroke echo, idle, p50",
+        what: "Keystroke echo via hub socket, idle, p50",
         unit: "ms",
         digits: 2,
         target: "≤ tmux + 2 ms",
@@ -128,7 +183,7 @@ const groups = [
       },
       {
         key: "idleP99",
-        what: "Keystroke echo, idle, p99",
+        what: "Keystroke echo via hub socket, idle, p99",
         unit: "ms",
         digits: 2,
         target: "",
@@ -136,7 +191,7 @@ const groups = [
       },
       {
         key: "busyP50",
-        what: "Keystroke echo, 3 panes streaming, p50",
+        what: "Keystroke echo via socket, 3 panes streaming, p50",
         unit: "ms",
         digits: 2,
         target: "",
@@ -144,7 +199,7 @@ const groups = [
       },
       {
         key: "busyP99",
-        what: "Keystroke echo, 3 panes streaming, p99",
+        what: "Keystroke echo via socket, 3 panes streaming, p99",
         unit: "ms",
         digits: 2,
         target: "≤ 3× tmux",
@@ -158,12 +213,31 @@ const groups = [
         target: "≤ 64",
         met: (f) => f <= 64,
       },
+      {
+        key: "idleP50",
+        from: "flotilla-inproc",
+        what: "Keystroke echo, idle, p50 (in-process)",
+        unit: "ms",
+        digits: 2,
+        target: "≤ tmux + 2 ms",
+        met: (f, t) => f <= t + 2,
+      },
+      {
+        key: "idleP99",
+        from: "flotilla-inproc",
+        what: "Keystroke echo, idle, p99 (in-process)",
+        unit: "ms",
+        digits: 2,
+        target: "",
+        met: undefined,
+      },
     ],
   },
   {
     id: "cpu",
     reps: 1,
-    note: () => "160x48, 4 panes; 5 s idle after a 3.5 s settle, then 10 s at 100 lines/s each",
+    note: () =>
+      "160x48, 4 panes; 5 s idle after a 3.5 s settle, then 10 s at 100 lines/s each; flotilla = client + hub",
     run: (target) =>
       measureCpuRows(target, {
         cols: 160,
@@ -201,13 +275,39 @@ const groups = [
   {
     id: "memory",
     reps: 1,
+    extraTargets: inProcess,
     note: () =>
-      "120x40, 8 panes each print 10,000 colored ~90-column lines then idle, scrollback/history-limit 10000",
+      "120x40, 8 panes each print 10,000 colored ~90-column lines then idle, scrollback/history-limit 10000; hub = hub daemon / tmux server, client = attached client",
     run: (target) => measureMemory(target, { cols: 120, rows: 40, agents: 8, lines: 10_000 }),
     metrics: [
       {
         key: "rssMiB",
-        what: "Memory RSS, 8 × 10,000 lines",
+        what: "Memory RSS, 8 × 10,000 lines, hub + client",
+        unit: "MiB",
+        digits: 1,
+        target: "≤ 4× tmux, ≤ 250",
+        met: (f, t) => f <= 4 * t && f <= 250,
+      },
+      {
+        key: "hubMiB",
+        what: "Memory RSS, 8 × 10,000 lines, hub alone",
+        unit: "MiB",
+        digits: 1,
+        target: "",
+        met: undefined,
+      },
+      {
+        key: "clientMiB",
+        what: "Memory RSS, 8 × 10,000 lines, client alone",
+        unit: "MiB",
+        digits: 1,
+        target: "",
+        met: undefined,
+      },
+      {
+        key: "rssMiB",
+        from: "flotilla-inproc",
+        what: "Memory RSS, 8 × 10,000 lines (in-process)",
         unit: "MiB",
         digits: 1,
         target: "≤ 4× tmux, ≤ 250",
@@ -216,9 +316,45 @@ const groups = [
     ],
   },
   {
+    id: "reattach",
+    reps: 1,
+    note: () =>
+      `120x40, 8 panes (tmux: 8 panes in one window) each printed 10,000 lines; ${attaches} × (prefix d, attach) per target, each timed until the screen above the status row is as before the detach`,
+    run: (target) =>
+      measureReattach(target, { cols: 120, rows: 40, agents: 8, lines: 10_000, attaches }),
+    metrics: [
+      {
+        key: "attachMs",
+        what: "Reattach: spawn of attach → all panes drawn",
+        unit: "ms",
+        digits: 1,
+        target: "",
+        met: undefined,
+      },
+      {
+        key: "helloToDrawnMs",
+        tmuxKey: "attachMs",
+        what: "Reattach: hub gets hello → all panes drawn",
+        unit: "ms",
+        digits: 1,
+        target: "≤ 50 ms",
+        met: (f) => f <= 50,
+      },
+      {
+        key: "firstByteMs",
+        what: "Reattach: spawn of attach → first byte",
+        unit: "ms",
+        digits: 1,
+        target: "",
+        met: undefined,
+      },
+    ],
+  },
+  {
     id: "startup",
     reps: startupReps,
-    note: () => "160x48, 4 panes; spawn of `flotilla up` / attached `tmux new-session`",
+    note: () =>
+      "160x48, 4 panes; spawn of `flotilla up` (starting the hub daemon) / attached `tmux new-session`",
     run: (target) => measureFirstFrame(target, { cols: 160, rows: 48 }),
     metrics: [
       {
@@ -241,6 +377,101 @@ const groups = [
         key: "contentMs",
         what: "Start to all 4 panes' output",
         unit: "ms",
+        digits: 0,
+        target: "",
+        met: undefined,
+      },
+    ],
+  },
+  {
+    id: "cli",
+    reps: 1,
+    table: "baseline",
+    targets: ["flotilla"],
+    note: () =>
+      `spawn to exit, ${cliRuns} interleaved runs each (after one untimed round), project with 8 agents, no hub`,
+    run: () => measureCliWall({ runs: cliRuns }),
+    metrics: [
+      {
+        key: "sendMs",
+        refKey: "nodeMs",
+        what: "`flotilla mail send` wall time vs node -e 0",
+        unit: "ms",
+        digits: 0,
+        target: "≤ 2× node -e 0",
+        met: (f, b) => f <= 2 * b,
+      },
+      {
+        key: "lsMs",
+        refKey: "nodeMs",
+        what: "`flotilla ls` wall time vs node -e 0",
+        unit: "ms",
+        digits: 0,
+        target: "≤ 2× node -e 0",
+        met: (f, b) => f <= 2 * b,
+      },
+      {
+        key: "listMs",
+        refKey: "nodeMs",
+        what: "`flotilla mail list` wall time vs node -e 0",
+        unit: "ms",
+        digits: 0,
+        target: "",
+        met: undefined,
+      },
+    ],
+  },
+  {
+    id: "mail",
+    reps: 1,
+    table: "baseline",
+    targets: ["flotilla"],
+    note: () =>
+      `MailStore in-process, medians of ${mailRuns}, ${mailHistory.toLocaleString("en-US")} vs 100 read messages stored; ${senders} sender processes: ${perStore} store sends each / ${perCli} CLI sends each`,
+    run: async () => ({
+      ...(await measureHistory({ history: mailHistory, runs: mailRuns })),
+      ...(await measureConcurrentSenders({ senders, perStore, perCli })),
+    }),
+    metrics: [
+      {
+        key: "sendLargeMs",
+        refKey: "sendSmallMs",
+        what: `Mail send, ${mailHistory.toLocaleString("en-US")} stored vs 100`,
+        unit: "ms",
+        digits: 2,
+        target: "flat (≤ 2×)",
+        met: (f, b) => f <= 2 * b,
+      },
+      {
+        key: "listLargeMs",
+        refKey: "listSmallMs",
+        what: `Mail list (50), ${mailHistory.toLocaleString("en-US")} stored vs 100`,
+        unit: "ms",
+        digits: 2,
+        target: "flat (≤ 2×)",
+        met: (f, b) => f <= 2 * b,
+      },
+      {
+        key: "unreadLargeMs",
+        refKey: "unreadSmallMs",
+        what: `Mail unread check, ${mailHistory.toLocaleString("en-US")} stored vs 100`,
+        unit: "ms",
+        digits: 2,
+        target: "flat (≤ 2×)",
+        met: (f, b) => f <= 2 * b,
+      },
+      {
+        key: "storeMsgPerSecond",
+        what: `Mail throughput, ${senders} concurrent senders, store`,
+        unit: "msg/s",
+        digits: 0,
+        target: "",
+        met: undefined,
+      },
+      {
+        key: "cliMsgPerSecond",
+        what: `Mail throughput, ${senders} concurrent \`mail send\` CLIs`,
+        unit: "msg/s",
         digits: 0,
         target: "",
         met: undefined,
@@ -278,17 +509,29 @@ async function main() {
     process.exit(1);
   }
   const started = performance.now();
-  log(`bench: generating streams (${oneBytes / MiB} MiB and ${fourBytes / MiB} MiB, seed 1)…`);
-  const size = {
-    one: writeStream(oneFile, oneBytes, 1),
-    four: writeStream(fourFile, fourBytes, 1),
-  };
+  const size = { one: 0, four: 0 };
+  if (wantGroup("throughput1") || wantGroup("throughput4")) {
+    log(`bench: generating streams (${oneBytes / MiB} MiB and ${fourBytes / MiB} MiB, seed 1)…`);
+    if (wantGroup("throughput1")) size.one = writeStream(oneFile, oneBytes, 1);
+    if (wantGroup("throughput4")) size.four = writeStream(fourFile, fourBytes, 1);
+  }
 
   const results = [];
   const records = [];
   for (const group of groups) {
-    if (only && !only.has(group.id)) continue;
-    const groupTargets = [...targets, ...(group.extraTargets ?? [])];
+    if (!wantGroup(group.id)) continue;
+    // With single rows asked for, only the targets those rows show.
+    const rowsOnly = only && !only.includes(group.id);
+    const shown = new Set(
+      group.metrics
+        .filter((m) => wantMetric(group.id, m.key))
+        .flatMap((m) => [m.from ?? "flotilla", ...(m.refKey ? [] : ["tmux"])]),
+    );
+    const groupTargets = (
+      group.targets
+        ? group.targets.filter((t) => targets.includes(t))
+        : [...targets, ...(group.extraTargets ?? [])]
+    ).filter((t) => !rowsOnly || shown.has(t));
     const samples = Object.fromEntries(groupTargets.map((t) => [t, []]));
     const errors = {};
     for (let rep = 0; rep < group.reps; rep++) {
@@ -307,22 +550,40 @@ async function main() {
             .split("\n")
             .slice(0, 12)
             .join("\n");
-          log(`bench: ${group.id} ${target} FAILED: ${errors[target]}`);
+          log(`bench: ${group.id} ${target} FAILED: ${error?.stack ?? errors[target]}`);
         }
       }
     }
-    records.push({ id: group.id, note: group.note(), reps: group.reps, samples, errors });
+    records.push({
+      id: group.id,
+      note: group.note(),
+      reps: group.reps,
+      baseline: group.table === "baseline",
+      samples,
+      errors,
+    });
     for (const metric of group.metrics) {
-      const figure = (target) =>
-        samples[target]?.length ? median(samples[target].map((s) => s[metric.key])) : undefined;
-      const flotilla = figure("flotilla");
-      const tmux = figure("tmux");
+      if (!wantMetric(group.id, metric.key)) continue;
+      const from = metric.from ?? "flotilla";
+      const figure = (target, key) => {
+        const values = (samples[target] ?? [])
+          .map((s) => s[key])
+          .filter((v) => typeof v === "number");
+        return values.length ? median(values) : undefined;
+      };
+      const flotilla = figure(from, metric.key);
+      // The second figure: tmux's (from the same key, or `tmuxKey`), or in the baseline
+      // table the same sample's `refKey`.
+      const tmux = metric.refKey
+        ? figure(from, metric.refKey)
+        : figure("tmux", metric.tmuxKey ?? metric.key);
       const met =
         metric.met && flotilla !== undefined && (tmux !== undefined || metric.met.length < 2)
           ? metric.met(flotilla, tmux)
           : undefined;
       results.push({
-        id: `${group.id}.${metric.key}`,
+        id: `${group.id}.${metric.key}${metric.from ? `@${metric.from}` : ""}`,
+        table: group.table ?? "tmux",
         what: metric.what,
         unit: metric.unit,
         digits: metric.digits,
@@ -331,30 +592,39 @@ async function main() {
         ratio: flotilla !== undefined && tmux ? flotilla / tmux : undefined,
         target: metric.target,
         met,
-        flotillaError: errors.flotilla,
-        tmuxError: errors.tmux,
+        flotillaError: errors[from],
+        tmuxError: metric.refKey ? errors[from] : errors.tmux,
       });
     }
   }
   removeTemp(streamDir);
   const seconds = (performance.now() - started) / 1000;
+  const leftovers = leftoverHubs();
 
   const out = process.stdout;
   out.write(
     `\nflotilla vs tmux — ${machine.date}, ${machine.cpus} × ${machine.cpuModel}, load ${machine.loadAverage.join(" ")}\n`,
   );
   out.write(
-    `${machine.tmux}, Node ${machine.node}, commit ${machine.commit}; ratio = flotilla / tmux; medians\n\n`,
+    `${machine.tmux}, Node ${machine.node}, commit ${machine.commit}; ratio = flotilla / tmux; medians\n`,
   );
-  out.write(`${renderTable(results)}\n\n`);
+  out.write(
+    "flotilla = `flotilla up` (hub daemon + cockpit client over its Unix socket); (in-process) = `up --in-process`\n\n",
+  );
+  const vsTmux = results.filter((r) => r.table === "tmux");
+  const vsBaseline = results.filter((r) => r.table === "baseline");
+  if (vsTmux.length > 0) out.write(`${renderTable(vsTmux)}\n\n`);
+  if (vsBaseline.length > 0) {
+    out.write("flotilla vs a baseline (named in each row); ratio = flotilla / baseline\n\n");
+    out.write(`${renderTable(vsBaseline, { reference: "baseline" })}\n\n`);
+  }
   for (const record of records) {
-    out.write(
-      `  ${record.id}: ${record.note}; ${record.reps} run${record.reps > 1 ? "s" : ""} per target\n`,
-    );
-    for (const [target, list] of Object.entries(record.samples)) {
-      if (target === "flotilla" || target === "tmux" || list.length === 0) continue;
+    const runs = record.reps > 1 ? `${record.reps} runs per target` : "1 run per target";
+    out.write(`  ${record.id}: ${record.note}${record.baseline ? "" : `; ${runs}`}\n`);
+    for (const list of [record.samples.bare ?? []]) {
+      if (list.length === 0) continue;
       const mibs = median(list.map((sample) => sample.mibPerSecond));
-      out.write(`    ${target} (no multiplexer, same harness): ${mibs.toFixed(1)} MiB/s\n`);
+      out.write(`    bare (no multiplexer, same harness): ${mibs.toFixed(1)} MiB/s\n`);
     }
     for (const [target, error] of Object.entries(record.errors))
       out.write(`    ${target} failed: ${error.split("\n")[0].slice(0, 300)}\n`);
@@ -362,6 +632,8 @@ async function main() {
   out.write(
     `\nTotal ${seconds.toFixed(0)} s. Figures are printed, never judged: a "NO" is a finding, not a failure.\n`,
   );
+  if (leftovers.length > 0)
+    out.write(`WARNING: hub daemons of this bench still running: ${leftovers.join(", ")}\n`);
   if (options.json) {
     writeFileSync(
       options.json,
@@ -369,6 +641,22 @@ async function main() {
     );
     out.write(`JSON written to ${options.json}\n`);
   }
+}
+
+/**
+ * Pids of hub daemons started from this build (`<this dist>/hub/main.js`) for a bench temp
+ * repo that are still alive: every session's clean-up runs `flotilla hub stop -y`, so this
+ * should be empty.
+ */
+function leftoverHubs() {
+  const entry = path.join(path.dirname(FLOTILLA_CLI), "hub", "main.js");
+  const tmp = os.tmpdir() + path.sep;
+  return listProcesses()
+    .filter((p) => {
+      const argv = readCmdline(p.pid);
+      return argv[1] === entry && (argv[2] ?? "").startsWith(`${tmp}flotilla-bench-`);
+    })
+    .map((p) => p.pid);
 }
 
 /** Rounds every number in a flat sample object for the progress log. */

@@ -149,6 +149,7 @@ export class OuterTerminal {
 
   /** Stops the program: SIGTERM, then SIGKILL after `graceMs`; resolves when it is gone. */
   async stop(graceMs = 1000) {
+    if (this.disposed) return;
     if (this.waiter) this.finish(new Error("stopped"));
     if (this.exitCode === undefined) {
       try {
@@ -169,6 +170,7 @@ export class OuterTerminal {
       ]);
       clearTimeout(timer);
     }
+    this.disposed = true;
     this.term.dispose();
   }
 }

@@ -24,10 +24,11 @@ export function formatRatio(flotilla, tmux) {
 
 /**
  * Renders `rows` (`{ what, unit, digits, flotilla, tmux, flotillaError, tmuxError, target,
- * met }`) as an aligned text table; returns the string.
+ * met }`) as an aligned text table; returns the string. `reference` names the second figure's
+ * column (default "tmux"; the baseline table passes "baseline", its figures still in `tmux`).
  */
-export function renderTable(rows) {
-  const header = ["What", "flotilla", "tmux", "ratio", "target", "met"];
+export function renderTable(rows, { reference = "tmux" } = {}) {
+  const header = ["What", "flotilla", reference, "ratio", "target", "met"];
   const lines = rows.map((row) => [
     `${row.what} (${row.unit})`,
     formatValue(row.flotilla, row.digits, Boolean(row.flotillaError)),

@@ -3,10 +3,12 @@ import { PaneScripts } from "./panes.mjs";
 import { makeRandom } from "./stream.mjs";
 import { measureCpu, rssOf } from "./procfs.mjs";
 import { makeTemp, removeTemp, startTarget } from "./targets.mjs";
+import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 
 /**
- * One measurement per function: each starts `target` ("tmux" | "flotilla") with its pane
+ * One measurement per function: each starts `target` ("tmux" | "flotilla" |
+ * "flotilla-inproc"; see targets.mjs) with its pane
  * scripts in a fresh temp directory, measures, stops it and returns `{ metricId: number }`.
  * Times in ms, throughput in MiB/s, CPU in % of one core, memory in MiB.
  */
@@ -127,22 +129,29 @@ const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
 
 /**
  * Keystroke echo: `cat` focused, three other panes gated tickers. Idle phase first (the
- * tickers blocked), then the tickers are released (100 lines/s each) and typing repeats.
+ * tickers blocked), then (unless `busy` is false) the tickers are released (100 lines/s
+ * each) and typing repeats.
  */
-export async function measureLatency(target, { cols, rows, lines, perLine }) {
+export async function measureLatency(
+  target,
+  { cols, rows, lines, perLine, busy: withBusy = true },
+) {
   const panes = (s) => [s.echoCat(), s.gatedTicker(100), s.gatedTicker(100), s.gatedTicker(100)];
   return withSession(target, { cols, rows, panes }, async (session, scripts) => {
     await waitReady(session, 4);
     await sleep(SETTLE_MS);
     const idle = await typeAndTime(session.outer, { lines, perLine, seed: 7, tagBase: 0 });
-    scripts.release(3);
-    await sleep(1000);
-    const busy = await typeAndTime(session.outer, { lines, perLine, seed: 8, tagBase: 100 });
+    let busy;
+    if (withBusy) {
+      scripts.release(3);
+      await sleep(1000);
+      busy = await typeAndTime(session.outer, { lines, perLine, seed: 8, tagBase: 100 });
+    }
     return {
       idleP50: percentile(idle.latencies, 50),
       idleP99: percentile(idle.latencies, 99),
-      busyP50: percentile(busy.latencies, 50),
-      busyP99: percentile(busy.latencies, 99),
+      busyP50: busy ? percentile(busy.latencies, 50) : undefined,
+      busyP99: busy ? percentile(busy.latencies, 99) : undefined,
       bytesPerChar: mean(idle.bytesPerKey),
       keystrokes: idle.latencies.length,
     };
@@ -175,29 +184,128 @@ export async function measureCpuRows(target, { cols, rows, idleMs, busyMs }) {
   });
 }
 
-/** Memory: `agents` panes each print `lines` lines then idle; RSS of the program's own processes. */
+/**
+ * Waits until `agents` filled panes (`PaneScripts.filledIdle`) have finished printing: every
+ * FILLED marker and title on screen or, when a layout hides some panes, every pane program
+ * idle. Returns how many FILLED markers are visible.
+ */
+async function waitFilled(session, agents) {
+  try {
+    await session.outer.waitFor(
+      (text) =>
+        countOf(text, "FILLED") >= agents && session.labels.every((label) => text.includes(label)),
+      { timeoutMs: 60_000, throttleMs: 50, label: `${agents}× FILLED` },
+    );
+    return agents;
+  } catch (error) {
+    // Not every pane on screen (a layout may hide some): fall back to the pane programs
+    // having all finished printing (each ends in `exec sleep`).
+    const sleeping = session.paneProcesses().filter((p) => p.comm === "sleep").length;
+    if (sleeping < agents) throw error;
+    return countOf(session.outer.text(), "FILLED");
+  }
+}
+
+/**
+ * Memory: `agents` panes each print `lines` lines then idle; RSS (MiB) of the program's own
+ * processes: `rssMiB` all of them, `hubMiB` the hub daemon / tmux server, `clientMiB` the
+ * attached client (in-process flotilla: everything is the client).
+ */
 export async function measureMemory(target, { cols, rows, agents, lines }) {
   const panes = (s) => Array.from({ length: agents }, () => s.filledIdle(lines));
   return withSession(target, { cols, rows, panes }, async (session) => {
-    let visible = agents;
-    try {
-      await session.outer.waitFor(
-        (text) =>
-          countOf(text, "FILLED") >= agents &&
-          session.labels.every((label) => text.includes(label)),
-        { timeoutMs: 30_000, throttleMs: 50, label: `${agents}× FILLED` },
-      );
-    } catch (error) {
-      // Not every pane on screen (a layout may hide some): fall back to the pane programs
-      // having all finished printing (each ends in `exec sleep`).
-      const sleeping = session.paneProcesses().filter((p) => p.comm === "sleep").length;
-      if (sleeping < agents) throw error;
-      visible = countOf(session.outer.text(), "FILLED");
-    }
+    const visible = await waitFilled(session, agents);
     await sleep(2000);
-    const pids = session.measuredPids();
-    return { rssMiB: rssOf(pids) / MiB, processes: pids.length, panesShowingFilled: visible };
+    const { client, hub } = session.processGroups();
+    const hubMiB = rssOf(hub) / MiB;
+    const clientMiB = rssOf(client) / MiB;
+    return {
+      rssMiB: hubMiB + clientMiB,
+      hubMiB: hub.length > 0 ? hubMiB : undefined,
+      clientMiB,
+      processes: client.length + hub.length,
+      panesShowingFilled: visible,
+    };
   });
+}
+
+/** The screen's rows but the last (the status bar: flotilla's notices, tmux's clock). */
+const withoutStatusRow = (text) => text.split("\n").slice(0, -1).join("\n");
+
+/**
+ * Reattach: `agents` panes each print `lines` lines (filling scrollback) then idle; the
+ * screen is recorded, then `attaches` times: detach (prefix Ctrl-b d), `attach` in a fresh
+ * outer pty of the same size, and time until the screen above the status row is again
+ * exactly what it was before the detach (every visible pane drawn). ms, medians over the
+ * attaches: `attachMs` spawn → drawn, `firstByteMs` spawn → first byte, and (flotilla)
+ * `helloToDrawnMs` from the hub logging the client's hello to drawn.
+ */
+export async function measureReattach(target, { cols, rows, agents, lines, attaches }) {
+  const panes = (s) => Array.from({ length: agents }, () => s.filledIdle(lines));
+  return withSession(target, { cols, rows, panes }, async (session) => {
+    const visible = await waitFilled(session, agents);
+    // Past the idle-status switch, so pane titles do not change while detached.
+    await sleep(SETTLE_MS);
+    const before = withoutStatusRow(session.outer.text());
+    const attach = [];
+    const firstByte = [];
+    const helloToDrawn = [];
+    for (let i = 0; i < attaches; i++) {
+      await session.detach();
+      await sleep(300);
+      const outer = session.attach();
+      let drawnAt;
+      try {
+        drawnAt = await outer.waitFor((text) => withoutStatusRow(text) === before, {
+          timeoutMs: 20_000,
+          label: "the screen as it was before the detach",
+        });
+      } catch (error) {
+        throw new Error(
+          `${firstDifference(before, withoutStatusRow(outer.text()))}: ${error.message}`,
+        );
+      }
+      attach.push(drawnAt - outer.spawnedAt);
+      firstByte.push(outer.firstDataAt - outer.spawnedAt);
+      if (session.hubLog) {
+        const helloAt = helloTime(session.hubLog, outer.pid);
+        if (helloAt !== undefined) helloToDrawn.push(drawnAt - helloAt);
+      }
+      await sleep(300);
+    }
+    return {
+      attachMs: median(attach),
+      firstByteMs: median(firstByte),
+      helloToDrawnMs: helloToDrawn.length > 0 ? median(helloToDrawn) : undefined,
+      attaches: attach.length,
+      panesShowingFilled: visible,
+    };
+  });
+}
+
+/** The first row where two screens differ, for error messages. */
+function firstDifference(expected, actual) {
+  const a = expected.split("\n");
+  const b = actual.split("\n");
+  const row = a.findIndex((line, i) => line !== b[i]);
+  return `row ${row}: expected ${JSON.stringify(a[row])}, got ${JSON.stringify(b[row])}`;
+}
+
+/**
+ * When the hub logged the hello of client `cockpit <pid>` (hub.log lines are
+ * `<ISO time> hub[<pid>] cN connected: cockpit <pid> (<cols>x<rows>)`), as a
+ * `performance.now()` time; undefined when not found. Millisecond resolution.
+ */
+function helloTime(hubLog, pid) {
+  let text;
+  try {
+    text = readFileSync(hubLog, "utf8");
+  } catch {
+    return undefined;
+  }
+  const match = new RegExp(`^(\\S+) hub\\[\\d+\\] \\S+ connected: cockpit ${pid} `, "m").exec(text);
+  if (!match) return undefined;
+  return Date.parse(match[1]) - performance.timeOrigin;
 }
 
 /**
