@@ -5,6 +5,8 @@ import type { HubCommand, HubEvent, HubEventOf } from "./protocol.js";
 
 interface Mirror {
   screen: PaneScreen;
+  /** Lines of scrollback this mirror keeps: 0 until the user scrolls the pane. */
+  scrollback: number;
   /** Last output event applied (or the snapshot's point). */
   seq: number;
   /** Output received while a snapshot is on its way; `undefined` when none is awaited. */
@@ -70,15 +72,14 @@ export class RemoteHub implements PaneScreens {
   private async load(name: string, scrollback: number): Promise<void> {
     let mirror = this.mirrors.get(name);
     if (!mirror) {
-      mirror = {
-        screen: new PaneScreen({ cols: 80, rows: 24, scrollback: this.scrollback }),
-        seq: 0,
-        pending: [],
-      };
+      const screen = new PaneScreen({ cols: 80, rows: 24, scrollback: 0 });
+      mirror = { screen, scrollback: 0, seq: 0, pending: [] };
       this.mirrors.set(name, mirror);
     } else {
       mirror.pending ??= [];
     }
+    // The reply (a snapshot event) resets the mirror with this much scrollback.
+    mirror.scrollback = Math.max(mirror.scrollback, scrollback);
     let reply;
     try {
       reply = await this.connection.request({ type: "snapshot", name, scrollback });
@@ -119,13 +120,12 @@ export class RemoteHub implements PaneScreens {
   /** Starts the mirror over from a snapshot (ours, or one the hub sent after we fell behind). */
   private reset(snapshot: HubEventOf<"snapshot">): void {
     const previous = this.mirrors.get(snapshot.name);
-    const screen = new PaneScreen({
-      cols: snapshot.cols,
-      rows: snapshot.rows,
-      scrollback: this.scrollback,
-    });
+    // Mirrors hold only what is visible until the user scrolls a pane (then all of it), so
+    // a client costs little memory however long the agents' histories are.
+    const scrollback = previous?.scrollback ?? 0;
+    const screen = new PaneScreen({ cols: snapshot.cols, rows: snapshot.rows, scrollback });
     screen.write(snapshot.data);
-    const mirror: Mirror = { screen, seq: snapshot.seq, pending: previous?.pending };
+    const mirror: Mirror = { screen, scrollback, seq: snapshot.seq, pending: previous?.pending };
     this.mirrors.set(snapshot.name, mirror);
     previous?.screen.dispose();
     this.flushPending(mirror);
