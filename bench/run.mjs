@@ -237,7 +237,7 @@ const groups = [
     id: "cpu",
     reps: 1,
     note: () =>
-      "160x48, 4 panes; 5 s idle after a 3.5 s settle, then 10 s at 100 lines/s each; flotilla = client + hub",
+      "160x48, 4 panes; 5 s idle after a 10 s settle, then 10 s at 100 lines/s each; flotilla = client + hub",
     run: (target) =>
       measureCpuRows(target, {
         cols: 160,

@@ -16,6 +16,8 @@ import { performance } from "node:perf_hooks";
 const MiB = 1024 * 1024;
 /** After the first frame, how long to let a program settle: past flotilla's 3 s idle-status switch. */
 const SETTLE_MS = 3500;
+/** Before measuring CPU when nothing changes, in ms. */
+const IDLE_SETTLE_MS = 10_000;
 /** Least gap after a keystroke is echoed before the next, in ms (plus up to as much jitter). */
 const KEY_GAP_MS = 20;
 
@@ -168,7 +170,9 @@ export async function measureCpuRows(target, { cols, rows, idleMs, busyMs }) {
   ];
   return withSession(target, { cols, rows, panes }, async (session, scripts) => {
     await waitReady(session, 4);
-    await sleep(SETTLE_MS);
+    // Longer than elsewhere: what is measured here is the steady state, not the clean-up a
+    // Node process does in its first seconds (garbage collection, lazy compilation).
+    await sleep(IDLE_SETTLE_MS);
     const pids = () => session.measuredPids();
     const idle = await measureCpu(pids, idleMs);
     scripts.release(4);

@@ -39,7 +39,8 @@ export class AgentSession {
   readonly exited: Promise<void>;
   private exitCode: number | null | undefined;
   private lastOutputAt: number | undefined;
-  private waitingVisible = false;
+  /** The visible screen's text as of the last scan (scans follow output, at most every 150 ms). */
+  private screenText = "";
   private status: AgentStatus = "starting";
   private statusTimer: NodeJS.Timeout | undefined;
   private scanTimer: NodeJS.Timeout | undefined;
@@ -181,7 +182,9 @@ export class AgentSession {
     });
     this.events.output(data, seq);
     this.scheduleScan();
-    this.refreshStatus();
+    // While working, the pending idle timer re-reads lastOutputAt when it fires: no need to
+    // re-derive the status and re-arm a timer for every chunk of a flood.
+    if (this.status !== "working" || this.statusTimer === undefined) this.refreshStatus();
   }
 
   private finish(exitCode: number | null): void {
@@ -199,8 +202,7 @@ export class AgentSession {
     if (this.scanTimer) return;
     this.scanTimer = setTimeout(() => {
       this.scanTimer = undefined;
-      const text = this.screen.text();
-      this.waitingVisible = this.waitingPatterns.some((pattern) => pattern.test(text));
+      this.screenText = this.screen.text();
       this.refreshStatus();
     }, PATTERN_SCAN_DELAY);
     this.scanTimer.unref?.();
@@ -214,8 +216,8 @@ export class AgentSession {
       started: this.started || this.hasExited,
       lastOutputAt: this.lastOutputAt,
       now,
-      screenText: "",
-      waitingPatterns: this.waitingVisible ? [/^/] : [],
+      screenText: this.screenText,
+      waitingPatterns: this.waitingPatterns,
       idleAfterMs: this.idleAfterMs,
     };
     const next = deriveStatus(input);
