@@ -1,4 +1,5 @@
-// After tsc: make the CLI executable and bundle the cockpit's UI side into one file.
+// After tsc: make the CLI executable, and bundle the cockpit's UI side and the hub daemon
+// each into one file.
 // Loading Ink and React as ~150 separate ES modules costs ~0.6 s at start-up; one bundled
 // file loads in a fraction of that. The unbundled modules stay in dist/ as the fallback
 // and for everything else (the hub, the CLI, tests).
@@ -11,16 +12,24 @@ chmodSync(new URL("cli.js", dist), 0o755);
 
 const empty = fileURLToPath(new URL("tui/empty-module.js", dist));
 writeFileSync(empty, "export default {};\n");
-await build({
-  entryPoints: [fileURLToPath(new URL("tui/cockpit.js", dist))],
-  outfile: fileURLToPath(new URL("tui/cockpit.bundle.js", dist)),
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  // Ink imports React DevTools only when asked to; it is not a dependency of ours.
-  alias: { "react-devtools-core": empty },
-  // Some dependencies are CommonJS and call require() for Node built-ins.
-  banner: { js: "import { createRequire as __flotillaRequire } from 'node:module'; const require = __flotillaRequire(import.meta.url);" },
-  logLevel: "warning",
-});
+const bundle = (entry, out) =>
+  build({
+    entryPoints: [fileURLToPath(new URL(entry, dist))],
+    outfile: fileURLToPath(new URL(out, dist)),
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    // A native addon: loaded from node_modules as usual.
+    external: ["node-pty"],
+    // Ink imports React DevTools only when asked to; it is not a dependency of ours.
+    alias: { "react-devtools-core": empty },
+    // Some dependencies are CommonJS and call require() for Node built-ins.
+    banner: {
+      js: "import { createRequire as __flotillaRequire } from 'node:module'; const require = __flotillaRequire(import.meta.url);",
+    },
+    logLevel: "warning",
+  });
+await bundle("tui/cockpit.js", "tui/cockpit.bundle.js");
+// The hub daemon's start-up is on the critical path of `flotilla up`.
+await bundle("hub/main.js", "hub/main.bundle.js");

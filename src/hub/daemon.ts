@@ -2,6 +2,7 @@ import { isProcessAlive } from "./processes.js";
 import { spawn } from "node:child_process";
 import {
   closeSync,
+  existsSync,
   lstatSync,
   mkdirSync,
   openSync,
@@ -295,7 +296,7 @@ async function startHub(
 ): Promise<HubHandle> {
   const env = options.env ?? process.env;
   const timeoutMs = options.timeoutMs ?? 15_000;
-  const entry = options.entry ?? fileURLToPath(new URL("./main.js", import.meta.url));
+  const entry = options.entry ?? defaultEntry();
   const socket = resolveSocketPath(project.root, env);
   if (await isSocketAnswering(socket)) {
     // Something listens but did not say welcome above: do not start a second hub on it.
@@ -401,3 +402,9 @@ async function withRecordLock<T>(project: Project, fn: () => Promise<T>): Promis
 }
 
 export { isProcessAlive };
+
+/** The daemon script: the build's single-file bundle (faster to start) or plain `main.js`. */
+function defaultEntry(): string {
+  const bundled = fileURLToPath(new URL("./main.bundle.js", import.meta.url));
+  return existsSync(bundled) ? bundled : fileURLToPath(new URL("./main.js", import.meta.url));
+}
