@@ -159,12 +159,3 @@ export async function createDemoRepo(dir: string): Promise<DemoRepo> {
   return { root, tasks: DEMO_TASKS.map((task) => ({ ...task })) };
 }
 
-/**
- * Absolute path of the built demo agent, `<package>/dist/demo/agent.js`, whether this module
- * runs from `dist/` or (in tests) from `src/`. Start it as `node <path> <prompt>`.
- */
-export function demoAgentEntry(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const packageRoot = resolve(here, "..", "..");
-  return join(packageRoot, "dist", "demo", "agent.js");
-}

@@ -1,6 +1,6 @@
 import xtermHeadless, { type Terminal } from "@xterm/headless";
 import * as pty from "node-pty";
-import { demoAgentEntry } from "../../src/demo/repo.js";
+import { demoAgentPath } from "../../src/runtimes/package-files.js";
 
 /** How the agent process ended. */
 export interface PtyExit {
@@ -41,7 +41,7 @@ export class PtyAgent {
     });
     const [file, argv] =
       options.shell === undefined
-        ? [process.execPath, [demoAgentEntry(), ...(options.args ?? [])]]
+        ? [process.execPath, [demoAgentPath(), ...(options.args ?? [])]]
         : ["/bin/sh", ["-c", options.shell]];
     this.proc = pty.spawn(file, argv, {
       cwd: options.cwd,

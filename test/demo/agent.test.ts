@@ -5,11 +5,11 @@ import { delimiter, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   createDemoRepo,
-  demoAgentEntry,
   DEMO_FILES,
   type DemoRepo,
   type DemoTask,
 } from "../../src/demo/repo.js";
+import { demoAgentPath } from "../../src/runtimes/package-files.js";
 import { PtyAgent } from "./agent-pty.js";
 
 let tmp: string;
@@ -231,7 +231,7 @@ describe("demo agent in a pty", () => {
       script,
       JSON.stringify({ steps: [{ do: "think", ms: 600_000, label: "Pondering" }] }),
     );
-    const run = `"${process.execPath}" "${demoAgentEntry()}" --script "${script}"; echo "exit=$?"; stty -a`;
+    const run = `"${process.execPath}" "${demoAgentPath()}" --script "${script}"; echo "exit=$?"; stty -a`;
     const agent = new PtyAgent({ cwd: repo.root, shell: run });
     agents.push(agent);
     await agent.waitFor("Pondering");

@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createDemoRepo, demoAgentEntry } from "../../src/demo/repo.js";
+import { createDemoRepo } from "../../src/demo/repo.js";
+import { demoAgentPath } from "../../src/runtimes/package-files.js";
 
 let tmp: string;
 beforeEach(() => {
@@ -57,7 +58,7 @@ describe("createDemoRepo", () => {
   });
 
   it("points at the built agent in dist/", () => {
-    expect(demoAgentEntry()).toMatch(/dist[/\\]demo[/\\]agent\.js$/);
-    expect(existsSync(demoAgentEntry())).toBe(true);
+    expect(demoAgentPath()).toMatch(/dist[/\\]demo[/\\]agent\.js$/);
+    expect(existsSync(demoAgentPath())).toBe(true);
   });
 });
