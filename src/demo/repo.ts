@@ -157,4 +157,3 @@ export async function createDemoRepo(dir: string): Promise<DemoRepo> {
   await git(root, ["commit", "--quiet", "-m", "Sign-up form helpers with tests"]);
   return { root, tasks: DEMO_TASKS.map((task) => ({ ...task })) };
 }
-

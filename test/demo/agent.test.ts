@@ -3,12 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  createDemoRepo,
-  DEMO_FILES,
-  type DemoRepo,
-  type DemoTask,
-} from "../../src/demo/repo.js";
+import { createDemoRepo, DEMO_FILES, type DemoRepo, type DemoTask } from "../../src/demo/repo.js";
 import { demoAgentPath } from "../../src/runtimes/package-files.js";
 import { PtyAgent } from "./agent-pty.js";
 
