@@ -1,5 +1,5 @@
-// After tsc: make the CLI executable, and bundle the cockpit's UI side and the hub daemon
-// each into one file.
+// After tsc: make the CLI executable, and bundle the cockpit process (run-cockpit) and the
+// hub daemon each into one file.
 // Loading Ink and React as ~150 separate ES modules costs ~0.6 s at start-up; one bundled
 // file loads in a fraction of that. The unbundled modules stay in dist/ as the fallback
 // and for everything else (the hub, the CLI, tests).
@@ -30,6 +30,6 @@ const bundle = (entry, out) =>
     },
     logLevel: "warning",
   });
-await bundle("tui/cockpit.js", "tui/cockpit.bundle.js");
+await bundle("tui/run-cockpit.js", "tui/run-cockpit.bundle.js");
 // The hub daemon's start-up is on the critical path of `flotilla up`.
 await bundle("hub/main.js", "hub/main.bundle.js");

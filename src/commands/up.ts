@@ -1,8 +1,5 @@
 import type { Command } from "commander";
-import { FlotillaError } from "../core/errors.js";
-import type { Config } from "../core/schema.js";
 import type { Project } from "../store/project.js";
-import type { HubLink, PaneScreens } from "../tui/cockpit.js";
 
 /** Registers `up` and `attach`. */
 export function registerUpCommands(program: Command): void {
@@ -35,29 +32,22 @@ export function registerUpCommands(program: Command): void {
     });
 }
 
-function requireTerminal(command: string): void {
-  if (!process.stdin.isTTY || !process.stdout.isTTY) {
-    throw new FlotillaError(
-      "TERMINAL",
-      `flotilla ${command} needs a terminal: run it in an interactive shell`,
-    );
-  }
-}
+type RunCockpit = typeof import("../tui/run-cockpit.js");
 
 /**
- * Imports the cockpit with chalk forced to full colour: Ink's colours come from chalk,
- * which decides once at import, and the cockpit always owns a colour terminal. The
- * variable must not leak into the agents' environments, so it is put back at once.
+ * Loads the cockpit side of Flotilla with chalk forced to full colour: Ink's colours come
+ * from chalk, which decides once at import, and the cockpit always owns a colour terminal.
+ * The variable is put back at once so no agent inherits it. The build bundles this side
+ * (Ink, React, the hub client, the compositor) into one file, which loads several times
+ * faster than ~200 separate modules; the modules themselves are the fallback.
  */
-async function importCockpit(): Promise<typeof import("../tui/cockpit.js")> {
+async function loadCockpit(): Promise<RunCockpit> {
   const hadForce = process.env.FORCE_COLOR;
   process.env.FORCE_COLOR = "3";
   try {
-    // The build bundles the cockpit with Ink and React into one file that loads several
-    // times faster; the separate modules are the fallback (e.g. after a bare `tsc`).
-    const bundle = "../tui/cockpit.bundle.js";
-    return await (import(bundle) as Promise<typeof import("../tui/cockpit.js")>).catch(
-      () => import("../tui/cockpit.js"),
+    const bundle = "../tui/run-cockpit.bundle.js";
+    return await (import(bundle) as Promise<RunCockpit>).catch(
+      () => import("../tui/run-cockpit.js"),
     );
   } finally {
     if (hadForce === undefined) delete process.env.FORCE_COLOR;
@@ -65,183 +55,17 @@ async function importCockpit(): Promise<typeof import("../tui/cockpit.js")> {
   }
 }
 
-/** The cockpit's mailbox (`cockpit`, the human's) on the project's mail store. */
-async function cockpitMail(project: Project): Promise<import("../tui/cockpit.js").CockpitMail> {
-  const { MailStore, sendMail } = await import("../store/mail-store.js");
-  const { COCKPIT } = await import("../core/mail.js");
-  const store = new MailStore(project.paths.mail);
-  return {
-    list: async () => (await store.list(COCKPIT, { includeSent: true, limit: 500 })).messages,
-    markRead: async (ids) => {
-      for (const id of ids) await store.markRead(COCKPIT, id);
-    },
-    send: async (draft) => {
-      await sendMail(project, { from: COCKPIT, ...draft });
-    },
-  };
-}
-
-/** The real terminal as the cockpit sees it. */
-function stdoutTerminal(): { write(data: string): void; size(): { cols: number; rows: number } } {
-  return {
-    write: (data) => process.stdout.write(data),
-    size: () => ({ cols: process.stdout.columns, rows: process.stdout.rows }),
-  };
-}
-
 /**
- * Attaches a cockpit in this terminal to `project`'s hub daemon, starting the hub first
- * when `start` is set. Resolves never: the process exits on detach or quit.
- * @throws FlotillaError TERMINAL without a terminal; HUB_UNAVAILABLE when no hub runs and
- *   `start` is false.
+ * Attaches a cockpit in this terminal to `project`'s hub daemon, starting the hub first when
+ * `start` is set (see `run-cockpit.ts`). Never resolves: the process exits on detach or quit.
  */
 export async function attachCockpit(project: Project, options: { start: boolean }): Promise<void> {
-  requireTerminal(options.start ? "up" : "attach");
-  // The hub (a separate process) must not inherit the colour override below.
+  // Taken before loadCockpit touches FORCE_COLOR: a hub started from here inherits this.
   const env = { ...process.env };
-  // Loading Ink takes most of start-up: do it while the hub starts and answers.
-  const cockpitModule = importCockpit();
-  cockpitModule.catch(() => undefined); // surfaced where it is awaited
-  const config = await project.readConfig();
-  const { ensureHub, hubStatus, stopHub } = await import("../hub/daemon.js");
-  let socket: string;
-  if (options.start) {
-    socket = (await ensureHub(project, { env })).socket;
-  } else {
-    const status = await hubStatus(project, { env });
-    if (status.state !== "running") {
-      throw new FlotillaError(
-        "HUB_UNAVAILABLE",
-        `no hub is running for ${project.root}: start one (and its agents) with "flotilla up"`,
-      );
-    }
-    socket = status.socket;
-  }
-  const { connectHub } = await import("../hub/client.js");
-  const { RemoteHub } = await import("../hub/remote-link.js");
-  const connection = await connectHub(socket, {
-    cols: process.stdout.columns,
-    rows: process.stdout.rows,
-    client: `cockpit ${process.pid}`,
-  });
-  const remote = new RemoteHub(connection, config.scrollback);
-  const agents = (await remote.link.request({ type: "list" })) as Array<{ name: string }>;
-  await remote.attach(agents.map((agent) => agent.name));
-
-  let leaving = false;
-  const leave = (message: string, code = 0): void => {
-    session.restore();
-    process.stdout.write(message);
-    process.exit(code);
-  };
-  const session = await openCockpit(project, config, await cockpitModule, {
-    link: remote.link,
-    screens: remote,
-    env,
-    cleanup: () => {
-      leaving = true;
-      connection.close();
-    },
-    onDetach: () => {
-      project.log("cockpit.detach");
-      leave("[detached: the agents keep running; `flotilla attach` brings the cockpit back]\n");
-    },
-    onQuit: () => {
-      project.log("cockpit.stop-hub");
-      session.restore();
-      process.stdout.write("stopping the hub and its agents...\n");
-      stopHub(project).then(
-        () => leave("[the hub and its agents stopped; worktrees and branches are kept]\n"),
-        (error: unknown) => leave(`flotilla: ${(error as Error).message}\n`, 1),
-      );
-    },
-    started: options.start ? "cockpit.up" : "cockpit.attach",
-  });
-  connection.onClose((error) => {
-    if (leaving) return;
-    leave(`flotilla: the hub connection closed${error ? `: ${error.message}` : ""}\n`, 1);
-  });
-  await new Promise<never>(() => undefined);
+  await (await loadCockpit()).attachCockpit(project, { ...options, env });
 }
 
-/** What differs between a cockpit on a daemon and one with the hub in-process. */
-interface CockpitWiring {
-  link: HubLink;
-  screens: PaneScreens;
-  /** The user's environment (for urgent-mail notifications). */
-  env: NodeJS.ProcessEnv;
-  /** Runs on every way out, before the terminal is restored. */
-  cleanup(): void;
-  onQuit(): void;
-  onDetach?: () => void;
-  /** The event logged once the cockpit is up. */
-  started: string;
-}
-
-/**
- * Takes over the terminal and runs a cockpit on `wiring`'s hub: raw mode, alternate screen,
- * input and resizes routed to the cockpit. Resolves once the first frame is drawn, with the
- * session that gives the terminal back.
- */
-async function openCockpit(
-  project: Project,
-  config: Config,
-  { Cockpit }: typeof import("../tui/cockpit.js"),
-  wiring: CockpitWiring,
-): Promise<import("../tui/terminal-session.js").TerminalSession> {
-  const { parseKeyName } = await import("../core/key-names.js");
-  const { TerminalSession } = await import("../tui/terminal-session.js");
-  const { runtimeNames } = await import("../runtimes/profiles.js");
-  const path = await import("node:path");
-  const { stdin, stdout } = process;
-  const session = new TerminalSession(stdin, stdout, () => {
-    cockpit.close();
-    wiring.cleanup();
-  });
-  const cockpit = new Cockpit(stdoutTerminal(), wiring.link, wiring.screens, {
-    prefix: parseKeyName(config.keys.prefix),
-    title: `flotilla · ${path.basename(project.root)}`,
-    runtimes: runtimeNames(config),
-    mail: await cockpitMail(project),
-    env: wiring.env,
-    onQuit: wiring.onQuit,
-    ...(wiring.onDetach ? { onDetach: wiring.onDetach } : {}),
-  });
-  session.enter();
-  stdin.on("data", (data: string) => cockpit.input(data));
-  stdout.on("resize", () => cockpit.resize());
-  project.log(wiring.started);
-  await cockpit.start();
-  return session;
-}
-
-/**
- * Opens the cockpit on `project` with the hub inside this process (`up --in-process`, and
- * the demo): the agents stop when the cockpit quits.
- * @throws FlotillaError TERMINAL when stdin/stdout are not a terminal.
- */
+/** Opens the cockpit with the hub inside this process (`up --in-process`). */
 export async function runCockpit(project: Project): Promise<void> {
-  requireTerminal("up");
-  const config = await project.readConfig();
-  const cockpitModule = await importCockpit();
-  const { startHubService } = await import("../hub/service.js");
-  const { linkLocalHub } = await import("../hub/local-link.js");
-  // The hub lives in this process but still serves its socket, so `flotilla attach`, `ls`
-  // and `send` reach it, and no daemon can start beside it and take its agents.
-  const service = await startHubService(project, {
-    onShutdown: () => void service.stop().finally(() => session.exit(0)),
-  });
-  const { link, screens } = linkLocalHub(service.hub);
-  const session = await openCockpit(project, config, cockpitModule, {
-    link,
-    screens,
-    env: process.env,
-    cleanup: () => service.hub.dispose(),
-    onQuit: () => {
-      project.log("cockpit.quit");
-      void service.stop().finally(() => session.exit(0));
-    },
-    started: "cockpit.up",
-  });
-  await new Promise<never>(() => undefined);
+  await (await loadCockpit()).runCockpit(project);
 }

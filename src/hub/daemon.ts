@@ -1,4 +1,5 @@
 import { isProcessAlive } from "./processes.js";
+import { packageRoot } from "../runtimes/package-files.js";
 import { spawn } from "node:child_process";
 import {
   closeSync,
@@ -12,7 +13,6 @@ import {
   writeFileSync,
 } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import lockfile from "proper-lockfile";
 import { z } from "zod";
 import { FlotillaError, describeError, isFlotillaError } from "../core/errors.js";
@@ -405,6 +405,8 @@ export { isProcessAlive };
 
 /** The daemon script: the build's single-file bundle (faster to start) or plain `main.js`. */
 function defaultEntry(): string {
-  const bundled = fileURLToPath(new URL("./main.bundle.js", import.meta.url));
-  return existsSync(bundled) ? bundled : fileURLToPath(new URL("./main.js", import.meta.url));
+  // From the package root, not this module's URL: this module may run from a bundle.
+  const hub = path.join(packageRoot(), "dist", "hub");
+  const bundled = path.join(hub, "main.bundle.js");
+  return existsSync(bundled) ? bundled : path.join(hub, "main.js");
 }
