@@ -25,6 +25,7 @@ import { ChromeRenderer, blit } from "./chrome-layer.js";
 import {
   createInbox,
   inboxInput,
+  splitKeys,
   updateInbox,
   type InboxDraft,
   type InboxEffect,
@@ -313,7 +314,11 @@ export class Cockpit {
         return;
       }
       case "spawn":
-        this.spawnKeys(this.mode, data);
+        // Keys typed fast (or pasted) arrive in one chunk: take them one by one.
+        for (const key of splitKeys(data)) {
+          if (this.mode.kind !== "spawn") break;
+          this.spawnKeys(this.mode, key);
+        }
         return;
     }
   }

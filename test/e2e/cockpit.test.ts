@@ -98,6 +98,26 @@ describe("the cockpit, end to end", () => {
     }
   });
 
+  it("spawns an agent from the dialog and kills one after confirmation", async () => {
+    repo = repoWithShells(["first"]);
+    driver = new TerminalDriver(["up"], repo, { cols: 120, rows: 40 });
+    const d = driver;
+    await d.waitFor(" first ");
+    d.type(PREFIX + "n");
+    await d.waitFor("Spawn an agent");
+    // Typed fast, as one chunk: name, Tab, a new runtime over "shell", Enter.
+    d.type("second\t\x7f\x7f\x7f\x7f\x7fbash\r");
+    await d.waitFor(
+      (t) => t.includes(" second · bash · flotilla/second ") && !t.includes("Spawn an agent"),
+    );
+    expect(runCli(["ls", "--json"], repo).stdout).toContain('"name": "second"');
+
+    d.type(PREFIX + "x");
+    await d.waitFor("Kill agent second?");
+    d.type("y");
+    await d.waitFor(/second · bash · flotilla\/second · exited/);
+  });
+
   it("restores the terminal when killed with SIGTERM", async () => {
     repo = repoWithShells(["only"]);
     driver = new TerminalDriver(["up"], repo, { cols: 100, rows: 30 });
