@@ -197,15 +197,6 @@ export class Cockpit {
     if (rest.length > 0) this.onKeys(rest);
   }
 
-  /** Text of what the cockpit shows (for tests): the last composed frame. */
-  get agentNames(): string[] {
-    return this.agents.map((agent) => agent.name);
-  }
-
-  get focused(): string | undefined {
-    return this.focus;
-  }
-
   // ---- hub events -------------------------------------------------------------------
 
   private onEvent(event: HubEvent): void {
