@@ -34,14 +34,20 @@ export function builtinRuntimes(
 ): Record<string, RuntimeProfile> {
   const yesNo = "\\((y/n|Y/n|y/N)\\)";
   return {
+    // Patterns from the real screens in test/fixtures/clis/ (scripts/capture-cli-screens.mjs).
     claude: RuntimeProfile.parse({
       command: "claude",
       prompt: { mode: "arg" },
       waitingPatterns: [
-        "Do you want to",
-        "❯\\s*1\\.\\s*Yes",
-        "\\bAllow\\b.*\\?",
+        // Trust dialog (2.1.x): "❯ 1. Yes, I trust this folder"; older: "Do you trust the files…".
+        "Yes, I trust this folder",
         "Do you trust the files in this folder",
+        // Permission prompts and the detected-API-key question: "Do you want to …?".
+        "Do you want to",
+        // The footer of every Claude Code selection dialog (trust, API key, permissions).
+        "Enter to confirm · Esc to cancel",
+        "Select login method",
+        "❯\\s*1\\.\\s*Yes",
         yesNo,
       ],
       description: "Claude Code (Anthropic)",
@@ -50,6 +56,13 @@ export function builtinRuntimes(
       command: "codex",
       prompt: { mode: "arg" },
       waitingPatterns: [
+        // Login menu, browser sign-in, "Sign in another way", the API-key box.
+        "Choose how you want to use Codex",
+        "Finish signing in via your browser",
+        "Paste or type your API key",
+        "Sign in another way",
+        "Use an OpenAI API key",
+        // Approvals and the trust question.
         "Would you like to",
         "Allow command\\?",
         "Yes, proceed",
@@ -62,6 +75,9 @@ export function builtinRuntimes(
       command: "gemini",
       prompt: { mode: "flag", flag: "--prompt-interactive" },
       waitingPatterns: [
+        "Do you trust the files in this folder",
+        "How would you like to authenticate",
+        "Enter Gemini API Key",
         "Allow execution",
         "Apply this change\\?",
         "Yes, allow once",
