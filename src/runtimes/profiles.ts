@@ -4,6 +4,7 @@ import path from "node:path";
 import { FlotillaError } from "../core/errors.js";
 import { RuntimeProfile, type AgentRecord, type Config } from "../core/schema.js";
 import type { Project } from "../store/project.js";
+import { agentBaseEnvironment } from "./environment.js";
 import { demoAgentPath } from "./package-files.js";
 
 /**
@@ -191,8 +192,9 @@ const INSTALL_HINTS: Record<string, string> = {
 };
 
 /**
- * Builds the launch of `record` in its worktree. The environment is `env` plus
- * `TERM=xterm-256color`, `COLORTERM=truecolor`, the profile's `env`, and the agent's
+ * Builds the launch of `record` in its worktree. The environment is `env` without the outer
+ * terminal's variables (`TMUX`, `TERM_PROGRAM`, `KITTY_*`, …; see `./environment.ts`) plus
+ * `TERM=xterm-256color`, `COLORTERM=truecolor`, `TERM_PROGRAM=flotilla`, the profile's `env`, and the agent's
  * identity: `FLOTILLA_ROOT`, `FLOTILLA_AGENT`, `FLOTILLA_ROLE`, `FLOTILLA_TASK` (only when
  * the agent has a task) and a `PATH` with `.flotilla/bin` first (where the `flotilla` shim is).
  * The prompt is added per the profile's prompt mode.
@@ -205,12 +207,7 @@ export function buildLaunch(
   env: NodeJS.ProcessEnv = process.env,
 ): Launch {
   const profile = resolveRuntime(config, record.runtime, env);
-  const childEnv: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) {
-    if (value !== undefined && !key.startsWith("FLOTILLA_")) childEnv[key] = value;
-  }
-  childEnv.TERM = "xterm-256color";
-  childEnv.COLORTERM = "truecolor";
+  const childEnv = agentBaseEnvironment(env);
   Object.assign(childEnv, profile.env);
   const binDir = path.join(project.paths.dir, "bin");
   const inheritedPath = profile.env.PATH ?? env.PATH ?? "/usr/local/bin:/usr/bin:/bin";
