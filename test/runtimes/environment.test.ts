@@ -66,7 +66,7 @@ describe("agent environment", () => {
     };
     writeFileSync(project.paths.config, JSON.stringify(config));
     await createAgent(project, { name: "dump", runtime: "envdump" });
-    const env = { ...process.env, ...OUTER };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...OUTER };
     delete env.XDG_RUNTIME_DIR;
     const hub = await ensureHub(project, { entry: entry, env });
     hubs.push(hub.pid);
