@@ -1,3 +1,5 @@
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import * as pty from "node-pty";
 import type { AgentStatus } from "../core/schema.js";
 import {
@@ -112,6 +114,7 @@ export class AgentSession {
       return;
     }
     try {
+      writeLaunchFiles(launch.files ?? []);
       this.proc = pty.spawn(launch.file, launch.args, {
         name: "xterm-256color",
         cols: this.screen.cols,
@@ -276,5 +279,15 @@ export class AgentSession {
       this.statusTimer = setTimeout(() => this.refreshStatus(), delay);
       this.statusTimer.unref?.();
     }
+  }
+}
+
+/** Writes each file atomically (temp file + rename), making its directory first. */
+function writeLaunchFiles(files: readonly { path: string; content: string }[]): void {
+  for (const file of files) {
+    mkdirSync(path.dirname(file.path), { recursive: true, mode: 0o700 });
+    const tmp = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, file.content, { mode: 0o600 });
+    renameSync(tmp, file.path);
   }
 }

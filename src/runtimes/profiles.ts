@@ -4,6 +4,7 @@ import path from "node:path";
 import { FlotillaError } from "../core/errors.js";
 import { RuntimeProfile, type AgentRecord, type Config } from "../core/schema.js";
 import type { Project } from "../store/project.js";
+import { claudeSettings, claudeSettingsPath } from "./claude-hooks.js";
 import { agentBaseEnvironment } from "./environment.js";
 import { demoAgentPath } from "./package-files.js";
 
@@ -52,6 +53,10 @@ export function builtinRuntimes(
         yesNo,
       ],
       description: "Claude Code (Anthropic)",
+      hooks: "claude-code",
+      modelFlag: "--model",
+      // `claude --help`: --session-id <uuid>, -r/--resume [value].
+      session: { newArgs: ["--session-id", "{id}"], resumeArgs: ["--resume", "{id}"] },
     }),
     codex: RuntimeProfile.parse({
       command: "codex",
@@ -71,6 +76,14 @@ export function builtinRuntimes(
         yesNo,
       ],
       description: "Codex CLI (OpenAI)",
+      hooks: "codex",
+      modelFlag: "--model",
+      // `codex resume --help`: codex resume [SESSION_ID] [PROMPT], --last for the latest in cwd.
+      session: {
+        resumeArgs: ["resume", "{id}"],
+        resumeLatestArgs: ["resume", "--last"],
+        resumeFirst: true,
+      },
     }),
     gemini: RuntimeProfile.parse({
       command: "gemini",
@@ -86,18 +99,30 @@ export function builtinRuntimes(
         yesNo,
       ],
       description: "Gemini CLI (Google)",
+      modelFlag: "--model",
+      // `gemini --help`: --session-id (a UUID), -r/--resume (latest, an index or a UUID).
+      session: {
+        newArgs: ["--session-id", "{id}"],
+        resumeArgs: ["--resume", "{id}"],
+        resumeLatestArgs: ["--resume", "latest"],
+      },
     }),
     aider: RuntimeProfile.parse({
       command: "aider",
       prompt: { mode: "none" },
       waitingPatterns: ["\\(Y\\)es/\\(N\\)o", yesNo],
       description: "Aider (takes no first prompt: type it in its pane)",
+      modelFlag: "--model",
     }),
     opencode: RuntimeProfile.parse({
       command: "opencode",
       prompt: { mode: "flag", flag: "--prompt" },
       waitingPatterns: ["Permission required", "Allow once", yesNo],
       description: "OpenCode",
+      // `opencode --help`: -m/--model provider/model, -c/--continue the last session (of
+      // this directory: each agent has its own worktree), -s/--session <id>.
+      modelFlag: "--model",
+      session: { resumeLatestArgs: ["--continue"] },
     }),
     shell: RuntimeProfile.parse({
       command: env.SHELL && env.SHELL.length > 0 ? env.SHELL : "/bin/bash",
@@ -176,6 +201,13 @@ export interface Launch {
   cwd: string;
   env: Record<string, string>;
   /**
+   * Files to write before starting (absolute paths, all outside the worktree), e.g. Claude
+   * Code's `--settings` file.
+   */
+  files?: { path: string; content: string }[];
+  /** The launch resumes the recorded conversation (no first prompt is passed). */
+  resumed?: boolean;
+  /**
    * Why the agent cannot start, e.g. `command not found: claude (install Claude Code or
    * choose another --runtime)`; the pane shows it instead of spawning.
    */
@@ -202,7 +234,13 @@ const INSTALL_HINTS: Record<string, string> = {
  */
 export function buildLaunch(
   project: Pick<Project, "root" | "paths">,
-  record: Pick<AgentRecord, "name" | "runtime" | "role" | "task" | "prompt" | "worktree">,
+  record: Pick<AgentRecord, "name" | "runtime" | "role" | "task" | "prompt" | "worktree"> &
+    Partial<
+      Pick<
+        AgentRecord,
+        "model" | "conversation" | "conversationConfirmed" | "resume" | "everStarted" | "port"
+      >
+    >,
   config: Pick<Config, "runtimes">,
   env: NodeJS.ProcessEnv = process.env,
 ): Launch {
@@ -216,10 +254,31 @@ export function buildLaunch(
   childEnv.FLOTILLA_AGENT = record.name;
   childEnv.FLOTILLA_ROLE = record.role;
   if (record.task !== undefined) childEnv.FLOTILLA_TASK = record.task;
+  if (record.port !== undefined) childEnv.FLOTILLA_PORT = String(record.port);
 
   const args = [...profile.args];
+  const files: { path: string; content: string }[] = [];
+  const resumeArgs = chooseResume(profile, record);
+  if (resumeArgs) {
+    if (profile.session?.resumeFirst) args.unshift(...resumeArgs);
+    else args.push(...resumeArgs);
+  } else if (profile.session?.newArgs && record.conversation !== undefined) {
+    args.push(...fillId(profile.session.newArgs, record.conversation));
+  }
+  if (record.model !== undefined && profile.modelFlag !== undefined) {
+    args.push(profile.modelFlag, record.model);
+  }
+  const hooks = hooksOf(record.runtime, profile);
+  if (hooks === "claude-code") {
+    const file = claudeSettingsPath(project.paths.dir, record.name);
+    files.push({ path: file, content: JSON.stringify(claudeSettings(), null, 2) + "\n" });
+    args.push("--settings", file);
+  } else if (hooks === "codex") {
+    // Codex runs `notify` with one JSON argument after each turn (agent-turn-complete).
+    args.push("-c", `notify=${JSON.stringify(["flotilla", "hook", "codex"])}`);
+  }
   const prompt = record.prompt;
-  if (prompt !== undefined && prompt.length > 0) {
+  if (!resumeArgs && prompt !== undefined && prompt.length > 0) {
     if (profile.prompt.mode === "arg") args.push(prompt);
     else if (profile.prompt.mode === "flag") args.push(profile.prompt.flag, prompt);
   }
@@ -230,6 +289,8 @@ export function buildLaunch(
     args,
     cwd: record.worktree,
     env: childEnv,
+    files,
+    resumed: resumeArgs !== undefined,
   };
   if (found === undefined) {
     const hint = INSTALL_HINTS[record.runtime] ?? `install ${profile.command}`;
@@ -240,6 +301,43 @@ export function buildLaunch(
     launch.problem = `worktree missing: ${record.worktree} (remove the agent with "flotilla kill ${record.name} --clean")`;
   }
   return launch;
+}
+
+/**
+ * How the runtime reports its own status: the profile's `hooks`, or `claude-code` for any
+ * runtime whose command is `claude` (a custom profile wrapping Claude Code).
+ */
+export function hooksOf(runtime: string, profile: RuntimeProfile): RuntimeProfile["hooks"] {
+  if (profile.hooks) return profile.hooks;
+  return runtime === "claude" || path.basename(profile.command) === "claude"
+    ? "claude-code"
+    : undefined;
+}
+
+/**
+ * The arguments resuming `record`'s conversation, or `undefined` for a fresh start: only
+ * when `respawn` asked for it (`record.resume`) and there is something to resume, i.e. a
+ * recorded id the CLI has confirmed (runtimes with hooks) or used before, else the CLI's
+ * "latest conversation here" form once the agent has run in its worktree.
+ */
+function chooseResume(
+  profile: RuntimeProfile,
+  record: Partial<
+    Pick<AgentRecord, "conversation" | "conversationConfirmed" | "resume" | "everStarted">
+  >,
+): string[] | undefined {
+  const session = profile.session;
+  if (!record.resume || !session) return undefined;
+  const known =
+    record.conversation !== undefined &&
+    (record.conversationConfirmed === true || (!profile.hooks && record.everStarted === true));
+  if (known && session.resumeArgs) return fillId(session.resumeArgs, record.conversation ?? "");
+  if (record.everStarted && session.resumeLatestArgs) return [...session.resumeLatestArgs];
+  return undefined;
+}
+
+function fillId(args: readonly string[], id: string): string[] {
+  return args.map((arg) => arg.replaceAll("{id}", id));
 }
 
 function isBuiltinDemo(config: Pick<Config, "runtimes">, runtime: string): boolean {
