@@ -72,14 +72,18 @@ export function registerAgentCommands(program: Command, io: CommandIo = processI
       "commit the branch starts from (default: HEAD of the main checkout)",
     )
     .option("--role <role>", "the agent's role, e.g. worker, reviewer, coordinator", "worker")
+    .option(
+      "-m, --model <model>",
+      "model for the agent, passed through its CLI's own flag (claude, codex, gemini, opencode, aider: --model)",
+    )
     .addHelpText(
       "after",
-      '\nExample: flotilla spawn alice --runtime claude --prompt "add a --json flag to ls"',
+      '\nExample: flotilla spawn alice --runtime claude --model opus --prompt "add a --json flag to ls"\n\nFiles listed in .worktreeinclude (or worktree.include in config) are copied into the new\nworktree; worktree.setup runs there, in the agent\'s pane, before the agent starts.',
     )
     .action(
       async (
         name: string,
-        options: { runtime: string; prompt?: string; base?: string; role: string },
+        options: { runtime: string; prompt?: string; base?: string; role: string; model?: string },
       ) => {
         const [{ openProject }, { createAgent }, { buildLaunch, resolveRuntime }] =
           await Promise.all([
@@ -94,17 +98,28 @@ export function registerAgentCommands(program: Command, io: CommandIo = processI
           role: options.role,
           ...(options.prompt !== undefined ? { prompt: options.prompt } : {}),
           ...(options.base !== undefined ? { base: options.base } : {}),
+          ...(options.model !== undefined ? { model: options.model } : {}),
         });
+        const config = await project.readConfig();
+        const copied = record.copiedFiles ?? [];
         io.out(
           [
-            `spawned ${record.name} (runtime ${record.runtime}, role ${record.role})`,
+            `spawned ${record.name} (runtime ${record.runtime}, role ${record.role}${record.model ? `, model ${record.model}` : ""})`,
             `  worktree  ${path.relative(project.root, record.worktree)}`,
             `  branch    ${record.branch} from ${record.base.slice(0, 7)}`,
+            ...(record.port !== undefined ? [`  port      FLOTILLA_PORT=${record.port}`] : []),
+            ...(copied.length > 0
+              ? [
+                  `  copied    ${copied.length} file(s) from .worktreeinclude: ${copied.slice(0, 5).join(", ")}${copied.length > 5 ? ", …" : ""}`,
+                ]
+              : []),
+            ...(config.worktree.setup !== undefined
+              ? [`  setup     ${config.worktree.setup} (runs in its pane before the agent starts)`]
+              : []),
             `  status    starting: the cockpit (flotilla up) runs it in its own pane`,
             "",
           ].join("\n"),
         );
-        const config = await project.readConfig();
         const launch = buildLaunch(project, record, config);
         if (launch.problem !== undefined) {
           io.err(
@@ -112,6 +127,11 @@ export function registerAgentCommands(program: Command, io: CommandIo = processI
           );
         }
         const profile = resolveRuntime(config, record.runtime);
+        if (record.model !== undefined && profile.modelFlag === undefined) {
+          io.err(
+            `note: runtime ${record.runtime} has no model flag ("modelFlag" in its profile); --model is ignored\n`,
+          );
+        }
         if (record.prompt !== undefined && profile.prompt.mode === "none") {
           io.err(
             `note: runtime ${record.runtime} takes no first prompt; type it in ${record.name}'s pane\n`,
@@ -162,16 +182,26 @@ export function registerAgentCommands(program: Command, io: CommandIo = processI
 
   program
     .command("respawn <name>")
-    .description("start a stopped (exited or lost) agent again in its existing worktree")
-    .action(async (name: string) => {
-      const [{ openProject }, { respawnAgent }] = await Promise.all([
+    .description(
+      "start a stopped (exited or lost) agent again in its existing worktree, resuming its conversation",
+    )
+    .option("--fresh", "start a new conversation instead of resuming the recorded one")
+    .addHelpText(
+      "after",
+      "\nResumes with the agent CLI's own form: claude --resume <session id>, codex resume <id>\n(or --last), gemini --resume <id>, opencode --continue; a runtime without one starts fresh.",
+    )
+    .action(async (name: string, options: { fresh?: boolean }) => {
+      const [{ openProject }, { respawnAgent, isProcessAlive }] = await Promise.all([
         import("../store/project.js"),
         import("../hub/lifecycle.js"),
       ]);
       const project = openProject(io.cwd());
-      const record = await respawnAgent(project, name);
+      const record = await respawnAgent(project, name, isProcessAlive, {
+        fresh: options.fresh ?? false,
+      });
+      const how = options.fresh ? "with a fresh conversation" : "resuming its conversation";
       io.out(
-        `${record.name} is starting again in ${path.relative(project.root, record.worktree)} (the cockpit, flotilla up, runs it)\n`,
+        `${record.name} is starting again in ${path.relative(project.root, record.worktree)}, ${how} (the cockpit, flotilla up, runs it)\n`,
       );
     });
 }

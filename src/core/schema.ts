@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CostsConfig, NotifyConfig, WorktreeConfig } from "./agent-config.js";
 
 /**
  * Zod schemas and types for every document Flotilla keeps under `.flotilla/`.
@@ -80,6 +81,9 @@ export const Config = z.object({
   runtimes: z.record(z.string(), RuntimeProfile).default({}),
   /** Agent considered idle after this many ms without output. */
   idleAfterMs: z.number().int().min(100).default(3000),
+  worktree: WorktreeConfig.default(WorktreeConfig.parse({})),
+  costs: CostsConfig.default(CostsConfig.parse({})),
+  notify: NotifyConfig.default(NotifyConfig.parse({})),
 });
 export type Config = z.infer<typeof Config>;
 
@@ -104,6 +108,8 @@ export const AgentRecord = z.object({
   resume: z.boolean().optional(),
   /** The agent has been started at least once in its worktree (OpenCode's `--continue`). */
   everStarted: z.boolean().optional(),
+  /** Files copied from the main checkout at creation (`.worktreeinclude`), relative paths. */
+  copiedFiles: z.array(z.string()).optional(),
   /** `FLOTILLA_PORT` for this agent: distinct across agents (dev servers do not collide). */
   port: z.number().int().min(1).max(65535).optional(),
   /** Absolute path of the agent's worktree. */

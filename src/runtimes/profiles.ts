@@ -6,6 +6,7 @@ import { RuntimeProfile, type AgentRecord, type Config } from "../core/schema.js
 import type { Project } from "../store/project.js";
 import { claudeSettings, claudeSettingsPath } from "./claude-hooks.js";
 import { agentBaseEnvironment } from "./environment.js";
+import { setupMarkerPath, wrapWithSetup } from "./worktree-setup.js";
 import { demoAgentPath } from "./package-files.js";
 
 /**
@@ -229,7 +230,9 @@ const INSTALL_HINTS: Record<string, string> = {
  * `TERM=xterm-256color`, `COLORTERM=truecolor`, `TERM_PROGRAM=flotilla`, the profile's `env`, and the agent's
  * identity: `FLOTILLA_ROOT`, `FLOTILLA_AGENT`, `FLOTILLA_ROLE`, `FLOTILLA_TASK` (only when
  * the agent has a task) and a `PATH` with `.flotilla/bin` first (where the `flotilla` shim is).
- * The prompt is added per the profile's prompt mode.
+ * The prompt is added per the profile's prompt mode; `resume` picks the profile's resume
+ * arguments, `model` its `modelFlag`; `worktree.setup` (until it has succeeded once) wraps
+ * the launch so the command runs first in the pane.
  * @throws FlotillaError UNKNOWN_RUNTIME.
  */
 export function buildLaunch(
@@ -241,7 +244,7 @@ export function buildLaunch(
         "model" | "conversation" | "conversationConfirmed" | "resume" | "everStarted" | "port"
       >
     >,
-  config: Pick<Config, "runtimes">,
+  config: Pick<Config, "runtimes"> & Partial<Pick<Config, "worktree">>,
   env: NodeJS.ProcessEnv = process.env,
 ): Launch {
   const profile = resolveRuntime(config, record.runtime, env);
@@ -299,6 +302,9 @@ export function buildLaunch(
     launch.problem = `demo agent not built: ${profile.args[0]} is missing (run "npm run build")`;
   } else if (!existsSync(record.worktree)) {
     launch.problem = `worktree missing: ${record.worktree} (remove the agent with "flotilla kill ${record.name} --clean")`;
+  } else {
+    const marker = setupMarkerPath(project.paths.dir, record.name);
+    Object.assign(launch, wrapWithSetup(launch, config.worktree?.setup, marker));
   }
   return launch;
 }
