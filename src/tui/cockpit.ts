@@ -1,5 +1,6 @@
 import { createElement } from "react";
 import type { AgentView, HubCommand, HubEvent, HubEventOf } from "../hub/protocol.js";
+import type { HubLink, PaneScreens } from "../hub/link.js";
 import { computeLayout, neighbour, paneAt, type Layout } from "../core/layout.js";
 import {
   createInputState,
@@ -20,7 +21,6 @@ import { describeKey } from "../core/key-names.js";
 import { CellGrid } from "../terminal/cell-grid.js";
 import { Compositor } from "../terminal/compositor.js";
 import { encodeMouseForChild, parseMouseEvents, translateInput } from "../terminal/input.js";
-import type { PaneScreen } from "../terminal/pane-screen.js";
 import { ChromeRenderer, blit } from "./chrome-layer.js";
 import {
   createInbox,
@@ -44,26 +44,6 @@ const ECHO_WINDOW_MS = 100;
 const WHEEL_LINES = 3;
 /** A lone Escape is settled after this quiet time, in ms (tmux's escape-time). */
 const ESCAPE_TIME_MS = 30;
-
-/** How the cockpit talks to the hub: in-process today, over a socket with the daemon. */
-export interface HubLink {
-  send(command: HubCommand): void;
-  /** Sends a command with an id and resolves with its `result` value (rejects on error). */
-  request(command: HubCommand): Promise<unknown>;
-  onEvent(listener: (event: HubEvent) => void): () => void;
-}
-
-/**
- * The screens the cockpit draws from. In-process these are the hub's own screen models;
- * a remote client keeps mirrors fed from snapshots and output events.
- */
-export interface PaneScreens {
-  get(name: string): PaneScreen | undefined;
-  /** Calls `done` once output received so far for `name` has been parsed. */
-  whenParsed(name: string, done: () => void): void;
-  /** Fetches `name`'s scrollback when it is not held locally (a remote hub sends it lazily). */
-  loadScrollback?(name: string): Promise<void>;
-}
 
 /** The cockpit's own mailbox (the human's), read and written through the mail store. */
 export interface CockpitMail {
