@@ -106,6 +106,8 @@ export class Cockpit {
   private inputState: InputState = createInputState();
   private readonly keymap: Keymap;
   private escapeTimer: NodeJS.Timeout | undefined;
+  /** The start of a mouse report that the last read cut off. */
+  private mouseTail = "";
   private notice: { level: "info" | "error"; text: string } | undefined;
   private noticeTimer: NodeJS.Timeout | undefined;
 
@@ -172,7 +174,9 @@ export class Cockpit {
   /** Raw bytes from the user's terminal. */
   input(data: string): void {
     this.lastInputAt = this.now();
-    const { events, rest } = parseMouseEvents(data);
+    // A mouse report cut by the end of a read (common over SSH) waits for its tail.
+    const { events, rest, partial } = parseMouseEvents(this.mouseTail + data);
+    this.mouseTail = partial;
     for (const event of events) this.onMouse(event);
     if (rest.length > 0) this.onKeys(rest);
   }
