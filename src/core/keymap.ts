@@ -1,5 +1,21 @@
 import { FlotillaError } from "./errors.js";
 import { describeKey } from "./key-names.js";
+import {
+  DOWN,
+  END,
+  ESC,
+  HOME,
+  LEFT,
+  PAGE_DOWN,
+  PAGE_UP,
+  PASTE_END,
+  PASTE_START,
+  RIGHT,
+  UP,
+  escapeVerdict,
+  isHighSurrogate,
+  isLowSurrogate,
+} from "./keys.js";
 
 /**
  * Cockpit keybindings as data (lazygit's `Binding`, gemini-cli's key table): the input state
@@ -74,11 +90,6 @@ export interface Keymap {
 }
 
 type BindingSpec = Omit<Binding, "keyLabels">;
-
-const UP = ["\x1b[A", "\x1bOA"];
-const DOWN = ["\x1b[B", "\x1bOB"];
-const RIGHT = ["\x1b[C", "\x1bOC"];
-const LEFT = ["\x1b[D", "\x1bOD"];
 
 function bindingSpecs(prefix: string, prefixLabel: string): BindingSpec[] {
   const p = "prefix" as const;
@@ -191,7 +202,7 @@ function bindingSpecs(prefix: string, prefixLabel: string): BindingSpec[] {
     {
       context: s,
       command: "scroll-page-up",
-      keys: ["\x1b[5~"],
+      keys: [PAGE_UP],
       description: "scroll up one page",
       group: "page",
       hint: "page",
@@ -199,7 +210,7 @@ function bindingSpecs(prefix: string, prefixLabel: string): BindingSpec[] {
     {
       context: s,
       command: "scroll-page-down",
-      keys: ["\x1b[6~"],
+      keys: [PAGE_DOWN],
       description: "scroll down one page",
       group: "page",
     },
@@ -221,7 +232,7 @@ function bindingSpecs(prefix: string, prefixLabel: string): BindingSpec[] {
     {
       context: s,
       command: "scroll-top",
-      keys: ["g", "\x1b[H", "\x1bOH", "\x1b[1~"],
+      keys: ["g", ...HOME],
       description: "go to the oldest line kept",
       group: "ends",
       hint: "top/bottom",
@@ -229,14 +240,14 @@ function bindingSpecs(prefix: string, prefixLabel: string): BindingSpec[] {
     {
       context: s,
       command: "scroll-bottom",
-      keys: ["G", "\x1b[F", "\x1bOF", "\x1b[4~"],
+      keys: ["G", ...END],
       description: "go back to the live screen",
       group: "ends",
     },
     {
       context: s,
       command: "scroll-exit",
-      keys: ["q", "\x1b"],
+      keys: ["q", ESC],
       description: "leave scroll mode",
       hint: "leave",
     },
@@ -390,12 +401,6 @@ export function leaveScrollMode(state: InputState): InputState {
   return { ...createInputState(), paste: state.paste };
 }
 
-const ESC = "\x1b";
-const PASTE_START = "\x1b[200~";
-const PASTE_END = "\x1b[201~";
-/** Longest escape sequence read as one key; anything longer is garbage, not a key. */
-const MAX_SEQUENCE = 32;
-
 /**
  * Splits one raw stdin chunk (UTF-8 decoded, e.g. by `setEncoding("utf8")`) into actions:
  * - in pane mode everything is forwarded byte for byte (adjacent bytes in one `forward`)
@@ -519,7 +524,7 @@ class InputMachine {
 
   private stepEscape(c: string): void {
     const sequence = this.escape + c;
-    const verdict = sequence.length > MAX_SEQUENCE ? "broken" : escapeVerdict(sequence);
+    const verdict = escapeVerdict(sequence);
     if (verdict === "broken") {
       // The sequence ended before `c` (a lone Escape, or garbage): settle it, then read `c` afresh.
       this.flush();
@@ -587,34 +592,4 @@ class InputMachine {
     if (last?.type === "forward") last.data += data;
     else this.actions.push({ type: "forward", data });
   }
-}
-
-/**
- * Whether `sequence` (starting with ESC) is a whole key, needs more input, or ended before
- * its last character. ECMA-48: `ESC [` parameters and intermediates (0x20–0x3f) then a final
- * byte (0x40–0x7e); `ESC O` one character; `ESC` plus any other printable character is that
- * character with Alt. A control character ends a sequence early.
- */
-function escapeVerdict(sequence: string): "complete" | "partial" | "broken" {
-  const last = sequence.charCodeAt(sequence.length - 1);
-  const control = last < 0x20 || last === 0x7f;
-  if (sequence.length === 2) {
-    if (control) return "broken";
-    return sequence[1] === "[" || sequence[1] === "O" ? "partial" : "complete";
-  }
-  if (sequence[1] === "[") {
-    if (last >= 0x20 && last <= 0x3f) return "partial";
-    return last >= 0x40 && last <= 0x7e ? "complete" : "broken";
-  }
-  return last > 0x20 && last <= 0x7e ? "complete" : "broken";
-}
-
-function isHighSurrogate(c: string): boolean {
-  const code = c.charCodeAt(0);
-  return code >= 0xd800 && code <= 0xdbff;
-}
-
-function isLowSurrogate(c: string): boolean {
-  const code = c.charCodeAt(0);
-  return code >= 0xdc00 && code <= 0xdfff;
 }
