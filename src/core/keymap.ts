@@ -26,7 +26,7 @@ import {
  * keys are bound in both their normal (`ESC [ A`) and application (`ESC O A`) forms.
  */
 
-/** Something the cockpit does in answer to a key. */
+/** Something the cockpit does in answer to a key; `view:<id>` opens a cockpit view. */
 export type CockpitCommand =
   | "focus-left"
   | "focus-right"
@@ -49,24 +49,29 @@ export type CockpitCommand =
   | "scroll-line-down"
   | "scroll-top"
   | "scroll-bottom"
-  | "scroll-exit";
+  | "scroll-exit"
+  | `view:${string}`;
 
 /**
- * Where a binding applies: `prefix` keys are pressed after the prefix key (Ctrl-b z);
+ * Where a cockpit binding applies: `prefix` keys are pressed after the prefix key (Ctrl-b z);
  * `scroll` keys are pressed alone while a pane is in scroll mode.
  */
 export type KeyContext = "prefix" | "scroll";
 
-/** One binding: any of `keys` runs `command` in `context`. */
-export interface Binding {
-  /** Raw sequences, e.g. `["\x1b[D", "\x1bOD", "h"]`. */
+/**
+ * One binding, the one shape for every key table (the panes' prefix and scroll keys, and
+ * each cockpit view's keys): any of `keys` runs `command` in `context`. `C` is the table's
+ * command type; `X` its contexts (a view names its own, e.g. the inbox's `list`/`thread`).
+ */
+export interface Binding<C extends string = CockpitCommand, X extends string = KeyContext> {
+  /** Raw sequences, e.g. `["\x1b[D", "\x1bOD", "h"]` (see `core/keys.ts`). */
   keys: readonly string[];
   /** Distinct labels of `keys` for people, e.g. `["←", "h"]` (from `describeKey`). */
   keyLabels: readonly string[];
-  command: CockpitCommand;
+  command: C;
   /** What the key does, for the help overlay; starts lower case, no final stop. */
   description: string;
-  context: KeyContext;
+  context: X;
   /** One or two words for the status bar; bindings without one are only in help. */
   hint?: string;
   /**
@@ -76,7 +81,10 @@ export interface Binding {
   group?: string;
   /** Shown in the status bar even before the prefix is pressed. */
   essential?: boolean;
-  /** The cockpit asks for confirmation before running it. */
+  /**
+   * The cockpit asks before running it: it opens the confirm view with the question the
+   * confirm view has for this command (`tui/views/confirm.ts`), and runs it on the answer.
+   */
   confirm?: boolean;
 }
 
@@ -89,7 +97,84 @@ export interface Keymap {
   bindings: readonly Binding[];
 }
 
-type BindingSpec = Omit<Binding, "keyLabels">;
+/** A binding as written in a table: `keyLabels` default to `describeKey` of each key. */
+export type BindingSpec<C extends string = CockpitCommand, X extends string = KeyContext> = Omit<
+  Binding<C, X>,
+  "keyLabels"
+> & { keyLabels?: readonly string[] };
+
+/** Bindings from a table: each gets its distinct key labels (or keeps the ones it gives). */
+export function defineBindings<C extends string, X extends string>(
+  specs: ReadonlyArray<BindingSpec<C, X>>,
+): Array<Binding<C, X>> {
+  return specs.map((spec) => ({
+    ...spec,
+    keyLabels: spec.keyLabels ?? [...new Set(spec.keys.map(describeKey))],
+  }));
+}
+
+/** The first of `bindings` that binds `key` (one whole key) in `context`. */
+export function findBinding<B extends Binding<string, string>>(
+  bindings: readonly B[],
+  context: string,
+  key: string,
+): B | undefined {
+  return bindings.find((b) => b.context === context && b.keys.includes(key));
+}
+
+/**
+ * A hint line for `context`'s bindings: each hinted binding as `labels hint`, consecutive
+ * bindings of one group as one hint with their first labels joined (`j/k move`), joined by
+ * `separator`. With `essentialOnly`, only groups with an essential binding.
+ */
+export function hintLine(
+  bindings: ReadonlyArray<Binding<string, string>>,
+  context: string,
+  options: { separator: string; essentialOnly?: boolean },
+): string {
+  const inContext = bindings.filter((b) => b.context === context);
+  const hints: string[] = [];
+  for (let i = 0; i < inContext.length; i++) {
+    const members = inContext.slice(i, i + 1);
+    const group = members[0]?.group;
+    while (group !== undefined && inContext[i + 1]?.group === group) {
+      members.push(inContext[i + 1] as Binding<string, string>);
+      i++;
+    }
+    const hint = members.find((b) => b.hint !== undefined)?.hint;
+    if (hint === undefined) continue;
+    if (options.essentialOnly === true && !members.some((b) => b.essential === true)) continue;
+    const labels =
+      members.length === 1 ? (members[0]?.keyLabels ?? []) : members.map((b) => b.keyLabels[0]);
+    hints.push(`${labels.join("/")} ${hint}`);
+  }
+  return hints.join(options.separator);
+}
+
+/** One heading of the help overlay and the bindings listed under it. */
+export interface HelpSection {
+  heading: string;
+  bindings: ReadonlyArray<Binding<string, string>>;
+}
+
+/**
+ * Help text for sections of bindings: a heading per non-empty section, a blank line between
+ * sections, one line per binding with key labels in a column `width` wide (default: the
+ * widest labels of all sections).
+ */
+export function bindingHelpLines(sections: readonly HelpSection[], width?: number): string[] {
+  const all = sections.flatMap((s) => s.bindings);
+  const column = width ?? Math.max(0, ...all.map((b) => b.keyLabels.join(" ").length));
+  const lines: string[] = [];
+  for (const { heading, bindings } of sections) {
+    if (bindings.length === 0) continue;
+    if (lines.length > 0) lines.push("");
+    lines.push(heading);
+    for (const b of bindings)
+      lines.push(`  ${b.keyLabels.join(" ").padEnd(column)}  ${b.description}`);
+  }
+  return lines;
+}
 
 function bindingSpecs(prefix: string, prefixLabel: string): BindingSpec[] {
   const p = "prefix" as const;
@@ -256,28 +341,33 @@ function bindingSpecs(prefix: string, prefixLabel: string): BindingSpec[] {
 
 /**
  * The cockpit's bindings for a prefix byte (from `parseKeyName(config.keys.prefix)`),
- * default Ctrl-b. Pressing the prefix twice sends it to the pane; when the prefix is also an
- * ordinary binding's key (a plain-character prefix such as `o`), that key is dropped from the
- * binding (the prefix wins), and a binding left with no key is left out (so help never
+ * default Ctrl-b, followed by `extra` prefix bindings (the keys that open cockpit views, from
+ * the view registry). Pressing the prefix twice sends it to the pane; when the prefix is also
+ * an ordinary binding's key (a plain-character prefix such as `o`), that key is dropped from
+ * the binding (the prefix wins), and a binding left with no key is left out (so help never
  * lists a dead key).
  * @throws FlotillaError INVALID_INPUT when `prefix` is not one character, or is Escape.
  */
-export function createKeymap(prefix = "\x02"): Keymap {
+export function createKeymap(prefix = "\x02", extra: readonly BindingSpec[] = []): Keymap {
   if (prefix.length !== 1 || prefix === "\x1b")
     throw new FlotillaError(
       "INVALID_INPUT",
       `the prefix key must be one character other than Escape, got ${JSON.stringify(prefix)}; set keys.prefix to a name like C-b`,
     );
   const prefixLabel = describeKey(prefix);
-  const bindings = bindingSpecs(prefix, prefixLabel).flatMap((spec): Binding[] => {
-    const keys =
-      spec.context === "prefix" && spec.command !== "send-prefix"
-        ? spec.keys.filter((key) => key !== prefix)
-        : spec.keys;
-    if (keys.length === 0) return [];
-    const keyLabels = [...new Set(keys.map(describeKey))];
-    return [{ ...spec, keys, keyLabels }];
-  });
+  const specs = bindingSpecs(prefix, prefixLabel);
+  // View keys go after the built-in prefix keys and before the scroll-mode table.
+  const firstScroll = specs.findIndex((spec) => spec.context === "scroll");
+  specs.splice(firstScroll, 0, ...extra);
+  const bindings = defineBindings(
+    specs.flatMap((spec): BindingSpec[] => {
+      const keys =
+        spec.context === "prefix" && spec.command !== "send-prefix"
+          ? spec.keys.filter((key) => key !== prefix)
+          : spec.keys;
+      return keys.length === 0 ? [] : [{ ...spec, keys, keyLabels: undefined }];
+    }),
+  );
   return { prefix, prefixLabel, bindings };
 }
 
@@ -290,12 +380,12 @@ export function matchBinding(
   context: KeyContext,
   key: string,
 ): Binding | undefined {
-  return keymap.bindings.find((b) => b.context === context && b.keys.includes(key));
+  return findBinding(keymap.bindings, context, key);
 }
 
 /**
- * The help overlay's text, one line per binding, a heading per context, key labels in an
- * aligned column:
+ * The help overlay's text for the panes, one line per binding, a heading per context, key
+ * labels in an aligned column:
  * ```
  * Press Ctrl-b, then:
  *   ← h        move focus to the pane on the left
@@ -305,22 +395,18 @@ export function matchBinding(
  * ```
  */
 export function helpLines(keymap: Keymap): string[] {
-  const sections: Array<[KeyContext, string]> = [
-    ["prefix", `Press ${keymap.prefixLabel}, then:`],
-    ["scroll", "In scroll mode:"],
+  return bindingHelpLines(keymapHelpSections(keymap));
+}
+
+/** The panes' help sections: the prefix keys, then scroll mode's. */
+export function keymapHelpSections(keymap: Keymap): HelpSection[] {
+  return [
+    {
+      heading: `Press ${keymap.prefixLabel}, then:`,
+      bindings: keymap.bindings.filter((b) => b.context === "prefix"),
+    },
+    { heading: "In scroll mode:", bindings: keymap.bindings.filter((b) => b.context === "scroll") },
   ];
-  const width = Math.max(...keymap.bindings.map((b) => b.keyLabels.join(" ").length));
-  const lines: string[] = [];
-  for (const [context, heading] of sections) {
-    const bindings = keymap.bindings.filter((b) => b.context === context);
-    if (bindings.length === 0) continue;
-    if (lines.length > 0) lines.push("");
-    lines.push(heading);
-    for (const b of bindings) {
-      lines.push(`  ${b.keyLabels.join(" ").padEnd(width)}  ${b.description}`);
-    }
-  }
-  return lines;
 }
 
 /**
@@ -331,24 +417,10 @@ export function helpLines(keymap: Keymap): string[] {
  * Hints are separated by two spaces.
  */
 export function statusHints(keymap: Keymap, context: "normal" | KeyContext): string {
-  const bindingContext = context === "normal" ? "prefix" : context;
-  const bindings = keymap.bindings.filter((b) => b.context === bindingContext);
-  const hints: string[] = [];
-  for (let i = 0; i < bindings.length; i++) {
-    const members = bindings.slice(i, i + 1);
-    const group = members[0]?.group;
-    while (group !== undefined && bindings[i + 1]?.group === group) {
-      members.push(bindings[i + 1] as Binding);
-      i++;
-    }
-    const hint = members.find((b) => b.hint !== undefined)?.hint;
-    if (hint === undefined) continue;
-    if (context === "normal" && !members.some((b) => b.essential === true)) continue;
-    const labels =
-      members.length === 1 ? (members[0]?.keyLabels ?? []) : members.map((b) => b.keyLabels[0]);
-    hints.push(`${labels.join("/")} ${hint}`);
-  }
-  const text = hints.join("  ");
+  const text = hintLine(keymap.bindings, context === "normal" ? "prefix" : context, {
+    separator: "  ",
+    essentialOnly: context === "normal",
+  });
   return context === "normal" ? `${keymap.prefixLabel}: ${text}` : text;
 }
 

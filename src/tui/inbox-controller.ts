@@ -9,7 +9,13 @@ import {
   type MailType,
 } from "../core/mail.js";
 import { MAIL_TYPES } from "../core/mail-kinds.js";
-import { describeKey } from "../core/key-names.js";
+import {
+  defineBindings,
+  findBinding,
+  hintLine,
+  type Binding,
+  type BindingSpec,
+} from "../core/keymap.js";
 import { DOWN, ENTER, ESC, UP, splitKeys } from "../core/keys.js";
 import { editTextForm } from "../core/text-field.js";
 import type { InboxFilter } from "./Inbox.js";
@@ -108,32 +114,91 @@ export type InboxCommand =
 /** Where a binding applies: the message list or an open thread. */
 export type InboxContext = "list" | "thread";
 
-/** One inbox key binding; the hint line is generated from these. */
-export interface InboxBinding {
-  keys: readonly string[];
-  command: InboxCommand;
-  contexts: readonly InboxContext[];
-  /** Short words for the hint line. */
-  hint: string;
-  /** How many of `keys`, from the first, the hint line names (default 1). */
-  hintKeys?: number;
-}
-
 /** The chunk splitter the inbox reads with (it lives in `core/keys.ts`). */
 export { splitKeys };
 
-/** The inbox's keys, as data: {@link inboxKey} matches against it, hints are made from it. */
-export const INBOX_BINDINGS: readonly InboxBinding[] = [
-  { keys: ["j", ...DOWN], command: "down", contexts: ["list", "thread"], hint: "move" },
-  { keys: ["k", ...UP], command: "up", contexts: ["list", "thread"], hint: "move" },
-  { keys: ENTER, command: "open", contexts: ["list"], hint: "open" },
-  { keys: ["r"], command: "reply", contexts: ["list", "thread"], hint: "reply" },
-  { keys: ["c"], command: "compose", contexts: ["list", "thread"], hint: "compose" },
-  { keys: ["f"], command: "filter-agent", contexts: ["list"], hint: "agent" },
-  { keys: ["t"], command: "filter-type", contexts: ["list"], hint: "type" },
-  { keys: ["a"], command: "mark-all-read", contexts: ["list"], hint: "all read" },
-  { keys: [ESC, "q"], command: "back", contexts: ["list", "thread"], hint: "back", hintKeys: 2 },
+/** One inbox key binding (the shape every key table has); hints and help come from these. */
+export type InboxBinding = Binding<InboxCommand, InboxContext>;
+
+const LIST_AND_THREAD: ReadonlyArray<BindingSpec<InboxCommand, InboxContext>> = [
+  {
+    keys: ["j", ...DOWN],
+    command: "down",
+    context: "list",
+    description: "move down",
+    hint: "move",
+    group: "move",
+  },
+  {
+    keys: ["k", ...UP],
+    command: "up",
+    context: "list",
+    description: "move up",
+    hint: "move",
+    group: "move",
+  },
+  {
+    keys: ENTER,
+    keyLabels: ["Enter"],
+    command: "open",
+    context: "list",
+    description: "open the thread, marking it read",
+    hint: "open",
+  },
+  {
+    keys: ["r"],
+    command: "reply",
+    context: "list",
+    description: "reply to the selected message",
+    hint: "reply",
+  },
+  {
+    keys: ["c"],
+    command: "compose",
+    context: "list",
+    description: "write a new message",
+    hint: "compose",
+  },
+  {
+    keys: ["f"],
+    command: "filter-agent",
+    context: "list",
+    description: "show one sender's mail, the next, then all",
+    hint: "agent",
+  },
+  {
+    keys: ["t"],
+    command: "filter-type",
+    context: "list",
+    description: "show one type of mail, the next, then all",
+    hint: "type",
+  },
+  {
+    keys: ["a"],
+    command: "mark-all-read",
+    context: "list",
+    description: "mark every shown message read",
+    hint: "all read",
+  },
+  {
+    keys: [ESC, "q"],
+    command: "back",
+    context: "list",
+    description: "close the inbox (in a thread: back to the list)",
+    hint: "back",
+  },
 ];
+
+const THREAD_COMMANDS: readonly InboxCommand[] = ["down", "up", "reply", "compose", "back"];
+
+/** The inbox's keys, as data: {@link inboxKey} matches against it, hints are made from it. */
+export const INBOX_BINDINGS: readonly InboxBinding[] = defineBindings([
+  ...LIST_AND_THREAD,
+  ...LIST_AND_THREAD.filter((b) => THREAD_COMMANDS.includes(b.command)).map((b) => ({
+    ...b,
+    context: "thread" as const,
+  })),
+]);
 
 /**
  * A fresh inbox over `messages` (any order; shown newest first) at time `now` (ms), list
@@ -174,7 +239,7 @@ export function shownMessages(state: InboxState): MailMessage[] {
 
 /** The binding `key` runs in `context`, if any. */
 export function matchInboxKey(key: string, context: InboxContext): InboxBinding | undefined {
-  return INBOX_BINDINGS.find((b) => b.contexts.includes(context) && b.keys.includes(key));
+  return findBinding(INBOX_BINDINGS, context, key);
 }
 
 /**
@@ -186,14 +251,7 @@ export function inboxHints(state: InboxState): string {
     return state.form.kind === "compose"
       ? "Tab next field · Enter on body sends · Esc cancel"
       : "Enter send · Esc cancel";
-  const context: InboxContext = state.view;
-  const groups = new Map<string, string[]>();
-  for (const b of INBOX_BINDINGS) {
-    if (!b.contexts.includes(context)) continue;
-    const labels = b.keys.slice(0, b.hintKeys ?? 1).map((key) => describeKey(key));
-    groups.set(b.hint, [...(groups.get(b.hint) ?? []), ...labels]);
-  }
-  return [...groups].map(([hint, labels]) => `${labels.join("/")} ${hint}`).join(" · ");
+  return hintLine(INBOX_BINDINGS, state.view, { separator: " · " });
 }
 
 /**
