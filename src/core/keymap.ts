@@ -432,6 +432,11 @@ export function statusHints(keymap: Keymap, context: "normal" | KeyContext): str
 export interface InputState {
   /** `pane`: keys go to the focused pane; `scroll`: keys drive scroll mode. */
   readonly mode: "pane" | "scroll";
+  /**
+   * In scroll mode, how many lines the focused pane is scrolled back (0: the live screen);
+   * 0 in pane mode. This is the cockpit's only scroll state: only the focused pane scrolls.
+   */
+  readonly scrollOffset: number;
   /** The prefix was pressed and the next key names a command. */
   readonly prefixPending: boolean;
   /** An escape sequence begun in an earlier chunk and not finished yet; `""` when none. */
@@ -460,12 +465,25 @@ export interface InputResult {
 
 /** The state before any input: pane mode, nothing pending. */
 export function createInputState(): InputState {
-  return { mode: "pane", prefixPending: false, escape: "", paste: -1, surrogate: "" };
+  return {
+    mode: "pane",
+    scrollOffset: 0,
+    prefixPending: false,
+    escape: "",
+    paste: -1,
+    surrogate: "",
+  };
 }
 
 /** Enters scroll mode (e.g. on a mouse wheel), cancelling a pending prefix. */
 export function enterScrollMode(state: InputState): InputState {
   return { ...createInputState(), paste: state.paste, mode: "scroll" };
+}
+
+/** Scroll mode at `offset` lines back (entering it if needed; a pending prefix is kept). */
+export function scrollTo(state: InputState, offset: number): InputState {
+  const entered = state.mode === "scroll" ? state : enterScrollMode(state);
+  return { ...entered, scrollOffset: Math.max(0, offset) };
 }
 
 /** Leaves scroll mode (e.g. when focus moves to another pane), cancelling a pending prefix. */
@@ -518,6 +536,7 @@ export function needsFlush(state: InputState): boolean {
 /** The step-by-step work of {@link feedInput}; lives for one chunk. */
 class InputMachine {
   private mode: InputState["mode"];
+  private scrollOffset: number;
   private prefixPending: boolean;
   private escape: string;
   private paste: number;
@@ -530,6 +549,7 @@ class InputMachine {
   ) {
     ({
       mode: this.mode,
+      scrollOffset: this.scrollOffset,
       prefixPending: this.prefixPending,
       escape: this.escape,
       paste: this.paste,
@@ -539,7 +559,11 @@ class InputMachine {
 
   result(): InputResult {
     const { mode, prefixPending, escape, paste, surrogate } = this;
-    return { state: { mode, prefixPending, escape, paste, surrogate }, actions: this.actions };
+    const scrollOffset = mode === "scroll" ? this.scrollOffset : 0;
+    return {
+      state: { mode, scrollOffset, prefixPending, escape, paste, surrogate },
+      actions: this.actions,
+    };
   }
 
   /** Key reads (after the prefix, in scroll mode) collect escape sequences; pane mode forwards them. */

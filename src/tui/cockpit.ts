@@ -1,58 +1,54 @@
-import { createElement } from "react";
-import type { AgentView, HubCommand, HubEvent, HubEventOf } from "../hub/protocol.js";
 import type { HubLink, PaneScreens } from "../hub/link.js";
-import { computeLayout, neighbour, paneAt, type Layout } from "../core/layout.js";
+import type { AgentView, HubCommand, HubEvent, HubEventOf } from "../hub/protocol.js";
+import { computeLayout, neighbour, paneAt, type Layout, type LayoutInput } from "../core/layout.js";
 import {
   createInputState,
   createKeymap,
-  enterScrollMode,
   feedInput,
   flushInput,
-  helpLines,
   leaveScrollMode,
   needsFlush,
+  scrollTo,
   statusHints,
   type CockpitCommand,
+  type HelpSection,
   type InputAction,
   type InputState,
   type Keymap,
 } from "../core/keymap.js";
+import { splitKeys } from "../core/keys.js";
 import { describeKey } from "../core/key-names.js";
 import { CellGrid } from "../terminal/cell-grid.js";
 import { Compositor } from "../terminal/compositor.js";
-import { encodeMouseForChild, parseMouseEvents, translateInput } from "../terminal/input.js";
-import { ChromeRenderer, blit } from "./chrome-layer.js";
 import {
-  createInbox,
-  inboxInput,
-  splitKeys,
-  updateInbox,
-  type InboxDraft,
-  type InboxEffect,
-  type InboxMessage,
-  type InboxState,
-} from "./inbox-controller.js";
-import { inboxView } from "./InboxOverlay.js";
+  encodeMouseForChild,
+  parseMouseEvents,
+  translateInput,
+  type MouseEvent,
+} from "../terminal/input.js";
+import { ChromeRenderer, blit } from "./chrome-layer.js";
+import { paintChrome, type PaintedChrome } from "./chrome-painter.js";
+import { FrameScheduler } from "./frame-scheduler.js";
 import { mailAlert } from "../hub/notify.js";
-import { Dialog, LostNote, PaneFrame, SpawnForm, StatusBar, type FormField } from "./Chrome.js";
+import { VIEWS, type AnyView } from "./views/registry.js";
+import {
+  isCockpitEffect,
+  type CockpitEffect,
+  type ViewContext,
+  type ViewServices,
+  type ViewOpen,
+  type ViewStep,
+} from "./views/view.js";
+import type { CockpitMail } from "./views/inbox.js";
 
-/** Frames at most every this many ms under load (~60 fps). */
-const FRAME_INTERVAL_MS = 16;
+export type { CockpitMail } from "./views/inbox.js";
+
 /** Output of the focused pane this soon after a keystroke is drawn at once (echo). */
 const ECHO_WINDOW_MS = 100;
 /** Lines per mouse-wheel notch in scrollback. */
 const WHEEL_LINES = 3;
 /** A lone Escape is settled after this quiet time, in ms (tmux's escape-time). */
 const ESCAPE_TIME_MS = 30;
-
-/** The cockpit's own mailbox (the human's), read and written through the mail store. */
-export interface CockpitMail {
-  /** The cockpit's messages, newest first, sent ones included (for threads). */
-  list(): Promise<InboxMessage[]>;
-  markRead(ids: readonly string[]): Promise<void>;
-  /** Sends a draft from the cockpit. @throws FlotillaError with a one-line reason. */
-  send(draft: InboxDraft): Promise<void>;
-}
 
 /** The terminal the cockpit draws on. */
 export interface CockpitTerminal {
@@ -73,38 +69,38 @@ export interface CockpitOptions {
   onDetach?: () => void;
   /** The inbox (prefix m); undefined hides it. */
   mail?: CockpitMail;
+  /** More data sources for views (see `views/view.ts`), merged over the ones above. */
+  services?: Partial<ViewServices>;
   /** The user's environment, to choose how urgent mail notifies (bell, OSC 9 / 777). */
   env?: NodeJS.ProcessEnv;
   now?: () => number;
 }
 
-/** What has the keyboard besides the panes: nothing (`normal`), or an overlay. */
-type Mode =
-  | { kind: "normal" }
-  | { kind: "help" }
-  | { kind: "inbox"; state: InboxState }
-  /** A question answered by one key; any key not in `choices` cancels. */
-  | { kind: "confirm"; title: string; lines: string[]; choices: Record<string, () => void> }
-  | { kind: "spawn"; fields: FormField[]; active: number; error?: string };
+/** The open view and its state; `open` is a fresh object per opening (async results check it). */
+interface OpenView {
+  view: AnyView;
+  state: never;
+}
 
 /**
- * The cockpit: keeps UI state (focus, zoom, modes, scroll offsets), routes input, and
- * composes frames from the chrome (Ink) and the pane screens (xterm buffers) through the
- * cell compositor. Draws only when something is dirty, at most ~60 fps, except that the
- * focused pane's echo is drawn at once.
+ * The cockpit: keeps focus, zoom and scroll, routes input to the focused pane or the open
+ * view (`views/`), and composes frames from the chrome (`chrome-painter.ts`, Ink) and the
+ * pane screens (xterm buffers) through the cell compositor, when `frame-scheduler.ts` says.
  */
 export class Cockpit {
   private agents: AgentView[] = [];
   private focus: string | undefined;
   private zoomed = false;
-  private mode: Mode = { kind: "normal" };
-  private readonly scroll = new Map<string, number>();
+  private open: OpenView | undefined;
   /** Mail reactions: agents that said `worker_done`, and panes flagged by `error`/`escalation`. */
   private readonly done = new Set<string>();
   private readonly alerts = new Set<string>();
   private cockpitUnread = 0;
+  /** Keys, prefix and scroll mode with its offset (the focused pane's): see core/keymap.ts. */
   private inputState: InputState = createInputState();
   private readonly keymap: Keymap;
+  private readonly services: ViewServices;
+  private readonly helpSections: HelpSection[];
   private escapeTimer: NodeJS.Timeout | undefined;
   /** The start of a mouse report that the last read cut off. */
   private mouseTail = "";
@@ -113,19 +109,15 @@ export class Cockpit {
 
   private readonly compositor: Compositor;
   private readonly chrome = new ChromeRenderer();
+  private readonly frames: FrameScheduler;
   private size: { cols: number; rows: number };
   private layout: Layout;
   private frame: CellGrid;
-  private chromeGrid: CellGrid | undefined;
-  private overlay: { grid: CellGrid; x: number; y: number } | undefined;
+  private painted: PaintedChrome | undefined;
   private readonly dirtyPanes = new Set<string>();
   private readonly parsing = new Set<string>();
-  private frameTimer: NodeJS.Timeout | undefined;
-  private immediate: NodeJS.Immediate | undefined;
-  private lastFrameAt = 0;
   private lastInputAt = 0;
   private readonly unsubscribe: () => void;
-  private closed = false;
   private readonly now: () => number;
 
   constructor(
@@ -135,11 +127,36 @@ export class Cockpit {
     private readonly options: CockpitOptions,
   ) {
     this.now = options.now ?? Date.now;
-    this.keymap = createKeymap(options.prefix);
+    this.keymap = createKeymap(
+      options.prefix,
+      VIEWS.flatMap((view) =>
+        view.opener && "key" in view.opener
+          ? [
+              {
+                context: "prefix" as const,
+                command: `view:${view.id}` as const,
+                keys: [view.opener.key],
+                description: view.opener.description,
+                ...(view.opener.hint ? { hint: view.opener.hint } : {}),
+              },
+            ]
+          : [],
+      ),
+    );
+    this.services = {
+      runtimes: options.runtimes,
+      canDetach: options.onDetach !== undefined,
+      ...(options.mail ? { mail: options.mail } : {}),
+      ...options.services,
+    };
+    this.helpSections = VIEWS.flatMap((view) =>
+      view.title ? [{ heading: view.title, bindings: uniqueCommands(view.bindings) }] : [],
+    );
     this.size = terminal.size();
     this.compositor = new Compositor(terminal, this.size.cols, this.size.rows);
     this.frame = new CellGrid(this.size.cols, this.size.rows);
-    this.layout = this.computeLayout();
+    this.frames = new FrameScheduler(() => this.renderNow(), this.now);
+    this.layout = computeLayout(this.layoutInput());
     this.unsubscribe = hub.onEvent((event) => this.onEvent(event));
   }
 
@@ -154,12 +171,10 @@ export class Cockpit {
 
   /** Stops drawing and listening; the caller restores the terminal. */
   close(): void {
-    this.closed = true;
+    this.frames.close();
     this.unsubscribe();
-    clearTimeout(this.frameTimer);
     clearTimeout(this.noticeTimer);
     clearTimeout(this.escapeTimer);
-    if (this.immediate) clearImmediate(this.immediate);
   }
 
   /** The terminal was resized: re-lay out, resize every pty, redraw everything. */
@@ -186,6 +201,8 @@ export class Cockpit {
   private onEvent(event: HubEvent): void {
     switch (event.type) {
       case "output":
+      case "snapshot":
+      case "resized":
         this.paneOutput(event.name);
         return;
       case "status": {
@@ -195,7 +212,7 @@ export class Cockpit {
           if (event.exitCode !== undefined) agent.exitCode = event.exitCode;
           this.invalidateChrome();
         }
-        return;
+        break;
       }
       case "agent": {
         const index = this.agents.findIndex((a) => a.name === event.agent.name);
@@ -203,32 +220,30 @@ export class Cockpit {
         else this.agents.push(event.agent);
         this.focus ??= event.agent.name;
         this.relayout();
-        return;
+        break;
       }
       case "agents":
         this.agents = event.agents;
-        if (!this.agents.some((a) => a.name === this.focus)) this.focus = this.agents[0]?.name;
+        if (!this.agents.some((a) => a.name === this.focus)) this.setFocus(this.agents[0]?.name);
         this.relayout();
-        return;
+        break;
       case "removed":
         this.agents = this.agents.filter((a) => a.name !== event.name);
-        this.scroll.delete(event.name);
-        if (this.focus === event.name) this.focus = this.agents[0]?.name;
+        if (this.focus === event.name) this.setFocus(this.agents[0]?.name);
         this.relayout();
-        return;
+        break;
       case "notice":
         this.showNotice(event.level, event.text);
-        return;
-      case "snapshot":
-      case "resized":
-        this.paneOutput(event.name);
-        return;
+        break;
       case "mail":
         this.onMail(event.summary);
-        return;
+        break;
       case "result":
         return;
     }
+    const open = this.open;
+    const step = open?.view.onEvent?.(open.state, event, this.viewContext());
+    if (open && step) this.applyStep(open, step);
   }
 
   private onMail(summary: HubEventOf<"mail">["summary"]): void {
@@ -243,7 +258,6 @@ export class Cockpit {
       if (alert) this.terminal.write(alert);
       this.showNotice("info", `mail from ${summary.latest.from}: ${summary.latest.subject}`);
     }
-    if (this.mode.kind === "inbox") void this.reloadInbox();
     this.invalidateChrome();
   }
 
@@ -254,47 +268,29 @@ export class Cockpit {
       this.parsing.delete(name);
       this.dirtyPanes.add(name);
       const echo = name === this.focus && this.now() - this.lastInputAt < ECHO_WINDOW_MS;
-      this.scheduleFrame(echo);
+      this.frames.schedule(echo);
     });
   }
 
   // ---- input ------------------------------------------------------------------------
 
   private onKeys(data: string): void {
-    switch (this.mode.kind) {
-      case "normal": {
-        clearTimeout(this.escapeTimer);
-        this.apply(feedInput(this.inputState, data, this.keymap));
-        if (needsFlush(this.inputState)) {
-          this.escapeTimer = setTimeout(
-            () => this.apply(flushInput(this.inputState, this.keymap)),
-            ESCAPE_TIME_MS,
-          );
-        }
-        return;
+    if (this.open) {
+      // Keys typed fast (or pasted) arrive in one chunk: the view takes them one by one.
+      for (const key of splitKeys(data)) {
+        const open = this.open;
+        if (!open) break;
+        this.applyStep(open, open.view.key(open.state, key, this.viewContext()));
       }
-      case "help":
-        this.setMode({ kind: "normal" });
-        return;
-      case "inbox": {
-        const { state, effects } = inboxInput(this.mode.state, data);
-        this.setMode({ kind: "inbox", state });
-        for (const effect of effects) void this.inboxEffect(effect);
-        return;
-      }
-      case "confirm": {
-        const action = this.mode.choices[data.toLowerCase()];
-        this.setMode({ kind: "normal" });
-        action?.();
-        return;
-      }
-      case "spawn":
-        // Keys typed fast (or pasted) arrive in one chunk: take them one by one.
-        for (const key of splitKeys(data)) {
-          if (this.mode.kind !== "spawn") break;
-          this.spawnKeys(this.mode, key);
-        }
-        return;
+      return;
+    }
+    clearTimeout(this.escapeTimer);
+    this.apply(feedInput(this.inputState, data, this.keymap));
+    if (needsFlush(this.inputState)) {
+      this.escapeTimer = setTimeout(
+        () => this.apply(flushInput(this.inputState, this.keymap)),
+        ESCAPE_TIME_MS,
+      );
     }
   }
 
@@ -305,9 +301,10 @@ export class Cockpit {
       if (action.type === "forward") this.forward(action.data);
       else if (action.type === "command") this.run(action.command);
       else if (action.context === "prefix") {
+        const prefix = describeKey(this.keymap.prefix);
         this.showNotice(
           "info",
-          `${describeKey(this.keymap.prefix)} ${describeKey(action.key)} is not bound (${describeKey(this.keymap.prefix)} ? for help)`,
+          `${prefix} ${describeKey(action.key)} is not bound (${prefix} ? for help)`,
         );
       }
     }
@@ -320,15 +317,23 @@ export class Cockpit {
     const screen = this.screens.get(name);
     const bytes = screen ? translateInput(data, screen.modes) : data;
     screen?.expectEcho();
-    if (this.scroll.has(name)) {
-      this.scroll.delete(name);
-      this.invalidateChrome();
-    }
     this.hub.send({ type: "input", name, data: bytes });
   }
 
   private run(command: CockpitCommand): void {
     const focus = this.focus;
+    const view = VIEWS.find(
+      (v) =>
+        v.opener &&
+        ("command" in v.opener ? v.opener.command === command : `view:${v.id}` === command),
+    );
+    if (view) return this.openView(view);
+    if (this.keymap.bindings.some((b) => b.command === command && b.confirm)) {
+      return this.openView(
+        VIEWS.find((v) => v.id === "confirm")!,
+        command,
+      );
+    }
     switch (command) {
       case "focus-left":
       case "focus-right":
@@ -338,7 +343,6 @@ export class Cockpit {
         const grid = this.zoomed
           ? computeLayout({ ...this.layoutInput(), zoomed: false })
           : this.layout;
-        if (grid.tooSmall) return;
         const next = neighbour(grid, focus, command.slice(6) as "left" | "right" | "up" | "down");
         if (next) this.setFocus(next);
         return;
@@ -353,48 +357,6 @@ export class Cockpit {
         this.zoomed = !this.zoomed;
         this.relayout();
         return;
-      case "scroll-mode":
-        if (!focus) return;
-        if (!this.scroll.has(focus)) void this.screens.loadScrollback?.(focus);
-        this.scroll.set(focus, this.scroll.get(focus) ?? 0);
-        this.invalidateChrome();
-        return;
-      case "scroll-page-up":
-      case "scroll-page-down":
-      case "scroll-line-up":
-      case "scroll-line-down":
-      case "scroll-top":
-      case "scroll-bottom":
-      case "scroll-exit":
-        this.scrollBy(command);
-        return;
-      case "spawn-dialog":
-        this.setMode({
-          kind: "spawn",
-          active: 0,
-          fields: [
-            { label: "Name", value: "", hint: "letters, digits, . _ -" },
-            { label: "Runtime", value: "shell", hint: this.options.runtimes.join(" ") },
-            { label: "Prompt", value: "", hint: "first task (optional)" },
-          ],
-        });
-        return;
-      case "kill": {
-        if (!focus) return;
-        const agent = this.agents.find((a) => a.name === focus);
-        this.setMode({
-          kind: "confirm",
-          title: `Kill agent ${focus}?`,
-          lines: [
-            `Stops ${focus}'s process (${agent?.runtime ?? "?"}, pid ${agent?.pid ?? "-"}).`,
-            `Its worktree and branch ${agent?.branch ?? ""} are kept.`,
-            "",
-            "y: kill    any other key: cancel",
-          ],
-          choices: { y: () => this.request({ type: "kill", name: focus }, `killed ${focus}`) },
-        });
-        return;
-      }
       case "respawn": {
         const agent = this.agents.find((a) => a.name === focus);
         if (!focus || !agent) return;
@@ -408,44 +370,6 @@ export class Cockpit {
         this.request({ type: "respawn", name: focus }, `respawning ${focus}`);
         return;
       }
-      case "help":
-        this.setMode({ kind: "help" });
-        return;
-      case "quit": {
-        const running = this.agents.filter((a) => a.status !== "exited" && a.status !== "lost");
-        const { onDetach } = this.options;
-        if (onDetach) {
-          this.setMode({
-            kind: "confirm",
-            title: "Leave the cockpit?",
-            lines: [
-              "d: detach: agents keep running in the hub; `flotilla attach` comes back",
-              `s: stop the hub and its ${running.length} running agent(s), then quit`,
-              "",
-              "any other key: stay",
-            ],
-            choices: { d: onDetach, s: () => this.options.onQuit() },
-          });
-          return;
-        }
-        if (running.length === 0) {
-          this.options.onQuit();
-          return;
-        }
-        this.setMode({
-          kind: "confirm",
-          title: "Quit the cockpit?",
-          lines: [
-            `${running.length} agent(s) still running will be stopped:`,
-            running.map((a) => a.name).join(", "),
-            "Worktrees and branches are kept; `flotilla respawn <name>` restarts one.",
-            "",
-            "y: quit    any other key: stay",
-          ],
-          choices: { y: () => this.options.onQuit() },
-        });
-        return;
-      }
       case "detach":
         if (this.options.onDetach) this.options.onDetach();
         else
@@ -454,23 +378,23 @@ export class Cockpit {
             "detach needs the hub daemon; this cockpit runs its agents itself",
           );
         return;
-      case "inbox":
-        void this.openInbox();
-        return;
+      default:
+        if (command.startsWith("scroll-")) this.scroll(command);
     }
   }
 
-  private scrollBy(command: CockpitCommand): void {
+  /** Scroll mode's commands on the focused pane (the input machine switched modes already). */
+  private scroll(command: CockpitCommand): void {
     const name = this.focus;
     const screen = name ? this.screens.get(name) : undefined;
-    if (!name || !screen || command === "scroll-exit") {
-      this.leaveScroll();
-      return;
-    }
+    if (!name || !screen || command === "scroll-exit") return this.leaveScroll();
+    // Entering (again): a remote hub sends scrollback only when asked.
+    if (command === "scroll-mode") void this.screens.loadScrollback?.(name);
     const page = Math.max(1, screen.rows - 1);
-    const offset = this.scroll.get(name) ?? 0;
+    const offset = this.inputState.scrollOffset;
     const max = screen.scrollbackLength;
     const next = {
+      "scroll-mode": offset,
       "scroll-page-up": offset + page,
       "scroll-page-down": offset - page,
       "scroll-line-up": offset + 1,
@@ -479,129 +403,138 @@ export class Cockpit {
       "scroll-bottom": 0,
     }[command as string];
     if (next === undefined) return;
-    this.scroll.set(name, Math.max(0, Math.min(max, next)));
+    this.scrollFocus(Math.max(0, Math.min(max, next)));
+  }
+
+  /** Scrolls the focused pane back `offset` lines (entering scroll mode if needed). */
+  private scrollFocus(offset: number): void {
+    const name = this.focus;
+    if (!name) return;
+    if (this.inputState.mode !== "scroll") void this.screens.loadScrollback?.(name);
+    this.inputState = scrollTo(this.inputState, offset);
     this.dirtyPanes.add(name);
     this.invalidateChrome();
   }
 
   /** Leaves scroll mode: the focused pane follows its output again. */
   private leaveScroll(): void {
-    if (this.inputState.mode === "scroll") this.inputState = leaveScrollMode(this.inputState);
-    if (this.focus && this.scroll.delete(this.focus)) this.dirtyPanes.add(this.focus);
+    if (this.inputState.mode !== "scroll") return;
+    this.inputState = leaveScrollMode(this.inputState);
+    if (this.focus) this.dirtyPanes.add(this.focus);
     this.invalidateChrome();
   }
 
-  private spawnKeys(mode: Extract<Mode, { kind: "spawn" }>, data: string): void {
-    const field = mode.fields[mode.active]!;
-    if (data === "\x1b") {
-      this.setMode({ kind: "normal" });
-      return;
-    }
-    if (data === "\t" || data === "\x1b[B") mode.active = (mode.active + 1) % mode.fields.length;
-    else if (data === "\x1b[Z" || data === "\x1b[A")
-      mode.active = (mode.active + mode.fields.length - 1) % mode.fields.length;
-    else if (data === "\r") {
-      const [name, runtime, prompt] = mode.fields.map((f) => f.value.trim());
-      if (!name) {
-        mode.error = "a name is required";
-      } else {
-        this.setMode({ kind: "normal" });
-        this.request(
-          { type: "spawn", name, runtime: runtime || "shell", prompt: prompt || undefined },
-          `spawned ${name}`,
-          () => this.setFocus(name),
-        );
-        return;
-      }
-    } else if (data === "\x7f" || data === "\b")
-      field.value = [...field.value].slice(0, -1).join("");
-    else if (!/[\x00-\x1f\x7f]/.test(data)) field.value += data;
-    this.setMode(mode);
-  }
-
-  private onMouse(event: ReturnType<typeof parseMouseEvents>["events"][number]): void {
-    if (this.layout.tooSmall || this.mode.kind === "help" || this.mode.kind === "confirm") return;
+  private onMouse(event: MouseEvent): void {
+    if (this.layout.tooSmall || this.open?.view.modal) return;
     const name = paneAt(this.layout, event.x, event.y);
     if (!name) return;
     const pane = this.layout.panes.find((p) => p.name === name)!;
     const screen = this.screens.get(name);
-    const inner = pane.inner;
-    const inside =
-      event.x >= inner.x &&
-      event.x < inner.x + inner.width &&
-      event.y >= inner.y &&
-      event.y < inner.y + inner.height;
-    const scrolled = this.scroll.has(name);
-    if (inside && screen && !scrolled && this.mode.kind === "normal") {
-      const encoded = encodeMouseForChild(event, inner.x, inner.y, screen.modes);
+    const { x, y, width, height } = pane.inner;
+    const inside = event.x >= x && event.x < x + width && event.y >= y && event.y < y + height;
+    const scrolled = name === this.focus && this.inputState.mode === "scroll";
+    if (inside && screen && !scrolled && !this.open) {
+      const encoded = encodeMouseForChild(event, x, y, screen.modes);
       if (encoded !== null) {
-        if (event.kind === "press" && name !== this.focus) this.setFocus(name);
+        if (event.kind === "press") this.setFocus(name);
         this.hub.send({ type: "input", name, data: encoded });
         return;
       }
     }
-    if (event.kind === "press") {
-      if (name !== this.focus) this.setFocus(name);
-    } else if ((event.kind === "wheel-up" || event.kind === "wheel-down") && screen) {
-      const offset = this.scroll.get(name) ?? 0;
+    if (event.kind === "press") this.setFocus(name);
+    else if ((event.kind === "wheel-up" || event.kind === "wheel-down") && screen) {
+      this.setFocus(name);
       const delta = event.kind === "wheel-up" ? WHEEL_LINES : -WHEEL_LINES;
-      const next = Math.max(0, Math.min(screen.scrollbackLength, offset + delta));
-      if (name !== this.focus) this.setFocus(name);
-      if (next === 0 && event.kind === "wheel-down") {
-        this.leaveScroll();
-      } else {
-        if (!this.scroll.has(name)) void this.screens.loadScrollback?.(name);
-        this.scroll.set(name, next);
-        if (this.inputState.mode !== "scroll") this.inputState = enterScrollMode(this.inputState);
-      }
-      this.dirtyPanes.add(name);
-      this.invalidateChrome();
+      const next = Math.max(
+        0,
+        Math.min(screen.scrollbackLength, this.inputState.scrollOffset + delta),
+      );
+      if (next === 0 && event.kind === "wheel-down") this.leaveScroll();
+      else this.scrollFocus(next);
     }
   }
 
-  private async openInbox(): Promise<void> {
-    const mail = this.options.mail;
-    if (!mail) {
-      this.showNotice("info", "no inbox here");
-      return;
-    }
+  // ---- views ------------------------------------------------------------------------
+
+  private viewContext(): ViewContext {
+    return {
+      now: this.now(),
+      keymap: this.keymap,
+      agents: this.agents,
+      focus: this.focus,
+      services: this.services,
+      helpSections: this.helpSections,
+    };
+  }
+
+  /** Opens `view`: at once when its `open` is synchronous (keys after it in a chunk go to it). */
+  private openView(view: AnyView, arg?: CockpitCommand): void {
+    const fail = (error: unknown) =>
+      this.showNotice("error", `${view.id}: ${describeError(error)}`);
+    const opened = (result: ViewOpen<never, never>): void => {
+      const open = result.state === undefined ? undefined : { view, state: result.state };
+      if (open) this.setOpen(open);
+      this.effects(open, result.effects ?? []);
+    };
     try {
-      this.setMode({ kind: "inbox", state: createInbox(await mail.list(), this.now()) });
+      const result = view.open(this.viewContext(), arg);
+      if (result instanceof Promise) result.then(opened, fail);
+      else opened(result);
     } catch (error) {
-      this.showNotice("error", `inbox: ${error instanceof Error ? error.message : String(error)}`);
+      fail(error);
     }
   }
 
-  private async reloadInbox(): Promise<void> {
-    const mail = this.options.mail;
-    if (!mail) return;
-    const messages = await mail.list().catch(() => undefined);
-    if (messages && this.mode.kind === "inbox") {
-      this.setMode({ kind: "inbox", state: updateInbox(this.mode.state, messages, this.now()) });
+  private applyStep(open: OpenView, step: ViewStep<never, never>): void {
+    if (this.open === open) this.setOpen({ view: open.view, state: step.state });
+    this.effects(this.open, step.effects ?? []);
+  }
+
+  private setOpen(open: OpenView | undefined): void {
+    this.open = open;
+    this.layout = computeLayout(this.layoutInput());
+    this.invalidateChrome();
+  }
+
+  /** Runs effects from `open` (the view as it is now): the cockpit's, or the view's own. */
+  private effects(open: OpenView | undefined, effects: ReadonlyArray<{ type: string }>): void {
+    for (const effect of effects) {
+      if (isCockpitEffect(effect)) this.cockpitEffect(effect);
+      else if (open?.view.perform) void this.perform(open.view, effect as never);
     }
   }
 
-  private async inboxEffect(effect: InboxEffect): Promise<void> {
-    const mail = this.options.mail;
-    if (!mail) return;
+  private async perform(view: AnyView, effect: never): Promise<void> {
     try {
-      switch (effect.type) {
-        case "close":
-          this.setMode({ kind: "normal" });
-          return;
-        case "mark-read":
-          await mail.markRead(effect.ids);
-          return;
-        case "send":
-          await mail.send(effect.draft);
-          this.showNotice("info", `mail sent to ${effect.draft.to}`);
-          return;
-        case "reload":
-          await this.reloadInbox();
-          return;
-      }
+      const after = await view.perform!(effect, this.viewContext());
+      const open = this.open;
+      if (after?.update && open?.view === view)
+        this.setOpen({ view, state: after.update(open.state) });
+      this.effects(this.open, after?.effects ?? []);
     } catch (error) {
-      this.showNotice("error", error instanceof Error ? error.message : String(error));
+      this.showNotice("error", describeError(error));
+    }
+  }
+
+  private cockpitEffect(effect: CockpitEffect): void {
+    switch (effect.type) {
+      case "close":
+        if (this.open) this.setOpen(undefined);
+        return;
+      case "notice":
+        return this.showNotice(effect.level, effect.text);
+      case "request": {
+        const { focus } = effect;
+        return this.request(
+          effect.command,
+          effect.success,
+          focus ? () => this.setFocus(focus) : undefined,
+        );
+      }
+      case "quit":
+        return this.options.onQuit();
+      case "detach":
+        return this.options.onDetach?.();
     }
   }
 
@@ -611,25 +544,19 @@ export class Cockpit {
         this.showNotice("info", success);
         then?.();
       },
-      (error: unknown) =>
-        this.showNotice("error", error instanceof Error ? error.message : String(error)),
+      (error: unknown) => this.showNotice("error", describeError(error)),
     );
   }
 
   // ---- state changes ----------------------------------------------------------------
 
-  private setFocus(name: string): void {
+  private setFocus(name: string | undefined): void {
     if (this.focus === name) return;
-    if (this.inputState.mode === "scroll") this.leaveScroll();
+    this.leaveScroll();
     this.focus = name;
-    this.alerts.delete(name);
+    if (name) this.alerts.delete(name);
     if (this.zoomed) this.relayout();
     else this.invalidateChrome();
-  }
-
-  private setMode(mode: Mode): void {
-    this.mode = mode;
-    this.invalidateChrome();
   }
 
   private showNotice(level: "info" | "error", text: string): void {
@@ -643,31 +570,24 @@ export class Cockpit {
     this.invalidateChrome();
   }
 
-  private layoutInput(): Parameters<typeof computeLayout>[0] {
+  private layoutInput(): LayoutInput {
+    const open = this.open;
     return {
       cols: this.size.cols,
       rows: this.size.rows,
       panes: this.agents.map((a) => a.name),
       focused: this.focus,
       zoomed: this.zoomed,
+      ...(open ? { view: open.view.size(open.state, this.viewContext()) } : {}),
     };
-  }
-
-  private computeLayout(): Layout {
-    return computeLayout(this.layoutInput());
   }
 
   /** Recomputes rectangles and tells the hub each visible pane's inner size. */
   private relayout(): void {
-    this.layout = this.computeLayout();
+    this.layout = computeLayout(this.layoutInput());
     if (!this.layout.tooSmall) {
-      for (const pane of this.layout.panes) {
-        this.hub.send({
-          type: "resize",
-          name: pane.name,
-          cols: pane.inner.width,
-          rows: pane.inner.height,
-        });
+      for (const { name, inner } of this.layout.panes) {
+        this.hub.send({ type: "resize", name, cols: inner.width, rows: inner.height });
       }
     }
     this.invalidateChrome();
@@ -678,40 +598,19 @@ export class Cockpit {
   }
 
   private invalidateChrome(): void {
-    this.chromeGrid = undefined;
-    this.scheduleFrame(true);
+    this.painted = undefined;
+    this.frames.schedule(true);
   }
 
   // ---- drawing ----------------------------------------------------------------------
 
-  private scheduleFrame(urgent: boolean): void {
-    if (this.closed) return;
-    const wait = this.lastFrameAt + FRAME_INTERVAL_MS - this.now();
-    if (urgent || wait <= 0) {
-      if (this.immediate) return;
-      clearTimeout(this.frameTimer);
-      this.frameTimer = undefined;
-      this.immediate = setImmediate(() => {
-        this.immediate = undefined;
-        this.renderNow();
-      });
-      return;
-    }
-    if (this.frameTimer || this.immediate) return;
-    this.frameTimer = setTimeout(() => {
-      this.frameTimer = undefined;
-      this.renderNow();
-    }, wait);
-  }
-
   /** Composes and writes one frame now. */
   renderNow(): void {
-    if (this.closed) return;
-    this.lastFrameAt = this.now();
-    const { cols, rows } = this.size;
-    if (!this.chromeGrid) {
-      this.chromeGrid = this.drawChrome();
-      this.frame = this.chromeGrid.clone();
+    this.frames.drawn();
+    const scrolled = this.inputState.mode === "scroll" ? this.focus : undefined;
+    if (!this.painted) {
+      this.painted = this.paint(scrolled);
+      this.frame = this.painted.grid.clone();
       if (!this.layout.tooSmall)
         for (const pane of this.layout.panes) this.dirtyPanes.add(pane.name);
     }
@@ -720,21 +619,57 @@ export class Cockpit {
         if (!this.dirtyPanes.has(pane.name)) continue;
         // A lost agent has no screen worth showing: its pane keeps the chrome's note.
         if (this.agents.find((a) => a.name === pane.name)?.status === "lost") continue;
-        const screen = this.screens.get(pane.name);
         const { x, y, width, height } = pane.inner;
-        if (screen)
-          screen.copyInto(this.frame, x, y, width, height, this.scroll.get(pane.name) ?? 0);
+        const offset = pane.name === scrolled ? this.inputState.scrollOffset : 0;
+        this.screens.get(pane.name)?.copyInto(this.frame, x, y, width, height, offset);
       }
     }
     this.dirtyPanes.clear();
-    if (this.overlay) blit(this.frame, this.overlay.grid, this.overlay.x, this.overlay.y);
-    this.compositor.render(this.frame, this.cursor(cols, rows));
+    const overlay = this.painted.overlay;
+    if (overlay) blit(this.frame, overlay.grid, overlay.x, overlay.y);
+    this.compositor.render(this.frame, this.cursor(scrolled));
   }
 
-  private cursor(cols: number, rows: number): { x: number; y: number; visible: boolean } {
-    const hidden = { x: cols - 1, y: rows - 1, visible: false };
-    if (this.layout.tooSmall || this.mode.kind !== "normal" || !this.focus) return hidden;
-    if (this.scroll.has(this.focus)) return hidden;
+  private paint(scrolled: string | undefined): PaintedChrome {
+    const open = this.open;
+    const ctx = this.viewContext();
+    const context =
+      this.inputState.mode === "scroll"
+        ? "scroll"
+        : this.inputState.prefixPending
+          ? "prefix"
+          : "normal";
+    const total = scrolled ? (this.screens.get(scrolled)?.scrollbackLength ?? 0) : 0;
+    return paintChrome(this.chrome, {
+      ...this.size,
+      layout: this.layout,
+      agents: this.agents,
+      focus: this.focus,
+      zoomed: this.zoomed,
+      prefix: this.options.prefix,
+      title: this.options.title,
+      hints: (open && open.view.hints?.(open.state)) ?? statusHints(this.keymap, context),
+      ...(this.notice ? { notice: this.notice } : {}),
+      cockpitUnread: this.cockpitUnread,
+      done: this.done,
+      alerts: this.alerts,
+      ...(scrolled && this.screens.get(scrolled)
+        ? { scroll: { pane: scrolled, offset: this.inputState.scrollOffset, total } }
+        : {}),
+      ...(open
+        ? {
+            view: {
+              key: `${open.view.id}:${open.view.cacheKey(open.state)}`,
+              element: (rect) => open.view.element(open.state, rect, ctx),
+            },
+          }
+        : {}),
+    });
+  }
+
+  private cursor(scrolled: string | undefined): { x: number; y: number; visible: boolean } {
+    const hidden = { x: this.size.cols - 1, y: this.size.rows - 1, visible: false };
+    if (this.layout.tooSmall || this.open || !this.focus || scrolled) return hidden;
     const pane = this.layout.panes.find((p) => p.name === this.focus);
     const screen = this.screens.get(this.focus);
     if (!pane || !screen) return hidden;
@@ -742,180 +677,14 @@ export class Cockpit {
     if (cursor.x >= pane.inner.width || cursor.y >= pane.inner.height) return hidden;
     return { x: pane.inner.x + cursor.x, y: pane.inner.y + cursor.y, visible: cursor.visible };
   }
+}
 
-  private drawChrome(): CellGrid {
-    const { cols, rows } = this.size;
-    const grid = new CellGrid(cols, rows);
-    this.chrome.begin();
-    this.overlay = undefined;
-    if (this.layout.tooSmall) {
-      const { message } = this.layout;
-      const width = Math.max(1, Math.min(cols, message.length + 4));
-      const piece = this.chrome.piece(`small:${message}`, width, Math.min(rows, 4), () =>
-        createElement(Dialog, {
-          width,
-          title: "Terminal too small",
-          lines: [message],
-          tone: "danger",
-        }),
-      );
-      blit(
-        grid,
-        piece,
-        Math.max(0, Math.floor((cols - width) / 2)),
-        Math.max(0, Math.floor((rows - 4) / 2)),
-      );
-      this.chrome.end();
-      return grid;
-    }
-    for (const pane of this.layout.panes) {
-      const agent = this.agents.find((a) => a.name === pane.name);
-      if (!agent) continue;
-      const screen = this.screens.get(pane.name);
-      const offset = this.scroll.get(pane.name);
-      const props = {
-        width: pane.frame.width,
-        height: pane.frame.height,
-        name: agent.name,
-        runtime: agent.runtime,
-        branch: agent.branch,
-        status: agent.status,
-        exitCode: agent.exitCode,
-        focused: agent.name === this.focus,
-        zoomed: this.zoomed,
-        scroll:
-          offset !== undefined && screen ? { offset, total: screen.scrollbackLength } : undefined,
-        unread: agent.unread,
-        done: this.done.has(agent.name),
-        highlight: this.alerts.has(agent.name),
-      };
-      const piece = this.chrome.piece(
-        `pane:${JSON.stringify(props)}`,
-        props.width,
-        props.height,
-        () => createElement(PaneFrame, props),
-      );
-      blit(grid, piece, pane.frame.x, pane.frame.y);
-      if (agent.status === "lost") {
-        const { width, height } = pane.inner;
-        const prefix = describeKey(this.options.prefix);
-        const lines = [
-          `${agent.name} is lost: its process ended with an earlier hub.`,
-          `Its worktree and branch ${agent.branch} are kept.`,
-          `${prefix} r respawns it here, or: flotilla respawn ${agent.name}`,
-        ];
-        const note = this.chrome.piece(`lost:${agent.name}:${prefix}`, width, height, () =>
-          createElement(LostNote, { lines }),
-        );
-        blit(grid, note, pane.inner.x, pane.inner.y);
-      }
-    }
-    if (this.agents.length === 0) {
-      const width = Math.min(cols, 56);
-      const piece = this.chrome.piece("empty", width, 7, () =>
-        createElement(Dialog, {
-          width,
-          title: "No agents yet",
-          lines: [
-            `Press ${describeKey(this.options.prefix)} n to spawn one,`,
-            "or run: flotilla spawn <name> --runtime shell",
-          ],
-        }),
-      );
-      blit(grid, piece, Math.floor((cols - width) / 2), Math.floor((rows - 7) / 2));
-    }
-    const bar = this.layout.statusBar;
-    const working = this.agents.filter((a) => a.status === "working").length;
-    const waiting = this.agents.filter((a) => a.status === "waiting").length;
-    const left = `${this.options.title} · ${this.agents.length} agents · ${working} working${waiting ? ` · ${waiting} waiting` : ""}`;
-    const context =
-      this.inputState.mode === "scroll"
-        ? "scroll"
-        : this.inputState.prefixPending
-          ? "prefix"
-          : "normal";
-    const hints = statusHints(this.keymap, context);
-    const notice = this.notice;
-    const barPiece = this.chrome.piece(
-      `bar:${left}:${hints}:${notice?.level}:${notice?.text}:${this.cockpitUnread}`,
-      bar.width,
-      1,
-      () =>
-        createElement(StatusBar, {
-          width: bar.width,
-          left,
-          hints,
-          notice,
-          unread: this.cockpitUnread,
-        }),
-    );
-    blit(grid, barPiece, bar.x, bar.y);
-    this.overlay = this.drawOverlay();
-    this.chrome.end();
-    return grid;
-  }
+/** One binding per command (a view lists a key once in help even if several contexts bind it). */
+function uniqueCommands<B extends { command: string }>(bindings: readonly B[]): B[] {
+  const seen = new Set<string>();
+  return bindings.filter((b) => !seen.has(b.command) && seen.add(b.command));
+}
 
-  private drawOverlay(): { grid: CellGrid; x: number; y: number } | undefined {
-    const { cols, rows } = this.size;
-    const mode = this.mode;
-    let width = Math.min(cols - 2, 72);
-    let height: number;
-    let piece: CellGrid;
-    switch (mode.kind) {
-      case "help": {
-        const lines = helpLines(this.keymap);
-        height = Math.min(rows - 2, lines.length + 4);
-        piece = this.chrome.piece(`help`, width, height, () =>
-          createElement(Dialog, {
-            width,
-            title: "Keys",
-            lines,
-            footer: "any key closes this help",
-          }),
-        );
-        break;
-      }
-      case "confirm":
-        height = Math.min(rows - 2, mode.lines.length + 3);
-        width = Math.min(cols - 2, 64);
-        piece = this.chrome.piece(
-          `confirm:${mode.title}:${mode.lines.join("\n")}`,
-          width,
-          height,
-          () =>
-            createElement(Dialog, { width, title: mode.title, lines: mode.lines, tone: "danger" }),
-        );
-        break;
-      case "spawn": {
-        height = mode.fields.length + 5;
-        width = Math.min(cols - 2, 64);
-        const fields = mode.fields.map((f) => ({ ...f }));
-        piece = this.chrome.piece(
-          `spawn:${JSON.stringify(mode.fields)}:${mode.active}:${mode.error}`,
-          width,
-          height,
-          () => createElement(SpawnForm, { width, fields, active: mode.active, error: mode.error }),
-        );
-        break;
-      }
-      case "inbox": {
-        width = Math.min(cols - 2, 110);
-        height = Math.max(5, Math.min(rows - 2, 30));
-        const state = mode.state;
-        const w = width;
-        const h = height;
-        piece = this.chrome.piece(`inbox:${JSON.stringify(state)}:${w}x${h}`, width, height, () =>
-          createElement(Dialog, { width: w, title: "", lines: [] }, inboxView(state, w - 4, h - 2)),
-        );
-        break;
-      }
-      default:
-        return undefined;
-    }
-    return {
-      grid: piece,
-      x: Math.max(0, Math.floor((cols - width) / 2)),
-      y: Math.max(0, Math.floor((rows - height) / 2)),
-    };
-  }
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
