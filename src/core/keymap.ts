@@ -486,6 +486,30 @@ export function scrollTo(state: InputState, offset: number): InputState {
   return { ...entered, scrollOffset: Math.max(0, offset) };
 }
 
+/**
+ * The scroll offset (lines back from the live screen) a scroll command leads to from
+ * `offset`, on a pane `rows` high with `scrollback` lines kept: a page is `rows - 1` lines;
+ * the result is clamped to 0…`scrollback`. Undefined for other commands.
+ */
+export function scrollTarget(
+  command: CockpitCommand,
+  offset: number,
+  pane: { rows: number; scrollback: number },
+): number | undefined {
+  const page = Math.max(1, pane.rows - 1);
+  const targets: Partial<Record<CockpitCommand, number>> = {
+    "scroll-mode": offset,
+    "scroll-page-up": offset + page,
+    "scroll-page-down": offset - page,
+    "scroll-line-up": offset + 1,
+    "scroll-line-down": offset - 1,
+    "scroll-top": pane.scrollback,
+    "scroll-bottom": 0,
+  };
+  const target = targets[command];
+  return target === undefined ? undefined : Math.max(0, Math.min(pane.scrollback, target));
+}
+
 /** Leaves scroll mode (e.g. when focus moves to another pane), cancelling a pending prefix. */
 export function leaveScrollMode(state: InputState): InputState {
   return { ...createInputState(), paste: state.paste };

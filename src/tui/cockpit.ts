@@ -1,6 +1,6 @@
 import type { HubLink, PaneScreens } from "../hub/link.js";
 import type { AgentView, HubCommand, HubEvent, HubEventOf } from "../hub/protocol.js";
-import { computeLayout, neighbour, paneAt, type Layout, type LayoutInput } from "../core/layout.js";
+import { computeLayout, neighbour, type Layout, type LayoutInput } from "../core/layout.js";
 import {
   createInputState,
   createKeymap,
@@ -8,113 +8,65 @@ import {
   flushInput,
   leaveScrollMode,
   needsFlush,
+  scrollTarget,
   scrollTo,
   statusHints,
   type CockpitCommand,
-  type HelpSection,
   type InputAction,
   type InputState,
   type Keymap,
 } from "../core/keymap.js";
-import { splitKeys } from "../core/keys.js";
 import { describeKey } from "../core/key-names.js";
-import { CellGrid } from "../terminal/cell-grid.js";
-import { Compositor } from "../terminal/compositor.js";
-import {
-  encodeMouseForChild,
-  parseMouseEvents,
-  translateInput,
-  type MouseEvent,
-} from "../terminal/input.js";
-import { ChromeRenderer, blit } from "./chrome-layer.js";
-import { paintChrome, type PaintedChrome } from "./chrome-painter.js";
-import { FrameScheduler } from "./frame-scheduler.js";
+import { parseMouseEvents, translateInput, type MouseEvent } from "../terminal/input.js";
 import { mailAlert } from "../hub/notify.js";
-import { VIEWS, type AnyView } from "./views/registry.js";
-import {
-  isCockpitEffect,
-  type CockpitEffect,
-  type ViewContext,
-  type ViewServices,
-  type ViewOpen,
-  type ViewStep,
-} from "./views/view.js";
-import type { CockpitMail } from "./views/inbox.js";
+import { applyAgentEvent } from "./agent-list.js";
+import type { ChromeScene } from "./chrome-painter.js";
+import { FrameComposer } from "./frame-composer.js";
+import { FrameScheduler } from "./frame-scheduler.js";
+import { routeMouse } from "./mouse-routing.js";
+import { ViewHost, describeError } from "./view-host.js";
+import type { CockpitOptions, CockpitTerminal } from "./cockpit-options.js";
+import { VIEWS } from "./views/registry.js";
+import type { CockpitEffect, ViewServices } from "./views/view.js";
 
 export type { CockpitMail } from "./views/inbox.js";
+export type { CockpitOptions, CockpitTerminal } from "./cockpit-options.js";
 
 /** Output of the focused pane this soon after a keystroke is drawn at once (echo). */
 const ECHO_WINDOW_MS = 100;
-/** Lines per mouse-wheel notch in scrollback. */
-const WHEEL_LINES = 3;
 /** A lone Escape is settled after this quiet time, in ms (tmux's escape-time). */
 const ESCAPE_TIME_MS = 30;
-
-/** The terminal the cockpit draws on. */
-export interface CockpitTerminal {
-  write(data: string): void;
-  size(): { cols: number; rows: number };
-}
-
-export interface CockpitOptions {
-  /** The prefix key's byte, e.g. "\x02" for Ctrl-b. */
-  prefix: string;
-  /** Shown at the left of the status bar. */
-  title: string;
-  /** Runtimes offered in the spawn dialog. */
-  runtimes: string[];
-  /** Called when the user quits (after confirmation). */
-  onQuit(): void;
-  /** Called for prefix d; undefined when detaching is not possible. */
-  onDetach?: () => void;
-  /** The inbox (prefix m); undefined hides it. */
-  mail?: CockpitMail;
-  /** More data sources for views (see `views/view.ts`), merged over the ones above. */
-  services?: Partial<ViewServices>;
-  /** The user's environment, to choose how urgent mail notifies (bell, OSC 9 / 777). */
-  env?: NodeJS.ProcessEnv;
-  now?: () => number;
-}
-
-/** The open view and its state; `open` is a fresh object per opening (async results check it). */
-interface OpenView {
-  view: AnyView;
-  state: never;
-}
+/** How long a notice stays in the status bar, in ms. */
+const NOTICE_MS = 5000;
 
 /**
- * The cockpit: keeps focus, zoom and scroll, routes input to the focused pane or the open
- * view (`views/`), and composes frames from the chrome (`chrome-painter.ts`, Ink) and the
- * pane screens (xterm buffers) through the cell compositor, when `frame-scheduler.ts` says.
+ * The cockpit: keeps focus, zoom and scroll, routes input to the focused pane or to the
+ * open view (`view-host.ts`, `views/`), and composes frames from the chrome
+ * (`chrome-painter.ts`, Ink) and the pane screens (xterm buffers) through the cell
+ * compositor, when the frame scheduler says (dirty only, ~60 fps cap, echo at once).
  */
 export class Cockpit {
-  private agents: AgentView[] = [];
+  private agents: readonly AgentView[] = [];
   private focus: string | undefined;
   private zoomed = false;
-  private open: OpenView | undefined;
   /** Mail reactions: agents that said `worker_done`, and panes flagged by `error`/`escalation`. */
   private readonly done = new Set<string>();
   private readonly alerts = new Set<string>();
   private cockpitUnread = 0;
-  /** Keys, prefix and scroll mode with its offset (the focused pane's): see core/keymap.ts. */
+  /** Keys, the prefix, and scroll mode with the focused pane's offset (core/keymap.ts). */
   private inputState: InputState = createInputState();
   private readonly keymap: Keymap;
-  private readonly services: ViewServices;
-  private readonly helpSections: HelpSection[];
+  private readonly views: ViewHost;
   private escapeTimer: NodeJS.Timeout | undefined;
   /** The start of a mouse report that the last read cut off. */
   private mouseTail = "";
   private notice: { level: "info" | "error"; text: string } | undefined;
   private noticeTimer: NodeJS.Timeout | undefined;
 
-  private readonly compositor: Compositor;
-  private readonly chrome = new ChromeRenderer();
+  private readonly composer: FrameComposer;
   private readonly frames: FrameScheduler;
   private size: { cols: number; rows: number };
   private layout: Layout;
-  private frame: CellGrid;
-  private painted: PaintedChrome | undefined;
-  private readonly dirtyPanes = new Set<string>();
   private readonly parsing = new Set<string>();
   private lastInputAt = 0;
   private readonly unsubscribe: () => void;
@@ -127,34 +79,28 @@ export class Cockpit {
     private readonly options: CockpitOptions,
   ) {
     this.now = options.now ?? Date.now;
-    this.keymap = createKeymap(
-      options.prefix,
-      VIEWS.flatMap((view) =>
-        view.opener && "key" in view.opener
-          ? [
-              {
-                context: "prefix" as const,
-                command: `view:${view.id}` as const,
-                keys: [view.opener.key],
-                description: view.opener.description,
-                ...(view.opener.hint ? { hint: view.opener.hint } : {}),
-              },
-            ]
-          : [],
-      ),
-    );
-    this.services = {
+    this.keymap = createKeymap(options.prefix, ViewHost.openerBindings(VIEWS));
+    const services: ViewServices = {
       runtimes: options.runtimes,
       canDetach: options.onDetach !== undefined,
       ...(options.mail ? { mail: options.mail } : {}),
       ...options.services,
     };
-    this.helpSections = VIEWS.flatMap((view) =>
-      view.title ? [{ heading: view.title, bindings: uniqueCommands(view.bindings) }] : [],
-    );
+    this.views = new ViewHost(VIEWS, services, {
+      facts: () => ({
+        now: this.now(),
+        keymap: this.keymap,
+        agents: this.agents,
+        focus: this.focus,
+      }),
+      changed: () => {
+        this.layout = computeLayout(this.layoutInput());
+        this.invalidateChrome();
+      },
+      run: (effect) => this.effect(effect),
+    });
     this.size = terminal.size();
-    this.compositor = new Compositor(terminal, this.size.cols, this.size.rows);
-    this.frame = new CellGrid(this.size.cols, this.size.rows);
+    this.composer = new FrameComposer(terminal, this.size.cols, this.size.rows);
     this.frames = new FrameScheduler(() => this.renderNow(), this.now);
     this.layout = computeLayout(this.layoutInput());
     this.unsubscribe = hub.onEvent((event) => this.onEvent(event));
@@ -162,9 +108,8 @@ export class Cockpit {
 
   /** Loads the agent list from the hub and draws the first frame. */
   async start(): Promise<void> {
-    const agents = (await this.hub.request({ type: "list" })) as AgentView[];
-    this.agents = agents;
-    this.focus = agents[0]?.name;
+    this.agents = (await this.hub.request({ type: "list" })) as AgentView[];
+    this.focus = this.agents[0]?.name;
     this.relayout();
     this.renderNow();
   }
@@ -180,8 +125,7 @@ export class Cockpit {
   /** The terminal was resized: re-lay out, resize every pty, redraw everything. */
   resize(): void {
     this.size = this.terminal.size();
-    this.compositor.resize(this.size.cols, this.size.rows);
-    this.frame = new CellGrid(this.size.cols, this.size.rows);
+    this.composer.resize(this.size.cols, this.size.rows);
     this.relayout();
     this.renderNow();
   }
@@ -203,51 +147,28 @@ export class Cockpit {
       case "output":
       case "snapshot":
       case "resized":
-        this.paneOutput(event.name);
+        return this.paneOutput(event.name);
+      case "result":
         return;
-      case "status": {
-        const agent = this.agents.find((a) => a.name === event.name);
-        if (agent) {
-          agent.status = event.status;
-          if (event.exitCode !== undefined) agent.exitCode = event.exitCode;
-          this.invalidateChrome();
-        }
-        break;
-      }
-      case "agent": {
-        const index = this.agents.findIndex((a) => a.name === event.agent.name);
-        if (index >= 0) this.agents[index] = event.agent;
-        else this.agents.push(event.agent);
-        this.focus ??= event.agent.name;
-        this.relayout();
-        break;
-      }
-      case "agents":
-        this.agents = event.agents;
-        if (!this.agents.some((a) => a.name === this.focus)) this.setFocus(this.agents[0]?.name);
-        this.relayout();
-        break;
-      case "removed":
-        this.agents = this.agents.filter((a) => a.name !== event.name);
-        if (this.focus === event.name) this.setFocus(this.agents[0]?.name);
-        this.relayout();
-        break;
       case "notice":
         this.showNotice(event.level, event.text);
         break;
       case "mail":
         this.onMail(event.summary);
         break;
-      case "result":
-        return;
+      default: {
+        this.agents = applyAgentEvent(this.agents, event);
+        if (event.type === "agent") this.focus ??= event.agent.name;
+        if (!this.agents.some((a) => a.name === this.focus)) this.setFocus(this.agents[0]?.name);
+        if (event.type === "status") this.invalidateChrome();
+        else this.relayout();
+      }
     }
-    const open = this.open;
-    const step = open?.view.onEvent?.(open.state, event, this.viewContext());
-    if (open && step) this.applyStep(open, step);
+    this.views.event(event);
   }
 
   private onMail(summary: HubEventOf<"mail">["summary"]): void {
-    for (const agent of this.agents) agent.unread = summary.unread[agent.name] ?? 0;
+    this.agents = this.agents.map((a) => ({ ...a, unread: summary.unread[a.name] ?? 0 }));
     this.cockpitUnread = summary.cockpitUnread;
     for (const reaction of summary.reactions) {
       if (reaction.kind === "done") this.done.add(reaction.agent);
@@ -266,7 +187,7 @@ export class Cockpit {
     this.parsing.add(name);
     this.screens.whenParsed(name, () => {
       this.parsing.delete(name);
-      this.dirtyPanes.add(name);
+      this.composer.markPane(name);
       const echo = name === this.focus && this.now() - this.lastInputAt < ECHO_WINDOW_MS;
       this.frames.schedule(echo);
     });
@@ -275,22 +196,12 @@ export class Cockpit {
   // ---- input ------------------------------------------------------------------------
 
   private onKeys(data: string): void {
-    if (this.open) {
-      // Keys typed fast (or pasted) arrive in one chunk: the view takes them one by one.
-      for (const key of splitKeys(data)) {
-        const open = this.open;
-        if (!open) break;
-        this.applyStep(open, open.view.key(open.state, key, this.viewContext()));
-      }
-      return;
-    }
+    if (this.views.isOpen) return this.views.keys(data);
     clearTimeout(this.escapeTimer);
     this.apply(feedInput(this.inputState, data, this.keymap));
     if (needsFlush(this.inputState)) {
-      this.escapeTimer = setTimeout(
-        () => this.apply(flushInput(this.inputState, this.keymap)),
-        ESCAPE_TIME_MS,
-      );
+      const flush = () => this.apply(flushInput(this.inputState, this.keymap));
+      this.escapeTimer = setTimeout(flush, ESCAPE_TIME_MS);
     }
   }
 
@@ -302,10 +213,8 @@ export class Cockpit {
       else if (action.type === "command") this.run(action.command);
       else if (action.context === "prefix") {
         const prefix = describeKey(this.keymap.prefix);
-        this.showNotice(
-          "info",
-          `${prefix} ${describeKey(action.key)} is not bound (${prefix} ? for help)`,
-        );
+        const key = describeKey(action.key);
+        this.showNotice("info", `${prefix} ${key} is not bound (${prefix} ? for help)`);
       }
     }
     if (hadPrefix !== this.inputState.prefixPending) this.invalidateChrome();
@@ -321,19 +230,9 @@ export class Cockpit {
   }
 
   private run(command: CockpitCommand): void {
+    if (this.views.runCommand(command, this.keymap)) return;
     const focus = this.focus;
-    const view = VIEWS.find(
-      (v) =>
-        v.opener &&
-        ("command" in v.opener ? v.opener.command === command : `view:${v.id}` === command),
-    );
-    if (view) return this.openView(view);
-    if (this.keymap.bindings.some((b) => b.command === command && b.confirm)) {
-      return this.openView(
-        VIEWS.find((v) => v.id === "confirm")!,
-        command,
-      );
-    }
+    const agent = this.agents.find((a) => a.name === focus);
     switch (command) {
       case "focus-left":
       case "focus-right":
@@ -348,36 +247,26 @@ export class Cockpit {
         return;
       }
       case "focus-next": {
-        if (this.agents.length === 0) return;
         const index = this.agents.findIndex((a) => a.name === focus);
-        this.setFocus(this.agents[(index + 1) % this.agents.length]!.name);
-        return;
+        return this.setFocus(this.agents[(index + 1) % this.agents.length]?.name ?? focus);
       }
       case "zoom":
         this.zoomed = !this.zoomed;
-        this.relayout();
-        return;
-      case "respawn": {
-        const agent = this.agents.find((a) => a.name === focus);
+        return this.relayout();
+      case "respawn":
         if (!focus || !agent) return;
-        if (agent.status !== "exited" && agent.status !== "lost") {
-          this.showNotice(
-            "info",
-            `${focus} is ${agent.status}: only an exited or lost agent can be respawned`,
-          );
-          return;
-        }
-        this.request({ type: "respawn", name: focus }, `respawning ${focus}`);
-        return;
-      }
+        if (agent.status === "exited" || agent.status === "lost")
+          return this.request({ type: "respawn", name: focus }, `respawning ${focus}`);
+        return this.showNotice(
+          "info",
+          `${focus} is ${agent.status}: only an exited or lost agent can be respawned`,
+        );
       case "detach":
-        if (this.options.onDetach) this.options.onDetach();
-        else
-          this.showNotice(
-            "info",
-            "detach needs the hub daemon; this cockpit runs its agents itself",
-          );
-        return;
+        if (this.options.onDetach) return this.options.onDetach();
+        return this.showNotice(
+          "info",
+          "detach needs the hub daemon; this cockpit runs its agents itself",
+        );
       default:
         if (command.startsWith("scroll-")) this.scroll(command);
     }
@@ -385,34 +274,20 @@ export class Cockpit {
 
   /** Scroll mode's commands on the focused pane (the input machine switched modes already). */
   private scroll(command: CockpitCommand): void {
-    const name = this.focus;
-    const screen = name ? this.screens.get(name) : undefined;
-    if (!name || !screen || command === "scroll-exit") return this.leaveScroll();
+    const screen = this.focus ? this.screens.get(this.focus) : undefined;
+    if (!this.focus || !screen || command === "scroll-exit") return this.leaveScroll();
     // Entering (again): a remote hub sends scrollback only when asked.
-    if (command === "scroll-mode") void this.screens.loadScrollback?.(name);
-    const page = Math.max(1, screen.rows - 1);
-    const offset = this.inputState.scrollOffset;
-    const max = screen.scrollbackLength;
-    const next = {
-      "scroll-mode": offset,
-      "scroll-page-up": offset + page,
-      "scroll-page-down": offset - page,
-      "scroll-line-up": offset + 1,
-      "scroll-line-down": offset - 1,
-      "scroll-top": max,
-      "scroll-bottom": 0,
-    }[command as string];
-    if (next === undefined) return;
-    this.scrollFocus(Math.max(0, Math.min(max, next)));
+    if (command === "scroll-mode") void this.screens.loadScrollback?.(this.focus);
+    const pane = { rows: screen.rows, scrollback: screen.scrollbackLength };
+    const next = scrollTarget(command, this.inputState.scrollOffset, pane);
+    if (next !== undefined) this.scrollFocus(next);
   }
 
   /** Scrolls the focused pane back `offset` lines (entering scroll mode if needed). */
   private scrollFocus(offset: number): void {
-    const name = this.focus;
-    if (!name) return;
-    if (this.inputState.mode !== "scroll") void this.screens.loadScrollback?.(name);
+    if (!this.focus) return;
     this.inputState = scrollTo(this.inputState, offset);
-    this.dirtyPanes.add(name);
+    this.composer.markPane(this.focus);
     this.invalidateChrome();
   }
 
@@ -420,116 +295,38 @@ export class Cockpit {
   private leaveScroll(): void {
     if (this.inputState.mode !== "scroll") return;
     this.inputState = leaveScrollMode(this.inputState);
-    if (this.focus) this.dirtyPanes.add(this.focus);
+    if (this.focus) this.composer.markPane(this.focus);
     this.invalidateChrome();
   }
 
   private onMouse(event: MouseEvent): void {
-    if (this.layout.tooSmall || this.open?.view.modal) return;
-    const name = paneAt(this.layout, event.x, event.y);
-    if (!name) return;
-    const pane = this.layout.panes.find((p) => p.name === name)!;
-    const screen = this.screens.get(name);
-    const { x, y, width, height } = pane.inner;
-    const inside = event.x >= x && event.x < x + width && event.y >= y && event.y < y + height;
-    const scrolled = name === this.focus && this.inputState.mode === "scroll";
-    if (inside && screen && !scrolled && !this.open) {
-      const encoded = encodeMouseForChild(event, x, y, screen.modes);
-      if (encoded !== null) {
-        if (event.kind === "press") this.setFocus(name);
-        this.hub.send({ type: "input", name, data: encoded });
-        return;
-      }
-    }
-    if (event.kind === "press") this.setFocus(name);
-    else if ((event.kind === "wheel-up" || event.kind === "wheel-down") && screen) {
-      this.setFocus(name);
-      const delta = event.kind === "wheel-up" ? WHEEL_LINES : -WHEEL_LINES;
-      const next = Math.max(
-        0,
-        Math.min(screen.scrollbackLength, this.inputState.scrollOffset + delta),
-      );
-      if (next === 0 && event.kind === "wheel-down") this.leaveScroll();
-      else this.scrollFocus(next);
-    }
+    if (this.views.modal) return;
+    const route = routeMouse(this.layout, event, {
+      modes: (name) => this.screens.get(name)?.modes,
+      scrolled: this.inputState.mode === "scroll" ? this.focus : undefined,
+      toChild: !this.views.isOpen,
+    });
+    if (route.type === "none") return;
+    if (route.type !== "child" || route.focus) this.setFocus(route.pane);
+    if (route.type === "child")
+      this.hub.send({ type: "input", name: route.pane, data: route.data });
+    if (route.type !== "wheel") return;
+    const scrollback = this.screens.get(route.pane)?.scrollbackLength ?? 0;
+    const next = Math.max(0, Math.min(scrollback, this.inputState.scrollOffset + route.delta));
+    if (next === 0 && route.delta < 0) return this.leaveScroll();
+    if (this.inputState.mode !== "scroll") void this.screens.loadScrollback?.(route.pane);
+    this.scrollFocus(next);
   }
 
-  // ---- views ------------------------------------------------------------------------
+  // ---- state changes ----------------------------------------------------------------
 
-  private viewContext(): ViewContext {
-    return {
-      now: this.now(),
-      keymap: this.keymap,
-      agents: this.agents,
-      focus: this.focus,
-      services: this.services,
-      helpSections: this.helpSections,
-    };
-  }
-
-  /** Opens `view`: at once when its `open` is synchronous (keys after it in a chunk go to it). */
-  private openView(view: AnyView, arg?: CockpitCommand): void {
-    const fail = (error: unknown) =>
-      this.showNotice("error", `${view.id}: ${describeError(error)}`);
-    const opened = (result: ViewOpen<never, never>): void => {
-      const open = result.state === undefined ? undefined : { view, state: result.state };
-      if (open) this.setOpen(open);
-      this.effects(open, result.effects ?? []);
-    };
-    try {
-      const result = view.open(this.viewContext(), arg);
-      if (result instanceof Promise) result.then(opened, fail);
-      else opened(result);
-    } catch (error) {
-      fail(error);
-    }
-  }
-
-  private applyStep(open: OpenView, step: ViewStep<never, never>): void {
-    if (this.open === open) this.setOpen({ view: open.view, state: step.state });
-    this.effects(this.open, step.effects ?? []);
-  }
-
-  private setOpen(open: OpenView | undefined): void {
-    this.open = open;
-    this.layout = computeLayout(this.layoutInput());
-    this.invalidateChrome();
-  }
-
-  /** Runs effects from `open` (the view as it is now): the cockpit's, or the view's own. */
-  private effects(open: OpenView | undefined, effects: ReadonlyArray<{ type: string }>): void {
-    for (const effect of effects) {
-      if (isCockpitEffect(effect)) this.cockpitEffect(effect);
-      else if (open?.view.perform) void this.perform(open.view, effect as never);
-    }
-  }
-
-  private async perform(view: AnyView, effect: never): Promise<void> {
-    try {
-      const after = await view.perform!(effect, this.viewContext());
-      const open = this.open;
-      if (after?.update && open?.view === view)
-        this.setOpen({ view, state: after.update(open.state) });
-      this.effects(this.open, after?.effects ?? []);
-    } catch (error) {
-      this.showNotice("error", describeError(error));
-    }
-  }
-
-  private cockpitEffect(effect: CockpitEffect): void {
+  private effect(effect: Exclude<CockpitEffect, { type: "close" }>): void {
     switch (effect.type) {
-      case "close":
-        if (this.open) this.setOpen(undefined);
-        return;
       case "notice":
         return this.showNotice(effect.level, effect.text);
       case "request": {
         const { focus } = effect;
-        return this.request(
-          effect.command,
-          effect.success,
-          focus ? () => this.setFocus(focus) : undefined,
-        );
+        return this.request(effect.command, effect.success, () => focus && this.setFocus(focus));
       }
       case "quit":
         return this.options.onQuit();
@@ -548,8 +345,6 @@ export class Cockpit {
     );
   }
 
-  // ---- state changes ----------------------------------------------------------------
-
   private setFocus(name: string | undefined): void {
     if (this.focus === name) return;
     this.leaveScroll();
@@ -565,20 +360,22 @@ export class Cockpit {
     this.noticeTimer = setTimeout(() => {
       this.notice = undefined;
       this.invalidateChrome();
-    }, 5000);
+    }, NOTICE_MS);
     this.noticeTimer.unref?.();
     this.invalidateChrome();
   }
 
   private layoutInput(): LayoutInput {
-    const open = this.open;
+    const view = this.views?.size();
+    const { cols, rows } = this.size;
+    const panes = this.agents.map((a) => a.name);
     return {
-      cols: this.size.cols,
-      rows: this.size.rows,
-      panes: this.agents.map((a) => a.name),
+      cols,
+      rows,
+      panes,
       focused: this.focus,
       zoomed: this.zoomed,
-      ...(open ? { view: open.view.size(open.state, this.viewContext()) } : {}),
+      ...(view ? { view } : {}),
     };
   }
 
@@ -586,9 +383,8 @@ export class Cockpit {
   private relayout(): void {
     this.layout = computeLayout(this.layoutInput());
     if (!this.layout.tooSmall) {
-      for (const { name, inner } of this.layout.panes) {
+      for (const { name, inner } of this.layout.panes)
         this.hub.send({ type: "resize", name, cols: inner.width, rows: inner.height });
-      }
     }
     this.invalidateChrome();
   }
@@ -598,7 +394,7 @@ export class Cockpit {
   }
 
   private invalidateChrome(): void {
-    this.painted = undefined;
+    this.composer.invalidateChrome();
     this.frames.schedule(true);
   }
 
@@ -607,40 +403,26 @@ export class Cockpit {
   /** Composes and writes one frame now. */
   renderNow(): void {
     this.frames.drawn();
-    const scrolled = this.inputState.mode === "scroll" ? this.focus : undefined;
-    if (!this.painted) {
-      this.painted = this.paint(scrolled);
-      this.frame = this.painted.grid.clone();
-      if (!this.layout.tooSmall)
-        for (const pane of this.layout.panes) this.dirtyPanes.add(pane.name);
-    }
-    if (!this.layout.tooSmall) {
-      for (const pane of this.layout.panes) {
-        if (!this.dirtyPanes.has(pane.name)) continue;
-        // A lost agent has no screen worth showing: its pane keeps the chrome's note.
-        if (this.agents.find((a) => a.name === pane.name)?.status === "lost") continue;
-        const { x, y, width, height } = pane.inner;
-        const offset = pane.name === scrolled ? this.inputState.scrollOffset : 0;
-        this.screens.get(pane.name)?.copyInto(this.frame, x, y, width, height, offset);
-      }
-    }
-    this.dirtyPanes.clear();
-    const overlay = this.painted.overlay;
-    if (overlay) blit(this.frame, overlay.grid, overlay.x, overlay.y);
-    this.compositor.render(this.frame, this.cursor(scrolled));
+    const scrolling = this.inputState.mode === "scroll" && this.focus !== undefined;
+    const scrolled = scrolling
+      ? { pane: this.focus!, offset: this.inputState.scrollOffset }
+      : undefined;
+    this.composer.render({
+      layout: this.layout,
+      screens: this.screens,
+      scene: () => this.scene(scrolled),
+      hidden: (name) => this.agents.find((a) => a.name === name)?.status === "lost",
+      ...(scrolled ? { scrolled } : {}),
+      ...(this.views.isOpen || scrolled || !this.focus ? {} : { cursorPane: this.focus }),
+    });
   }
 
-  private paint(scrolled: string | undefined): PaintedChrome {
-    const open = this.open;
-    const ctx = this.viewContext();
-    const context =
-      this.inputState.mode === "scroll"
-        ? "scroll"
-        : this.inputState.prefixPending
-          ? "prefix"
-          : "normal";
-    const total = scrolled ? (this.screens.get(scrolled)?.scrollbackLength ?? 0) : 0;
-    return paintChrome(this.chrome, {
+  private scene(scrolled: { pane: string; offset: number } | undefined): ChromeScene {
+    const { mode, prefixPending } = this.inputState;
+    const context = mode === "scroll" ? "scroll" : prefixPending ? "prefix" : "normal";
+    const total = scrolled ? this.screens.get(scrolled.pane)?.scrollbackLength : undefined;
+    const view = this.views.drawing();
+    return {
       ...this.size,
       layout: this.layout,
       agents: this.agents,
@@ -648,43 +430,13 @@ export class Cockpit {
       zoomed: this.zoomed,
       prefix: this.options.prefix,
       title: this.options.title,
-      hints: (open && open.view.hints?.(open.state)) ?? statusHints(this.keymap, context),
+      hints: this.views.hints() ?? statusHints(this.keymap, context),
       ...(this.notice ? { notice: this.notice } : {}),
       cockpitUnread: this.cockpitUnread,
       done: this.done,
       alerts: this.alerts,
-      ...(scrolled && this.screens.get(scrolled)
-        ? { scroll: { pane: scrolled, offset: this.inputState.scrollOffset, total } }
-        : {}),
-      ...(open
-        ? {
-            view: {
-              key: `${open.view.id}:${open.view.cacheKey(open.state)}`,
-              element: (rect) => open.view.element(open.state, rect, ctx),
-            },
-          }
-        : {}),
-    });
+      ...(scrolled && total !== undefined ? { scroll: { ...scrolled, total } } : {}),
+      ...(view ? { view } : {}),
+    };
   }
-
-  private cursor(scrolled: string | undefined): { x: number; y: number; visible: boolean } {
-    const hidden = { x: this.size.cols - 1, y: this.size.rows - 1, visible: false };
-    if (this.layout.tooSmall || this.open || !this.focus || scrolled) return hidden;
-    const pane = this.layout.panes.find((p) => p.name === this.focus);
-    const screen = this.screens.get(this.focus);
-    if (!pane || !screen) return hidden;
-    const cursor = screen.cursor;
-    if (cursor.x >= pane.inner.width || cursor.y >= pane.inner.height) return hidden;
-    return { x: pane.inner.x + cursor.x, y: pane.inner.y + cursor.y, visible: cursor.visible };
-  }
-}
-
-/** One binding per command (a view lists a key once in help even if several contexts bind it). */
-function uniqueCommands<B extends { command: string }>(bindings: readonly B[]): B[] {
-  const seen = new Set<string>();
-  return bindings.filter((b) => !seen.has(b.command) && seen.add(b.command));
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
