@@ -1,4 +1,4 @@
-import type { AgentView, HubEvent } from "../hub/protocol.js";
+import type { AgentView, HubEvent, HubEventOf } from "../hub/protocol.js";
 
 /**
  * The cockpit's agent list after a hub event: `agents` replaces it, `agent` adds or replaces
@@ -38,4 +38,28 @@ export function applyAgentEvent(
 /** Agents still running (not exited or lost), e.g. for the quit question. */
 export function runningAgents(agents: readonly AgentView[]): AgentView[] {
   return agents.filter((a) => a.status !== "exited" && a.status !== "lost");
+}
+
+/**
+ * What mail marks on the chrome: agents that mailed `worker_done` (a ✔ in their title),
+ * panes flagged by `error`/`escalation` mail until focused, and the cockpit's unread count.
+ */
+export class MailMarks {
+  readonly done = new Set<string>();
+  readonly alerts = new Set<string>();
+  cockpitUnread = 0;
+
+  /** Takes a hub mail summary; returns `agents` with their unread counts from it. */
+  apply(
+    summary: HubEventOf<"mail">["summary"],
+    agents: readonly AgentView[],
+    focus?: string,
+  ): AgentView[] {
+    this.cockpitUnread = summary.cockpitUnread;
+    for (const reaction of summary.reactions) {
+      if (reaction.kind === "done") this.done.add(reaction.agent);
+      else if (reaction.agent !== focus) this.alerts.add(reaction.agent);
+    }
+    return agents.map((a) => ({ ...a, unread: summary.unread[a.name] ?? 0 }));
+  }
 }

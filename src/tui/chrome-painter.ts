@@ -2,6 +2,7 @@ import { createElement, type ReactElement } from "react";
 import { describeKey } from "../core/key-names.js";
 import type { Layout, Rect } from "../core/layout.js";
 import type { AgentView } from "../hub/protocol.js";
+import type { MailMarks } from "./agent-list.js";
 import { CellGrid } from "../terminal/cell-grid.js";
 import { Dialog, LostNote, PaneFrame, StatusBar } from "./Chrome.js";
 import { ChromeRenderer, blit } from "./chrome-layer.js";
@@ -20,10 +21,8 @@ export interface ChromeScene {
   title: string;
   hints: string;
   notice?: { level: "info" | "error"; text: string };
-  cockpitUnread: number;
-  /** Agents that mailed `worker_done`, and those flagged by `error`/`escalation` mail. */
-  done: ReadonlySet<string>;
-  alerts: ReadonlySet<string>;
+  /** Mail's marks: `worker_done` agents, flagged panes, the cockpit's unread count. */
+  mail: Pick<MailMarks, "done" | "alerts" | "cockpitUnread">;
   /** The scrolled-back pane: its offset and how much scrollback it has. */
   scroll?: { pane: string; offset: number; total: number };
   /** The open view: its cache key and element, drawn at `layout.view`. */
@@ -81,8 +80,8 @@ export function paintChrome(renderer: ChromeRenderer, scene: ChromeScene): Paint
         zoomed: scene.zoomed,
         scroll: scroll ? { offset: scroll.offset, total: scroll.total } : undefined,
         unread: agent.unread,
-        done: scene.done.has(agent.name),
-        highlight: scene.alerts.has(agent.name),
+        done: scene.mail.done.has(agent.name),
+        highlight: scene.mail.alerts.has(agent.name),
       };
       const piece = renderer.piece(`pane:${JSON.stringify(props)}`, props.width, props.height, () =>
         createElement(PaneFrame, props),
@@ -120,7 +119,8 @@ export function paintChrome(renderer: ChromeRenderer, scene: ChromeScene): Paint
     const working = scene.agents.filter((a) => a.status === "working").length;
     const waiting = scene.agents.filter((a) => a.status === "waiting").length;
     const left = `${scene.title} · ${scene.agents.length} agents · ${working} working${waiting ? ` · ${waiting} waiting` : ""}`;
-    const { notice, hints, cockpitUnread: unread } = scene;
+    const { notice, hints } = scene;
+    const unread = scene.mail.cockpitUnread;
     const barPiece = renderer.piece(
       `bar:${left}:${hints}:${notice?.level}:${notice?.text}:${unread}`,
       bar.width,

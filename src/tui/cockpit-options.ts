@@ -27,3 +27,13 @@ export interface CockpitOptions {
   env?: NodeJS.ProcessEnv;
   now?: () => number;
 }
+
+/** The view services a cockpit's options give (`services` merged over the rest). */
+export function viewServices(options: CockpitOptions): ViewServices {
+  return {
+    runtimes: options.runtimes,
+    canDetach: options.onDetach !== undefined,
+    ...(options.mail ? { mail: options.mail } : {}),
+    ...options.services,
+  };
+}

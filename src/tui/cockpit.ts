@@ -1,5 +1,5 @@
 import type { HubLink, PaneScreens } from "../hub/link.js";
-import type { AgentView, HubCommand, HubEvent, HubEventOf } from "../hub/protocol.js";
+import type { AgentView, HubEvent, HubEventOf } from "../hub/protocol.js";
 import { computeLayout, neighbour, type Layout, type LayoutInput } from "../core/layout.js";
 import {
   createInputState,
@@ -19,15 +19,16 @@ import {
 import { describeKey } from "../core/key-names.js";
 import { parseMouseEvents, translateInput, type MouseEvent } from "../terminal/input.js";
 import { mailAlert } from "../hub/notify.js";
-import { applyAgentEvent } from "./agent-list.js";
+import { MailMarks, applyAgentEvent } from "./agent-list.js";
 import type { ChromeScene } from "./chrome-painter.js";
 import { FrameComposer } from "./frame-composer.js";
 import { FrameScheduler } from "./frame-scheduler.js";
 import { routeMouse } from "./mouse-routing.js";
 import { ViewHost, describeError } from "./view-host.js";
-import type { CockpitOptions, CockpitTerminal } from "./cockpit-options.js";
+import { viewServices, type CockpitOptions, type CockpitTerminal } from "./cockpit-options.js";
+import { Notice } from "./notice.js";
 import { VIEWS } from "./views/registry.js";
-import type { CockpitEffect, ViewServices } from "./views/view.js";
+import type { CockpitEffect } from "./views/view.js";
 
 export type { CockpitMail } from "./views/inbox.js";
 export type { CockpitOptions, CockpitTerminal } from "./cockpit-options.js";
@@ -36,8 +37,6 @@ export type { CockpitOptions, CockpitTerminal } from "./cockpit-options.js";
 const ECHO_WINDOW_MS = 100;
 /** A lone Escape is settled after this quiet time, in ms (tmux's escape-time). */
 const ESCAPE_TIME_MS = 30;
-/** How long a notice stays in the status bar, in ms. */
-const NOTICE_MS = 5000;
 
 /**
  * The cockpit: keeps focus, zoom and scroll, routes input to the focused pane or to the
@@ -49,10 +48,7 @@ export class Cockpit {
   private agents: readonly AgentView[] = [];
   private focus: string | undefined;
   private zoomed = false;
-  /** Mail reactions: agents that said `worker_done`, and panes flagged by `error`/`escalation`. */
-  private readonly done = new Set<string>();
-  private readonly alerts = new Set<string>();
-  private cockpitUnread = 0;
+  private readonly mail = new MailMarks();
   /** Keys, the prefix, and scroll mode with the focused pane's offset (core/keymap.ts). */
   private inputState: InputState = createInputState();
   private readonly keymap: Keymap;
@@ -60,8 +56,7 @@ export class Cockpit {
   private escapeTimer: NodeJS.Timeout | undefined;
   /** The start of a mouse report that the last read cut off. */
   private mouseTail = "";
-  private notice: { level: "info" | "error"; text: string } | undefined;
-  private noticeTimer: NodeJS.Timeout | undefined;
+  private readonly notice = new Notice(() => this.invalidateChrome());
 
   private readonly composer: FrameComposer;
   private readonly frames: FrameScheduler;
@@ -80,19 +75,8 @@ export class Cockpit {
   ) {
     this.now = options.now ?? Date.now;
     this.keymap = createKeymap(options.prefix, ViewHost.openerBindings(VIEWS));
-    const services: ViewServices = {
-      runtimes: options.runtimes,
-      canDetach: options.onDetach !== undefined,
-      ...(options.mail ? { mail: options.mail } : {}),
-      ...options.services,
-    };
-    this.views = new ViewHost(VIEWS, services, {
-      facts: () => ({
-        now: this.now(),
-        keymap: this.keymap,
-        agents: this.agents,
-        focus: this.focus,
-      }),
+    this.views = new ViewHost(VIEWS, viewServices(options), this.keymap, this.now, {
+      facts: () => ({ agents: this.agents, focus: this.focus }),
       changed: () => {
         this.layout = computeLayout(this.layoutInput());
         this.invalidateChrome();
@@ -118,7 +102,7 @@ export class Cockpit {
   close(): void {
     this.frames.close();
     this.unsubscribe();
-    clearTimeout(this.noticeTimer);
+    this.notice.close();
     clearTimeout(this.escapeTimer);
   }
 
@@ -140,8 +124,6 @@ export class Cockpit {
     if (rest.length > 0) this.onKeys(rest);
   }
 
-  // ---- hub events -------------------------------------------------------------------
-
   private onEvent(event: HubEvent): void {
     switch (event.type) {
       case "output":
@@ -151,7 +133,7 @@ export class Cockpit {
       case "result":
         return;
       case "notice":
-        this.showNotice(event.level, event.text);
+        this.notice.show(event.level, event.text);
         break;
       case "mail":
         this.onMail(event.summary);
@@ -168,17 +150,11 @@ export class Cockpit {
   }
 
   private onMail(summary: HubEventOf<"mail">["summary"]): void {
-    this.agents = this.agents.map((a) => ({ ...a, unread: summary.unread[a.name] ?? 0 }));
-    this.cockpitUnread = summary.cockpitUnread;
-    for (const reaction of summary.reactions) {
-      if (reaction.kind === "done") this.done.add(reaction.agent);
-      else if (reaction.agent !== this.focus) this.alerts.add(reaction.agent);
-    }
-    if (summary.latest) {
-      const alert = mailAlert(summary.latest, this.options.env ?? {});
-      if (alert) this.terminal.write(alert);
-      this.showNotice("info", `mail from ${summary.latest.from}: ${summary.latest.subject}`);
-    }
+    this.agents = this.mail.apply(summary, this.agents, this.focus);
+    const latest = summary.latest;
+    const alert = latest ? mailAlert(latest, this.options.env ?? {}) : undefined;
+    if (alert) this.terminal.write(alert);
+    if (latest) this.notice.show("info", `mail from ${latest.from}: ${latest.subject}`);
     this.invalidateChrome();
   }
 
@@ -192,8 +168,6 @@ export class Cockpit {
       this.frames.schedule(echo);
     });
   }
-
-  // ---- input ------------------------------------------------------------------------
 
   private onKeys(data: string): void {
     if (this.views.isOpen) return this.views.keys(data);
@@ -214,7 +188,7 @@ export class Cockpit {
       else if (action.context === "prefix") {
         const prefix = describeKey(this.keymap.prefix);
         const key = describeKey(action.key);
-        this.showNotice("info", `${prefix} ${key} is not bound (${prefix} ? for help)`);
+        this.notice.show("info", `${prefix} ${key} is not bound (${prefix} ? for help)`);
       }
     }
     if (hadPrefix !== this.inputState.prefixPending) this.invalidateChrome();
@@ -230,7 +204,7 @@ export class Cockpit {
   }
 
   private run(command: CockpitCommand): void {
-    if (this.views.runCommand(command, this.keymap)) return;
+    if (this.views.runCommand(command)) return;
     const focus = this.focus;
     const agent = this.agents.find((a) => a.name === focus);
     switch (command) {
@@ -256,14 +230,18 @@ export class Cockpit {
       case "respawn":
         if (!focus || !agent) return;
         if (agent.status === "exited" || agent.status === "lost")
-          return this.request({ type: "respawn", name: focus }, `respawning ${focus}`);
-        return this.showNotice(
+          return this.effect({
+            type: "request",
+            command: { type: "respawn", name: focus },
+            success: `respawning ${focus}`,
+          });
+        return this.notice.show(
           "info",
           `${focus} is ${agent.status}: only an exited or lost agent can be respawned`,
         );
       case "detach":
         if (this.options.onDetach) return this.options.onDetach();
-        return this.showNotice(
+        return this.notice.show(
           "info",
           "detach needs the hub daemon; this cockpit runs its agents itself",
         );
@@ -318,15 +296,17 @@ export class Cockpit {
     this.scrollFocus(next);
   }
 
-  // ---- state changes ----------------------------------------------------------------
-
   private effect(effect: Exclude<CockpitEffect, { type: "close" }>): void {
     switch (effect.type) {
       case "notice":
-        return this.showNotice(effect.level, effect.text);
+        return this.notice.show(effect.level, effect.text);
       case "request": {
-        const { focus } = effect;
-        return this.request(effect.command, effect.success, () => focus && this.setFocus(focus));
+        const { focus, success } = effect;
+        const failed = (error: unknown) => this.notice.show("error", describeError(error));
+        return void this.hub.request(effect.command).then(() => {
+          this.notice.show("info", success);
+          if (focus) this.setFocus(focus);
+        }, failed);
       }
       case "quit":
         return this.options.onQuit();
@@ -335,38 +315,16 @@ export class Cockpit {
     }
   }
 
-  private request(command: HubCommand, success: string, then?: () => void): void {
-    this.hub.request(command).then(
-      () => {
-        this.showNotice("info", success);
-        then?.();
-      },
-      (error: unknown) => this.showNotice("error", describeError(error)),
-    );
-  }
-
   private setFocus(name: string | undefined): void {
     if (this.focus === name) return;
     this.leaveScroll();
     this.focus = name;
-    if (name) this.alerts.delete(name);
+    if (name) this.mail.alerts.delete(name);
     if (this.zoomed) this.relayout();
     else this.invalidateChrome();
   }
 
-  private showNotice(level: "info" | "error", text: string): void {
-    this.notice = { level, text };
-    clearTimeout(this.noticeTimer);
-    this.noticeTimer = setTimeout(() => {
-      this.notice = undefined;
-      this.invalidateChrome();
-    }, NOTICE_MS);
-    this.noticeTimer.unref?.();
-    this.invalidateChrome();
-  }
-
   private layoutInput(): LayoutInput {
-    const view = this.views?.size();
     const { cols, rows } = this.size;
     const panes = this.agents.map((a) => a.name);
     return {
@@ -375,7 +333,7 @@ export class Cockpit {
       panes,
       focused: this.focus,
       zoomed: this.zoomed,
-      ...(view ? { view } : {}),
+      view: this.views?.size(),
     };
   }
 
@@ -398,8 +356,6 @@ export class Cockpit {
     this.frames.schedule(true);
   }
 
-  // ---- drawing ----------------------------------------------------------------------
-
   /** Composes and writes one frame now. */
   renderNow(): void {
     this.frames.drawn();
@@ -412,8 +368,8 @@ export class Cockpit {
       screens: this.screens,
       scene: () => this.scene(scrolled),
       hidden: (name) => this.agents.find((a) => a.name === name)?.status === "lost",
-      ...(scrolled ? { scrolled } : {}),
-      ...(this.views.isOpen || scrolled || !this.focus ? {} : { cursorPane: this.focus }),
+      scrolled,
+      cursorPane: this.views.isOpen || scrolled ? undefined : this.focus,
     });
   }
 
@@ -421,7 +377,6 @@ export class Cockpit {
     const { mode, prefixPending } = this.inputState;
     const context = mode === "scroll" ? "scroll" : prefixPending ? "prefix" : "normal";
     const total = scrolled ? this.screens.get(scrolled.pane)?.scrollbackLength : undefined;
-    const view = this.views.drawing();
     return {
       ...this.size,
       layout: this.layout,
@@ -431,12 +386,10 @@ export class Cockpit {
       prefix: this.options.prefix,
       title: this.options.title,
       hints: this.views.hints() ?? statusHints(this.keymap, context),
-      ...(this.notice ? { notice: this.notice } : {}),
-      cockpitUnread: this.cockpitUnread,
-      done: this.done,
-      alerts: this.alerts,
+      notice: this.notice.current,
+      mail: this.mail,
       ...(scrolled && total !== undefined ? { scroll: { ...scrolled, total } } : {}),
-      ...(view ? { view } : {}),
+      view: this.views.drawing(),
     };
   }
 }

@@ -15,8 +15,8 @@ import {
 
 /** What the host needs from the cockpit. */
 export interface ViewHostOwner {
-  /** The facts views read, as they are now. */
-  facts(): Pick<ViewContext, "now" | "keymap" | "agents" | "focus">;
+  /** The panes as they are now, for views to read. */
+  facts(): Pick<ViewContext, "agents" | "focus">;
   /** A view opened, closed or changed state: re-place it and redraw. */
   changed(): void;
   /** Performs an effect only the cockpit can (close is the host's own). */
@@ -41,6 +41,8 @@ export class ViewHost {
   constructor(
     private readonly views: readonly AnyView[],
     private readonly services: ViewServices,
+    private readonly keymap: Keymap,
+    private readonly now: () => number,
     private readonly owner: ViewHostOwner,
   ) {
     this.helpSections = views.flatMap((view) =>
@@ -69,10 +71,10 @@ export class ViewHost {
   }
 
   /**
-   * Opens the view `command` opens, or the confirm view when `keymap` marks `command` as
+   * Opens the view `command` opens, or the confirm view when the keymap marks `command` as
    * needing confirmation. False when `command` is not a view's.
    */
-  runCommand(command: CockpitCommand, keymap: Keymap): boolean {
+  runCommand(command: CockpitCommand): boolean {
     const view = this.views.find((v) =>
       !v.opener
         ? false
@@ -80,7 +82,7 @@ export class ViewHost {
           ? v.opener.command === command
           : `view:${v.id}` === command,
     );
-    const confirm = keymap.bindings.some((b) => b.command === command && b.confirm === true);
+    const confirm = this.keymap.bindings.some((b) => b.command === command && b.confirm === true);
     const target = view ?? (confirm ? this.views.find((v) => v.id === "confirm") : undefined);
     if (!target) return false;
     this.openView(target, view ? undefined : command);
@@ -123,7 +125,8 @@ export class ViewHost {
   }
 
   private context(): ViewContext {
-    return { ...this.owner.facts(), services: this.services, helpSections: this.helpSections };
+    const { keymap, services, helpSections } = this;
+    return { ...this.owner.facts(), now: this.now(), keymap, services, helpSections };
   }
 
   /** Opens at once when `open` is synchronous, so the rest of a key chunk reaches it. */
