@@ -1,4 +1,5 @@
 import type { CockpitMail } from "./views/inbox.js";
+import type { AnyView } from "./views/registry.js";
 import type { ViewServices } from "./views/view.js";
 
 /** The terminal the cockpit draws on. */
@@ -21,6 +22,8 @@ export interface CockpitOptions {
   onDetach?: () => void;
   /** The inbox (prefix m); undefined hides it. */
   mail?: CockpitMail;
+  /** The views it offers; default every view in `views/registry.ts` (tests hand their own). */
+  views?: readonly AnyView[];
   /** More data sources for views (see `views/view.ts`), merged over the ones above. */
   services?: Partial<ViewServices>;
   /** The user's environment, to choose how urgent mail notifies (bell, OSC 9 / 777). */

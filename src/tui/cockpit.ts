@@ -74,8 +74,9 @@ export class Cockpit {
     private readonly options: CockpitOptions,
   ) {
     this.now = options.now ?? Date.now;
-    this.keymap = createKeymap(options.prefix, ViewHost.openerBindings(VIEWS));
-    this.views = new ViewHost(VIEWS, viewServices(options), this.keymap, this.now, {
+    const views = options.views ?? VIEWS;
+    this.keymap = createKeymap(options.prefix, ViewHost.openerBindings(views));
+    this.views = new ViewHost(views, viewServices(options), this.keymap, this.now, {
       facts: () => ({ agents: this.agents, focus: this.focus }),
       changed: () => {
         this.layout = computeLayout(this.layoutInput());

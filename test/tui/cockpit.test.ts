@@ -2,7 +2,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { HubLink, PaneScreens } from "../../src/hub/link.js";
 import type { AgentView, HubCommand, HubEvent } from "../../src/hub/protocol.js";
 import { PaneScreen } from "../../src/terminal/pane-screen.js";
-import { Cockpit } from "../../src/tui/cockpit.js";
+import { createElement } from "react";
+import { Text } from "ink";
+import { composeMessage, type MailMessage } from "../../src/core/mail.js";
+import { Cockpit, type CockpitMail, type CockpitOptions } from "../../src/tui/cockpit.js";
+import { VIEWS } from "../../src/tui/views/registry.js";
+import { defineView } from "../../src/tui/views/view.js";
 import { XtermSink } from "../terminal/helpers.js";
 
 const PREFIX = "\x02";
@@ -86,15 +91,59 @@ interface Rig {
 
 let rigs: Rig[] = [];
 
-async function startCockpit(names: string[]): Promise<Rig> {
+/** Waits until `check` holds, drawing between tries (async loads settle in between). */
+async function until(rig: Rig, check: (text: string) => boolean): Promise<string> {
+  for (let i = 0; i < 200; i++) {
+    const text = await rig.text();
+    if (check(text)) return text;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`never matched; screen:\n${await rig.text()}`);
+}
+
+function mail(id: string, from: string, subject: string): MailMessage {
+  const m = composeMessage(
+    { from, to: "cockpit", subject, body: "b" },
+    ["cockpit"],
+    id,
+    new Date(),
+  );
+  return { ...m, readAt: null } as MailMessage;
+}
+
+/** A mailbox in memory: what `list` returns can change, and sends are recorded. */
+function fakeMail(messages: MailMessage[]): CockpitMail & { sent: unknown[] } {
+  const sent: unknown[] = [];
+  return {
+    sent,
+    list: () => Promise.resolve([...messages]),
+    markRead: () => Promise.resolve(),
+    send: (draft) => {
+      sent.push(draft);
+      return Promise.resolve();
+    },
+  };
+}
+
+async function startCockpit(
+  names: string[],
+  extra: Partial<CockpitOptions> = {},
+  { cols = COLS, rows = ROWS } = {},
+): Promise<Rig> {
   const hub = new FakeHub(names.map(agent));
   const screens = new Screens(names);
-  const sink = new XtermSink(COLS, ROWS);
+  const sink = new XtermSink(cols, rows);
   const cockpit = new Cockpit(
-    { write: (data) => sink.write(data), size: () => ({ cols: COLS, rows: ROWS }) },
+    { write: (data) => sink.write(data), size: () => ({ cols, rows }) },
     hub,
     screens,
-    { prefix: PREFIX, title: "flotilla · test", runtimes: ["shell"], onQuit: () => undefined },
+    {
+      prefix: PREFIX,
+      title: "flotilla · test",
+      runtimes: ["shell"],
+      onQuit: () => undefined,
+      ...extra,
+    },
   );
   await cockpit.start();
   const text = async (): Promise<string> => {
@@ -193,5 +242,68 @@ describe("Cockpit", () => {
     expect(hub.typed("bob")).toBe("");
     cockpit.input("q");
     expect(hub.typed("bob")).toBe("q");
+  });
+
+  it("opens the inbox on prefix m with mail loaded asynchronously, and reloads it when mail arrives", async () => {
+    const messages = [mail("m1", "bob", "first report")];
+    const rig = await startCockpit(["alice"], { mail: fakeMail(messages) });
+    rig.cockpit.input(PREFIX + "m");
+    await until(rig, (t) => t.includes("first report"));
+    messages.unshift(mail("m2", "carol", "second report"));
+    rig.hub.emit({
+      type: "mail",
+      summary: { unread: {}, cockpitUnread: 2, reactions: [] },
+    });
+    await until(rig, (t) => t.includes("second report") && t.includes("first report"));
+    rig.cockpit.input("j");
+    expect(rig.hub.typed("alice")).toBe("");
+    rig.cockpit.input("q");
+    await until(rig, (t) => !t.includes("second report"));
+    rig.cockpit.input("j");
+    expect(rig.hub.typed("alice")).toBe("j");
+  });
+
+  it("opens a view registered with its own prefix key, lists the key in help, and refreshes it on hub events", async () => {
+    let loads = 0;
+    const boardView = defineView<{ title: string }, { type: "reload" }>({
+      id: "board",
+      title: "On the board:",
+      bindings: [
+        {
+          keys: ["x"],
+          keyLabels: ["x"],
+          command: "close",
+          context: "board",
+          description: "close the board",
+        },
+      ],
+      opener: { key: "t", description: "open the task board", hint: "tasks" },
+      open: async () => ({ state: { title: `board v${++loads}` } }),
+      key: (state, key) => ({ state, effects: key === "x" ? [{ type: "close" }] : [] }),
+      onEvent: (state, event) =>
+        event.type === "agent" ? { state, effects: [{ type: "reload" }] } : undefined,
+      perform: async () => {
+        const title = `board v${++loads}`;
+        return { update: (state) => ({ ...state, title }) };
+      },
+      size: () => ({ width: 30, height: 3 }),
+      cacheKey: (state) => state.title,
+      element: (state) => createElement(Text, null, state.title),
+    });
+    const views = [...VIEWS, boardView as unknown as (typeof VIEWS)[number]];
+    // Tall enough for the whole help (a shorter terminal cuts it off).
+    const rig = await startCockpit(["alice"], { views }, { cols: 100, rows: 60 });
+    rig.cockpit.input(PREFIX + "?");
+    const help = await rig.text();
+    expect(help).toContain("open the task board");
+    expect(help).toContain("close the board");
+    rig.cockpit.input(" ");
+    rig.cockpit.input(PREFIX + "t");
+    await until(rig, (t) => t.includes("board v1"));
+    rig.hub.emit({ type: "agent", agent: agent("bob") });
+    await until(rig, (t) => t.includes("board v2"));
+    rig.cockpit.input("x");
+    await until(rig, (t) => !t.includes("board v"));
+    expect(rig.hub.typed("alice")).toBe("");
   });
 });
