@@ -272,8 +272,8 @@ export class Cockpit {
 
   /** Leaves scroll mode: the focused pane follows its output again. */
   private leaveScroll(): void {
-    if (this.inputState.mode !== "scroll") return;
-    this.inputState = leaveScrollMode(this.inputState);
+    // The input machine may have left scroll mode already (q, Esc): redraw all the same.
+    if (this.inputState.mode === "scroll") this.inputState = leaveScrollMode(this.inputState);
     if (this.focus) this.composer.markPane(this.focus);
     this.invalidateChrome();
   }

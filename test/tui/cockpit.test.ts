@@ -306,4 +306,19 @@ describe("Cockpit", () => {
     await until(rig, (t) => !t.includes("board v"));
     expect(rig.hub.typed("alice")).toBe("");
   });
+
+  it("scrolls the focused pane back a page at a time in scroll mode, and leaves on q", async () => {
+    const rig = await startCockpit(["alice"]);
+    const screen = rig.screens.get("alice")!;
+    screen.write(Array.from({ length: 100 }, (_, i) => `line ${i + 1}`).join("\r\n"));
+    await screen.flush();
+    rig.cockpit.input(PREFIX + "[");
+    expect(await rig.text()).toContain("[scroll 0/");
+    rig.cockpit.input("\x1b[5~");
+    rig.cockpit.input("\x1b[5~");
+    expect(await rig.text()).toMatch(/\[scroll 40\/\d+\]/);
+    rig.cockpit.input("q");
+    expect(await rig.text()).not.toContain("[scroll");
+    expect(rig.hub.typed("alice")).toBe("");
+  });
 });
