@@ -161,14 +161,16 @@ export function registerAgentCommands(program: Command, io: CommandIo = processI
     .command("ls")
     .description("list agents: name, runtime, status, branch, worktree, pid, age")
     .option("--json", "print a JSON array instead of a table (age in seconds)")
-    .action(async (options: { json?: boolean }) => {
+    .option("--waiting", "agents waiting for you first, the longest-waiting at the top")
+    .action(async (options: { json?: boolean; waiting?: boolean }) => {
       const [{ openProject }, { reconcileAgents, isProcessAlive }] = await Promise.all([
         import("../store/project.js"),
         import("../hub/lifecycle.js"),
       ]);
       const project = openProject(io.cwd());
       await reconcileAgents(project, isProcessAlive);
-      const rows = listRows((await project.readState()).agents, new Date());
+      let rows = listRows((await project.readState()).agents, new Date());
+      if (options.waiting) rows = sortWaitingFirst(rows);
       if (options.json) {
         io.out(JSON.stringify(rows, null, 2) + "\n");
         return;
@@ -219,6 +221,8 @@ export interface AgentRow {
   /** Seconds since the agent was created. */
   age: number;
   createdAt: string;
+  /** Seconds it has waited for you, `null` when it is not waiting. */
+  waitingFor: number | null;
 }
 
 /** The `ls` rows for `agents` at time `now`. */
@@ -233,7 +237,19 @@ export function listRows(agents: AgentRecord[], now: Date): AgentRow[] {
     pid: agent.pid ?? null,
     age: Math.max(0, Math.floor((now.getTime() - Date.parse(agent.createdAt)) / 1000)),
     createdAt: agent.createdAt,
+    waitingFor:
+      agent.status === "waiting" && agent.waitingSince !== undefined
+        ? Math.max(0, Math.floor((now.getTime() - Date.parse(agent.waitingSince)) / 1000))
+        : null,
   }));
+}
+
+/** Waiting agents first, the longest-waiting at the top; the rest in their order. */
+export function sortWaitingFirst(rows: AgentRow[]): AgentRow[] {
+  const waiting = rows
+    .filter((row) => row.status === "waiting")
+    .sort((a, b) => (b.waitingFor ?? 0) - (a.waitingFor ?? 0));
+  return [...waiting, ...rows.filter((row) => row.status !== "waiting")];
 }
 
 /** `45` → `45s`, `300` → `5m`, `7200` → `2h`, `259200` → `3d` (seconds in, largest unit out). */
@@ -250,7 +266,7 @@ export function formatTable(root: string, rows: AgentRow[]): string {
   const cells = rows.map((row) => [
     row.name,
     row.runtime,
-    row.status,
+    row.waitingFor !== null ? `${row.status} ${formatAge(row.waitingFor)}` : row.status,
     row.branch,
     path.relative(root, row.worktree) || ".",
     row.pid === null ? "-" : String(row.pid),

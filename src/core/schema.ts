@@ -108,6 +108,8 @@ export const AgentRecord = z.object({
   resume: z.boolean().optional(),
   /** The agent has been started at least once in its worktree (OpenCode's `--continue`). */
   everStarted: z.boolean().optional(),
+  /** Since when the agent waits for the human (set while `status` is `waiting`), ISO-8601. */
+  waitingSince: z.string().optional(),
   /** Files copied from the main checkout at creation (`.worktreeinclude`), relative paths. */
   copiedFiles: z.array(z.string()).optional(),
   /** `FLOTILLA_PORT` for this agent: distinct across agents (dev servers do not collide). */

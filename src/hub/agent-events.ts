@@ -9,7 +9,21 @@ import {
   type FSWatcher,
 } from "node:fs";
 import path from "node:path";
+import type { AgentRecord } from "../core/schema.js";
 import { agentEventsDir, parseAgentEvent, type AgentEvent } from "../runtimes/agent-events.js";
+
+/**
+ * The record change an agent event asks for: the conversation id it carries, now confirmed
+ * (so `respawn` resumes it); `undefined` when the record already says so.
+ */
+export function conversationPatch(
+  record: Pick<AgentRecord, "conversation" | "conversationConfirmed">,
+  event: AgentEvent,
+): Pick<AgentRecord, "conversation" | "conversationConfirmed"> | undefined {
+  if (event.conversation === undefined) return undefined;
+  if (record.conversation === event.conversation && record.conversationConfirmed) return undefined;
+  return { conversation: event.conversation, conversationConfirmed: true };
+}
 
 /**
  * Follows `.flotilla/agent-events/<agent>.jsonl` (what agents' hooks append through

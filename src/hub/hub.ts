@@ -21,6 +21,8 @@ import {
 import type { AgentView, HubCommand, HubEvent } from "./protocol.js";
 import { AgentSession } from "./session.js";
 import { MailDelivery, prepareAgentMail, type MailSummary } from "./mail-delivery.js";
+import { AgentEventsWatcher, conversationPatch } from "./agent-events.js";
+import { NeedsYou } from "./needs-you.js";
 
 /** Default pty size, in cells, before any client has laid the pane out. */
 const DEFAULT_SIZE = { cols: 80, rows: 24 };
@@ -45,13 +47,26 @@ export class Hub implements HubBackend {
   private persistChain: Promise<unknown> = Promise.resolve();
   private disposed = false;
   private mail: MailDelivery | undefined;
+  /** Status and conversation ids the agents report through their hooks. */
+  private agentEvents: AgentEventsWatcher | undefined;
+  /** Who waits since when; runs `notify.command` once per wait. */
+  private readonly needsYou: NeedsYou;
   /** The last mail summary (unread counts), replayed to each client that lists the agents. */
   private mailSummary: MailSummary = { unread: {}, cockpitUnread: 0, reactions: [] };
 
   constructor(
     readonly project: Project,
     private config: Config,
-  ) {}
+  ) {
+    this.needsYou = new NeedsYou({
+      project: project.root,
+      config: () => this.config.notify,
+      onError: (text) => {
+        this.project.log("notify.failed", { detail: { error: text } });
+        this.broadcast({ type: "notice", level: "error", text });
+      },
+    });
+  }
 
   /**
    * Adopts the recorded agents, starts every agent waiting to start, and begins watching
@@ -85,6 +100,14 @@ export class Hub implements HubBackend {
         this.broadcast({ type: "notice", level: "error", text: `mail: ${describeError(error)}` }),
     });
     await this.mail.start();
+    this.agentEvents = new AgentEventsWatcher(this.project.paths.dir, (name, event) => {
+      const record = this.records.get(name);
+      const patch = record ? conversationPatch(record, event) : undefined;
+      if (patch) this.persist(name, patch);
+      if (event.reason !== undefined) this.needsYou.noteReason(name, event.reason);
+      if (event.status !== undefined) this.sessions.get(name)?.report(event.status);
+    });
+    this.agentEvents.start();
     try {
       this.watcher = watch(this.project.paths.dir, (_event, file) => {
         if (file === "state.json") this.scheduleReload();
@@ -229,6 +252,7 @@ export class Hub implements HubBackend {
   dispose(): void {
     this.disposed = true;
     this.mail?.dispose();
+    this.agentEvents?.dispose();
     this.watcher?.close();
     clearTimeout(this.reloadTimer);
     for (const session of this.sessions.values()) session.dispose();
@@ -392,11 +416,17 @@ export class Hub implements HubBackend {
     }
     this.broadcast({ type: "status", name, status, exitCode });
     this.mail?.onStatusChange(name, status);
+    const waitStarted = this.needsYou.onStatus(name, status);
     if (status === "exited") {
       this.project.log("agent.exited", { agent: name, detail: { exitCode } });
       this.persist(name, { status, exitCode: exitCode ?? null, endedAt: new Date().toISOString() });
     } else {
-      this.persist(name, { status });
+      // When it began to wait (for `ls --waiting` and prefix w); cleared when it stops.
+      const since = waitStarted !== undefined ? new Date(waitStarted).toISOString() : undefined;
+      this.persist(name, {
+        status,
+        waitingSince: status === "waiting" ? (since ?? record?.waitingSince) : undefined,
+      });
     }
   }
 
