@@ -1,7 +1,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { Hub, createHub } from "../../src/hub/hub.js";
-import type { HubEvent } from "../../src/hub/protocol.js";
+import type { AgentView, HubEvent } from "../../src/hub/protocol.js";
+import type { HubContext, HubRunner } from "../../src/hub/runner.js";
+import { HUB_RUNNERS } from "../../src/hub/runners.js";
 import { initProject } from "../../src/store/init.js";
 import { createAgent } from "../../src/hub/lifecycle.js";
 import { makeRepo } from "../e2e/harness.js";
@@ -16,7 +18,10 @@ async function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 10_000
   }
 }
 
-async function setup(command: string): Promise<{ hub: Hub; events: HubEvent[] }> {
+async function setup(
+  command: string,
+  runners = HUB_RUNNERS,
+): Promise<{ hub: Hub; events: HubEvent[] }> {
   const repo = makeRepo("flotilla-hub-");
   const { project } = await initProject(repo);
   const config = JSON.parse(readFileSync(project.paths.config, "utf8"));
@@ -31,7 +36,7 @@ async function setup(command: string): Promise<{ hub: Hub; events: HubEvent[] }>
   config.idleAfterMs = 300;
   writeFileSync(project.paths.config, JSON.stringify(config));
   await createAgent(project, { name: "probe", runtime: "probe" });
-  const hub = await createHub(project);
+  const hub = await createHub(project, runners);
   const events: HubEvent[] = [];
   hub.subscribe((event) => events.push(event));
   return { hub, events };
@@ -85,9 +90,45 @@ describe("hub", () => {
     };
     writeFileSync(project.paths.config, JSON.stringify(config));
     await createAgent(project, { name: "ghost", runtime: "ghost" });
-    hub = await createHub(project);
+    hub = await createHub(project, HUB_RUNNERS);
     const session = await waitFor(() => hub!.session("ghost"));
     await waitFor(() => session.screen.text().includes("not found"));
     expect(session.currentStatus).toBe("exited");
+  });
+
+  it("runs the runners it is given: start with context, status hooks, decorated views, replay, dispose", async () => {
+    const calls: string[] = [];
+    let context: HubContext | undefined;
+    const runner: HubRunner = {
+      name: "recorder",
+      async start(given) {
+        context = given;
+        calls.push(
+          `start:${given
+            .agents()
+            .map((a) => a.name)
+            .join(",")}`,
+        );
+      },
+      onAgentStatus: (name, status) => calls.push(`status:${name}:${status}`),
+      decorateAgent: (view: AgentView) => ({ ...view, problem: "decorated" }),
+      replay: () => [{ type: "notice", level: "info", text: "replayed" }],
+      dispose: () => calls.push("dispose"),
+    };
+    const setupResult = await setup("echo hi; sleep 30", [() => runner]);
+    hub = setupResult.hub;
+    expect(calls[0]).toBe("start:probe");
+    expect(context?.watcher.root).toBe(hub.project.paths.dir);
+    await waitFor(() => calls.includes("status:probe:working"));
+    const replies: HubEvent[] = [];
+    hub.handle({ type: "list", id: 7 }, "test", (event) => replies.push(event));
+    await waitFor(() => replies.length >= 2);
+    const result = replies.find((e) => e.type === "result");
+    expect(result).toMatchObject({ ok: true, value: [{ name: "probe", problem: "decorated" }] });
+    expect(replies).toContainEqual({ type: "notice", level: "info", text: "replayed" });
+    hub.dispose();
+    hub.dispose();
+    expect(calls.filter((c) => c === "dispose")).toHaveLength(1);
+    hub = undefined;
   });
 });
