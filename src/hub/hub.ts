@@ -1,6 +1,6 @@
 import type { AgentRecord, AgentStatus, Config } from "../core/schema.js";
 import { compilePatterns } from "../core/status.js";
-import { describeError } from "../core/errors.js";
+import { FlotillaError, describeError } from "../core/errors.js";
 import { buildLaunch, resolveRuntime } from "../runtimes/profiles.js";
 import type { Project } from "../store/project.js";
 import type { HubBackend } from "./backend.js";
@@ -17,7 +17,7 @@ import {
   respawnAgent,
   stopAgent,
 } from "./lifecycle.js";
-import type { AgentView, HubCommand, HubEvent } from "./protocol.js";
+import { toWireError, type AgentView, type HubCommand, type HubEvent } from "./protocol.js";
 import { AgentSession } from "./session.js";
 import { createProjectWatcher, type ProjectWatcher } from "./project-watcher.js";
 import type { HubContext, HubRunner, HubRunnerFactory } from "./runner.js";
@@ -129,8 +129,7 @@ export class Hub implements HubBackend {
       work.then(
         (value) => id !== undefined && reply({ type: "result", id, ok: true, value }),
         (error: unknown) => {
-          if (id !== undefined)
-            reply({ type: "result", id, ok: false, error: describeError(error) });
+          if (id !== undefined) reply({ type: "result", id, ok: false, error: toWireError(error) });
           else this.broadcast({ type: "notice", level: "error", text: describeError(error) });
         },
       );
@@ -159,7 +158,11 @@ export class Hub implements HubBackend {
       case "snapshot": {
         const session = this.sessions.get(command.name);
         if (!session) {
-          respond(Promise.reject(new Error(`no pane for agent "${command.name}"`)));
+          respond(
+            Promise.reject(
+              new FlotillaError("UNKNOWN_AGENT", `no pane for agent "${command.name}"`),
+            ),
+          );
           return;
         }
         reply({
@@ -309,7 +312,7 @@ export class Hub implements HubBackend {
 
   private async respawn(name: string): Promise<void> {
     if (this.sessions.get(name)?.isRunning)
-      throw new Error(`agent "${name}" is still running: kill it first`);
+      throw new FlotillaError("INVALID_INPUT", `agent "${name}" is still running: kill it first`);
     await respawnAgent(this.project, name);
     await this.reload();
   }

@@ -4,7 +4,6 @@ import {
   checkMailboxName,
   COCKPIT,
   planNotices,
-  type MailPriority,
   type MailType,
   type UnreadSummary,
 } from "../core/mail.js";
@@ -13,7 +12,7 @@ import { sanitizeLine } from "../core/sanitize.js";
 import type { AgentStatus, RuntimeProfile } from "../core/schema.js";
 import { installClaudeMailHook } from "../runtimes/claude-hooks.js";
 import { MailStore, type StoredMail } from "../store/mail-store.js";
-import type { AgentView, HubEvent } from "./protocol.js";
+import type { AgentView, HubEvent, MailHeadline, MailReaction, MailSummary } from "./protocol.js";
 import { createProjectWatcher, type ProjectWatcher } from "./project-watcher.js";
 import type { HubContext, HubRunner } from "./runner.js";
 
@@ -38,46 +37,7 @@ export interface DeliveryAgent {
   status: AgentStatus;
 }
 
-/**
- * Something the cockpit does because of a message from an agent: `done` for `worker_done`
- * (mark the agent done; later, enqueue its branch), `alert` for `error` and `escalation`
- * (highlight the pane). Reported once per message id.
- */
-export interface MailReaction {
-  /** The sender. */
-  agent: string;
-  kind: "done" | "alert";
-  /** The message that caused it (read its payload with `MailStore.find`). */
-  id: string;
-  type: MailType;
-}
-
-/** The newest new message for the cockpit, with its text already made one safe line. */
-export interface MailHeadline {
-  id: string;
-  from: string;
-  subject: string;
-  type: MailType;
-  priority: MailPriority;
-}
-
-/**
- * What {@link MailDelivery} reports through `notify`: a full picture of unread counts plus
- * what is new since the last report.
- */
-export interface MailSummary {
-  /** Unread messages per agent mailbox (every agent of `getAgents()` is present, 0 included). */
-  unread: Record<string, number>;
-  /** Unread messages in the cockpit's mailbox (the human's). */
-  cockpitUnread: number;
-  /**
-   * Set when mail for the cockpit arrived since the last report: the newest urgent one if
-   * any, else the newest. Ring the bell / notify when `priority === "urgent"`.
-   */
-  latest?: MailHeadline;
-  /** Reactions to messages that arrived since the last report, oldest first. */
-  reactions: MailReaction[];
-}
+export type { MailHeadline, MailReaction, MailSummary } from "./protocol.js";
 
 /** How {@link MailDelivery} reaches the world; everything it touches comes through here. */
 export interface MailDeliveryOptions {

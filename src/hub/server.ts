@@ -5,7 +5,7 @@ import lockfile from "proper-lockfile";
 import { FlotillaError, describeError } from "../core/errors.js";
 import type { HubBackend } from "./backend.js";
 import { FrameDecoder, MAX_FRAME_BYTES, encodeFrame } from "./framing.js";
-import type { HubCommand, HubEvent } from "./protocol.js";
+import { toWireError, type HubCommand, type HubEvent } from "./protocol.js";
 import { ensurePrivateDir } from "./socket-path.js";
 import {
   PROTOCOL_VERSION,
@@ -315,7 +315,7 @@ class SocketHub implements HubServer {
           type: "result",
           id: command.id,
           ok: false,
-          error: describeError(error),
+          error: toWireError(error),
         });
       }
     }

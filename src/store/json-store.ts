@@ -3,7 +3,7 @@ import path from "node:path";
 import { DataFile } from "lowdb/node";
 import lockfile from "proper-lockfile";
 import type { z } from "zod";
-import { FlotillaError } from "../core/errors.js";
+import { FlotillaError, firstZodIssue } from "../core/errors.js";
 
 /**
  * Validated JSON documents on disk, built on lowdb's `DataFile` adapter (atomic writes
@@ -76,11 +76,10 @@ export class JsonDocument<S extends z.ZodType> {
   private validate(raw: unknown): z.infer<S> {
     const result = this.schema.safeParse(raw);
     if (!result.success) {
-      const issue = result.error.issues[0];
-      const where = issue && issue.path.length > 0 ? ` at ${issue.path.join(".")}` : "";
+      const { where, message } = firstZodIssue(result.error);
       throw new FlotillaError(
         "INVALID_STATE_FILE",
-        `${this.file} is invalid${where}: ${issue?.message ?? "does not match its schema"}; fix or move the file (it was left untouched)`,
+        `${this.file} is invalid${where}: ${message}; fix or move the file (it was left untouched)`,
       );
     }
     return result.data;

@@ -13,6 +13,7 @@ import {
 } from "../../src/hub/daemon.js";
 import { Project } from "../../src/store/project.js";
 import { waitUntil } from "./fake-backend.js";
+import { PROTOCOL_VERSION } from "../../src/hub/wire.js";
 
 // The daemon runs as a real detached process from the build (`npm test` builds first).
 const entry = path.resolve("dist/hub/main.js");
@@ -51,7 +52,11 @@ describe("hub daemon", () => {
     expect(hub.started).toBe(true);
     expect(hub.pid).not.toBe(process.pid);
     expect(sessionId(hub.pid)).toBe(hub.pid); // its own session: a closed terminal cannot reach it
-    expect(readHubRecord(project)).toMatchObject({ pid: hub.pid, socket: hub.socket, protocol: 1 });
+    expect(readHubRecord(project)).toMatchObject({
+      pid: hub.pid,
+      socket: hub.socket,
+      protocol: PROTOCOL_VERSION,
+    });
     expect(statSync(hub.socket).mode & 0o777).toBe(0o600);
 
     process.kill(hub.pid, "SIGHUP");
@@ -105,7 +110,7 @@ describe("hub daemon", () => {
     writeHubRecord(project, {
       pid: 2 ** 22 + 1,
       socket,
-      protocol: 1,
+      protocol: PROTOCOL_VERSION,
       startedAt: "2020-01-01T00:00:00Z",
     });
     expect((await hubStatus(project, { env })).state).toBe("stale");

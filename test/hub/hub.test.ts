@@ -1,6 +1,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
+import { FlotillaError } from "../../src/core/errors.js";
 import { Hub, createHub } from "../../src/hub/hub.js";
+import { linkLocalHub } from "../../src/hub/local-link.js";
 import type { AgentView, HubEvent } from "../../src/hub/protocol.js";
 import type { HubContext, HubRunner } from "../../src/hub/runner.js";
 import { HUB_RUNNERS } from "../../src/hub/runners.js";
@@ -130,5 +132,22 @@ describe("hub", () => {
     hub.dispose();
     expect(calls.filter((c) => c === "dispose")).toHaveLength(1);
     hub = undefined;
+  });
+
+  it("rejects a failed request through the local link with the hub's error code", async () => {
+    const setupResult = await setup("echo hi; sleep 30", []);
+    hub = setupResult.hub;
+    const { link } = linkLocalHub(hub);
+    await waitFor(() => hub!.session("probe")?.isRunning);
+    const error = await link.request({ type: "respawn", name: "probe" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FlotillaError);
+    expect(error).toMatchObject({
+      code: "INVALID_INPUT",
+      message: expect.stringContaining("still running"),
+    });
+    const missing = await link
+      .request({ type: "snapshot", name: "nobody" })
+      .catch((e: unknown) => e);
+    expect(missing).toMatchObject({ code: "UNKNOWN_AGENT" });
   });
 });

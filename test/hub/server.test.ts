@@ -7,6 +7,7 @@ import { connectHub, type HubConnection } from "../../src/hub/client.js";
 import type { HubEvent } from "../../src/hub/protocol.js";
 import { startHubServer, type HubServer, type HubServerOptions } from "../../src/hub/server.js";
 import { FakeBackend, RawClient, waitUntil } from "./fake-backend.js";
+import { PROTOCOL_VERSION } from "../../src/hub/wire.js";
 
 let dir: string;
 let socketPath: string;
@@ -134,11 +135,12 @@ describe("hub server", () => {
   it("closes a client of another protocol version with a clear error, others keep working", async () => {
     await serve();
     const current = await connect();
-    await expect(connectHub(socketPath, { cols: 80, rows: 24, protocol: 2 })).rejects.toThrow(
-      "hub speaks protocol 1, client 2: restart the hub with `flotilla hub stop` (its agents stop; worktrees and branches stay) and run flotilla again",
+    const other = PROTOCOL_VERSION + 1;
+    await expect(connectHub(socketPath, { cols: 80, rows: 24, protocol: other })).rejects.toThrow(
+      `hub speaks protocol ${PROTOCOL_VERSION}, client ${other}: restart the hub with \`flotilla hub stop\` (its agents stop; worktrees and branches stay) and run flotilla again`,
     );
     const old = await raw();
-    old.sendHello(2);
+    old.sendHello(other);
     await waitUntil(() => old.closed, "the mismatched connection to close");
     expect(old.messages("welcome")).toEqual([]);
     expect(await current.request({ type: "list" })).toMatchObject({ ok: true });
