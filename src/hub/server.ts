@@ -1,7 +1,7 @@
 import { chmodSync, lstatSync, unlinkSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import lockfile from "proper-lockfile";
+import { withFileLock } from "../store/lock.js";
 import { FlotillaError, describeError } from "../core/errors.js";
 import type { HubBackend } from "./backend.js";
 import { FrameDecoder, MAX_FRAME_BYTES, encodeFrame } from "./framing.js";
@@ -66,27 +66,27 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
   // was attached would hang its client and keep `close()` waiting for ever.
   const hub = new SocketHub(server, options, log);
   // Serialize "is the socket stale? remove it, listen" between hubs starting at once.
-  const release = await lockfile.lock(socketPath, {
-    realpath: false,
-    stale: 10_000,
-    retries: { retries: 100, factor: 1.2, minTimeout: 10, maxTimeout: 200 },
-  });
-  try {
-    await removeStaleSocket(socketPath, log);
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(socketPath, () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
-    chmodSync(socketPath, 0o600);
-  } catch (error) {
-    hub.abandon();
-    throw error;
-  } finally {
-    await release().catch(() => undefined);
-  }
+  const lockRetries = { retries: 100, factor: 1.2, minTimeout: 10, maxTimeout: 200 };
+  await withFileLock(
+    socketPath,
+    async () => {
+      try {
+        await removeStaleSocket(socketPath, log);
+        await new Promise<void>((resolve, reject) => {
+          server.once("error", reject);
+          server.listen(socketPath, () => {
+            server.off("error", reject);
+            resolve();
+          });
+        });
+        chmodSync(socketPath, 0o600);
+      } catch (error) {
+        hub.abandon();
+        throw error;
+      }
+    },
+    lockRetries,
+  );
   log(`listening on ${socketPath}`);
   return hub;
 }

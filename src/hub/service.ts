@@ -52,7 +52,7 @@ export async function startHubService(
     await hub.shutdown();
     throw error;
   }
-  writeHubRecord(project, {
+  await writeHubRecord(project, {
     pid: process.pid,
     socket: socketPath,
     protocol: PROTOCOL_VERSION,
@@ -67,7 +67,7 @@ export async function startHubService(
       } catch (error) {
         options.log?.(`while stopping: ${describeError(error)}`);
       } finally {
-        removeHubRecord(project, process.pid);
+        await removeHubRecord(project, process.pid);
       }
     })());
   return { hub, server, stop };

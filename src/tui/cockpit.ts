@@ -33,7 +33,7 @@ import {
   type InboxState,
 } from "./inbox-controller.js";
 import { inboxView } from "./InboxOverlay.js";
-import { mailAlert } from "../hub/notify.js";
+import { mailAlert } from "./notify.js";
 import { Dialog, LostNote, PaneFrame, SpawnForm, StatusBar, type FormField } from "./Chrome.js";
 
 /** Frames at most every this many ms under load (~60 fps). */

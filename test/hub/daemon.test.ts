@@ -52,7 +52,7 @@ describe("hub daemon", () => {
     expect(hub.started).toBe(true);
     expect(hub.pid).not.toBe(process.pid);
     expect(sessionId(hub.pid)).toBe(hub.pid); // its own session: a closed terminal cannot reach it
-    expect(readHubRecord(project)).toMatchObject({
+    expect(await readHubRecord(project)).toMatchObject({
       pid: hub.pid,
       socket: hub.socket,
       protocol: PROTOCOL_VERSION,
@@ -73,7 +73,7 @@ describe("hub daemon", () => {
 
     expect(await stopHub(project, { env })).toEqual({ how: "asked", pid: hub.pid });
     expect(isProcessAlive(hub.pid)).toBe(false);
-    expect(readHubRecord(project)).toBeNull();
+    expect(await readHubRecord(project)).toBeNull();
     expect(existsSync(hub.socket)).toBe(false);
     expect(readFileSync(project.paths.hubLog, "utf8")).toMatch(
       /SIGHUP ignored[\s\S]*stopping: a client asked/,
@@ -101,13 +101,13 @@ describe("hub daemon", () => {
     const fresh = await start();
     expect(fresh.started).toBe(true);
     expect(fresh.pid).not.toBe(old.pid);
-    expect(readHubRecord(project)?.pid).toBe(fresh.pid);
+    expect((await readHubRecord(project))?.pid).toBe(fresh.pid);
     await stopHub(project, { env });
   });
 
   it("treats a record naming a dead pid with no socket as stale and removes it", async () => {
     const socket = path.join(project.paths.dir, "run", "gone.sock");
-    writeHubRecord(project, {
+    await writeHubRecord(project, {
       pid: 2 ** 22 + 1,
       socket,
       protocol: PROTOCOL_VERSION,
@@ -115,14 +115,14 @@ describe("hub daemon", () => {
     });
     expect((await hubStatus(project, { env })).state).toBe("stale");
     expect(await stopHub(project, { env })).toEqual({ how: "none" });
-    expect(readHubRecord(project)).toBeNull();
+    expect(await readHubRecord(project)).toBeNull();
   });
 
   it("stops on SIGTERM, removing its record and socket", async () => {
     const hub = await start();
     process.kill(hub.pid, "SIGTERM");
     await waitUntil(() => !isProcessAlive(hub.pid), "the hub to exit");
-    expect(readHubRecord(project)).toBeNull();
+    expect(await readHubRecord(project)).toBeNull();
     expect(existsSync(hub.socket)).toBe(false);
   });
 

@@ -6,7 +6,7 @@ import { linkLocalHub } from "../../src/hub/local-link.js";
 import type { AgentView, HubEvent } from "../../src/hub/protocol.js";
 import type { HubContext, HubRunner } from "../../src/hub/runner.js";
 import { HUB_RUNNERS } from "../../src/hub/runners.js";
-import { initProject } from "../../src/store/init.js";
+import { initProject } from "../../src/hub/init.js";
 import { createAgent } from "../../src/hub/lifecycle.js";
 import { makeRepo } from "../e2e/harness.js";
 
