@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { connectHub } from "../../src/hub/client.js";
@@ -14,6 +13,7 @@ import {
 import { Project } from "../../src/store/project.js";
 import { waitUntil } from "./fake-backend.js";
 import { PROTOCOL_VERSION } from "../../src/hub/wire.js";
+import { makeTempDir } from "../git/temp-repo.js";
 
 // The daemon runs as a real detached process from the build (`npm test` builds first).
 const entry = path.resolve("dist/hub/main.js");
@@ -25,7 +25,7 @@ const started = new Set<number>();
 
 beforeEach(() => {
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
-  project = new Project(mkdtempSync(path.join(os.tmpdir(), "flotilla-daemon-")));
+  project = new Project(makeTempDir("flotilla-daemon-"));
 });
 
 afterEach(() => rmSync(project.root, { recursive: true, force: true }));

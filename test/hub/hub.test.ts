@@ -8,7 +8,7 @@ import type { HubContext, HubRunner } from "../../src/hub/runner.js";
 import { HUB_RUNNERS } from "../../src/hub/runners.js";
 import { initProject } from "../../src/hub/init.js";
 import { createAgent } from "../../src/hub/lifecycle.js";
-import { makeRepo } from "../e2e/harness.js";
+import { makeRepo } from "../git/temp-repo.js";
 
 async function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -24,7 +24,7 @@ async function setup(
   command: string,
   runners = HUB_RUNNERS,
 ): Promise<{ hub: Hub; events: HubEvent[] }> {
-  const repo = makeRepo("flotilla-hub-");
+  const repo = makeRepo({ prefix: "flotilla-hub-" });
   const { project } = await initProject(repo);
   const config = JSON.parse(readFileSync(project.paths.config, "utf8"));
   config.runtimes = {
@@ -46,7 +46,11 @@ async function setup(
 
 describe("hub", () => {
   let hub: Hub | undefined;
-  afterEach(() => hub?.dispose());
+  // Shut down (not just dispose) so no state write lands after the temp repo is removed.
+  afterEach(async () => {
+    await hub?.shutdown(2000);
+    hub = undefined;
+  });
 
   it("runs a recorded agent in a pty, streams its output and tracks working → waiting → exited", async () => {
     const setupResult = await setup(
@@ -73,7 +77,10 @@ describe("hub", () => {
   });
 
   it("resizes the pty to the pane and answers snapshots that redraw the same screen", async () => {
-    const setupResult = await setup("stty size; sleep 0.3; stty size; sleep 30");
+    // Reports the size once the resize arrived, however long that takes.
+    const setupResult = await setup(
+      'stty size; until [ "$(stty size)" = "12 50" ]; do sleep 0.05; done; stty size; sleep 30',
+    );
     hub = setupResult.hub;
     hub.handle({ type: "resize", name: "probe", cols: 50, rows: 12 }, "test", () => undefined);
     const session = await waitFor(() => hub!.session("probe"));
@@ -84,7 +91,7 @@ describe("hub", () => {
   });
 
   it("shows a missing command in the pane and keeps going", async () => {
-    const repo = makeRepo("flotilla-hub-");
+    const repo = makeRepo({ prefix: "flotilla-hub-" });
     const { project } = await initProject(repo);
     const config = JSON.parse(readFileSync(project.paths.config, "utf8"));
     config.runtimes = {

@@ -1,6 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
-import os from "node:os";
+import { rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { connectHub, type HubConnection } from "../../src/hub/client.js";
@@ -8,6 +7,7 @@ import type { HubEvent } from "../../src/hub/protocol.js";
 import { startHubServer, type HubServer, type HubServerOptions } from "../../src/hub/server.js";
 import { FakeBackend, RawClient, waitUntil } from "./fake-backend.js";
 import { PROTOCOL_VERSION } from "../../src/hub/wire.js";
+import { makeTempDir } from "../git/temp-repo.js";
 
 let dir: string;
 let socketPath: string;
@@ -16,7 +16,7 @@ const connections: HubConnection[] = [];
 const raws: RawClient[] = [];
 
 beforeEach(() => {
-  dir = mkdtempSync(path.join(os.tmpdir(), "flotilla-server-"));
+  dir = makeTempDir("flotilla-server-");
   socketPath = path.join(dir, "run", "hub.sock");
 });
 
