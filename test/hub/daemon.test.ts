@@ -105,6 +105,21 @@ describe("hub daemon", () => {
     await stopHub(project, { env });
   });
 
+  it("writes hub.json through the document layer, private to the user, and reads it back", async () => {
+    expect(await readHubRecord(project)).toBeNull();
+    const record = {
+      pid: 4242,
+      socket: path.join(project.paths.run, "x.sock"),
+      protocol: PROTOCOL_VERSION,
+      startedAt: "2020-01-01T00:00:00Z",
+    };
+    await writeHubRecord(project, record);
+    expect(statSync(project.paths.hubRecord).mode & 0o777).toBe(0o600);
+    expect(await readHubRecord(project)).toEqual(record);
+    writeFileSync(project.paths.hubRecord, "{not json");
+    await expect(readHubRecord(project)).rejects.toThrow(/is not a valid hub record/);
+  });
+
   it("treats a record naming a dead pid with no socket as stale and removes it", async () => {
     const socket = path.join(project.paths.dir, "run", "gone.sock");
     await writeHubRecord(project, {
