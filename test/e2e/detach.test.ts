@@ -71,6 +71,11 @@ describe("detach and reattach: the hub outlives the terminal", () => {
 
     const second = open(["attach"]);
     await second.waitFor((t) => t.includes(" sh ") && lastTick(t) > tickBefore + 3);
+    // Panes are drawn one after another: wait for the shell's, then compare it in full.
+    const same = JSON.stringify(shellBefore);
+    await waitFor(async () => JSON.stringify(paneText(await second.screen(), "sh")) === same, {
+      what: "the shell pane redrawn as it was",
+    }).catch(() => undefined);
     expect(paneText(await second.screen(), "sh")).toEqual(shellBefore);
     second.type("echo after-attach\r");
     await second.waitFor(/^┃after-attach/m);
