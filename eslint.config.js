@@ -90,8 +90,6 @@ export default tseslint.config(
   },
   {
     files: ["src/hub/**"],
-    // Until HubLink moves to hub/link.ts: these two still import its type from tui/cockpit.ts.
-    ignores: ["src/hub/local-link.ts", "src/hub/remote-link.ts"],
     rules: {
       "@typescript-eslint/no-restricted-imports": [
         "error",

@@ -1,5 +1,5 @@
 import { PaneScreen } from "../terminal/pane-screen.js";
-import type { HubLink, PaneScreens } from "../tui/cockpit.js";
+import type { HubLink, PaneScreens } from "./link.js";
 import type { HubConnection } from "./client.js";
 import { fromWireError, type HubCommand, type HubEvent, type HubEventOf } from "./protocol.js";
 
