@@ -37,7 +37,7 @@ export function registerAgentCommands(program: Command, io: CommandIo = processI
       "\nRun it once in the main checkout; running it again changes nothing but repairs the shim.",
     )
     .action(async (options: { target?: string }) => {
-      const { initProject } = await import("../store/init.js");
+      const { initProject } = await import("../hub/init.js");
       const result = await initProject(io.cwd(), {
         ...(options.target !== undefined ? { targetBranch: options.target } : {}),
       });

@@ -196,7 +196,7 @@ export function buildLaunch(
   childEnv.TERM = "xterm-256color";
   childEnv.COLORTERM = "truecolor";
   Object.assign(childEnv, profile.env);
-  const binDir = path.join(project.paths.dir, "bin");
+  const binDir = project.paths.bin;
   const inheritedPath = profile.env.PATH ?? env.PATH ?? "/usr/local/bin:/usr/bin:/bin";
   childEnv.PATH = `${binDir}${path.delimiter}${inheritedPath}`;
   childEnv.FLOTILLA_ROOT = project.root;
