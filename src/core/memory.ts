@@ -774,3 +774,34 @@ function definedOnly<T extends object>(value: T): Partial<T> {
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+// ---------------------------------------------------------------------------------------
+// `spawn --memory auto`: what a task's text names
+
+/**
+ * Repository paths a task's text names: words with a `/` or a file extension, such as
+ * `src/form/input.ts`, `./lib/`, `README.md`, `src/**` (quotes, backticks and trailing
+ * punctuation dropped; URLs ignored). In order of first mention, without duplicates.
+ */
+export function filesNamedIn(text: string): string[] {
+  const found: string[] = [];
+  for (const raw of text.split(/[\s"'`()<>[\]{},;]+/)) {
+    const word = raw.replace(/[.:!?]+$/, "").replace(/^\.\//, "");
+    if (word.length === 0 || /^[a-z]+:\/\//i.test(word) || word.startsWith("-")) continue;
+    const pathLike = word.includes("/") && /[A-Za-z0-9*]/.test(word);
+    const fileLike = /^[\w.*-]+\.[A-Za-z][A-Za-z0-9]{0,5}$/.test(word) && !/^\d/.test(word);
+    if ((pathLike || fileLike) && !found.includes(word)) found.push(word);
+  }
+  return found;
+}
+
+/** The `known` domains whose names appear in `text` as whole words (any case), sorted. */
+export function domainsNamedIn(text: string, known: readonly string[]): string[] {
+  const words = new Set(
+    text
+      .toLowerCase()
+      .split(/[^a-z0-9._-]+/)
+      .filter(Boolean),
+  );
+  return known.filter((d) => words.has(d.toLowerCase())).sort();
+}

@@ -8,6 +8,8 @@ import {
   archiveRecord,
   assertDomain,
   confirmRecord,
+  domainsNamedIn,
+  filesNamedIn,
   exportJson,
   exportMarkdown,
   isExpired,
@@ -414,4 +416,48 @@ function unknownId(id: string, problems: FolderProblem[]): FlotillaError {
     "INVALID_INPUT",
     `no memory record ${id}${note}: see "flotilla memory list"`,
   );
+}
+
+/** What `spawn --memory` primes: named domains, or `auto` (from the task's text). */
+export interface AgentPrimeRequest {
+  /** `auto`, or comma-separated domains. */
+  memory: string;
+  /** The agent's task text (first prompt); `auto` reads files and domains from it. */
+  task?: string;
+  budgetChars: number;
+  now?: Date;
+}
+
+/**
+ * The primer for a new agent. `auto`: records tied to the files the task names (see
+ * `filesNamedIn`) with their domains, plus the domains it names by name; every domain when
+ * none is tied or named. Otherwise the listed domains.
+ * @throws FlotillaError INVALID_INPUT for a bad domain name or an empty list.
+ */
+export async function primeForAgent(
+  store: MemoryStore,
+  request: AgentPrimeRequest,
+): Promise<PrimePlan & { problems: FolderProblem[]; domains: string[]; files: string[] }> {
+  const spec = request.memory.trim();
+  const base = { budgetChars: request.budgetChars, ...(request.now ? { now: request.now } : {}) };
+  if (spec === "auto") {
+    const text = request.task ?? "";
+    const files = filesNamedIn(text);
+    const named = domainsNamedIn(text, await store.folder.keys());
+    const tied = files.length > 0 ? (await store.prime({ ...base, files })).domains : [];
+    const domains = [...new Set([...tied, ...named])];
+    // Nothing tied or named: every domain, most useful first, is still the best guess.
+    if (domains.length === 0) return { ...(await store.prime(base)), files };
+    return { ...(await store.prime({ ...base, domains, files })), files };
+  }
+  const domains = spec
+    .split(",")
+    .map((d) => d.trim())
+    .filter((d) => d.length > 0);
+  if (domains.length === 0)
+    throw new FlotillaError(
+      "INVALID_INPUT",
+      '--memory needs domains (e.g. --memory forms,git) or "auto"',
+    );
+  return { ...(await store.prime({ ...base, domains })), files: [] };
 }
