@@ -394,7 +394,13 @@ export function planPrime(records: readonly MemoryRecord[], options: PrimeOption
   const included: MemoryRecord[] = [];
   const leftOut: MemoryRecord[] = [];
   const domains = new Set<string>();
+  // No entry is shorter than this; once less room is left, the rest is left out unformatted.
+  const smallest = "- **x** x\n  (m-00000000)\n".length;
   for (const record of ordered) {
+    if (options.budgetChars - used < smallest) {
+      leftOut.push(record);
+      continue;
+    }
     const cost =
       formatPrimeEntry(record).length +
       (domains.has(record.domain) ? 0 : headingFor(record.domain).length);

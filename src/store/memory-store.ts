@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import MiniSearch from "minisearch";
-import picomatch from "picomatch";
+import type MiniSearchType from "minisearch";
+import type picomatchType from "picomatch";
+import { createRequire } from "node:module";
 import { FlotillaError } from "../core/errors.js";
 import {
   applyRecord,
@@ -32,6 +33,16 @@ import {
 } from "../core/memory.js";
 import { sanitizeLine } from "../core/sanitize.js";
 import { DocumentFolder, type FolderProblem } from "./document-folder.js";
+
+// MiniSearch and picomatch load on first use: `memory prime` needs no search index and a
+// prime without files no glob matcher, and a short command should not pay for either.
+const requireLazy = createRequire(import.meta.url);
+let picomatchModule: typeof picomatchType | undefined;
+let miniSearchModule: typeof MiniSearchType | undefined;
+const picomatch = (): typeof picomatchType =>
+  (picomatchModule ??= requireLazy("picomatch") as typeof picomatchType);
+const MiniSearch = (): typeof MiniSearchType =>
+  (miniSearchModule ??= requireLazy("minisearch") as typeof MiniSearchType);
 
 /**
  * The memory store: one {@link DocumentFolder} of domain files, `<dir>/<domain>.json`, each
@@ -105,13 +116,13 @@ export function fileTie(record: MemoryRecord, files: readonly string[]): FileTie
   let best: FileTie = 0;
   for (const raw of record.evidence.files) {
     const evidence = normalizePath(raw);
-    const matchEvidence = picomatch(evidence, { dot: true });
+    const matchEvidence = picomatch()(evidence, { dot: true });
     for (const rawFile of files) {
       const file = normalizePath(rawFile);
       if (
         evidence === file ||
         matchEvidence(file) ||
-        (picomatch.scan(file).isGlob && picomatch.isMatch(evidence, file, { dot: true }))
+        (picomatch().scan(file).isGlob && picomatch().isMatch(evidence, file, { dot: true }))
       )
         return 2;
       const folder = evidence.endsWith("/") ? evidence : `${path.posix.dirname(evidence)}/`;
@@ -369,7 +380,8 @@ export function rankRecords(
 ): SearchHit[] {
   if (query.trim().length === 0 || records.length === 0) return [];
   const byId = new Map(records.map((r) => [r.id, r]));
-  const index = new MiniSearch<MemoryRecord>({
+  const Search = MiniSearch();
+  const index = new Search<MemoryRecord>({
     fields: ["text", "tags", "resolution", "rationale", "files"],
     storeFields: [],
     extractField: (record, field) => {
