@@ -354,6 +354,8 @@ export class MemoryStore {
       list.push(record);
       byDomain.set(record.domain, list);
     }
+    // Every domain name checked before anything is written: a bad one fails the whole import.
+    for (const domain of byDomain.keys()) assertDomain(domain);
     const total = { added: 0, updated: 0, unchanged: 0 };
     for (const [domain, list] of [...byDomain].sort(([a], [b]) => (a < b ? -1 : 1))) {
       await this.folder.update(domain, (doc) => {
