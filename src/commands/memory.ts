@@ -79,7 +79,7 @@ export function memoryAuthor(env: NodeJS.ProcessEnv): string {
   return user ? `human:${user}` : "human";
 }
 
-/** Registers `memory record|prime|search|list|show|confirm|forget|prune|export|import`. */
+/** Registers `memory record|prime|search|list|show|confirm|edit|forget|prune|export|import`. */
 export function registerMemoryCommands(program: Command, io: MemoryIo = processIo()): void {
   const memory = program
     .command("memory")
@@ -337,6 +337,46 @@ export function registerMemoryCommands(program: Command, io: MemoryIo = processI
     });
 
   memory
+    .command("edit")
+    .description(
+      "change a record's text, type, classification, tags, resolution, rationale or files",
+    )
+    .argument("<id>", "record id")
+    .option("--text <text>", "new text")
+    .addOption(typeOption("new type"))
+    .addOption(classOption())
+    .option("--tags <tags>", "comma-separated tags (replaces them)", splitList)
+    .option("--resolution <text>", "new resolution (for a failure)")
+    .option("--rationale <text>", "new rationale (for a decision)")
+    .option("--evidence-file <path>", "evidence file or glob (repeatable; replaces them)", collect)
+    .option("--json", "print the record as JSON")
+    .action(async (id: string, options: EditOptionsCli) => {
+      const edit = {
+        ...(options.text !== undefined ? { text: options.text } : {}),
+        ...(options.type !== undefined ? { type: options.type } : {}),
+        ...(options.classification !== undefined ? { classification: options.classification } : {}),
+        ...(options.tags !== undefined ? { tags: options.tags } : {}),
+        ...(options.resolution !== undefined ? { resolution: options.resolution } : {}),
+        ...(options.rationale !== undefined ? { rationale: options.rationale } : {}),
+        ...(options.evidenceFile !== undefined ? { files: options.evidenceFile } : {}),
+      };
+      if (Object.keys(edit).length === 0)
+        throw new FlotillaError(
+          "INVALID_INPUT",
+          "nothing to change: pass --text, --type, --tags, …",
+        );
+      const { openProject, MemoryStore } = await load();
+      const project = openProject(io.cwd);
+      const store = MemoryStore.forProject(project.root, await project.readConfig());
+      const record = await store.edit(id, edit);
+      io.stdout.write(
+        options.json
+          ? JSON.stringify(record, null, 2) + "\n"
+          : `edited ${record.id} in ${record.domain}\n`,
+      );
+    });
+
+  memory
     .command("forget")
     .description(
       "archive a record: kept on disk, no longer searched or primed (nothing is deleted)",
@@ -486,6 +526,17 @@ interface ListOptionsCli {
   json?: boolean;
 }
 
+interface EditOptionsCli {
+  text?: string;
+  type?: MemoryType;
+  classification?: MemoryClassification;
+  tags?: string[];
+  resolution?: string;
+  rationale?: string;
+  evidenceFile?: string[];
+  json?: boolean;
+}
+
 interface PruneOptionsCli {
   olderThan?: string;
   expired?: boolean;
@@ -562,8 +613,8 @@ function splitList(text: string): string[] {
     .filter((s) => s.length > 0);
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 function parseCount(text: string): number {

@@ -248,6 +248,62 @@ export function applyRecord(
   return { records: [...records, record], record, created: true };
 }
 
+/** Fields {@link editRecord} may change; unset ones stay as they are. */
+export interface MemoryEdit {
+  text?: string;
+  type?: MemoryType;
+  classification?: MemoryClassification;
+  tags?: string[];
+  resolution?: string;
+  rationale?: string;
+  files?: string[];
+}
+
+/**
+ * `record` with `edit` applied at `now` (`updated` set). `others` are the domain's other
+ * records: an edited text that another record already has is refused, so the dedupe rule
+ * still holds.
+ * @throws FlotillaError INVALID_INPUT as {@link checkInput}, or for a duplicate text.
+ */
+export function editRecord(
+  record: MemoryRecord,
+  edit: MemoryEdit,
+  others: readonly MemoryRecord[],
+  now: Date,
+): MemoryRecord {
+  const next: MemoryRecord = {
+    ...record,
+    ...(edit.text !== undefined ? { text: edit.text.trim() } : {}),
+    ...(edit.type !== undefined ? { type: edit.type } : {}),
+    ...(edit.classification !== undefined ? { classification: edit.classification } : {}),
+    ...(edit.tags !== undefined ? { tags: union([], edit.tags) } : {}),
+    ...(edit.resolution !== undefined ? { resolution: edit.resolution.trim() } : {}),
+    ...(edit.rationale !== undefined ? { rationale: edit.rationale.trim() } : {}),
+    evidence: {
+      ...record.evidence,
+      ...(edit.files !== undefined ? { files: union([], edit.files) } : {}),
+    },
+    updated: now.toISOString(),
+  };
+  if (next.resolution === "") delete next.resolution;
+  if (next.rationale === "") delete next.rationale;
+  checkInput({
+    domain: next.domain,
+    type: next.type,
+    text: next.text,
+    ...(next.resolution !== undefined ? { resolution: next.resolution } : {}),
+    ...(next.rationale !== undefined ? { rationale: next.rationale } : {}),
+  });
+  const key = dedupeKey(next.text);
+  const twin = others.find((r) => r.id !== record.id && dedupeKey(r.text) === key);
+  if (twin)
+    throw new FlotillaError(
+      "INVALID_INPUT",
+      `${twin.id} in ${twin.domain} already says that: confirm it instead (flotilla memory confirm ${twin.id})`,
+    );
+  return next;
+}
+
 /** `record` confirmed once more by `by` at `now` (re-activated if it was archived). */
 export function confirmRecord(record: MemoryRecord, by: string, now: Date): MemoryRecord {
   const next: MemoryRecord = {

@@ -10,6 +10,7 @@ import {
   assertDomain,
   confirmRecord,
   domainsNamedIn,
+  editRecord,
   filesNamedIn,
   exportJson,
   exportMarkdown,
@@ -23,6 +24,7 @@ import {
   selectPrune,
   type FileTie,
   type MemoryConfig,
+  type MemoryEdit,
   type MemoryInput,
   type MemoryRecord,
   type MemoryType,
@@ -223,6 +225,24 @@ export class MemoryStore {
   /** Confirms record `id` once more as `by`. @throws FlotillaError as {@link find}. */
   confirm(id: string, by: string, now: Date = new Date()): Promise<MemoryRecord> {
     return this.change(id, (record) => confirmRecord(record, by, now));
+  }
+
+  /**
+   * Changes record `id`'s text, type, classification, tags, resolution, rationale or files
+   * (see `editRecord`: a text another record of the domain has is refused).
+   * @throws FlotillaError as {@link find}, INVALID_INPUT.
+   */
+  async edit(id: string, edit: MemoryEdit, now: Date = new Date()): Promise<MemoryRecord> {
+    const { record: found } = await this.find(id);
+    let changed: MemoryRecord | undefined;
+    await this.folder.update(found.domain, (doc) => {
+      const index = doc.records.findIndex((r) => r.id === id);
+      if (index < 0) return;
+      changed = editRecord(doc.records[index] as MemoryRecord, edit, doc.records, now);
+      doc.records[index] = changed;
+    });
+    if (!changed) throw unknownId(id, []);
+    return changed;
   }
 
   /** Archives record `id` (kept on disk, left out of search and prime). @throws as {@link find}. */

@@ -115,6 +115,23 @@ describe("flotilla memory (in-process)", () => {
     expect((await memory(root, ["confirm", id!])).stdout).toBe(
       `confirmed ${id} (2 confirmation(s))\n`,
     );
+    expect(
+      (
+        await memory(root, [
+          "edit",
+          id!,
+          "--text",
+          "Validation errors use FieldError",
+          "--evidence-file",
+          "src/form/*.ts",
+        ])
+      ).stdout,
+    ).toBe(`edited ${id} in forms\n`);
+    expect(JSON.parse((await memory(root, ["show", id!, "--json"])).stdout)).toMatchObject({
+      text: "Validation errors use FieldError",
+      evidence: { files: ["src/form/*.ts"] },
+    });
+    await expect(memory(root, ["edit", id!])).rejects.toThrow(/nothing to change/);
     expect((await memory(root, ["forget", id!])).stdout).toMatch(
       new RegExp(`^archived ${id} in forms`),
     );
@@ -216,6 +233,7 @@ describe("flotilla memory (the real binary)", () => {
       "list",
       "show",
       "confirm",
+      "edit",
       "forget",
       "prune",
       "export",

@@ -323,3 +323,29 @@ describe("prune selection", () => {
     ]);
   });
 });
+
+describe("editing", () => {
+  it("changes fields, keeps the dedupe rule, and checks the result", async () => {
+    const { editRecord } = await import("../../src/core/memory.js");
+    const a = make({ text: "first rule" });
+    const b = make({ text: "second rule" });
+    const later = new Date(NOW.getTime() + 1000);
+    const edited = editRecord(
+      a,
+      { text: " better rule ", tags: ["x"], files: ["src/**"] },
+      [a, b],
+      later,
+    );
+    expect(edited).toMatchObject({
+      id: a.id,
+      text: "better rule",
+      tags: ["x"],
+      evidence: { files: ["src/**"] },
+    });
+    expect(edited.updated).toBe(later.toISOString());
+    expect(() => editRecord(a, { text: "Second  rule" }, [a, b], later)).toThrow(
+      /already says that/,
+    );
+    expect(() => editRecord(a, { type: "failure" }, [a, b], later)).toThrow(/--resolution/);
+  });
+});
