@@ -59,7 +59,8 @@ export function browserLines(state: BrowserState, width: number, height: number)
       color: "gray",
     });
   } else if (mode.kind === "add") {
-    lines.push({ text: cut("Memory · add a record", width), bold: true, color: "cyanBright" });
+    const title = mode.editing ? `Memory · edit ${mode.editing}` : "Memory · add a record";
+    lines.push({ text: cut(title, width), bold: true, color: "cyanBright" });
     mode.form.fields.forEach((field, i) => {
       const cursor = i === mode.form.focus ? "▏" : "";
       lines.push({
@@ -149,7 +150,7 @@ function listHints(state: BrowserState): string {
     "Tab pane",
     "/ search",
     "s sort",
-    ...(hasRecord ? ["Enter open", "c confirm", "x archive"] : []),
+    ...(hasRecord ? ["Enter open", "e edit", "c confirm", "x archive"] : []),
     "a add",
     "p prime",
     "q close",

@@ -37,6 +37,9 @@ export function cockpitMemory(
     confirm: async (id) => {
       await store.confirm(id, author);
     },
+    edit: async (id, edit) => {
+      await store.edit(id, edit);
+    },
     archive: async (id) => {
       await store.forget(id);
     },

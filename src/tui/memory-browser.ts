@@ -50,7 +50,7 @@ export interface AddField {
 export type BrowserMode =
   | { kind: "list" }
   | { kind: "record"; id: string; scroll: number }
-  | { kind: "add"; form: TextForm<AddField>; error?: string }
+  | { kind: "add"; form: TextForm<AddField>; error?: string; editing?: string }
   | { kind: "prime"; domain: string; budgetTokens: number; plan?: BrowserPrime; scroll: number };
 
 export interface BrowserState {
@@ -79,6 +79,7 @@ export type BrowserEffect =
   | { type: "confirm"; id: string }
   | { type: "archive"; id: string }
   | { type: "add"; input: { domain: string; type: MemoryType; text: string } }
+  | { type: "edit"; id: string; edit: { type: MemoryType; text: string } }
   | { type: "prime"; domain: string; budgetChars: number }
   | { type: "reload" }
   | { type: "close" };
@@ -133,6 +134,13 @@ export const MEMORY_BINDINGS = defineBindings([
     keys: ["a"],
     description: "add a record to the selected domain",
     hint: "add",
+  },
+  {
+    context: "memory",
+    command: "edit",
+    keys: ["e"],
+    description: "edit the selected record's type and text",
+    hint: "edit",
   },
   {
     context: "memory",
@@ -308,6 +316,17 @@ function listKey(state: BrowserState, key: string): Step {
     return { state: { ...state, mode: { kind: "record", id: record.id, scroll: 0 } } };
   if (key === "c") return { state, effects: [{ type: "confirm", id: record.id }] };
   if (key === "x") return { state, effects: [{ type: "archive", id: record.id }] };
+  if (key === "e") {
+    const form: TextForm<AddField> = {
+      focus: 2,
+      fields: [
+        { label: "Domain", value: record.domain, hint: "(not changed by an edit)" },
+        { label: "Type", value: record.type, hint: MEMORY_TYPES.join(" ") },
+        { label: "Text", value: record.text.replace(/\s+/g, " "), hint: "one fact" },
+      ],
+    };
+    return { state: { ...state, mode: { kind: "add", form, editing: record.id } } };
+  }
   return { state };
 }
 
@@ -372,6 +391,11 @@ function addKey(
       state: { ...state, mode: { ...mode, error: `type is one of ${MEMORY_TYPES.join(", ")}` } },
     };
   if (!text) return { state: { ...state, mode: { ...mode, error: "the text is empty" } } };
+  if (mode.editing)
+    return {
+      state,
+      effects: [{ type: "edit", id: mode.editing, edit: { type: type as MemoryType, text } }],
+    };
   return {
     state,
     effects: [{ type: "add", input: { domain, type: type as MemoryType, text } }],

@@ -137,7 +137,7 @@ async function startCockpit(root: string) {
 }
 
 describe("memory browser (prefix K) in the cockpit", () => {
-  it("navigates domains, searches as you type, opens a record, adds one and archives one", async () => {
+  it("navigates domains, searches as you type, opens a record, adds, edits and archives one", async () => {
     const { root, store } = await seededStore();
     const { cockpit, hub, waitFor } = await startCockpit(root);
 
@@ -189,6 +189,18 @@ describe("memory browser (prefix K) in the cockpit", () => {
 
     // Archive the selected record (the first one of forms, by score).
     cockpit.input("\t");
+    // Edit the selected record's text.
+    cockpit.input("e");
+    await waitFor((s) => s.includes("Memory · edit m-"), "the edit form");
+    cockpit.input("\x15Forms validate on blur\r");
+    await waitFor(
+      (s) => s.includes("Forms validate on blur") && s.includes("sort:"),
+      "the edited record",
+    );
+    expect((await store.load(["forms"])).records.map((r) => r.text)).toContain(
+      "Forms validate on blur",
+    );
+
     cockpit.input("x");
     await waitFor((s) => s.includes("archived m-"), "the archive notice");
     const archived = (await store.load(["forms"])).records.filter((r) => r.state === "archived");

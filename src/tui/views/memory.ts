@@ -1,5 +1,5 @@
 import { createElement } from "react";
-import type { MemoryInput } from "../../core/memory.js";
+import type { MemoryInput, MemoryType } from "../../core/memory.js";
 import {
   addDone,
   addFailed,
@@ -26,6 +26,8 @@ export interface CockpitMemory {
   /** Records as the human (`human:<user>`). @throws FlotillaError with a one-line reason. */
   record(input: MemoryInput): Promise<void>;
   confirm(id: string): Promise<void>;
+  /** Changes a record's type and text. @throws FlotillaError with a one-line reason. */
+  edit(id: string, edit: { type: MemoryType; text: string }): Promise<void>;
   archive(id: string): Promise<void>;
   /** What `flotilla memory prime <domain> --chars <budgetChars>` would print. */
   prime(domain: string, budgetChars: number): Promise<BrowserPrime>;
@@ -91,6 +93,19 @@ export const memoryView = defineView<BrowserState, OwnEffect>({
         return {
           update: (state) => addDone(updateBrowser(state, data), effect.input.domain),
           effects: [{ type: "notice", level: "info", text: `recorded in ${effect.input.domain}` }],
+        };
+      }
+      case "edit": {
+        try {
+          await memory.edit(effect.id, effect.edit);
+        } catch (error) {
+          const text = error instanceof Error ? error.message : String(error);
+          return { update: (state) => addFailed(state, text) };
+        }
+        const data = await memory.load();
+        return {
+          update: (state) => ({ ...updateBrowser(state, data), mode: { kind: "list" } }),
+          effects: [{ type: "notice", level: "info", text: `edited ${effect.id}` }],
         };
       }
       case "prime": {
