@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { GatesConfig, MergeConfig } from "./merge-queue.js";
 
 /**
  * Zod schemas and types for every document Flotilla keeps under `.flotilla/`.
@@ -56,6 +57,9 @@ export const Config = z.object({
   runtimes: z.record(z.string(), RuntimeProfile).default({}),
   /** Agent considered idle after this many ms without output. */
   idleAfterMs: z.number().int().min(100).default(3000),
+  /** Merge queue: quality gates run on every merged result, and how the queue runs. */
+  gates: GatesConfig,
+  merge: MergeConfig.prefault({}),
 });
 export type Config = z.infer<typeof Config>;
 
@@ -66,6 +70,8 @@ export const AgentRecord = z.object({
   role: z.string().default("worker"),
   prompt: z.string().optional(),
   task: z.string().optional(),
+  /** Declared file scope (globs): the merge queue's scope check lists changes outside it. */
+  scope: z.array(z.string()).optional(),
   /** Absolute path of the agent's worktree. */
   worktree: z.string(),
   branch: z.string(),
