@@ -229,7 +229,7 @@ describe("merge queue runs (real repositories, real git, real gate scripts)", ()
     const oldHead = git(wt, "rev-parse", "HEAD");
     // The user cherry-picked alice's first commit onto main and then changed the same line:
     // a plain merge conflicts on README.md, a rebase drops the picked commit and applies.
-    git(fx.root, "cherry-pick", first);
+    git(fx.root, "cherry-pick", "-x", first); // -x: a commit of its own (same patch)
     commitFile(fx.root, "README.md", "# the best title\n", "user: retitle again");
     const enq = await queue(fx).enqueue("alice");
     expect(enq.kind !== "nothing" && enq.entry.predictedConflicts).toEqual(["README.md"]);
