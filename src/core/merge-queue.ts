@@ -172,8 +172,6 @@ export const Journal = z.object({
       worktree: z.string().optional(),
     })
     .optional(),
-  /** The running gate's process group, so recovery can end what a killed run left. */
-  gatePid: z.number().int().optional(),
   /** The running gate's name and start (ISO-8601), for the view's live line. */
   gate: z.string().optional(),
   gateStartedAt: z.string().optional(),

@@ -1,4 +1,12 @@
-import { appendFileSync, existsSync, mkdirSync, readlinkSync, rmSync } from "node:fs";
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import path from "node:path";
 import { FlotillaError } from "../core/errors.js";
 import { COCKPIT, checkMailboxName } from "../core/mail.js";
@@ -119,6 +127,10 @@ class QueueRun {
   private readonly now: () => Date;
   private readonly env: NodeJS.ProcessEnv;
   private identity: Record<string, string> = {};
+  /** Entry changes waiting for the next write (see `changeEntriesLater`). */
+  private readonly deferred: EntryChange[] = [];
+  /** Worktrees of the queue already verified in this run (see `resetWorktree`). */
+  private readonly ready = new Set<string>();
 
   constructor(
     private readonly project: Project,
@@ -150,12 +162,23 @@ class QueueRun {
 
   // ---- journal -----------------------------------------------------------------------
 
-  /** Writes `step` (and `patch`) to the journal, then honours the test hook. */
-  private async step(step: JournalStep, patch: Partial<Journal> = {}): Promise<void> {
+  /**
+   * Writes `step` (and `patch`) to the journal, with `change` applied to the entries `ids` in
+   * the same atomic write, then honours the test hook.
+   */
+  private async step(
+    step: JournalStep,
+    patch: Partial<Journal> = {},
+    ids: readonly string[] = [],
+    change?: (entry: MergeEntry, doc: MergeQueueDoc) => void,
+  ): Promise<void> {
     const now = this.now().toISOString();
-    await this.store.doc.update((doc) => {
+    const deferred = this.deferred.splice(0);
+    await this.write((doc) => {
       if (!doc.journal) throw new Error(`journal missing at step ${step}`);
+      applyChanges(doc, deferred);
       Object.assign(doc.journal, patch, { step, updatedAt: now });
+      if (change) for (const entry of doc.entries) if (ids.includes(entry.id)) change(entry, doc);
     });
     this.dieIfAsked(step);
   }
@@ -165,19 +188,41 @@ class QueueRun {
   }
 
   private async clearJournal(): Promise<void> {
-    await this.store.doc.update((doc) => {
+    await this.write((doc) => {
       delete doc.journal;
     });
   }
 
-  /** Changes entries `ids` in one locked update. */
+  /** One locked update of the document, with any deferred entry changes applied first. */
+  private async write(fn: (doc: MergeQueueDoc) => void): Promise<void> {
+    const deferred = this.deferred.splice(0);
+    await this.store.doc.update((doc) => {
+      applyChanges(doc, deferred);
+      fn(doc);
+    });
+  }
+
+  /** Changes entries `ids` in one locked update (with any deferred changes first). */
   private async changeEntries(
     ids: readonly string[],
     fn: (entry: MergeEntry, doc: MergeQueueDoc) => void,
   ): Promise<void> {
-    await this.store.doc.update((doc) => {
-      for (const entry of doc.entries) if (ids.includes(entry.id)) fn(entry, doc);
+    const deferred = this.deferred.splice(0);
+    await this.write((doc) => {
+      applyChanges(doc, [...deferred, { ids, fn }]);
     });
+  }
+
+  /**
+   * Changes entries with the next write instead of a write of their own. Only for what a
+   * redo recomputes anyway (a stacked entry's merge commit and notes): each step's write
+   * carries them, and a kill before it loses nothing the journal needs.
+   */
+  private changeEntriesLater(
+    ids: readonly string[],
+    fn: (entry: MergeEntry, doc: MergeQueueDoc) => void,
+  ): void {
+    this.deferred.push({ ids, fn });
   }
 
   private note(entry: MergeEntry, text: string): void {
@@ -203,8 +248,10 @@ class QueueRun {
     const doc = await this.store.read();
     const journal = doc.journal;
     if (!journal) return "ok";
-    if (journal.gatePid !== undefined && this.isOurGate(journal.gatePid))
-      killGroup(journal.gatePid, "SIGKILL");
+    const gatePid = Number.parseInt(readFileSyncOr(this.gatePidFile(), ""), 10);
+    if (Number.isFinite(gatePid) && gatePid > 0 && this.isOurGate(gatePid))
+      killGroup(gatePid, "SIGKILL");
+    rmSync(this.gatePidFile(), { force: true });
     await this.recoverBranchMove(journal);
     const now = await revParse(this.root, `refs/heads/${journal.target}`);
     if (journal.held && journal.tip && now === journal.base) {
@@ -237,6 +284,11 @@ class QueueRun {
     await this.removeScratch();
     await this.clearJournal();
     return "ok";
+  }
+
+  /** Where the running gate's process group id is kept while it runs. */
+  private gatePidFile(): string {
+    return path.join(this.store.paths.dir, "gate.pid");
   }
 
   /** True when `pid` still runs inside the integration worktree (a gate a killed run left). */
@@ -284,7 +336,7 @@ class QueueRun {
     const started = this.now().toISOString();
     const runId = `r${Date.now().toString(36)}`;
     const batchId = ids.length > 1 ? `b-${ids.join("-")}` : undefined;
-    await this.store.doc.update((doc) => {
+    await this.write((doc) => {
       doc.journal = {
         runId,
         pid: process.pid,
@@ -308,7 +360,6 @@ class QueueRun {
       }
     });
     this.dieIfAsked("prepare");
-    await this.prepareIntegration(base);
 
     const stack: Stacked[] = [];
     let tip = base;
@@ -413,7 +464,9 @@ class QueueRun {
       this.report.landed.push(entry.id);
       return undefined;
     }
-    const files = await changedFiles(this.root, base, entry.head);
+    // Files are listed again against this base only when a scope needs checking.
+    const files =
+      entry.scope.length > 0 ? await changedFiles(this.root, base, entry.head) : entry.files;
     const outOfScope = filesOutsideScope(files, entry.scope, matchesScope);
     const decision = scopeDecision(
       { outOfScope, approved: entry.approved },
@@ -438,7 +491,7 @@ class QueueRun {
         mergeMessage(entry),
         this.identity,
       );
-      await this.changeEntries([entry.id], (e) => {
+      this.changeEntriesLater([entry.id], (e) => {
         Object.assign(e, { files, outOfScope, mergeCommit: commit, tier: "merge" });
         this.note(
           e,
@@ -585,7 +638,7 @@ class QueueRun {
         };
       }
     }
-    await this.store.doc.update((doc) => {
+    await this.write((doc) => {
       if (doc.journal) delete doc.journal.move;
     });
     const commit = await commitMerge(
@@ -607,16 +660,21 @@ class QueueRun {
     tip: string,
   ): Promise<{ ok: boolean; results: GateResult[] }> {
     const ids = stack.map((s) => s.id);
-    await this.step("gate", { tip });
-    await this.changeEntries(ids, (e, doc) => {
-      e.state = "gating";
-      const mine = stack.find((s) => s.id === e.id);
-      if (mine) e.mergeCommit = mine.commit;
-      void doc;
-    });
+    const gates = this.config.gates;
+    const first = gates[0];
+    await this.step(
+      "gate",
+      { tip, ...(first ? { gate: first.name, gateStartedAt: this.now().toISOString() } : {}) },
+      ids,
+      (e) => {
+        e.state = "gating";
+        const mine = stack.find((s) => s.id === e.id);
+        if (mine) e.mergeCommit = mine.commit;
+      },
+    );
     await this.resetWorktree(this.store.paths.integration, tip);
     const results: GateResult[] = [];
-    const gates = this.config.gates;
+    let runs = 0;
     if (gates.length === 0) {
       for (const id of ids)
         this.log(id, `[flotilla] no gates configured: ${tip.slice(0, 10)} lands ungated\n`);
@@ -628,39 +686,35 @@ class QueueRun {
         attempts += 1;
         const header = `\n[flotilla] gate ${gate.name} (attempt ${attempts}) on ${tip.slice(0, 10)} with ${ids.join(", ")}: ${gate.command}\n`;
         for (const id of ids) this.log(id, header);
-        await this.store.doc.update((doc) => {
-          doc.gateRuns += 1;
-          if (doc.journal)
-            Object.assign(doc.journal, {
-              gate: gate.name,
-              gateStartedAt: this.now().toISOString(),
-            });
-        });
+        if (runs > 0)
+          await this.write((doc) => {
+            if (doc.journal)
+              Object.assign(doc.journal, {
+                gate: gate.name,
+                gateStartedAt: this.now().toISOString(),
+              });
+          });
+        runs += 1;
         this.report.gateRuns += 1;
-        let recorded: Promise<unknown> = Promise.resolve();
         last = await runGate(gate, {
           cwd: this.store.paths.integration,
           env: this.gateEnv(tip, ids),
           onOutput: (text) => {
             for (const id of ids) this.log(id, text);
           },
-          onStart: (pid) => {
-            recorded = this.store.doc
-              .update((doc) => {
-                if (doc.journal) doc.journal.gatePid = pid;
-              })
-              .catch(() => undefined);
-          },
+          // A plain file, not the document: no lock on the way to starting the gate.
+          onStart: (pid) => writeFileSync(this.gatePidFile(), `${pid}\n`),
         });
-        await recorded;
+        rmSync(this.gatePidFile(), { force: true });
         const verdict = last.ok
-          ? `passed in ${last.durationMs} ms`
+          ? "passed"
           : last.timedOut
             ? `timed out after ${gate.timeoutMs} ms`
             : last.startError
               ? `could not start: ${last.startError}`
               : `failed with exit ${last.exitCode}`;
-        for (const id of ids) this.log(id, `[flotilla] gate ${gate.name} ${verdict}\n`);
+        for (const id of ids)
+          this.log(id, `[flotilla] gate ${gate.name} ${verdict} (elapsed ${last.durationMs} ms)\n`);
         if (last.ok) break;
       }
       const result: GateResult = {
@@ -684,11 +738,11 @@ class QueueRun {
     }
     const ok = results.every((r) => r.ok);
     const flaky = ok && results.some((r) => r.flaky);
-    await this.store.doc.update((doc) => {
+    await this.write((doc) => {
+      doc.gateRuns += runs;
       if (doc.journal) {
         delete doc.journal.gate;
         delete doc.journal.gateStartedAt;
-        delete doc.journal.gatePid;
       }
       for (const e of doc.entries) {
         if (!ids.includes(e.id) || !ok) continue;
@@ -763,8 +817,7 @@ class QueueRun {
   private async land(stack: readonly Stacked[], tip: string, base: string): Promise<BatchOutcome> {
     const ids = stack.map((s) => s.id);
     if (this.lock.compromised) return this.moved(ids, "the run lock was lost");
-    await this.step("land", { tip, entries: ids, held: false });
-    await this.changeEntries(ids, (e) => {
+    await this.step("land", { tip, entries: ids, held: false }, ids, (e) => {
       const mine = stack.find((s) => s.id === e.id);
       if (mine) e.mergeCommit = mine.commit;
     });
@@ -773,7 +826,18 @@ class QueueRun {
       return this.moved(ids, `${this.target} moved to ${current?.slice(0, 10)}`);
     const checkout = await worktreeOfBranch(this.root, this.target);
     if (checkout) {
-      const ff = await tryGit(checkout, ["merge", "--ff-only", "--no-stat", "-q", tip]);
+      // No auto-maintenance here: it is the user's checkout, and a landing should be quick.
+      const ff = await tryGit(checkout, [
+        "-c",
+        "maintenance.auto=false",
+        "-c",
+        "gc.auto=0",
+        "merge",
+        "--ff-only",
+        "--no-stat",
+        "-q",
+        tip,
+      ]);
       if (ff.code !== 0) {
         const after = await revParse(this.root, `refs/heads/${this.target}`);
         if (after !== base)
@@ -799,7 +863,7 @@ class QueueRun {
         );
       }
     }
-    await this.finishLanding(tip);
+    await this.finishLanding(tip, new Set(ids));
     return "done";
   }
 
@@ -831,7 +895,7 @@ class QueueRun {
       ? `your uncommitted changes to ${listShort(files)} in ${checkout}`
       : `${checkout}: ${firstErrorLine({ stderr, stdout: "" })}`;
     const reason = `landing would touch ${why}; commit or stash them and it lands by itself`;
-    await this.store.doc.update((doc) => {
+    await this.write((doc) => {
       if (doc.journal) doc.journal.held = true;
       for (const e of doc.entries) {
         if (!ids.includes(e.id)) continue;
@@ -846,17 +910,22 @@ class QueueRun {
   }
 
   /** The target is at `tip`: entries merged into it are `merged`; then mail and clean-up. */
-  private async finishLanding(tip: string): Promise<void> {
-    await this.step("landed", { tip });
+  private async finishLanding(tip: string, stacked?: ReadonlySet<string>): Promise<void> {
     const doc = await this.store.read();
     const ids = doc.journal?.entries ?? [];
     const landed: string[] = [];
     for (const e of doc.entries) {
       if (!ids.includes(e.id) || e.state === "merged") continue;
-      if (e.mergeCommit && (await isAncestor(this.root, e.mergeCommit, tip))) landed.push(e.id);
+      // A run that built the stack knows; a recovering run asks git.
+      if (
+        stacked?.has(e.id) ||
+        (e.mergeCommit && (await isAncestor(this.root, e.mergeCommit, tip)))
+      )
+        landed.push(e.id);
     }
     const when = this.now().toISOString();
-    await this.changeEntries(ids, (e) => {
+    // The step and its effect in one atomic write: the entries are merged iff it is journaled.
+    await this.step("landed", { tip }, ids, (e) => {
       if (landed.includes(e.id)) {
         e.state = "merged";
         delete e.reason;
@@ -873,6 +942,7 @@ class QueueRun {
     });
     this.project.log("merge.landed", { detail: { target: this.target, tip, entries: landed } });
     await this.step("notify");
+    const told: string[] = [];
     for (const id of ids) {
       const entry = await this.entry(id);
       if (!entry || entry.state !== "merged") continue;
@@ -895,13 +965,15 @@ class QueueRun {
             flaky: entry.flaky,
           },
         );
-        await this.changeEntries([id], (e) => {
-          e.notified = true;
-        });
+        told.push(id);
       }
       if (this.config.merge.autoClean) await this.autoClean(entry);
     }
-    await this.clearJournal();
+    // One write for all: a kill before it means mail may be sent twice, never lost.
+    await this.write((d) => {
+      for (const e of d.entries) if (told.includes(e.id)) e.notified = true;
+      delete d.journal;
+    });
   }
 
   /** Removes a landed agent's worktree and `git branch -d` its branch, only when nothing is lost. */
@@ -935,17 +1007,23 @@ class QueueRun {
 
   // ---- worktrees, mail ---------------------------------------------------------------
 
-  /** Prepares the integration worktree detached at `base` (created or reset). */
-  private async prepareIntegration(base: string): Promise<void> {
-    await this.resetWorktree(this.store.paths.integration, base);
-  }
-
   /**
    * Makes `dir` (the queue's own integration or scratch worktree) a clean detached checkout
    * of `commit`: created when missing or broken, else force-checked-out and cleaned (`-ffdx`:
    * a gate sees exactly the merged tree, never what an earlier gate left).
    */
   private async resetWorktree(dir: string, commit: string): Promise<void> {
+    if (this.ready.has(dir)) {
+      // Already checked and cleaned in this run: only this run has touched it since.
+      await mustGit(
+        dir,
+        ["checkout", "--quiet", "--detach", "--force", commit],
+        `checking out ${commit.slice(0, 10)} in ${dir}`,
+      );
+      await mustGit(dir, ["clean", "-ffdxq"], `cleaning ${dir}`);
+      return;
+    }
+    this.ready.add(dir);
     await tryGit(this.root, ["worktree", "prune"]);
     if (!isWorktree(dir) || (await tryGit(dir, ["rev-parse", "--git-dir"])).code !== 0) {
       rmSync(dir, { recursive: true, force: true });
@@ -978,6 +1056,7 @@ class QueueRun {
 
   private async removeScratch(): Promise<void> {
     const scratch = this.store.paths.scratch;
+    this.ready.delete(scratch);
     if (!existsSync(scratch)) return;
     await tryGit(scratch, ["rebase", "--abort"]);
     // The scratch worktree holds only rebased copies; the originals stay on the agent's branch.
@@ -1016,6 +1095,25 @@ class QueueRun {
     } catch (error) {
       this.log(entry.id, `[flotilla] could not mail ${to}: ${(error as Error).message}\n`);
     }
+  }
+}
+
+/** A change to some entries, applied inside a document update. */
+interface EntryChange {
+  ids: readonly string[];
+  fn: (entry: MergeEntry, doc: MergeQueueDoc) => void;
+}
+
+function applyChanges(doc: MergeQueueDoc, changes: readonly EntryChange[]): void {
+  for (const { ids, fn } of changes)
+    for (const entry of doc.entries) if (ids.includes(entry.id)) fn(entry, doc);
+}
+
+function readFileSyncOr(file: string, fallback: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return fallback;
   }
 }
 
