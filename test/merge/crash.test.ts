@@ -1,4 +1,5 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { JOURNAL_STEPS } from "../../src/core/merge-queue.js";
@@ -79,4 +80,55 @@ describe("crash safety: SIGKILL of `merge run` at every journal step", () => {
       }
     });
   }
+
+  it("killed while a gate runs: the next run ends the orphaned gate's process group and lands", async () => {
+    const fx = await makeMergeProject();
+    const started = path.join(fx.gates, "started");
+    const gate = gateScript(
+      fx,
+      "slow",
+      `if [ -e '${started}' ]; then exit 0; fi; sleep 300 & echo $! > '${started}'; wait`,
+    );
+    await fx.project.configDoc.update((c) => {
+      c.gates = [{ name: "slow", command: gate, timeoutMs: 600_000 }];
+    });
+    await agentWith(fx, "alice", "a.txt", "a\n");
+    const store = new MergeQueueStore(fx.project);
+    await store.enqueue("alice");
+    const runner = spawn(process.execPath, [CLI, "merge", "run"], {
+      cwd: fx.root,
+      env: cleanEnv(),
+      stdio: "ignore",
+    });
+    const deadline = Date.now() + 60_000;
+    while (!existsSync(started) || readFileSync(started, "utf8").trim() === "") {
+      if (Date.now() > deadline) throw new Error("the gate never started");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const exited = new Promise((r) => runner.once("exit", r));
+    runner.kill("SIGKILL");
+    await exited;
+    const child = Number(readFileSync(started, "utf8"));
+    expect(alive(child)).toBe(true); // the gate outlived the runner that started it
+    const recovered = mergeRun(fx.root);
+    expect(recovered.status, recovered.stderr).toBe(0);
+    expect(alive(child)).toBe(false);
+    expect((await store.get("m1")).state).toBe("merged");
+    expect(git(fx.root, "show", "main:a.txt")).toBe("a");
+  });
 });
+
+/** True while `pid` runs (a zombie, killed but not yet reaped, counts as gone). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}

@@ -332,10 +332,16 @@ describe("merge queue runs (real repositories, real git, real gate scripts)", ()
   });
 });
 
+/** True while `pid` runs (a zombie, killed but not yet reaped, counts as gone). */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
   } catch {
     return false;
   }
