@@ -81,6 +81,9 @@ export type GateResult = z.infer<typeof GateResult>;
 export const EntryNote = z.object({ time: z.string(), text: z.string() });
 export type EntryNote = z.infer<typeof EntryNote>;
 
+/** Most `worker_done` message ids remembered as handled. */
+export const MAX_HANDLED_MAIL = 500;
+
 /** Most history lines kept per entry (oldest dropped first); gate output lives in a log file. */
 export const MAX_ENTRY_NOTES = 200;
 
@@ -188,6 +191,8 @@ export const MergeQueueDoc = z.object({
   journal: Journal.optional(),
   /** Gate commands run so far (all attempts), for the bench and `merge ls`. */
   gateRuns: z.number().int().min(0).default(0),
+  /** Ids of `worker_done` messages the hub already acted on (newest last, bounded). */
+  handledMail: z.array(z.string()).default([]),
 });
 export type MergeQueueDoc = z.infer<typeof MergeQueueDoc>;
 

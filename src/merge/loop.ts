@@ -26,6 +26,11 @@ export interface MergeLoopOptions {
   debounceMs?: number;
   /** While something is held (or another process runs the queue), re-try this often, in ms. */
   heldPollMs?: number;
+  /**
+   * Watch `.flotilla/merge-queue.json` itself (default true). The hub's runner says false
+   * and calls {@link MergeQueueLoop.kick} from the hub's one shared watcher instead.
+   */
+  watchQueueFile?: boolean;
 }
 
 /** See the module comment. `start()` once, `dispose()` at the end. */
@@ -47,8 +52,8 @@ export class MergeQueueLoop {
 
   /** Starts watching and runs the queue once. */
   async start(): Promise<void> {
-    const dir = this.project.paths.dir;
-    this.watch(dir, false, (file) => file === "merge-queue.json");
+    if (this.options.watchQueueFile ?? true)
+      this.watch(this.project.paths.dir, false, (file) => file === "merge-queue.json");
     const common = (
       await tryGit(this.project.root, ["rev-parse", "--path-format=absolute", "--git-common-dir"])
     ).stdout.trim();

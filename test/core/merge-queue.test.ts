@@ -152,6 +152,12 @@ describe("queue planning", () => {
   });
 
   it("an empty document reads as an empty queue", () => {
-    expect(MergeQueueDoc.parse({})).toEqual({ version: 1, nextId: 1, entries: [], gateRuns: 0 });
+    expect(MergeQueueDoc.parse({})).toEqual({
+      version: 1,
+      nextId: 1,
+      entries: [],
+      gateRuns: 0,
+      handledMail: [],
+    });
   });
 });
