@@ -258,10 +258,8 @@ class QueueRun {
       const stack = doc.entries
         .filter((e) => journal.entries.includes(e.id) && e.state === "held" && e.mergeCommit)
         .map((e) => ({ id: e.id, commit: e.mergeCommit as string }));
-      const heldCount = doc.entries.filter(
-        (e) => journal.entries.includes(e.id) && e.state === "held",
-      ).length;
-      if (stack.length > 0 && stack.length === heldCount) {
+      // Only the very stack that was gated, every entry of it still waiting (none dropped).
+      if (stack.length > 0 && stack.length === journal.entries.length) {
         const outcome = await this.land(stack, journal.tip, journal.base);
         return outcome === "held" ? "held" : "ok";
       }
@@ -366,7 +364,7 @@ class QueueRun {
     for (const id of ids) {
       await this.step("stack", { entry: id, tip });
       const entry = await this.entry(id);
-      if (!entry) continue;
+      if (!entry || entry.state !== "merging") continue; // dropped meanwhile
       const stacked = await this.stackOne(entry, tip, base, stack);
       if (stacked) {
         stack.push({ id, commit: stacked });

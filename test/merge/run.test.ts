@@ -291,6 +291,22 @@ describe("merge queue runs (real repositories, real git, real gate scripts)", ()
     expect(git(fx.root, "show", "stash@{0}:README.md")).toBe(mine.trimEnd());
   });
 
+  it("a held entry that is dropped does not land when the checkout allows it later", async () => {
+    const fx = await makeMergeProject();
+    await agentWith(fx, "alice", "README.md", "# alice\n");
+    await queue(fx).enqueue("alice");
+    writeFileSync(path.join(fx.root, "README.md"), "mine\n");
+    const before = git(fx.root, "rev-parse", "main");
+    expect((await runQueue(fx.project)).held).toEqual(["m1"]);
+    await queue(fx).drop("m1");
+    git(fx.root, "stash");
+    const report = await runQueue(fx.project);
+    expect(report.landed).toEqual([]);
+    expect(git(fx.root, "rev-parse", "main")).toBe(before);
+    expect((await entry(fx, "m1")).state).toBe("dropped");
+    expect((await queue(fx).read()).journal).toBeUndefined();
+  });
+
   it("the user commits to the target while a batch gates: nothing is overwritten, the batch is re-merged on the new tip", async () => {
     const fx = await makeMergeProject();
     const marker = path.join(fx.gates, "committed");
