@@ -218,6 +218,23 @@ export function isActive(entry: Pick<MergeEntry, "state">): boolean {
   return ACTIVE_STATES.has(entry.state);
 }
 
+/** Merged and dropped entries kept in the document (oldest forgotten first; logs stay). */
+export const MAX_DONE_ENTRIES = 200;
+
+/**
+ * Forgets the oldest merged and dropped entries beyond `keep` (mutates `entries`), so the
+ * document, rewritten on every step, stays small however long the project runs. Entries
+ * that wait or failed are never forgotten. Returns how many were removed.
+ */
+export function pruneEntries(entries: MergeEntry[], keep = MAX_DONE_ENTRIES): number {
+  const done = entries.filter((e) => e.state === "merged" || e.state === "dropped");
+  const drop = new Set(done.slice(0, Math.max(0, done.length - keep)).map((e) => e.id));
+  if (drop.size === 0) return 0;
+  const kept = entries.filter((e) => !drop.has(e.id));
+  entries.splice(0, entries.length, ...kept);
+  return drop.size;
+}
+
 /** Adds a history line to `entry` (mutates it), keeping at most {@link MAX_ENTRY_NOTES}. */
 export function addNote(entry: MergeEntry, text: string, now: Date): void {
   entry.notes.push({ time: now.toISOString(), text });

@@ -6,6 +6,7 @@ import {
   filesOutsideScope,
   MergeQueueDoc,
   moveEntry,
+  pruneEntries,
   RETRYABLE_STATES,
   scopeDecision,
   type MergeEntry,
@@ -135,6 +136,7 @@ export class MergeQueueStore {
       if (!existing) {
         doc.nextId += 1;
         doc.entries.push(entry);
+        pruneEntries(doc.entries);
       }
       Object.assign(entry, { head, files, scope, outOfScope, predictedConflicts: predicted });
       entry.predictedAt = targetTip;

@@ -5,6 +5,7 @@ import {
   MergeQueueDoc,
   moveEntry,
   nextBisectStep,
+  pruneEntries,
   planBatch,
   predictGateRuns,
   recordBisectGate,
@@ -149,6 +150,18 @@ describe("queue planning", () => {
     expect(titleBadge(entries, "alice")).toBe("merge: gating");
     expect(titleBadge(entries, "bob")).toBe("merge: conflict");
     expect(titleBadge(entries, "carol")).toBeUndefined();
+  });
+
+  it("forgets the oldest merged and dropped entries beyond the limit, never waiting or failed ones", () => {
+    const entries = [
+      entry("m1", "merged"),
+      entry("m2", "conflict"),
+      entry("m3", "dropped"),
+      entry("m4", "merged"),
+      entry("m5"),
+    ];
+    expect(pruneEntries(entries, 1)).toBe(2);
+    expect(entries.map((e) => e.id)).toEqual(["m2", "m4", "m5"]);
   });
 
   it("an empty document reads as an empty queue", () => {
