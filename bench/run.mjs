@@ -6,7 +6,7 @@
  *
  *   node bench/run.mjs [--json FILE] [--targets tmux,flotilla] [--only ids] [--reps N] [--quick]
  *
- * Row ids: throughput1 throughput4 latency cpu memory reattach startup cli mail memcli, or one
+ * Row ids: throughput1 throughput4 latency cpu memory reattach startup cli mail memcli merge, or one
  * table row as `<id>.<figure>` (e.g. `memory.hubMiB`). "flotilla" is the default `up` (hub
  * daemon + cockpit client over its socket); rows marked "(in-process)" run `up --in-process`.
  * Targets alternate order between repetitions so drift on a shared machine falls on both.
@@ -18,6 +18,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { measureCliWall, measureConcurrentSenders, measureHistory } from "./lib/mail-rows.mjs";
 import { measureMemoryCli } from "./lib/memory-rows.mjs";
+import { measureMergeQueue } from "./lib/merge-rows.mjs";
 import { listProcesses, readCmdline } from "./lib/procfs.mjs";
 import { renderTable } from "./lib/report.mjs";
 import {
@@ -44,6 +45,7 @@ const GROUP_IDS = [
   "cli",
   "mail",
   "memcli",
+  "merge",
 ];
 const { values: options } = parseArgs({
   options: {
@@ -98,6 +100,8 @@ const senders = 32;
 const perStore = quick ? 20 : 100;
 const perCli = 1;
 const memoryRuns = quick ? 3 : 10;
+const mergeBranches = 20;
+const mergeGateSeconds = quick ? 0.5 : 1;
 
 /**
  * Row groups: one measurement function, run `reps` times per target, feeding one or more
@@ -476,6 +480,62 @@ const groups = [
         what: `Mail throughput, ${senders} concurrent \`mail send\` CLIs`,
         unit: "msg/s",
         digits: 0,
+        target: "",
+        met: undefined,
+      },
+    ],
+  },
+  {
+    id: "merge",
+    reps: 1,
+    table: "baseline",
+    targets: ["flotilla"],
+    note: () =>
+      `${mergeBranches} branches each adding its own file, a gate that sleeps ${mergeGateSeconds} s; \`flotilla merge run\` (real binary) vs a plain git script (detached worktree, merge --no-ff, gate, update-ref) in the same run; bad = one branch the gate refuses`,
+    run: async () => measureMergeQueue({ branches: mergeBranches, gateSeconds: mergeGateSeconds }),
+    metrics: [
+      {
+        key: "overheadMs",
+        refKey: "scriptOverheadMs",
+        what: "Merge queue overhead per entry beyond the gate, batch 1, vs git script",
+        unit: "ms",
+        digits: 0,
+        target: "≤ 2× script",
+        met: (f, b) => f <= 2 * b,
+      },
+      {
+        key: "batch4WallS",
+        refKey: "batch1WallS",
+        what: `Merge queue wall time, ${mergeBranches} branches, batch 4 vs batch 1`,
+        unit: "s",
+        digits: 1,
+        target: "",
+        met: undefined,
+      },
+      {
+        key: "batch4GateRuns",
+        refKey: "batch1GateRuns",
+        what: `Gate runs, ${mergeBranches} branches, batch 4 vs batch 1`,
+        unit: "runs",
+        digits: 0,
+        target: "",
+        met: undefined,
+      },
+      {
+        key: "badGateRuns",
+        refKey: "batch1GateRuns",
+        what: `Gate runs, ${mergeBranches} branches, one bad, batch 4 vs batch 1`,
+        unit: "runs",
+        digits: 0,
+        target: "≤ 10 (serial: 20)",
+        met: (f) => f <= 10,
+      },
+      {
+        key: "badWallS",
+        refKey: "batch1WallS",
+        what: `Merge queue wall time, one bad, batch 4 vs batch 1`,
+        unit: "s",
+        digits: 1,
         target: "",
         met: undefined,
       },

@@ -7,6 +7,7 @@ import { registerDemoCommand } from "./commands/demo.js";
 import { registerMailCommands } from "./commands/mail.js";
 import { registerHubCommands } from "./commands/hub.js";
 import { registerMemoryCommands } from "./commands/memory.js";
+import { registerMergeCommands } from "./commands/merge.js";
 
 /**
  * Entry point: argv → one command. Command modules register their options here but load
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerMailCommands(program);
   registerHubCommands(program);
   registerMemoryCommands(program);
+  registerMergeCommands(program);
   return program;
 }
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { MemoryConfig } from "./memory.js";
+import { GatesConfig, MergeConfig } from "./merge-queue.js";
 
 /**
  * Zod schemas and types for every document Flotilla keeps under `.flotilla/`.
@@ -88,6 +89,9 @@ export const Config = z.object({
   idleAfterMs: z.number().int().min(100).default(3000),
   /** Shared memory: where domain files live, shelf lives, prime budget (see core/memory.ts). */
   memory: MemoryConfig.prefault({}),
+  /** Merge queue: quality gates run on every merged result, and how the queue runs. */
+  gates: GatesConfig,
+  merge: MergeConfig.prefault({}),
 });
 export type Config = z.infer<typeof Config>;
 
@@ -98,6 +102,8 @@ export const AgentRecord = z.object({
   role: z.string().default("worker"),
   prompt: z.string().optional(),
   task: z.string().optional(),
+  /** Declared file scope (globs): the merge queue's scope check lists changes outside it. */
+  scope: z.array(z.string()).optional(),
   /** Absolute path of the agent's worktree. */
   worktree: z.string(),
   branch: z.string(),
