@@ -8,6 +8,8 @@ import { registerMailCommands } from "./commands/mail.js";
 import { registerHubCommands } from "./commands/hub.js";
 import { registerHookCommand } from "./commands/hook.js";
 import { registerCostsCommand } from "./commands/costs.js";
+import { registerMemoryCommands } from "./commands/memory.js";
+import { registerMergeCommands } from "./commands/merge.js";
 
 /**
  * Entry point: argv → one command. Command modules register their options here but load
@@ -27,6 +29,8 @@ export function buildProgram(): Command {
   registerHubCommands(program);
   registerHookCommand(program);
   registerCostsCommand(program);
+  registerMemoryCommands(program);
+  registerMergeCommands(program);
   return program;
 }
 

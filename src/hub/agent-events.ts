@@ -10,6 +10,7 @@ import {
 } from "node:fs";
 import path from "node:path";
 import type { AgentRecord } from "../core/schema.js";
+import type { ProjectWatcher } from "./project-watcher.js";
 import { agentEventsDir, parseAgentEvent, type AgentEvent } from "../runtimes/agent-events.js";
 
 /**
@@ -33,6 +34,7 @@ export function conversationPatch(
  */
 export class AgentEventsWatcher {
   private watcher: FSWatcher | undefined;
+  private unsubscribe: (() => void) | undefined;
   /** Bytes of each file already read, and the partial line after them. */
   private readonly files = new Map<string, { offset: number; partial: string }>();
   private readonly dir: string;
@@ -44,11 +46,23 @@ export class AgentEventsWatcher {
     this.dir = agentEventsDir(flotillaDir);
   }
 
-  /** Starts following; existing content is skipped. */
-  start(): void {
+  /**
+   * Starts following; existing content is skipped. With `shared` (the hub's one watcher of
+   * `.flotilla/`) it subscribes there, else it opens its own `fs.watch`.
+   */
+  async start(shared?: ProjectWatcher): Promise<void> {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     for (const name of readdirSync(this.dir)) {
       if (name.endsWith(".jsonl")) this.files.set(name, { offset: this.sizeOf(name), partial: "" });
+    }
+    if (shared) {
+      const sub = path.relative(shared.root, this.dir);
+      this.unsubscribe = shared.subscribe(sub, (name) => {
+        if (name === null) this.poll();
+        else if (name.endsWith(".jsonl")) this.read(name);
+      });
+      await shared.refresh(sub);
+      return;
     }
     try {
       this.watcher = watch(this.dir, (_event, name) => {
@@ -62,12 +76,20 @@ export class AgentEventsWatcher {
 
   /** Reads what was appended to every file since the last read (tests and a catch-up). */
   poll(): void {
-    for (const name of readdirSync(this.dir)) if (name.endsWith(".jsonl")) this.read(name);
+    let names: string[] = [];
+    try {
+      names = readdirSync(this.dir);
+    } catch {
+      return;
+    }
+    for (const name of names) if (name.endsWith(".jsonl")) this.read(name);
   }
 
   dispose(): void {
     this.watcher?.close();
     this.watcher = undefined;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
   }
 
   private sizeOf(name: string): number {

@@ -14,6 +14,7 @@ import {
 import { randomUUID } from "node:crypto";
 import { resolveRuntime } from "../runtimes/profiles.js";
 import { copyIncludedFiles, includePatterns } from "../runtimes/worktree-setup.js";
+import { writeAgentContext } from "../runtimes/context.js";
 import type { Project } from "../store/project.js";
 
 /**
@@ -41,6 +42,12 @@ export interface CreateAgentOptions {
   task?: string;
   /** Model, passed through the runtime's `modelFlag`. */
   model?: string;
+  /**
+   * Text for the agent's context (memory primer, brief): written into the new worktree before
+   * the agent is recorded (so no hub launches it without), delivered per the runtime's
+   * profile (`runtimes/context.ts`).
+   */
+  context?: string;
 }
 
 /** Field changes for {@link markAgent}; a key set to `undefined` clears that field. */
@@ -70,6 +77,18 @@ export async function createAgent(
 
   const info = await createWorktree(project.root, name, options.base);
   const conversation = newConversationId(profile);
+  if (options.context !== undefined) {
+    try {
+      const written = writeAgentContext(profile, info.worktree, options.context);
+      project.log("agent.context", {
+        agent: name,
+        detail: { written: written.written, skipped: written.skipped },
+      });
+    } catch (error) {
+      await discardNewWorktree(project.root, info);
+      throw error;
+    }
+  }
   const record: AgentRecord = {
     name,
     runtime: options.runtime,

@@ -8,6 +8,7 @@ import { claudeSettings, claudeSettingsPath } from "./claude-hooks.js";
 import { agentBaseEnvironment } from "./environment.js";
 import { setupMarkerPath, wrapWithSetup } from "./worktree-setup.js";
 import { demoAgentPath } from "./package-files.js";
+import { deliverContext, readAgentContext } from "./context.js";
 
 /**
  * Built-in runtime profiles (one per agent CLI) and how an agent's process is launched.
@@ -31,6 +32,12 @@ import { demoAgentPath } from "./package-files.js";
  *   argument is a project directory, so a bare prompt would be misread).
  * - `shell`: `$SHELL` (or `/bin/bash`), no prompt.
  * - `demo`: the scripted demo agent, `node <package>/dist/demo/agent.js "<prompt>"`.
+ *
+ * `context` says how the memory primer reaches each (see `ContextDelivery`): Claude Code
+ * `--append-system-prompt <text>`; Codex `-c developer_instructions="<text>"` (an extra
+ * developer message; AGENTS.md still loads); Gemini CLI `GEMINI.md` in the worktree (kept out
+ * of git, never written over a tracked one); Aider `--read .flotilla/context.md`; OpenCode,
+ * the shell and the demo only `$FLOTILLA_CONTEXT`.
  */
 export function builtinRuntimes(
   env: NodeJS.ProcessEnv = process.env,
@@ -41,6 +48,7 @@ export function builtinRuntimes(
     claude: RuntimeProfile.parse({
       command: "claude",
       prompt: { mode: "arg" },
+      context: { mode: "flag", flag: "--append-system-prompt" },
       waitingPatterns: [
         // Trust dialog (2.1.x): "❯ 1. Yes, I trust this folder"; older: "Do you trust the files…".
         "Yes, I trust this folder",
@@ -62,6 +70,8 @@ export function builtinRuntimes(
     codex: RuntimeProfile.parse({
       command: "codex",
       prompt: { mode: "arg" },
+      // Additive developer message (checked with `codex debug prompt-input`); AGENTS.md stays.
+      context: { mode: "flag", flag: "-c", template: "developer_instructions={toml}" },
       waitingPatterns: [
         // Login menu, browser sign-in, "Sign in another way", the API-key box.
         "Choose how you want to use Codex",
@@ -89,6 +99,8 @@ export function builtinRuntimes(
     gemini: RuntimeProfile.parse({
       command: "gemini",
       prompt: { mode: "flag", flag: "--prompt-interactive" },
+      // No flag for extra instructions; it loads GEMINI.md from the worktree's root.
+      context: { mode: "file", path: "GEMINI.md" },
       waitingPatterns: [
         "Do you trust the files in this folder",
         "How would you like to authenticate",
@@ -111,6 +123,8 @@ export function builtinRuntimes(
     aider: RuntimeProfile.parse({
       command: "aider",
       prompt: { mode: "none" },
+      // --read adds a read-only file to the chat.
+      context: { mode: "file", path: ".flotilla/context.md", flag: "--read" },
       waitingPatterns: ["\\(Y\\)es/\\(N\\)o", yesNo],
       description: "Aider (takes no first prompt: type it in its pane)",
       modelFlag: "--model",
@@ -250,7 +264,7 @@ export function buildLaunch(
   const profile = resolveRuntime(config, record.runtime, env);
   const childEnv = agentBaseEnvironment(env);
   Object.assign(childEnv, profile.env);
-  const binDir = path.join(project.paths.dir, "bin");
+  const binDir = project.paths.bin;
   const inheritedPath = profile.env.PATH ?? env.PATH ?? "/usr/local/bin:/usr/bin:/bin";
   childEnv.PATH = `${binDir}${path.delimiter}${inheritedPath}`;
   childEnv.FLOTILLA_ROOT = project.root;
@@ -279,6 +293,13 @@ export function buildLaunch(
   } else if (hooks === "codex") {
     // Codex runs `notify` with one JSON argument after each turn (agent-turn-complete).
     args.push("-c", `notify=${JSON.stringify(["flotilla", "hook", "codex"])}`);
+  }
+  // Memory primer (or brief) written at spawn: delivered the runtime's way at every launch.
+  const context = readAgentContext(record.worktree);
+  if (context !== undefined) {
+    const plan = deliverContext(profile, record.worktree, context);
+    args.push(...plan.args);
+    Object.assign(childEnv, plan.env);
   }
   const prompt = record.prompt;
   if (!resumeArgs && prompt !== undefined && prompt.length > 0) {

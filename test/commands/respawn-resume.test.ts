@@ -2,7 +2,7 @@ import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createHub, type Hub } from "../../src/hub/hub.js";
-import { initProject } from "../../src/store/init.js";
+import { initProject } from "../../src/hub/init.js";
 import { makeRepo, runCli } from "../e2e/harness.js";
 import { waitUntil } from "../hub/fake-backend.js";
 

@@ -1,6 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
@@ -15,6 +14,7 @@ import {
 import { mailHookCommand } from "../../src/runtimes/claude-hooks.js";
 import { MailStore, newMailId } from "../../src/store/mail-store.js";
 import { makeProject, REPO } from "../store/mail-fixture.js";
+import { makeTempDir } from "../git/temp-repo.js";
 
 const run = promisify(execFile);
 
@@ -337,7 +337,7 @@ describe("MailDelivery", () => {
 
 describe("prepareAgentMail", () => {
   it("writes nothing into a worktree, and removes the hook file earlier versions left there", async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "flotilla-hooks-"));
+    const dir = makeTempDir("flotilla-hooks-");
     const shell = path.join(dir, "shell");
     expect(await prepareAgentMail("shell", RuntimeProfile.parse({ command: "bash" }), shell)).toBe(
       undefined,

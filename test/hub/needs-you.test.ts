@@ -6,7 +6,8 @@ import { reportHook } from "../../src/commands/hook.js";
 import { createHub, type Hub } from "../../src/hub/hub.js";
 import { createAgent } from "../../src/hub/lifecycle.js";
 import { NeedsYou, runDetached } from "../../src/hub/needs-you.js";
-import { initProject } from "../../src/store/init.js";
+import { HUB_RUNNERS } from "../../src/hub/runners.js";
+import { initProject } from "../../src/hub/init.js";
 import { makeRepo, runCli } from "../e2e/harness.js";
 import { waitUntil } from "./fake-backend.js";
 
@@ -87,7 +88,7 @@ describe("the hub routes what agents report", () => {
     config.notify = { command: `cat >> ${out}` };
     writeFileSync(project.paths.config, JSON.stringify(config));
     await createAgent(project, { name: "p", runtime: "probe" });
-    hub = await createHub(project);
+    hub = await createHub(project, HUB_RUNNERS);
     const view = () => hub?.agents().find((agent) => agent.name === "p");
     await waitUntil(() => view()?.status === "idle", "idle", 20_000);
     const env = { FLOTILLA_ROOT: repo, FLOTILLA_AGENT: "p" };

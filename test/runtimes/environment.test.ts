@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { ensureHub, isProcessAlive, stopHub } from "../../src/hub/daemon.js";
 import { createAgent } from "../../src/hub/lifecycle.js";
 import { agentBaseEnvironment, isOuterTerminalVariable } from "../../src/runtimes/environment.js";
-import { initProject } from "../../src/store/init.js";
+import { initProject } from "../../src/hub/init.js";
 import { makeRepo } from "../e2e/harness.js";
 import { waitUntil } from "../hub/fake-backend.js";
 

@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createHub, type Hub } from "../../src/hub/hub.js";
 import { createAgent } from "../../src/hub/lifecycle.js";
-import { initProject } from "../../src/store/init.js";
+import { initProject } from "../../src/hub/init.js";
 import { makeRepo } from "../e2e/harness.js";
 import { waitUntil } from "../hub/fake-backend.js";
 
