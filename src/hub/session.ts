@@ -74,7 +74,8 @@ export class AgentSession {
     debounceMs: number = STATUS_DEBOUNCE_MS,
   ) {
     this.seq = initialSeq;
-    this.debouncer = new StatusDebouncer(debounceMs);
+    // A flicker is shorter than the working spell a single burst of output makes.
+    this.debouncer = new StatusDebouncer(Math.min(debounceMs, Math.floor(idleAfterMs / 2)));
     this.name = name;
     this.screen = new PaneScreen({ cols: size.cols, rows: size.rows, scrollback });
     // Programs that ask the terminal (cursor position, device attributes) get the answer.
