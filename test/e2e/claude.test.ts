@@ -8,13 +8,13 @@ import { makeRepo, runCli, stopHub, TerminalDriver } from "./harness.js";
 
 /**
  * The real Claude Code from npm in a Flotilla pane. CI installs it (.ci/run puts
- * @anthropic-ai/claude-code in a cache and sets FLOTILLA_TEST_CLAUDE); elsewhere it is found
+ * @anthropic-ai/claude-code in a cache and sets CLAUDE_E2E_BIN); elsewhere it is found
  * on PATH or in /tmp/clis (where the capture script's instructions install it). Without it
  * this test fails under CI and is skipped, loudly, on a developer's machine.
  */
 function findClaude(): string | undefined {
   const candidates = [
-    process.env.FLOTILLA_TEST_CLAUDE,
+    process.env.CLAUDE_E2E_BIN,
     findExecutable("claude", process.env.PATH),
     "/tmp/clis/node_modules/.bin/claude",
   ];
@@ -24,7 +24,7 @@ function findClaude(): string | undefined {
 const claude = findClaude();
 if (!claude) {
   const message =
-    "the real claude is not installed: npm i --prefix /tmp/clis @anthropic-ai/claude-code (or set FLOTILLA_TEST_CLAUDE)";
+    "the real claude is not installed: npm i --prefix /tmp/clis @anthropic-ai/claude-code (or set CLAUDE_E2E_BIN)";
   if (process.env.CI) throw new Error(`test/e2e/claude.test.ts: ${message}`);
   console.warn(`SKIPPED test/e2e/claude.test.ts: ${message}`);
 }
@@ -36,7 +36,9 @@ describe.skipIf(!claude)("the real Claude Code in a pane", () => {
   afterEach(() => {
     driver?.dispose();
     if (repo) stopHub(repo);
-    if (home) rmSync(home, { recursive: true, force: true, maxRetries: 10 });
+    for (const dir of [home, repo]) {
+      if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
+    }
   });
 
   it("shows its trust dialog as waiting, with no hooks warning, and leaves the worktree clean", async () => {
