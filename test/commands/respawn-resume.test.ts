@@ -9,7 +9,7 @@ import { waitUntil } from "../hub/fake-backend.js";
 let hub: Hub | undefined;
 const repos: string[] = [];
 afterEach(async () => {
-  if (hub) await hub.shutdown(2000);
+  if (hub) await hub.shutdown(10_000);
   hub = undefined;
   for (const repo of repos.splice(0)) {
     rmSync(repo, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });

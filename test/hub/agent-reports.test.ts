@@ -17,7 +17,7 @@ const dirs: string[] = [];
 let hub: Hub | undefined;
 const before = process.env.CLAUDE_CONFIG_DIR;
 afterEach(async () => {
-  if (hub) await hub.shutdown(2000);
+  if (hub) await hub.shutdown(10_000);
   hub = undefined;
   if (before === undefined) delete process.env.CLAUDE_CONFIG_DIR;
   else process.env.CLAUDE_CONFIG_DIR = before;

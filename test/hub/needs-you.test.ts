@@ -14,7 +14,7 @@ import { waitUntil } from "./fake-backend.js";
 const dirs: string[] = [];
 let hub: Hub | undefined;
 afterEach(async () => {
-  if (hub) await hub.shutdown(2000);
+  if (hub) await hub.shutdown(10_000);
   hub = undefined;
   for (const dir of dirs.splice(0)) {
     rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });

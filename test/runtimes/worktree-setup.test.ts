@@ -11,7 +11,7 @@ import { waitUntil } from "../hub/fake-backend.js";
 let hub: Hub | undefined;
 const cleanup: (() => void)[] = [];
 afterEach(async () => {
-  if (hub) await hub.shutdown(2000);
+  if (hub) await hub.shutdown(10_000);
   hub = undefined;
   for (const done of cleanup.splice(0).reverse()) done();
 });
@@ -67,7 +67,7 @@ describe("worktree set-up", () => {
     const agent = path.join(repo, "agent.sh");
     writeFileSync(
       agent,
-      `#!/bin/sh\necho "agent on port $FLOTILLA_PORT"; : > ${marker}; sleep 30\n`,
+      `#!/bin/sh\necho "agent on port $FLOTILLA_PORT"; : > ${marker}; exec sleep 30\n`,
     );
     chmodSync(agent, 0o755);
     const doc = JSON.parse(readFileSync(project.paths.config, "utf8"));
