@@ -13,7 +13,18 @@ const cleanup: (() => void)[] = [];
 afterEach(async () => {
   if (hub) await hub.shutdown(10_000);
   hub = undefined;
-  for (const done of cleanup.splice(0).reverse()) done();
+  for (const done of cleanup.splice(0).reverse()) {
+    // A hub's last writes (its event log) may land while the folder is being removed.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        done();
+        break;
+      } catch (error) {
+        if (attempt >= 50) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  }
 });
 
 /** A repo with local, git-ignored files a worktree lacks: .env, secrets/, node_modules/. */
