@@ -31,6 +31,31 @@ export interface CursorState {
 }
 
 const SYNC_BEGIN = "\x1b[?2026h";
+
+// Code points that make a terminal draw a cell's grapheme wider or narrower than wcwidth, or
+// join it with the next cell: emoji/text presentation selectors and the zero-width joiner.
+function isPresentation(code: number): boolean {
+  return code === 0x200d || code === 0xfe0e || code === 0xfe0f;
+}
+
+function hasPresentation(grapheme: string): boolean {
+  for (let k = 0; k < grapheme.length; k++) if (isPresentation(grapheme.charCodeAt(k))) return true;
+  return false;
+}
+
+/**
+ * A cell's grapheme as written to the outer terminal: without VS15, VS16 and ZWJ. The cell's
+ * width is wcwidth's (`❤️` is one column, each part of a ZWJ family its own cell), and many
+ * terminals would draw `❤️` two columns wide or join the family into one glyph, which would
+ * overlap the next cell; the bare `❤` takes one column everywhere.
+ */
+export function forOuterTerminal(grapheme: string): string {
+  let out = "";
+  for (let k = 0; k < grapheme.length; k++) {
+    if (!isPresentation(grapheme.charCodeAt(k))) out += grapheme[k];
+  }
+  return out;
+}
 const SYNC_END = "\x1b[?2026l";
 
 /**
@@ -170,7 +195,7 @@ export class Compositor {
           this.penBg = bg;
           this.penFlags = flags;
         }
-        this.out += ch;
+        this.out += ch.length > 1 && hasPresentation(ch) ? forOuterTerminal(ch) : ch;
         fChars[i] = ch;
         fWidths[i] = w;
         fFg[i] = fg;
@@ -188,7 +213,9 @@ export class Compositor {
         const end = x + w;
         // After the last column the cursor waits to wrap; after an emoji or a cluster,
         // terminals disagree about widths: in both cases position explicitly next time.
-        this.curX = end >= cols || ch.length > 1 ? -1 : end;
+        // Emoji in U+2300..U+2BFF (⌚ ✅ ⭐) became wide in Unicode 9; older tables say 1.
+        this.curX =
+          end >= cols || ch.length > 1 || (w === 2 && ch >= "\u2300" && ch < "\u2c00") ? -1 : end;
         x = end;
       }
     }
