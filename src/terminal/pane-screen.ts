@@ -23,6 +23,7 @@ import {
 } from "./cell-grid.js";
 import { createUnicodeProvider, UNICODE_VERSION, wcwidth } from "./unicode-width.js";
 import type { ChildInputModes } from "./input.js";
+import { sanitizeLine } from "../core/sanitize.js";
 
 const { Terminal } = xtermHeadless;
 
@@ -87,13 +88,12 @@ interface XtermLinks {
 }
 
 /**
- * A window title (OSC 0/2) made safe to show: control characters (C0, DEL, C1) and bidi
- * overrides removed, runs of whitespace made one space, trimmed, cut to MAX_TITLE_LENGTH
- * code points ("…" marks a cut).
+ * A window title (OSC 0/2) made safe to show: escape sequences and control characters removed
+ * (`sanitizeLine`, the one sanitizer for untrusted text), bidi overrides too, runs of
+ * whitespace made one space, trimmed, cut to MAX_TITLE_LENGTH code points ("…" marks a cut).
  */
 export function sanitizeTitle(raw: string): string {
-  const clean = raw
-    .replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, " ")
+  const clean = sanitizeLine(raw.replace(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, " "))
     .replace(/\s+/g, " ")
     .trim();
   const points = [...clean];

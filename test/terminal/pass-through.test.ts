@@ -170,8 +170,8 @@ describe("titles, bells and cursor shape", () => {
     expect(seen).toHaveLength(3);
     expect([...pane.title]).toHaveLength(MAX_TITLE_LENGTH);
     expect(pane.title.endsWith("…")).toBe(true);
-    expect(sanitizeTitle("\x1b[31mred\x1b[0m")).toBe("[31mred [0m");
-    expect(sanitizeTitle("a\u0085b\tc\x7fd\u009be\r\nf")).toBe("a b c d e f");
+    expect(sanitizeTitle("\x1b[31mred\x1b[0m \x1b]52;c;AAAA\x07x")).toBe("red x");
+    expect(sanitizeTitle("a\u0085b\tc\x7fd\r\nf")).toBe("ab cd f");
   });
 
   test("the compositor sets the outer terminal's title, and leaving restores the old one", async () => {
