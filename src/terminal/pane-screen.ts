@@ -24,6 +24,7 @@ import {
 import { createUnicodeProvider, UNICODE_VERSION, wcwidth } from "./unicode-width.js";
 import type { ChildInputModes } from "./input.js";
 import { sanitizeLine } from "../core/sanitize.js";
+import { extendedTransition } from "./compositor.js";
 
 const { Terminal } = xtermHeadless;
 
@@ -322,6 +323,46 @@ export class PaneScreen {
     if (this.cursorHidden) out += "\x1b[?25l";
     if (this.shape !== 0) out += `\x1b[${this.shape} q`;
     if (this.currentTitle !== "") out += `\x1b]2;${this.currentTitle}\x07`;
+    const patch = this.extrasPatch();
+    // DECSC/DECRC keep the cursor and pen the serialization left, around the redrawn cells.
+    if (patch !== "") out += `\x1b7${patch}\x1b]8;;\x1b\\\x1b8`;
+    return out;
+  }
+
+  // The serialize addon writes curly/double/dotted/dashed underlines as plain ones, drops
+  // underline colours and turns links into underlined text: redraw the visible cells that
+  // have such extras, with them.
+  private extrasPatch(): string {
+    const cols = this.term.cols;
+    const rows = this.term.rows;
+    const grid = new CellGrid(cols, rows);
+    this.copyInto(grid, 0, 0, cols, rows);
+    let out = "";
+    let fg = DEFAULT_COLOR;
+    let bg = DEFAULT_COLOR;
+    let flags = 0;
+    let ext = 0;
+    let nextX = -1;
+    for (let y = 0; y < rows; y++) {
+      for (let x = 0; x < cols; x++) {
+        const i = y * cols + x;
+        const e = grid.exts[i] ?? 0;
+        const w = grid.widths[i] ?? 1;
+        if (e === 0 || w === 0) continue;
+        if (nextX !== x) out += `\x1b[${y + 1};${x + 1}H`;
+        const cfg = grid.fgs[i] ?? DEFAULT_COLOR;
+        const cbg = grid.bgs[i] ?? DEFAULT_COLOR;
+        const cflags = grid.flagsArr[i] ?? 0;
+        out += extendedTransition(fg, bg, flags, ext, cfg, cbg, cflags, e);
+        fg = cfg;
+        bg = cbg;
+        flags = cflags;
+        ext = e;
+        out += grid.chars[i] || " ";
+        nextX = x + w < cols ? x + w : -1;
+      }
+      nextX = -1;
+    }
     return out;
   }
 
