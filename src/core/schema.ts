@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LAYOUT_NAMES } from "./layout.js";
 import { TerminalConfig } from "./terminal-config.js";
 
 /**
@@ -58,6 +59,8 @@ export const Config = z.object({
   /** Agent considered idle after this many ms without output. */
   idleAfterMs: z.number().int().min(100).default(3000),
   terminal: TerminalConfig.default({ forwardTitle: false }),
+  /** Pane arrangement the cockpit starts with (`prefix Space` cycles): tmux's names or `auto`. */
+  layout: z.enum(LAYOUT_NAMES).default("auto"),
 });
 export type Config = z.infer<typeof Config>;
 
