@@ -35,6 +35,7 @@ export interface CursorState {
 }
 
 const SYNC_BEGIN = "\x1b[?2026h";
+const SYNC_END = "\x1b[?2026l";
 
 // Code points that make a terminal draw a cell's grapheme wider or narrower than wcwidth, or
 // join it with the next cell: emoji/text presentation selectors and the zero-width joiner.
@@ -60,7 +61,6 @@ export function forOuterTerminal(grapheme: string): string {
   }
   return out;
 }
-const SYNC_END = "\x1b[?2026l";
 
 /**
  * The escape sequence that takes over the terminal: the window title saved (XTWINOPS 22),
