@@ -158,3 +158,22 @@ describe("Compositor and BMP emoji", () => {
     other.dispose();
   });
 });
+
+describe("what the compositor writes for wcwidth cells", () => {
+  test("no presentation selectors or joiners: ❤️ goes out as ❤, a family as its parts", async () => {
+    const pane = new PaneScreen({ cols: 20, rows: 1, scrollback: 0 });
+    await writeAsync(pane, "❤️👨‍👩‍👧x");
+    const frame = new CellGrid(20, 1);
+    pane.copyInto(frame, 0, 0, 20, 1);
+    pane.dispose();
+    let out = "";
+    new Compositor({ write: (d) => (out += d) }, 20, 1).render(frame, {
+      x: 0,
+      y: 0,
+      visible: false,
+    });
+    expect(out).toContain("❤");
+    expect(out.includes("\u200d") || out.includes("\ufe0f")).toBe(false);
+    expect([..."👨👩👧"].every((part) => out.includes(part))).toBe(true);
+  });
+});
