@@ -160,3 +160,28 @@ export function splitCells(text: string): Array<[string, 1 | 2]> {
   }
   return cells;
 }
+
+const graphemes = new Intl.Segmenter();
+
+/** Columns `text` takes as Ink measures it (string-width): for laying out chrome. */
+export function inkWidth(text: string): number {
+  return stringWidth(text);
+}
+
+/**
+ * The longest start of `text`, in whole grapheme clusters, that takes at most `cols` columns
+ * as Ink measures them; `text` itself when it fits.
+ */
+export function truncateToWidth(text: string, cols: number): string {
+  if (cols <= 0) return "";
+  if (text.length <= cols && /^[\x20-\x7e]*$/.test(text)) return text;
+  let used = 0;
+  let end = 0;
+  for (const { segment, index } of graphemes.segment(text)) {
+    const w = inkGraphemeWidth(segment);
+    if (used + w > cols) return text.slice(0, index);
+    used += w;
+    end = index + segment.length;
+  }
+  return text.slice(0, end);
+}

@@ -5,7 +5,12 @@ import { AgentSession } from "../../src/hub/session.js";
 import { CellGrid } from "../../src/terminal/cell-grid.js";
 import { Compositor } from "../../src/terminal/compositor.js";
 import { PaneScreen } from "../../src/terminal/pane-screen.js";
-import { splitCells, wcswidth, wcwidth } from "../../src/terminal/unicode-width.js";
+import {
+  splitCells,
+  truncateToWidth,
+  wcswidth,
+  wcwidth,
+} from "../../src/terminal/unicode-width.js";
 import { WCWIDTH_SOURCE } from "../../src/terminal/wcwidth-table.js";
 import { XtermSink, writeAsync } from "./helpers.js";
 
@@ -175,5 +180,16 @@ describe("what the compositor writes for wcwidth cells", () => {
     expect(out).toContain("❤");
     expect(out.includes("\u200d") || out.includes("\ufe0f")).toBe(false);
     expect([..."👨👩👧"].every((part) => out.includes(part))).toBe(true);
+  });
+});
+
+describe("truncateToWidth", () => {
+  test("cuts at whole graphemes by Ink's columns", () => {
+    expect(truncateToWidth("abcdef", 4)).toBe("abcd");
+    expect(truncateToWidth("中文字", 5)).toBe("中文");
+    expect(truncateToWidth("a👨‍👩‍👧b", 3)).toBe("a👨‍👩‍👧");
+    expect(truncateToWidth("a👨‍👩‍👧b", 2)).toBe("a");
+    expect(truncateToWidth("short", 10)).toBe("short");
+    expect(truncateToWidth("x", 0)).toBe("");
   });
 });
