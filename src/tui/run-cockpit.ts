@@ -157,6 +157,8 @@ async function openCockpit(
     runtimes: runtimeNames(config),
     mail: cockpitMail(project),
     env: wiring.env,
+    layout: config.layout,
+    forwardTitle: config.terminal.forwardTitle,
     onQuit: wiring.onQuit,
     ...(wiring.onDetach ? { onDetach: wiring.onDetach } : {}),
   });
