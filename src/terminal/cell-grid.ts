@@ -252,6 +252,10 @@ export class CellGrid {
    * both sides. Wide characters cut by the clip become blanks (never half a wide char).
    */
   blit(src: CellGrid, sx: number, sy: number, w: number, h: number, dx: number, dy: number): void {
+    if (sx === 0 && dx === 0 && w === src.cols && w === this.cols) {
+      this.blitRows(src, sy, h, dy);
+      return;
+    }
     for (let r = 0; r < h; r++) {
       const srow = sy + r;
       const drow = dy + r;
@@ -274,6 +278,38 @@ export class CellGrid {
           (width === 2 && (c === w - 1 || dcol === this.cols - 1)) || (width === 0 && c === 0);
         if (halfCut) this.setRaw(dcol, drow, " ", 1, fg, bg, flags, ext);
         else this.setRaw(dcol, drow, src.chars[si] ?? " ", width, fg, bg, flags, ext);
+      }
+    }
+  }
+
+  // Whole rows between grids of the same width (the chrome layer, clones): typed-array
+  // copies, then the two cells per row where a wide char could be cut are fixed up.
+  private blitRows(src: CellGrid, sy: number, h: number, dy: number): void {
+    const cols = this.cols;
+    const r0 = Math.max(0, -sy, -dy);
+    const r1 = Math.min(h, src.rows - sy, this.rows - dy);
+    if (r1 <= r0 || cols === 0) return;
+    const from = (sy + r0) * cols;
+    const to = (sy + r1) * cols;
+    const at = (dy + r0) * cols;
+    this.widths.set(src.widths.subarray(from, to), at);
+    this.fgs.set(src.fgs.subarray(from, to), at);
+    this.bgs.set(src.bgs.subarray(from, to), at);
+    this.flagsArr.set(src.flagsArr.subarray(from, to), at);
+    this.exts.set(src.exts.subarray(from, to), at);
+    const chars = this.chars;
+    const srcChars = src.chars;
+    for (let k = 0; k < to - from; k++) chars[at + k] = srcChars[from + k] ?? " ";
+    for (let r = r0; r < r1; r++) {
+      const first = (dy + r) * cols;
+      const last = first + cols - 1;
+      if (this.widths[first] === 0) {
+        chars[first] = " ";
+        this.widths[first] = 1;
+      }
+      if (this.widths[last] === 2) {
+        chars[last] = " ";
+        this.widths[last] = 1;
       }
     }
   }

@@ -208,18 +208,18 @@ export class Compositor {
         const fg = nFg[i] ?? DEFAULT_COLOR;
         const bg = nBg[i] ?? DEFAULT_COLOR;
         const flags = nFlags[i] ?? 0;
-        const ext = nExt[i] ?? 0;
         if (
           fWidths[i] === w &&
           fChars[i] === ch &&
           fFg[i] === fg &&
           fBg[i] === bg &&
           fFlags[i] === flags &&
-          fExt[i] === ext
+          fExt[i] === nExt[i]
         ) {
           x += w;
           continue;
         }
+        const ext = nExt[i] ?? 0;
         this.moveTo(x, y);
         if (
           fg !== this.penFg ||
