@@ -34,6 +34,9 @@ export type CockpitCommand =
   | "focus-down"
   | "focus-next"
   | "zoom"
+  | "next-layout"
+  | "swap-prev"
+  | "swap-next"
   | "scroll-mode"
   | "spawn-dialog"
   | "kill"
@@ -224,6 +227,26 @@ function bindingSpecs(prefix: string, prefixLabel: string): BindingSpec[] {
       description: "zoom the focused pane to full size, or back",
       hint: "zoom",
       essential: true,
+    },
+    {
+      context: p,
+      command: "next-layout",
+      keys: [" "],
+      description: "arrange the panes the next way (tiled, even, main…)",
+    },
+    {
+      context: p,
+      command: "swap-prev",
+      keys: ["{"],
+      description: "swap the focused pane with the previous one",
+      group: "swap",
+    },
+    {
+      context: p,
+      command: "swap-next",
+      keys: ["}"],
+      description: "swap the focused pane with the next one",
+      group: "swap",
     },
     {
       context: p,

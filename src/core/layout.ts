@@ -15,6 +15,12 @@
  *   a neighbour). Focus moving does not reorder panes, so `neighbour` stays predictable;
  * - zoomed shows only the focused pane, full size.
  *
+ * That is the `auto` layout. tmux's named layouts can be chosen instead (`LayoutInput.layout`):
+ * `tiled` (the same grid, no pane enlarged), `even-horizontal` (side by side),
+ * `even-vertical` (stacked), `main-horizontal` (the first pane across the top, the others
+ * side by side below) and `main-vertical` (the first pane on the left, the others stacked on
+ * its right); the main pane gets twice the others' share of the space beyond the minimum.
+ *
  * Frames tile the area above the status bar exactly: no gaps, no overlaps. Cells left over
  * when sizes do not divide go to the earlier rows and columns.
  */
@@ -58,6 +64,27 @@ const MIN_FRAME_ROWS = MIN_INNER_ROWS + 2 * BORDER;
 /** From this many panes on, the focused pane is drawn larger than the others. */
 const EMPHASIS_FROM = 5;
 
+/** The layouts {@link computeLayout} knows, in the order `prefix Space` cycles through them. */
+export const LAYOUT_NAMES = [
+  "auto",
+  "even-horizontal",
+  "even-vertical",
+  "main-horizontal",
+  "main-vertical",
+  "tiled",
+] as const;
+/** One of {@link LAYOUT_NAMES}. */
+export type LayoutName = (typeof LAYOUT_NAMES)[number];
+
+/** The layout after `name` in {@link LAYOUT_NAMES}, wrapping around (tmux's next-layout). */
+export function nextLayout(name: LayoutName): LayoutName {
+  const next = LAYOUT_NAMES[(LAYOUT_NAMES.indexOf(name) + 1) % LAYOUT_NAMES.length];
+  return next ?? "auto";
+}
+
+/** Share of the space beyond the minimum the main pane of main-* layouts gets, to others' 1. */
+const MAIN_WEIGHT = 2;
+
 /** Input of {@link computeLayout}. Sizes are in terminal cells. */
 export interface LayoutInput {
   /** Terminal width in columns. */
@@ -76,6 +103,8 @@ export interface LayoutInput {
   zoomKey?: string;
   /** The open cockpit view's wanted size (help, a dialog, the inbox…); none when closed. */
   view?: ViewSize;
+  /** The arrangement; default `auto`. */
+  layout?: LayoutName;
 }
 
 /**
@@ -105,6 +134,57 @@ export function placeView(cols: number, rows: number, want: ViewSize): Rect {
 }
 
 /**
+ * How panes are grouped: `groups[g]` panes share group g, groups stacked top to bottom (or,
+ * `transposed`, left to right), panes of a group side by side (or stacked). Weights share
+ * the space beyond each part's minimum.
+ */
+interface Plan {
+  transposed: boolean;
+  groups: number[];
+  groupWeights: number[];
+  paneWeights: number[][];
+}
+
+function planFor(name: LayoutName, count: number, emphasis: number): Plan {
+  const ones = (n: number): number[] => Array.from({ length: n }, () => 1);
+  const plain = (groups: number[], transposed = false, groupWeights = ones(groups.length)) => ({
+    transposed,
+    groups,
+    groupWeights,
+    paneWeights: groups.map((n) => ones(n)),
+  });
+  if (count <= 1) return plain([Math.max(1, count)]);
+  switch (name) {
+    case "even-horizontal":
+      return plain([count]);
+    case "even-vertical":
+      return plain(ones(count));
+    case "main-horizontal":
+      return plain([1, count - 1], false, [MAIN_WEIGHT, 1]);
+    case "main-vertical":
+      return plain([1, count - 1], true, [MAIN_WEIGHT, 1]);
+    case "tiled":
+      return plain(gridShape(count));
+    case "auto": {
+      const shape = gridShape(count);
+      if (emphasis < 0) return plain(shape);
+      const rowStarts = shape.map((_, r) => shape.slice(0, r).reduce((sum, n) => sum + n, 0));
+      const focusedRow = rowStarts.findLastIndex((start) => start <= emphasis);
+      return {
+        transposed: false,
+        groups: shape,
+        groupWeights: shape.map((_, r) => (r === focusedRow ? emphasisWeight(shape.length) : 1)),
+        paneWeights: shape.map((n, r) =>
+          Array.from({ length: n }, (_, i) =>
+            (rowStarts[r] ?? 0) + i === emphasis ? emphasisWeight(n) : 1,
+          ),
+        ),
+      };
+    }
+  }
+}
+
+/**
  * Rectangles for every visible pane and the status bar, or `tooSmall` when the terminal
  * cannot give each pane at least {@link MIN_INNER_COLS} x {@link MIN_INNER_ROWS}. The panes'
  * frames exactly tile the area above the status bar. Pure; never throws (negative or
@@ -121,9 +201,16 @@ export function computeLayout(input: LayoutInput): Layout {
   const zoomed = input.zoomed === true && input.panes.length > 0;
   const names = zoomed ? input.panes.slice(focusedIndex, focusedIndex + 1) : [...input.panes];
 
-  const shape = gridShape(Math.max(1, names.length));
-  const minCols = Math.max(...shape) * MIN_FRAME_COLS;
-  const minRows = shape.length * MIN_FRAME_ROWS + statusRows;
+  const emphasis = !zoomed && names.length >= EMPHASIS_FROM ? focusedIndex : -1;
+  const plan = planFor(zoomed ? "auto" : (input.layout ?? "auto"), names.length, emphasis);
+  const { transposed, groups } = plan;
+  // Sizes along the groups' axis ("down") and across it, in the plan's orientation.
+  const minDown = transposed ? MIN_FRAME_COLS : MIN_FRAME_ROWS;
+  const minAcross = transposed ? MIN_FRAME_ROWS : MIN_FRAME_COLS;
+  const acrossNeeded = Math.max(...groups) * minAcross;
+  const downNeeded = groups.length * minDown;
+  const minCols = transposed ? downNeeded : acrossNeeded;
+  const minRows = (transposed ? acrossNeeded : downNeeded) + statusRows;
   if (cols < minCols || rows < minRows) {
     const count = input.panes.length;
     const what = zoomed ? " for a zoomed pane" : count > 1 ? ` for ${count} panes` : "";
@@ -141,32 +228,26 @@ export function computeLayout(input: LayoutInput): Layout {
   const view = input.view ? { view: placeView(cols, rows, input.view) } : {};
   if (names.length === 0) return { tooSmall: false, panes: [], area, statusBar, ...view };
 
-  const emphasis = !zoomed && names.length >= EMPHASIS_FROM ? focusedIndex : -1;
-  const rowStarts = shape.map((_, r) => shape.slice(0, r).reduce((sum, n) => sum + n, 0));
-  const focusedRow = rowStarts.findLastIndex((start) => start <= emphasis);
-  const heights = splitCells(
-    area.height,
-    MIN_FRAME_ROWS,
-    shape.map((_, r) => (r === focusedRow && emphasis >= 0 ? emphasisWeight(shape.length) : 1)),
-  );
-
+  const downTotal = transposed ? area.width : area.height;
+  const acrossTotal = transposed ? area.height : area.width;
+  const downs = splitCells(downTotal, minDown, plan.groupWeights);
   const panes: PaneRect[] = [];
-  let y = area.y;
-  shape.forEach((count, r) => {
-    const start = rowStarts[r] ?? 0;
-    const height = heights[r] ?? 0;
-    const widths = splitCells(
-      area.width,
-      MIN_FRAME_COLS,
-      Array.from({ length: count }, (_, i) => (start + i === emphasis ? emphasisWeight(count) : 1)),
-    );
-    let x = area.x;
-    widths.forEach((width, i) => {
-      const frame = { x, y, width, height };
+  let down = 0;
+  let start = 0;
+  groups.forEach((count, g) => {
+    const size = downs[g] ?? 0;
+    const acrosses = splitCells(acrossTotal, minAcross, plan.paneWeights[g] ?? []);
+    let across = 0;
+    for (let i = 0; i < count; i++) {
+      const width = acrosses[i] ?? 0;
+      const frame = transposed
+        ? { x: area.x + down, y: area.y + across, width: size, height: width }
+        : { x: area.x + across, y: area.y + down, width, height: size };
       panes.push({ name: names[start + i] ?? "", frame, inner: shrink(frame, BORDER) });
-      x += width;
-    });
-    y += height;
+      across += width;
+    }
+    down += size;
+    start += count;
   });
   return { tooSmall: false, panes, area, statusBar, ...view };
 }

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { CostsConfig, NotifyConfig, WorktreeConfig } from "./agent-config.js";
+import { LAYOUT_NAMES } from "./layout.js";
+import { TerminalConfig } from "./terminal-config.js";
 import { MemoryConfig } from "./memory.js";
 import { GatesConfig, MergeConfig } from "./merge-queue.js";
 
@@ -115,6 +117,9 @@ export const Config = z.object({
   worktree: WorktreeConfig.default(WorktreeConfig.parse({})),
   costs: CostsConfig.default(CostsConfig.parse({})),
   notify: NotifyConfig.default(NotifyConfig.parse({})),
+  terminal: TerminalConfig.default({ forwardTitle: false }),
+  /** Pane arrangement the cockpit starts with (`prefix Space` cycles): tmux's names or `auto`. */
+  layout: z.enum(LAYOUT_NAMES).default("auto"),
   /** Shared memory: where domain files live, shelf lives, prime budget (see core/memory.ts). */
   memory: MemoryConfig.prefault({}),
   /** Merge queue: quality gates run on every merged result, and how the queue runs. */

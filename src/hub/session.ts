@@ -18,6 +18,10 @@ export interface SessionEvents {
   output(data: string, seq: number): void;
   status(status: AgentStatus, exitCode: number | null | undefined): void;
   started(pid: number): void;
+  /** The agent set its window title (OSC 0/2); sanitized, see `sanitizeTitle`. */
+  title?(title: string): void;
+  /** The agent rang the bell (BEL), e.g. Claude Code's "needs you" notification. */
+  bell?(): void;
 }
 
 /**
@@ -80,6 +84,8 @@ export class AgentSession {
     this.screen = new PaneScreen({ cols: size.cols, rows: size.rows, scrollback });
     // Programs that ask the terminal (cursor position, device attributes) get the answer.
     this.screen.onReply((data) => this.writeRaw(data));
+    this.screen.onTitle((title) => this.events.title?.(title));
+    this.screen.onBell(() => this.events.bell?.());
     this.exited = new Promise((resolve) => (this.resolveExited = resolve));
   }
 

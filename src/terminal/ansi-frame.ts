@@ -1,6 +1,8 @@
 /**
  * Turns the chrome layer (Ink's `renderToString` output: lines separated by "\n" with SGR
- * sequences) into a CellGrid. Widths follow string-width, which is how Ink laid the text out.
+ * sequences) into a CellGrid. Ink laid the text out with string-width, so each grapheme takes
+ * the columns string-width gives it; the cells in them are the ones a wcwidth terminal makes
+ * (the width function the panes and the compositor use, see unicode-width.ts).
  */
 import {
   BLINK,
@@ -15,7 +17,7 @@ import {
   UNDERLINE,
   rgbColor,
 } from "./cell-grid.js";
-import { codepointWidth, graphemeWidth } from "./unicode-width.js";
+import { inkCodepointWidth, inkGraphemeWidth, splitCells, wcwidth } from "./unicode-width.js";
 
 interface Pen {
   fg: number;
@@ -93,24 +95,54 @@ function putText(run: string, grid: CellGrid, x: number, y: number, pen: Pen): n
       continue;
     }
     const next = i + 1 < n ? run.charCodeAt(i + 1) : 32;
-    let segment: string;
-    let w: number;
-    if (!isSurrogate(c) && !isSurrogate(next) && (next < 0x300 || codepointWidth(next) !== 0)) {
+    if (!isSurrogate(c) && !isSurrogate(next) && (next < 0x300 || wcwidth(next) !== 0)) {
       // A BMP character not followed by anything that could join it is a grapheme on its
-      // own; a cached table answers its width (Intl.Segmenter costs ~1 µs per character).
-      segment = run[i] ?? " ";
-      w = c >= 32 && c < 127 ? 1 : codepointWidth(c);
-    } else {
-      segment =
-        segmenter.segment(run.slice(i, i + 64)).containing(0)?.segment ?? run.slice(i, i + 1);
-      w = graphemeWidth(segment);
+      // own; cached tables answer its widths (Intl.Segmenter costs ~1 µs per character).
+      const advance = c >= 32 && c < 127 ? 1 : inkCodepointWidth(c);
+      if (advance !== 0) {
+        const w = wcwidth(c);
+        if (w === advance) {
+          if (x < cols)
+            grid.putChar(x, y, run[i] ?? " ", w === 2 ? 2 : 1, pen.fg, pen.bg, pen.flags);
+        } else {
+          placeCells(run[i] ?? " ", advance, grid, x, y, pen);
+        }
+        x += advance;
+      }
+      i++;
+      continue;
     }
+    const segment =
+      segmenter.segment(run.slice(i, i + 64)).containing(0)?.segment ?? run.slice(i, i + 1);
+    const advance = inkGraphemeWidth(segment);
     i += segment.length;
-    if (w === 0) continue;
-    if (x < cols) grid.putChar(x, y, segment, w === 2 ? 2 : 1, pen.fg, pen.bg, pen.flags);
-    x += w;
+    if (advance === 0) continue;
+    placeCells(segment, advance, grid, x, y, pen);
+    x += advance;
   }
   return x;
+}
+
+/**
+ * Fills the `advance` columns Ink gave a grapheme with the cells a wcwidth terminal makes of
+ * it (see `splitCells`): parts that do not fit are left out, columns left over are blanks.
+ * So `❤️` (Ink: 2, wcwidth: 1) is the heart and a blank; Ink's layout keeps its columns.
+ */
+function placeCells(
+  grapheme: string,
+  advance: number,
+  grid: CellGrid,
+  x: number,
+  y: number,
+  pen: Pen,
+): void {
+  const end = x + advance;
+  for (const [cell, w] of splitCells(grapheme)) {
+    if (x + w > end) break;
+    if (x < grid.cols) grid.putChar(x, y, cell, w, pen.fg, pen.bg, pen.flags);
+    x += w;
+  }
+  while (x < end) grid.setRaw(x++, y, " ", 1, pen.fg, pen.bg, pen.flags);
 }
 
 /** Applies SGR parameters ("1;38;5;208", "" = reset) to the pen. */

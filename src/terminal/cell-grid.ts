@@ -6,6 +6,9 @@
  * `TRUECOLOR | 0xRRGGBB` = 24-bit colour. Attributes are a bit set of the flags below.
  * A wide character (CJK, most emoji) occupies its own cell with width 2 plus the cell to its
  * right, a placeholder with width 0 and `ch` "".
+ * What few cells carry beyond that (an underline style other than single, an underline
+ * colour, an OSC 8 hyperlink) is a `CellExtras` record, interned: the cell holds its id
+ * (`ext`, 0 = none), so the common cell costs one more number and no allocation.
  */
 
 /** One terminal cell as a plain object (the grid itself stores cells column-wise). */
@@ -20,6 +23,8 @@ export interface Cell {
   bg: number;
   /** Bit set of BOLD, DIM, ITALIC, ... */
   flags: number;
+  /** Id of the cell's `CellExtras` (see `internExtras`); absent or 0 when it has none. */
+  ext?: number;
 }
 
 export const BOLD = 1;
@@ -30,6 +35,64 @@ export const BLINK = 16;
 export const INVERSE = 32;
 export const INVISIBLE = 64;
 export const STRIKETHROUGH = 128;
+
+/** Underline styles of SGR `4:n`, kept in `CellExtras.underlineStyle` (with UNDERLINE set). */
+export const UNDERLINE_DOUBLE = 2;
+export const UNDERLINE_CURLY = 3;
+export const UNDERLINE_DOTTED = 4;
+export const UNDERLINE_DASHED = 5;
+
+/**
+ * The rare attributes of a cell: an underline style (0 = single, or one of UNDERLINE_DOUBLE
+ * .. UNDERLINE_DASHED; meaningful only with the UNDERLINE flag), an underline colour (SGR 58,
+ * encoded as `fg`; DEFAULT_COLOR = the text colour), and an OSC 8 hyperlink (its URI and its
+ * `id=` parameter; "" for none).
+ */
+export interface CellExtras {
+  readonly underlineStyle: number;
+  readonly underlineColor: number;
+  readonly linkUri: string;
+  readonly linkId: string;
+}
+
+const NO_EXTRAS: CellExtras = Object.freeze({
+  underlineStyle: 0,
+  underlineColor: -1,
+  linkUri: "",
+  linkId: "",
+});
+// Interned extras, shared by every grid of the process: id -> record, key -> id. Distinct
+// records are few (styles x colours x links shown); the table stops growing at MAX_EXTRAS,
+// after which new links are dropped (the text stays, unlinked).
+const MAX_EXTRAS = 1 << 16;
+const extrasById: CellExtras[] = [NO_EXTRAS];
+const extrasIds = new Map<string, number>();
+
+/**
+ * The id of `extras` for `Cell.ext` and `CellGrid.exts`: 0 for none, the same id for equal
+ * records. Throws nothing; past 65,536 distinct records a record's link is dropped.
+ */
+export function internExtras(extras: CellExtras): number {
+  const { underlineStyle, underlineColor, linkUri, linkId } = extras;
+  if (underlineStyle === 0 && underlineColor === -1 && linkUri === "") return 0;
+  const key = `${underlineStyle}|${underlineColor}|${linkId}|${linkUri}`;
+  let id = extrasIds.get(key);
+  if (id !== undefined) return id;
+  if (extrasById.length >= MAX_EXTRAS) {
+    return linkUri === ""
+      ? 0
+      : internExtras({ underlineStyle, underlineColor, linkUri: "", linkId: "" });
+  }
+  id = extrasById.length;
+  extrasById.push(Object.freeze({ underlineStyle, underlineColor, linkUri, linkId }));
+  extrasIds.set(key, id);
+  return id;
+}
+
+/** The record behind an extras id (0 or an unknown id: no extras). */
+export function extrasOf(id: number): CellExtras {
+  return extrasById[id] ?? NO_EXTRAS;
+}
 
 /** Colour value meaning "the terminal's default colour". */
 export const DEFAULT_COLOR = -1;
@@ -70,6 +133,8 @@ export class CellGrid {
   readonly bgs: Int32Array;
   /** Attribute flags. */
   readonly flagsArr: Uint8Array;
+  /** Interned `CellExtras` ids, 0 for none. */
+  readonly exts: Uint32Array;
 
   /** Creates a blank grid. Throws RangeError when a size is negative or not an integer. */
   constructor(cols: number, rows: number) {
@@ -84,6 +149,7 @@ export class CellGrid {
     this.fgs = new Int32Array(n).fill(DEFAULT_COLOR);
     this.bgs = new Int32Array(n).fill(DEFAULT_COLOR);
     this.flagsArr = new Uint8Array(n);
+    this.exts = new Uint32Array(n);
   }
 
   /** Whether (x, y) is inside the grid. */
@@ -95,13 +161,16 @@ export class CellGrid {
   get(x: number, y: number): Cell {
     if (!this.contains(x, y)) return { ...BLANK };
     const i = y * this.cols + x;
-    return {
+    const cell: Cell = {
       ch: this.chars[i] ?? " ",
       width: (this.widths[i] ?? 1) as 0 | 1 | 2,
       fg: this.fgs[i] ?? DEFAULT_COLOR,
       bg: this.bgs[i] ?? DEFAULT_COLOR,
       flags: this.flagsArr[i] ?? 0,
     };
+    const ext = this.exts[i] ?? 0;
+    if (ext !== 0) cell.ext = ext;
+    return cell;
   }
 
   /**
@@ -109,10 +178,10 @@ export class CellGrid {
    * the placeholder themselves (or use `putChar`).
    */
   set(x: number, y: number, cell: Cell): void {
-    this.setRaw(x, y, cell.ch, cell.width, cell.fg, cell.bg, cell.flags);
+    this.setRaw(x, y, cell.ch, cell.width, cell.fg, cell.bg, cell.flags, cell.ext ?? 0);
   }
 
-  /** Allocation-free `set` for hot paths. */
+  /** Allocation-free `set` for hot paths; `ext` is an `internExtras` id. */
   setRaw(
     x: number,
     y: number,
@@ -121,6 +190,7 @@ export class CellGrid {
     fg: number,
     bg: number,
     flags: number,
+    ext = 0,
   ): void {
     if (!this.contains(x, y)) return;
     const i = y * this.cols + x;
@@ -129,6 +199,7 @@ export class CellGrid {
     this.fgs[i] = fg;
     this.bgs[i] = bg;
     this.flagsArr[i] = flags;
+    this.exts[i] = ext;
   }
 
   /**
@@ -144,13 +215,14 @@ export class CellGrid {
     fg: number,
     bg: number,
     flags: number,
+    ext = 0,
   ): void {
     if (width === 2 && x + 1 >= this.cols) {
-      this.setRaw(x, y, " ", 1, fg, bg, flags);
+      this.setRaw(x, y, " ", 1, fg, bg, flags, ext);
       return;
     }
-    this.setRaw(x, y, ch, width, fg, bg, flags);
-    if (width === 2) this.setRaw(x + 1, y, "", 0, fg, bg, flags);
+    this.setRaw(x, y, ch, width, fg, bg, flags, ext);
+    if (width === 2) this.setRaw(x + 1, y, "", 0, fg, bg, flags, ext);
   }
 
   /** Fills the rectangle (clipped to the grid) with copies of `cell` (default: blank). */
@@ -166,6 +238,7 @@ export class CellGrid {
       this.fgs.fill(cell.fg, base + x0, base + x1);
       this.bgs.fill(cell.bg, base + x0, base + x1);
       this.flagsArr.fill(cell.flags, base + x0, base + x1);
+      this.exts.fill(cell.ext ?? 0, base + x0, base + x1);
     }
   }
 
@@ -179,6 +252,10 @@ export class CellGrid {
    * both sides. Wide characters cut by the clip become blanks (never half a wide char).
    */
   blit(src: CellGrid, sx: number, sy: number, w: number, h: number, dx: number, dy: number): void {
+    if (sx === 0 && dx === 0 && w === src.cols && w === this.cols) {
+      this.blitRows(src, sy, h, dy);
+      return;
+    }
     for (let r = 0; r < h; r++) {
       const srow = sy + r;
       const drow = dy + r;
@@ -196,10 +273,43 @@ export class CellGrid {
         const fg = src.fgs[si] ?? DEFAULT_COLOR;
         const bg = src.bgs[si] ?? DEFAULT_COLOR;
         const flags = src.flagsArr[si] ?? 0;
+        const ext = src.exts[si] ?? 0;
         const halfCut =
           (width === 2 && (c === w - 1 || dcol === this.cols - 1)) || (width === 0 && c === 0);
-        if (halfCut) this.setRaw(dcol, drow, " ", 1, fg, bg, flags);
-        else this.setRaw(dcol, drow, src.chars[si] ?? " ", width, fg, bg, flags);
+        if (halfCut) this.setRaw(dcol, drow, " ", 1, fg, bg, flags, ext);
+        else this.setRaw(dcol, drow, src.chars[si] ?? " ", width, fg, bg, flags, ext);
+      }
+    }
+  }
+
+  // Whole rows between grids of the same width (the chrome layer, clones): typed-array
+  // copies, then the two cells per row where a wide char could be cut are fixed up.
+  private blitRows(src: CellGrid, sy: number, h: number, dy: number): void {
+    const cols = this.cols;
+    const r0 = Math.max(0, -sy, -dy);
+    const r1 = Math.min(h, src.rows - sy, this.rows - dy);
+    if (r1 <= r0 || cols === 0) return;
+    const from = (sy + r0) * cols;
+    const to = (sy + r1) * cols;
+    const at = (dy + r0) * cols;
+    this.widths.set(src.widths.subarray(from, to), at);
+    this.fgs.set(src.fgs.subarray(from, to), at);
+    this.bgs.set(src.bgs.subarray(from, to), at);
+    this.flagsArr.set(src.flagsArr.subarray(from, to), at);
+    this.exts.set(src.exts.subarray(from, to), at);
+    const chars = this.chars;
+    const srcChars = src.chars;
+    for (let k = 0; k < to - from; k++) chars[at + k] = srcChars[from + k] ?? " ";
+    for (let r = r0; r < r1; r++) {
+      const first = (dy + r) * cols;
+      const last = first + cols - 1;
+      if (this.widths[first] === 0) {
+        chars[first] = " ";
+        this.widths[first] = 1;
+      }
+      if (this.widths[last] === 2) {
+        chars[last] = " ";
+        this.widths[last] = 1;
       }
     }
   }

@@ -16,6 +16,8 @@ import {
   STRIKETHROUGH,
   TRUECOLOR,
   UNDERLINE,
+  extrasOf,
+  internExtras,
 } from "./cell-grid.js";
 
 /** Where the compositor writes: the real terminal's stream in the cockpit, a fake in tests. */
@@ -28,28 +30,60 @@ export interface CursorState {
   x: number;
   y: number;
   visible: boolean;
+  /** DECSCUSR shape for the terminal's cursor (0 = its default, as `PaneScreen.cursorShape`). */
+  shape?: number;
 }
 
 const SYNC_BEGIN = "\x1b[?2026h";
 const SYNC_END = "\x1b[?2026l";
 
+// Code points that make a terminal draw a cell's grapheme wider or narrower than wcwidth, or
+// join it with the next cell: emoji/text presentation selectors and the zero-width joiner.
+function isPresentation(code: number): boolean {
+  return code === 0x200d || code === 0xfe0e || code === 0xfe0f;
+}
+
+function hasPresentation(grapheme: string): boolean {
+  for (let k = 0; k < grapheme.length; k++) if (isPresentation(grapheme.charCodeAt(k))) return true;
+  return false;
+}
+
 /**
- * The escape sequence that takes over the terminal: alternate screen (1049), cursor hidden,
- * normal cursor keys, SGR mouse reporting of presses and drags (1000, 1002, 1006), bracketed
- * paste (2004), focus events off (1004).
+ * A cell's grapheme as written to the outer terminal: without VS15, VS16 and ZWJ. The cell's
+ * width is wcwidth's (`❤️` is one column, each part of a ZWJ family its own cell), and many
+ * terminals would draw `❤️` two columns wide or join the family into one glyph, which would
+ * overlap the next cell; the bare `❤` takes one column everywhere.
+ */
+export function forOuterTerminal(grapheme: string): string {
+  let out = "";
+  for (let k = 0; k < grapheme.length; k++) {
+    if (!isPresentation(grapheme.charCodeAt(k))) out += grapheme[k];
+  }
+  return out;
+}
+
+/**
+ * The escape sequence that takes over the terminal: the window title saved (XTWINOPS 22),
+ * alternate screen (1049), cursor hidden, normal cursor keys, SGR mouse reporting of presses
+ * and drags (1000, 1002, 1006), bracketed paste (2004), focus events off (1004).
  */
 export function enterScreen(): string {
   return (
-    "\x1b[?1049h\x1b[?25l\x1b[?1l" +
+    "\x1b[22;0t\x1b[?1049h\x1b[?25l\x1b[?1l" +
     "\x1b[?1000h\x1b[?1002h\x1b[?1006h\x1b[?2004h\x1b[?1004l" +
     "\x1b[0m\x1b[H\x1b[2J"
   );
 }
 
-/** The exact reverse of `enterScreen()`, in reverse order: safe to write more than once. */
+/**
+ * The exact reverse of `enterScreen()`, in reverse order, plus what a frame may have changed
+ * (an open OSC 8 link, the cursor shape): safe to write more than once.
+ */
 export function leaveScreen(): string {
   return (
-    "\x1b[0m\x1b[?2026l" + "\x1b[?2004l\x1b[?1006l\x1b[?1002l\x1b[?1000l" + "\x1b[?25h\x1b[?1049l"
+    "\x1b]8;;\x1b\\\x1b[0m\x1b[?2026l\x1b[0 q" +
+    "\x1b[?2004l\x1b[?1006l\x1b[?1002l\x1b[?1000l" +
+    "\x1b[?25h\x1b[?1049l\x1b[23;0t"
   );
 }
 
@@ -67,6 +101,12 @@ export class Compositor {
   private penFg = DEFAULT_COLOR;
   private penBg = DEFAULT_COLOR;
   private penFlags = 0;
+  // Interned CellExtras of the pen (underline style/colour, open link); 0 = none.
+  private penExt = 0;
+  // DECSCUSR shape last sent (the terminal starts in its default, 0).
+  private cursorShape = 0;
+  // A window title waiting to go out with the next frame.
+  private pendingTitle: string | undefined;
   // Terminal cursor position, -1 when unknown (after a wide emoji or the last column).
   private curX = -1;
   private curY = -1;
@@ -90,6 +130,14 @@ export class Compositor {
   resize(cols: number, rows: number): void {
     this.front = new CellGrid(cols, rows);
     this.invalidate();
+  }
+
+  /**
+   * Sets the outer terminal's window title (OSC 2) with the next frame. `title` must be
+   * sanitized (`sanitizeTitle`); `enterScreen`/`leaveScreen` save and restore the old one.
+   */
+  setTitle(title: string): void {
+    this.pendingTitle = title;
   }
 
   /** Forgets what the terminal shows (e.g. after another program wrote to it). */
@@ -118,6 +166,7 @@ export class Compositor {
       this.penFg = DEFAULT_COLOR;
       this.penBg = DEFAULT_COLOR;
       this.penFlags = 0;
+      this.penExt = 0;
       this.curX = 0;
       this.curY = 0;
       front.clear();
@@ -134,6 +183,12 @@ export class Compositor {
     const nFg = next.fgs;
     const nBg = next.bgs;
     const nFlags = next.flagsArr;
+    const fExt = front.exts;
+    const nExt = next.exts;
+    if (this.pendingTitle !== undefined) {
+      this.out += `\x1b]2;${this.pendingTitle}\x07`;
+      this.pendingTitle = undefined;
+    }
     for (let y = 0; y < front.rows; y++) {
       const base = y * cols;
       let x = 0;
@@ -158,39 +213,74 @@ export class Compositor {
           fChars[i] === ch &&
           fFg[i] === fg &&
           fBg[i] === bg &&
-          fFlags[i] === flags
+          fFlags[i] === flags &&
+          fExt[i] === nExt[i]
         ) {
           x += w;
           continue;
         }
+        const ext = nExt[i] ?? 0;
         this.moveTo(x, y);
-        if (fg !== this.penFg || bg !== this.penBg || flags !== this.penFlags) {
-          this.out += sgrTransition(this.penFg, this.penBg, this.penFlags, fg, bg, flags);
+        if (
+          fg !== this.penFg ||
+          bg !== this.penBg ||
+          flags !== this.penFlags ||
+          ext !== this.penExt
+        ) {
+          this.out +=
+            ext === 0 && this.penExt === 0
+              ? sgrTransition(this.penFg, this.penBg, this.penFlags, fg, bg, flags)
+              : extendedTransition(
+                  this.penFg,
+                  this.penBg,
+                  this.penFlags,
+                  this.penExt,
+                  fg,
+                  bg,
+                  flags,
+                  ext,
+                );
           this.penFg = fg;
           this.penBg = bg;
           this.penFlags = flags;
+          this.penExt = ext;
         }
-        this.out += ch;
+        this.out += ch.length > 1 && hasPresentation(ch) ? forOuterTerminal(ch) : ch;
         fChars[i] = ch;
         fWidths[i] = w;
         fFg[i] = fg;
         fBg[i] = bg;
         fFlags[i] = flags;
+        fExt[i] = ext;
         if (w === 2) {
           fChars[i + 1] = "";
           fWidths[i + 1] = 0;
           fFg[i + 1] = fg;
           fBg[i + 1] = bg;
           fFlags[i + 1] = flags;
+          fExt[i + 1] = ext;
         }
         // Overwriting half of a wide char on the terminal needs no extra care: the front's
         // placeholder (width 0) never equals a frame cell here, so the other half is redrawn.
         const end = x + w;
         // After the last column the cursor waits to wrap; after an emoji or a cluster,
         // terminals disagree about widths: in both cases position explicitly next time.
-        this.curX = end >= cols || ch.length > 1 ? -1 : end;
+        // Emoji in U+2300..U+2BFF (⌚ ✅ ⭐) became wide in Unicode 9; older tables say 1.
+        this.curX =
+          end >= cols || ch.length > 1 || (w === 2 && ch >= "\u2300" && ch < "\u2c00") ? -1 : end;
         x = end;
       }
+    }
+    if (this.penExt !== 0 && extrasOf(this.penExt).linkUri !== "") {
+      // Close the link so nothing written later (by anyone) joins it.
+      this.out += "\x1b]8;;\x1b\\";
+      const e = extrasOf(this.penExt);
+      this.penExt = internExtras({ ...e, linkUri: "", linkId: "" });
+    }
+    const shape = cursor.shape ?? 0;
+    if (shape !== this.cursorShape) {
+      this.out += `\x1b[${shape} q`;
+      this.cursorShape = shape;
     }
     if (cursor.visible) {
       // Clamped, as the terminal would, so the tracked position stays true.
@@ -245,7 +335,8 @@ export class Compositor {
         ch.charCodeAt(0) >= 127 ||
         f.fgs[i] !== this.penFg ||
         f.bgs[i] !== this.penBg ||
-        f.flagsArr[i] !== this.penFlags
+        f.flagsArr[i] !== this.penFlags ||
+        f.exts[i] !== this.penExt
       ) {
         return false;
       }
@@ -274,6 +365,61 @@ const FLAG_OFF: ReadonlyArray<[number, string]> = [
   [INVISIBLE, "28"],
   [STRIKETHROUGH, "29"],
 ];
+
+/**
+ * The pen change when either side has CellExtras: an OSC 8 sequence when the link changes,
+ * and, when the SGR part changes with an underline style or colour involved, a reset followed
+ * by the whole target (`4:n` for the style, `58:5:n` / `58:2::r:g:b` for the colour). Rare
+ * cells, so shortness matters less than being right.
+ */
+export function extendedTransition(
+  pfg: number,
+  pbg: number,
+  pflags: number,
+  pext: number,
+  fg: number,
+  bg: number,
+  flags: number,
+  ext: number,
+): string {
+  const pe = extrasOf(pext);
+  const e = extrasOf(ext);
+  let out = "";
+  if (pe.linkUri !== e.linkUri || pe.linkId !== e.linkId) {
+    out +=
+      e.linkUri === ""
+        ? "\x1b]8;;\x1b\\"
+        : `\x1b]8;${e.linkId === "" ? "" : `id=${e.linkId}`};${e.linkUri}\x1b\\`;
+  }
+  const plainUnderline = (x: typeof e) =>
+    x.underlineStyle === 0 && x.underlineColor === DEFAULT_COLOR;
+  if (plainUnderline(pe) && plainUnderline(e)) {
+    return out + sgrTransition(pfg, pbg, pflags, fg, bg, flags);
+  }
+  if (
+    pfg === fg &&
+    pbg === bg &&
+    pflags === flags &&
+    pe.underlineStyle === e.underlineStyle &&
+    pe.underlineColor === e.underlineColor
+  ) {
+    return out;
+  }
+  const params: string[] = ["0"];
+  for (const [bit, code] of FLAG_ON) {
+    if (!(flags & bit)) continue;
+    params.push(bit === UNDERLINE && e.underlineStyle !== 0 ? `4:${e.underlineStyle}` : code);
+  }
+  if (fg !== DEFAULT_COLOR) params.push(colorParam(fg, 30));
+  if (bg !== DEFAULT_COLOR) params.push(colorParam(bg, 40));
+  if (flags & UNDERLINE && e.underlineColor !== DEFAULT_COLOR) {
+    const c = e.underlineColor;
+    params.push(
+      c >= TRUECOLOR ? `58:2::${(c >> 16) & 255}:${(c >> 8) & 255}:${c & 255}` : `58:5:${c & 255}`,
+    );
+  }
+  return `${out}\x1b[${params.join(";")}m`;
+}
 
 /** SGR parameter for a foreground (`base` 30) or background (`base` 40) colour. */
 function colorParam(color: number, base: 30 | 40): string {

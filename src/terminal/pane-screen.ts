@@ -1,7 +1,8 @@
 /**
  * The screen model of one pane: an `@xterm/headless` terminal fed with the pty's raw bytes,
- * plus what xterm does not expose (cursor visibility, SGR mouse encoding), read back as cells
- * for the compositor, as text for status patterns, or serialized for a client that attaches.
+ * plus what xterm does not expose (cursor visibility and shape, SGR mouse encoding, underline
+ * styles and colours, OSC 8 links), read back as cells for the compositor, as text for status
+ * patterns, or serialized for a client that attaches; titles (OSC 0/2) and bells are events.
  */
 import xtermHeadless from "@xterm/headless";
 import type { IBufferCell, IBufferLine, Terminal as XTerminal } from "@xterm/headless";
@@ -18,9 +19,12 @@ import {
   STRIKETHROUGH,
   TRUECOLOR,
   UNDERLINE,
+  internExtras,
 } from "./cell-grid.js";
-import { createUnicodeProvider, UNICODE_VERSION } from "./unicode-width.js";
+import { createUnicodeProvider, UNICODE_VERSION, wcwidth } from "./unicode-width.js";
 import type { ChildInputModes } from "./input.js";
+import { sanitizeLine } from "../core/sanitize.js";
+import { extendedTransition } from "./compositor.js";
 
 const { Terminal } = xtermHeadless;
 
@@ -57,6 +61,58 @@ export interface SerializeOptions {
 
 // xterm's IBufferCell colour modes: 0 default, 0x1000000 / 0x2000000 palette, 0x3000000 RGB.
 const CELL_MODE_RGB = 0x3000000;
+const CELL_MODE_MASK = 0x3000000;
+// xterm's internal cell bits (common/buffer/Constants.ts): FgFlags.UNDERLINE, BgFlags.HAS_EXTENDED.
+const FG_UNDERLINE = 0x10000000;
+const BG_HAS_EXTENDED = 0x10000000;
+// ExtendedAttrs.underlineColor after SGR 59 (-1 masked to 26 bits): the text colour.
+const UNDERLINE_COLOR_UNSET = 0x3ffffff;
+
+/** Longest title kept, in code points (a pane title is a line of chrome, not a document). */
+export const MAX_TITLE_LENGTH = 120;
+/** Longest OSC 8 URI passed on, in UTF-16 units (longer links stay plain text). */
+const MAX_LINK_LENGTH = 2048;
+
+/**
+ * The parts of xterm's internal cell (`CellData`) this module reads for what the public
+ * IBufferCell lacks: underline style and colour, and the OSC 8 link id.
+ */
+interface XtermCell {
+  fg: number;
+  bg: number;
+  extended?: { _ext?: number; underlineStyle: number; underlineColor: number; urlId: number };
+}
+
+/** xterm's internal OSC 8 registry (`OscLinkService`). */
+interface XtermLinks {
+  getLinkData(urlId: number): { id?: string; uri: string } | undefined;
+}
+
+/**
+ * A window title (OSC 0/2) made safe to show: escape sequences and control characters removed
+ * (`sanitizeLine`, the one sanitizer for untrusted text), bidi overrides too, runs of
+ * whitespace made one space, trimmed, cut to MAX_TITLE_LENGTH code points ("…" marks a cut).
+ */
+export function sanitizeTitle(raw: string): string {
+  const clean = sanitizeLine(raw.replace(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, " "))
+    .replace(/\s+/g, " ")
+    .trim();
+  const points = [...clean];
+  return points.length <= MAX_TITLE_LENGTH
+    ? clean
+    : `${points.slice(0, MAX_TITLE_LENGTH - 1).join("")}…`;
+}
+
+// A link's URI and id as they may be written back into an OSC 8 sequence: printable ASCII
+// and non-control Unicode only (a URI with controls is dropped, an id loses what OSC 8's
+// parameter syntax cannot carry).
+function safeLink(data: { id?: string; uri: string } | undefined): { uri: string; id: string } {
+  if (!data || data.uri.length > MAX_LINK_LENGTH || /[\u0000-\u001f\u007f-\u009f]/.test(data.uri)) {
+    return { uri: "", id: "" };
+  }
+  const id = (data.id ?? "").replace(/[^\x21-\x7e]|[:;]/g, "").slice(0, 64);
+  return { uri: data.uri, id };
+}
 
 /**
  * A pane's screen. All writes are asynchronous in xterm: `write`'s callback (or `flush()`)
@@ -70,6 +126,13 @@ export class PaneScreen {
   /** Writes handed to xterm and not parsed yet. */
   private unparsed = 0;
   private sgrMouse = false;
+  private shape = 0;
+  private currentTitle = "";
+  private bells = 0;
+  private readonly links: XtermLinks | undefined;
+  // (underline style, colour, xterm link id) -> interned extras id, for this screen's links.
+  private readonly extrasCache = new Map<number, number>();
+  private readonly extrasOfCell = (cell: IBufferCell): number => this.readExtras(cell);
 
   /** Creates a blank screen of `cols` × `rows` cells. */
   constructor(options: PaneScreenOptions) {
@@ -81,10 +144,87 @@ export class PaneScreen {
     });
     this.term.unicode.register(createUnicodeProvider());
     this.term.unicode.activeVersion = UNICODE_VERSION;
+    dropZeroWidthAtLineStart(this.term);
     this.serializer = new SerializeAddon();
     this.term.loadAddon(this.serializer);
     this.scratch = this.term.buffer.active.getNullCell();
+    this.links = (this.term as unknown as { _core?: { _oscLinkService?: XtermLinks } })._core
+      ?._oscLinkService;
     this.trackPrivateModes();
+    this.term.onTitleChange((title) => (this.currentTitle = sanitizeTitle(title)));
+    this.term.onBell(() => this.bells++);
+  }
+
+  /** BELs the child printed so far: a reader that remembers the count sees new ones. */
+  get bellCount(): number {
+    return this.bells;
+  }
+
+  /** The child's window title (OSC 0/2), sanitized (see `sanitizeTitle`); "" until it sets one. */
+  get title(): string {
+    return this.currentTitle;
+  }
+
+  /**
+   * Calls `listener` with each title the child sets (OSC 0 or 2), sanitized. Returns a
+   * function that stops the calls.
+   */
+  onTitle(listener: (title: string) => void): () => void {
+    const sub = this.term.onTitleChange((title) => listener(sanitizeTitle(title)));
+    return () => sub.dispose();
+  }
+
+  /** Calls `listener` on each BEL the child prints (not the BEL ending an OSC). Returns a stop function. */
+  onBell(listener: () => void): () => void {
+    const sub = this.term.onBell(listener);
+    return () => sub.dispose();
+  }
+
+  /**
+   * The cursor shape the child asked for with DECSCUSR (`CSI Ps SP q`): 0 the terminal's
+   * default, 1/2 blinking/steady block, 3/4 underline, 5/6 bar.
+   */
+  get cursorShape(): number {
+    return this.shape;
+  }
+
+  // Underline style and colour, and the link, of a cell xterm flagged as having extended
+  // attributes; these live in xterm's internal CellData (the public IBufferCell has only
+  // isUnderline), so they are read from there.
+  private readExtras(cell: IBufferCell): number {
+    const raw = cell as unknown as XtermCell;
+    const ext = raw.extended;
+    if (!ext) return 0;
+    let style = 0;
+    let color = DEFAULT_COLOR;
+    let colorKey = 0;
+    if (raw.fg & FG_UNDERLINE) {
+      // With a link, xterm's getter answers 5 (its own link look); the bits hold the real one.
+      const s = typeof ext._ext === "number" ? (ext._ext >>> 26) & 7 : ext.underlineStyle;
+      style = s >= 2 && s <= 5 ? s : 0;
+      const c = ext.underlineColor;
+      const mode = c & CELL_MODE_MASK;
+      if (c !== UNDERLINE_COLOR_UNSET && mode !== 0) {
+        color = mode === CELL_MODE_RGB ? TRUECOLOR | (c & 0xffffff) : c & 255;
+        colorKey = c & 0x3ffffff;
+      }
+    }
+    const urlId = this.links ? ext.urlId : 0;
+    if (style === 0 && color === DEFAULT_COLOR && urlId === 0) return 0;
+    const key = urlId * 0x20000000 + style * 0x4000000 + colorKey;
+    let id = this.extrasCache.get(key);
+    if (id === undefined) {
+      const link = urlId === 0 ? { uri: "", id: "" } : safeLink(this.links?.getLinkData(urlId));
+      id = internExtras({
+        underlineStyle: style,
+        underlineColor: color,
+        linkUri: link.uri,
+        linkId: link.id,
+      });
+      if (this.extrasCache.size >= 4096) this.extrasCache.clear();
+      this.extrasCache.set(key, id);
+    }
+    return id;
   }
 
   // xterm tracks DECTCEM and the mouse encoding internally without exposing them: watch the
@@ -102,8 +242,15 @@ export class PaneScreen {
     const reset = (): boolean => {
       this.cursorHidden = false;
       this.sgrMouse = false;
+      this.shape = 0;
       return false;
     };
+    this.term.parser.registerCsiHandler({ intermediates: " ", final: "q" }, (params) => {
+      const p = params[0];
+      const shape = typeof p === "number" ? p : 0;
+      if (shape >= 0 && shape <= 6) this.shape = shape;
+      return false;
+    });
     this.term.parser.registerEscHandler({ final: "c" }, reset);
     this.term.parser.registerCsiHandler({ intermediates: "!", final: "p" }, () => {
       this.cursorHidden = false;
@@ -174,6 +321,48 @@ export class PaneScreen {
     );
     if (this.sgrMouse) out += "\x1b[?1006h";
     if (this.cursorHidden) out += "\x1b[?25l";
+    if (this.shape !== 0) out += `\x1b[${this.shape} q`;
+    if (this.currentTitle !== "") out += `\x1b]2;${this.currentTitle}\x07`;
+    const patch = this.extrasPatch();
+    // DECSC/DECRC keep the cursor and pen the serialization left, around the redrawn cells.
+    if (patch !== "") out += `\x1b7${patch}\x1b]8;;\x1b\\\x1b8`;
+    return out;
+  }
+
+  // The serialize addon writes curly/double/dotted/dashed underlines as plain ones, drops
+  // underline colours and turns links into underlined text: redraw the visible cells that
+  // have such extras, with them.
+  private extrasPatch(): string {
+    const cols = this.term.cols;
+    const rows = this.term.rows;
+    const grid = new CellGrid(cols, rows);
+    this.copyInto(grid, 0, 0, cols, rows);
+    let out = "";
+    let fg = DEFAULT_COLOR;
+    let bg = DEFAULT_COLOR;
+    let flags = 0;
+    let ext = 0;
+    let nextX = -1;
+    for (let y = 0; y < rows; y++) {
+      for (let x = 0; x < cols; x++) {
+        const i = y * cols + x;
+        const e = grid.exts[i] ?? 0;
+        const w = grid.widths[i] ?? 1;
+        if (e === 0 || w === 0) continue;
+        if (nextX !== x) out += `\x1b[${y + 1};${x + 1}H`;
+        const cfg = grid.fgs[i] ?? DEFAULT_COLOR;
+        const cbg = grid.bgs[i] ?? DEFAULT_COLOR;
+        const cflags = grid.flagsArr[i] ?? 0;
+        out += extendedTransition(fg, bg, flags, ext, cfg, cbg, cflags, e);
+        fg = cfg;
+        bg = cbg;
+        flags = cflags;
+        ext = e;
+        out += grid.chars[i] || " ";
+        nextX = x + w < cols ? x + w : -1;
+      }
+      nextX = -1;
+    }
     return out;
   }
 
@@ -250,7 +439,7 @@ export class PaneScreen {
           grid.setRaw(gx, gy, " ", 1, DEFAULT_COLOR, DEFAULT_COLOR, 0);
           continue;
         }
-        readCell(cell, grid, i);
+        readCell(cell, grid, i, this.extrasOfCell);
         const width = grid.widths[i];
         if (width === 2 && (c === w - 1 || gx === grid.cols - 1)) {
           grid.chars[i] = " ";
@@ -269,8 +458,41 @@ export class PaneScreen {
   }
 }
 
+/** What `dropZeroWidthAtLineStart` needs of xterm's internal input handler. */
+interface XtermInputHandler {
+  print(data: Uint32Array, start: number, end: number): void;
+  _activeBuffer?: { x: number };
+}
+
+/**
+ * A code point of width 0 with nothing before it on the row (a zero-width space at the start
+ * of a line) takes no column under wcwidth, but xterm gives it a cell of its own and moves
+ * the cursor: drop it there instead. This wraps xterm's internal `print` (the public API has
+ * no print hook); if a future xterm lacks it, screens keep xterm's own behaviour.
+ */
+function dropZeroWidthAtLineStart(term: XTerminal): void {
+  const core = (term as unknown as { _core?: { _inputHandler?: XtermInputHandler } })._core;
+  const handler = core?._inputHandler;
+  if (!handler || typeof handler.print !== "function" || !handler._activeBuffer) return;
+  const print = handler.print;
+  handler.print = function (data: Uint32Array, start: number, end: number): void {
+    if (this._activeBuffer?.x === 0) {
+      while (start < end && (data[start] ?? 0) >= 0x300 && wcwidth(data[start] ?? 0) === 0) {
+        start++;
+      }
+      if (start === end) return;
+    }
+    print.call(this, data, start, end);
+  };
+}
+
 /** Reads xterm's cell into grid index `i` (no allocation for ASCII). */
-function readCell(cell: IBufferCell, grid: CellGrid, i: number): void {
+function readCell(
+  cell: IBufferCell,
+  grid: CellGrid,
+  i: number,
+  extras: (cell: IBufferCell) => number,
+): void {
   const width = cell.getWidth();
   grid.widths[i] = width;
   const code = cell.getCode();
@@ -283,8 +505,10 @@ function readCell(cell: IBufferCell, grid: CellGrid, i: number): void {
     grid.fgs[i] = DEFAULT_COLOR;
     grid.bgs[i] = DEFAULT_COLOR;
     grid.flagsArr[i] = 0;
+    grid.exts[i] = 0;
     return;
   }
+  grid.exts[i] = (cell as unknown as XtermCell).bg & BG_HAS_EXTENDED ? extras(cell) : 0;
   grid.fgs[i] = colorOf(cell.getFgColorMode(), cell.getFgColor());
   grid.bgs[i] = colorOf(cell.getBgColorMode(), cell.getBgColor());
   grid.flagsArr[i] =

@@ -1,14 +1,18 @@
 /**
- * Character widths shared by the pane screens and the chrome parser, so that a pane, the
- * chrome Ink laid out, and the real terminal agree on which characters take two columns.
+ * The one width function of the terminal layer: how many columns a character takes, as the C
+ * library's `wcwidth()` answers (glibc, whose table `scripts/gen-wcwidth.py` copies into
+ * `wcwidth-table.ts`). bash, readline and vim place the cursor with wcwidth/wcswidth, so the
+ * pane's screen model (`createUnicodeProvider()`, registered on each PaneScreen), the chrome
+ * parser and the compositor all measure with it, and a pane shows text where the program in
+ * it thinks the text is.
  *
- * Ink (and most agent CLIs) measure text with `string-width`; xterm.js ships Unicode 6 widths
- * by default, where every emoji is one column wide. `createUnicodeProvider()` gives xterm a
- * provider that follows string-width's rules for the common cases: East Asian Wide/Fullwidth
- * is 2, marks and format characters join the previous cell, emoji presentation (VS16),
- * ZWJ sequences, skin tones, flags and keycaps make a 2-column cluster.
+ * glibc measures code point by code point: a string's width is the sum of its code points'.
+ * So `❤️` (U+2764 U+FE0F) is 1 (VS16 adds 0), a ZWJ family `👨‍👩‍👧` is 2+0+2+0+2 = 6, `👍🏽` is
+ * 2+2 = 4 and a flag is two regional indicators of 1 each. Only code points of width 0
+ * (combining marks, ZWJ, variation selectors, format characters) join the cell before them.
  */
 import stringWidth from "string-width";
+import { WIDE_RANGES, ZERO_WIDTH_RANGES } from "./wcwidth-table.js";
 
 /** The provider interface of `@xterm/headless` (`Terminal.unicode.register`). */
 export interface UnicodeProvider {
@@ -18,125 +22,166 @@ export interface UnicodeProvider {
 }
 
 /** The version name under which `createUnicodeProvider()` registers. */
-export const UNICODE_VERSION = "flotilla-string-width";
+export const UNICODE_VERSION = "flotilla-glibc-wcwidth";
 
-const ZWJ = 0x200d;
-const VS16 = 0xfe0f;
-const KEYCAP = 0x20e3;
+// Widths of the Basic Multilingual Plane, one byte each (64 KiB), filled from the table once;
+// astral code points (emoji, rare CJK) are looked up by binary search in sorted ranges.
+const bmp = new Uint8Array(0x10000).fill(1);
+const astralStarts: number[] = [];
+const astralEnds: number[] = [];
+const astralWidths: number[] = [];
 
-// Join states carried in the property value between code points of one cluster.
-const STATE_NONE = 0;
-const STATE_PICTO = 1;
-const STATE_ZWJ_AFTER_PICTO = 2;
-const STATE_REGIONAL = 3;
-const STATE_KEYCAP_BASE = 4;
-
-const pictographicRegex = /\p{Extended_Pictographic}/u;
-
-// Per code point: 0 = not computed, else (width + 1) | (pictographic ? 4 : 0).
-const bmpInfo = new Uint8Array(0x10000);
-const astralInfo = new Map<number, number>();
-
-function computeInfo(cp: number): number {
-  const s = String.fromCodePoint(cp);
-  let width: number;
-  if (cp < 32 || (cp >= 0x7f && cp < 0xa0)) width = 0;
-  // Hangul vowel and trailing jamo join the leading jamo into one syllable.
-  else if (cp >= 0x1160 && cp <= 0x11ff) width = 0;
-  else width = Math.min(2, stringWidth(s));
-  return (width + 1) | (pictographicRegex.test(s) ? 4 : 0);
-}
-
-function infoOf(cp: number): number {
-  if (cp < 0x10000) {
-    let info = bmpInfo[cp] ?? 0;
-    if (info === 0) {
-      info = computeInfo(cp);
-      bmpInfo[cp] = info;
-    }
-    return info;
+function loadRanges(table: string, width: number, astral: Array<[number, number, number]>): void {
+  for (const item of table.split(",")) {
+    if (item === "") continue;
+    const dash = item.indexOf("-");
+    const start = parseInt(dash === -1 ? item : item.slice(0, dash), 16);
+    const end = dash === -1 ? start : parseInt(item.slice(dash + 1), 16);
+    if (start < 0x10000) bmp.fill(width, start, Math.min(end, 0xffff) + 1);
+    if (end >= 0x10000) astral.push([Math.max(start, 0x10000), end, width]);
   }
-  let info = astralInfo.get(cp);
-  if (info === undefined) {
-    info = computeInfo(cp);
-    astralInfo.set(cp, info);
+}
+
+{
+  const astral: Array<[number, number, number]> = [];
+  loadRanges(ZERO_WIDTH_RANGES, 0, astral);
+  loadRanges(WIDE_RANGES, 2, astral);
+  // C0 and C1 controls (glibc: -1) never reach a cell; they take no column.
+  bmp.fill(0, 0, 0x20);
+  bmp.fill(0, 0x7f, 0xa0);
+  astral.sort((a, b) => a[0] - b[0]);
+  for (const [start, end, width] of astral) {
+    astralStarts.push(start);
+    astralEnds.push(end);
+    astralWidths.push(width);
   }
-  return info;
-}
-
-/** Columns a single code point takes on its own: 0, 1 or 2. */
-export function codepointWidth(cp: number): 0 | 1 | 2 {
-  if (cp >= 32 && cp < 127) return 1;
-  return (((infoOf(cp) & 3) - 1) & 3) as 0 | 1 | 2;
-}
-
-function property(state: number, width: number, join: boolean): number {
-  // Same packing as xterm's UnicodeService.createPropertyValue.
-  return ((state & 0xffffff) << 3) | ((width & 3) << 1) | (join ? 1 : 0);
-}
-
-function isKeycapBase(cp: number): boolean {
-  return (cp >= 0x30 && cp <= 0x39) || cp === 0x23 || cp === 0x2a;
 }
 
 /**
- * The width/joining rules above as an xterm.js unicode provider. Register it on a Terminal
- * created with `allowProposedApi: true`:
+ * Columns one code point takes, as glibc's `wcwidth()` says: 0, 1 or 2. Where glibc answers
+ * -1, controls give 0 and unassigned or private-use code points 1 (as terminals draw them).
+ */
+export function wcwidth(cp: number): 0 | 1 | 2 {
+  if (cp < 0x10000) return (bmp[cp] ?? 1) as 0 | 1 | 2;
+  let lo = 0;
+  let hi = astralStarts.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (cp < (astralStarts[mid] ?? 0)) hi = mid - 1;
+    else if (cp > (astralEnds[mid] ?? 0)) lo = mid + 1;
+    else return (astralWidths[mid] ?? 1) as 0 | 1 | 2;
+  }
+  return 1;
+}
+
+/** Columns `text` takes: the sum of its code points' `wcwidth` (glibc's `wcswidth()`). */
+export function wcswidth(text: string): number {
+  let total = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 32 && c < 127) {
+      total += 1;
+      continue;
+    }
+    const cp = text.codePointAt(i) ?? c;
+    if (cp > 0xffff) i++;
+    total += wcwidth(cp);
+  }
+  return total;
+}
+
+function property(width: number, join: boolean): number {
+  // Same packing as xterm's UnicodeService.createPropertyValue (join state left 0).
+  return ((width & 3) << 1) | (join ? 1 : 0);
+}
+
+/**
+ * `wcwidth` as an xterm.js unicode provider: a code point of width 0 joins the cell before it
+ * (keeping that cell's width), every other code point starts a new cell of its own width.
+ * Register it on a Terminal created with `allowProposedApi: true`:
  * `term.unicode.register(createUnicodeProvider()); term.unicode.activeVersion = UNICODE_VERSION`.
  */
 export function createUnicodeProvider(): UnicodeProvider {
   return {
     version: UNICODE_VERSION,
-    wcwidth: codepointWidth,
+    wcwidth,
     charProperties(cp: number, preceding: number): number {
-      if (cp >= 32 && cp < 127) {
-        return isKeycapBase(cp) ? property(STATE_KEYCAP_BASE, 1, false) : 2;
-      }
-      const info = infoOf(cp);
-      const width = ((info & 3) - 1) & 3;
-      const picto = (info & 4) !== 0;
-      const precWidth = (preceding >> 1) & 3;
-      const precState = preceding >>> 3;
-      const canJoin = preceding !== 0 && precWidth !== 0;
-      if (canJoin) {
-        if (cp === ZWJ) {
-          return property(
-            precState === STATE_PICTO ? STATE_ZWJ_AFTER_PICTO : STATE_NONE,
-            precWidth,
-            true,
-          );
-        }
-        if (precState === STATE_ZWJ_AFTER_PICTO && picto) return property(STATE_PICTO, 2, true);
-        if (cp === VS16) {
-          const emoji = precState === STATE_PICTO || precState === STATE_KEYCAP_BASE;
-          return property(precState, emoji ? 2 : precWidth, true);
-        }
-        if (cp === KEYCAP && precState === STATE_KEYCAP_BASE) return property(STATE_NONE, 2, true);
-        if (cp >= 0x1f1e6 && cp <= 0x1f1ff && precState === STATE_REGIONAL) {
-          return property(STATE_NONE, 2, true);
-        }
-        if (cp >= 0x1f3fb && cp <= 0x1f3ff && precState === STATE_PICTO) {
-          return property(STATE_PICTO, 2, true);
-        }
-        if (width === 0) return property(precState, precWidth, true);
-      }
-      let state = STATE_NONE;
-      if (cp >= 0x1f1e6 && cp <= 0x1f1ff) state = STATE_REGIONAL;
-      else if (picto) state = STATE_PICTO;
-      return property(state, width, false);
+      if (cp >= 32 && cp < 127) return 2;
+      const width = wcwidth(cp);
+      if (width === 0) return property((preceding >> 1) & 3, true);
+      return property(width, false);
     },
   };
 }
 
+// Ink's width of each BMP code point, + 1 (0 = not computed yet).
+const inkBmp = new Uint8Array(0x10000);
+
+/** Columns one code point on its own takes as Ink measures it (string-width), 0..2; cached. */
+export function inkCodepointWidth(cp: number): 0 | 1 | 2 {
+  if (cp >= 32 && cp < 127) return 1;
+  if (cp >= 0x10000) return inkGraphemeWidth(String.fromCodePoint(cp));
+  let info = inkBmp[cp] ?? 0;
+  if (info === 0) {
+    info = inkGraphemeWidth(String.fromCharCode(cp)) + 1;
+    inkBmp[cp] = info;
+  }
+  return (info - 1) as 0 | 1 | 2;
+}
+
 /**
- * Columns one grapheme cluster takes, as Ink measures it (string-width), clamped to 0..2.
- * Printable ASCII is answered without calling string-width.
+ * Columns one grapheme cluster takes as Ink measures it (string-width), clamped to 0..2: how
+ * Ink laid out the chrome. Printable ASCII is answered without calling string-width.
  */
-export function graphemeWidth(grapheme: string): 0 | 1 | 2 {
+export function inkGraphemeWidth(grapheme: string): 0 | 1 | 2 {
   if (grapheme.length === 1) {
     const c = grapheme.charCodeAt(0);
     if (c >= 32 && c < 127) return 1;
   }
   const w = stringWidth(grapheme);
   return w <= 0 ? 0 : w >= 2 ? 2 : 1;
+}
+
+/**
+ * Splits `text` into terminal cells the way a wcwidth terminal fills them: each code point of
+ * width 1 or 2 starts a cell, each of width 0 joins the cell before it (or is dropped at the
+ * start, as nothing precedes it). Returns `[cell, width]` pairs.
+ */
+export function splitCells(text: string): Array<[string, 1 | 2]> {
+  const cells: Array<[string, 1 | 2]> = [];
+  for (const ch of text) {
+    const w = wcwidth(ch.codePointAt(0) ?? 0);
+    const last = cells[cells.length - 1];
+    if (w === 0) {
+      if (last) last[0] += ch;
+    } else {
+      cells.push([ch, w]);
+    }
+  }
+  return cells;
+}
+
+const graphemes = new Intl.Segmenter();
+
+/** Columns `text` takes as Ink measures it (string-width): for laying out chrome. */
+export function inkWidth(text: string): number {
+  return stringWidth(text);
+}
+
+/**
+ * The longest start of `text`, in whole grapheme clusters, that takes at most `cols` columns
+ * as Ink measures them; `text` itself when it fits.
+ */
+export function truncateToWidth(text: string, cols: number): string {
+  if (cols <= 0) return "";
+  if (text.length <= cols && /^[\x20-\x7e]*$/.test(text)) return text;
+  let used = 0;
+  let end = 0;
+  for (const { segment, index } of graphemes.segment(text)) {
+    const w = inkGraphemeWidth(segment);
+    if (used + w > cols) return text.slice(0, index);
+    used += w;
+    end = index + segment.length;
+  }
+  return text.slice(0, end);
 }

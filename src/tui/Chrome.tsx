@@ -1,5 +1,6 @@
 import { Box, Text } from "ink";
 import type { AgentStatus } from "../core/schema.js";
+import { inkWidth, truncateToWidth } from "../terminal/unicode-width.js";
 
 /** Colour of each status in titles and `ls`. */
 export const STATUS_COLORS: Record<AgentStatus, string> = {
@@ -29,6 +30,10 @@ export interface PaneFrameProps {
   done?: boolean;
   /** The agent mailed `error` or `escalation`: the frame turns red until focused. */
   highlight?: boolean;
+  /** The title the program in the pane set (OSC 0/2), sanitized. */
+  paneTitle?: string;
+  /** The program rang the bell while the pane was not focused. */
+  bell?: boolean;
 }
 
 /**
@@ -43,6 +48,8 @@ export function PaneFrame(props: PaneFrameProps): React.JSX.Element {
       : props.status;
   const parts: Array<[string, string | undefined, boolean]> = [
     [` ${props.name} `, props.focused ? "cyanBright" : "white", true],
+    // First, so a narrow frame still shows it (tmux marks a window that rang with "!").
+    ...(props.bell ? ([["! ", "yellowBright", true]] as Array<[string, string, boolean]>) : []),
     [`· ${props.runtime} · ${props.branch} · `, "gray", false],
     [statusText, STATUS_COLORS[props.status], true],
   ];
@@ -51,6 +58,7 @@ export function PaneFrame(props: PaneFrameProps): React.JSX.Element {
   if (props.zoomed) parts.push([" [zoom]", "cyan", false]);
   if (props.scroll)
     parts.push([` [scroll ${props.scroll.offset}/${props.scroll.total}]`, "yellow", true]);
+  if (props.paneTitle) parts.push([` · ${props.paneTitle}`, "white", false]);
   parts.push([" ", undefined, false]);
   const inner = props.width - 2;
   let used = 0;
@@ -58,9 +66,10 @@ export function PaneFrame(props: PaneFrameProps): React.JSX.Element {
   for (const [text, c, bold] of parts) {
     const room = inner - 1 - used;
     if (room <= 0) break;
-    const piece = [...text].slice(0, room).join("");
+    // Columns as Ink counts them: a title may hold wide characters.
+    const piece = truncateToWidth(text, room);
     shown.push([piece, c, bold]);
-    used += [...piece].length;
+    used += inkWidth(piece);
   }
   const fill = Math.max(0, inner - 1 - used);
   return (

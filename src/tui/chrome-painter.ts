@@ -25,6 +25,10 @@ export interface ChromeScene {
   mail: Pick<MailMarks, "done" | "alerts" | "cockpitUnread">;
   /** The scrolled-back pane: its offset and how much scrollback it has. */
   scroll?: { pane: string; offset: number; total: number };
+  /** Each pane's title as its program set it (OSC 0/2, sanitized); "" or absent for none. */
+  paneTitles?: ReadonlyMap<string, string>;
+  /** Panes that rang the bell since they last had focus. */
+  bells?: ReadonlySet<string>;
   /** The open view: its cache key and element, drawn at `layout.view`. */
   view?: { key: string; element: (rect: Rect) => ReactElement };
 }
@@ -82,6 +86,8 @@ export function paintChrome(renderer: ChromeRenderer, scene: ChromeScene): Paint
         unread: agent.unread,
         done: scene.mail.done.has(agent.name),
         highlight: scene.mail.alerts.has(agent.name),
+        paneTitle: scene.paneTitles?.get(agent.name) || undefined,
+        bell: scene.bells?.has(agent.name) || undefined,
       };
       const piece = renderer.piece(`pane:${JSON.stringify(props)}`, props.width, props.height, () =>
         createElement(PaneFrame, props),

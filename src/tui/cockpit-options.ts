@@ -1,3 +1,4 @@
+import type { LayoutName } from "../core/layout.js";
 import type { CockpitMail } from "./views/inbox.js";
 import type { AnyView } from "./views/registry.js";
 import type { ViewServices } from "./views/view.js";
@@ -26,6 +27,10 @@ export interface CockpitOptions {
   views?: readonly AnyView[];
   /** More data sources for views (see `views/view.ts`), merged over the ones above. */
   services?: Partial<ViewServices>;
+  /** The pane arrangement to start with (config `layout`); default `auto`. */
+  layout?: LayoutName;
+  /** Set the terminal's window title to the focused pane's (config `terminal.forwardTitle`). */
+  forwardTitle?: boolean;
   /** The user's environment, to choose how urgent mail notifies (bell, OSC 9 / 777). */
   env?: NodeJS.ProcessEnv;
   now?: () => number;

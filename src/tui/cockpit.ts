@@ -1,6 +1,13 @@
 import type { HubLink, PaneScreens } from "../hub/link.js";
 import type { AgentView, HubEvent, HubEventOf } from "../hub/protocol.js";
-import { computeLayout, neighbour, type Layout, type LayoutInput } from "../core/layout.js";
+import {
+  computeLayout,
+  neighbour,
+  nextLayout,
+  type Layout,
+  type LayoutInput,
+  type LayoutName,
+} from "../core/layout.js";
 import {
   createInputState,
   createKeymap,
@@ -27,6 +34,7 @@ import { routeMouse } from "./mouse-routing.js";
 import { ViewHost, describeError } from "./view-host.js";
 import { viewServices, type CockpitOptions, type CockpitTerminal } from "./cockpit-options.js";
 import { Notice } from "./notice.js";
+import { PaneMarks } from "./pane-marks.js";
 import { VIEWS } from "./views/registry.js";
 import type { CockpitEffect } from "./views/view.js";
 
@@ -48,6 +56,12 @@ export class Cockpit {
   private agents: readonly AgentView[] = [];
   private focus: string | undefined;
   private zoomed = false;
+  private layoutName: LayoutName;
+  /** Pane order the user chose with swaps; agents not in it follow in the hub's order. */
+  private order: string[] = [];
+  /** Titles and bell marks from the panes' own output. */
+  private readonly marks = new PaneMarks();
+  private forwardedTitle: string | undefined;
   private readonly mail = new MailMarks();
   /** Keys, the prefix, and scroll mode with the focused pane's offset (core/keymap.ts). */
   private inputState: InputState = createInputState();
@@ -74,6 +88,7 @@ export class Cockpit {
     private readonly options: CockpitOptions,
   ) {
     this.now = options.now ?? Date.now;
+    this.layoutName = options.layout ?? "auto";
     const views = options.views ?? VIEWS;
     this.keymap = createKeymap(options.prefix, ViewHost.openerBindings(views));
     this.views = new ViewHost(views, viewServices(options), this.keymap, this.now, {
@@ -165,6 +180,8 @@ export class Cockpit {
     this.screens.whenParsed(name, () => {
       this.parsing.delete(name);
       this.composer.markPane(name);
+      const screen = this.screens.get(name);
+      if (screen && this.marks.update(name, screen, this.focus)) this.invalidateChrome();
       const echo = name === this.focus && this.now() - this.lastInputAt < ECHO_WINDOW_MS;
       this.frames.schedule(echo);
     });
@@ -222,12 +239,28 @@ export class Cockpit {
         return;
       }
       case "focus-next": {
-        const index = this.agents.findIndex((a) => a.name === focus);
-        return this.setFocus(this.agents[(index + 1) % this.agents.length]?.name ?? focus);
+        const panes = this.paneOrder();
+        const index = panes.indexOf(focus ?? "");
+        return this.setFocus(panes[(index + 1) % panes.length] ?? focus);
       }
       case "zoom":
         this.zoomed = !this.zoomed;
         return this.relayout();
+      case "next-layout":
+        this.layoutName = nextLayout(this.layoutName);
+        this.notice.show("info", `layout: ${this.layoutName}`);
+        return this.relayout();
+      case "swap-prev":
+      case "swap-next": {
+        // tmux's swap-pane -U / -D: with the previous / next pane, wrapping around.
+        const panes = this.paneOrder();
+        const index = panes.indexOf(focus ?? "");
+        if (index < 0 || panes.length < 2) return;
+        const other = (index + (command === "swap-next" ? 1 : -1) + panes.length) % panes.length;
+        [panes[index], panes[other]] = [panes[other] ?? "", panes[index] ?? ""];
+        this.order = panes;
+        return this.relayout();
+      }
       case "respawn":
         if (!focus || !agent) return;
         if (agent.status === "exited" || agent.status === "lost")
@@ -323,20 +356,28 @@ export class Cockpit {
     this.leaveScroll();
     this.focus = name;
     if (name) this.mail.alerts.delete(name);
+    if (name) this.marks.focused(name);
     if (this.zoomed) this.relayout();
     else this.invalidateChrome();
   }
 
+  /** Pane names in display order: the user's swaps first, then the hub's order. */
+  private paneOrder(): string[] {
+    const names = this.agents.map((a) => a.name);
+    const kept = this.order.filter((name) => names.includes(name));
+    return [...kept, ...names.filter((name) => !kept.includes(name))];
+  }
+
   private layoutInput(): LayoutInput {
     const { cols, rows } = this.size;
-    const panes = this.agents.map((a) => a.name);
     return {
       cols,
       rows,
-      panes,
+      panes: this.paneOrder(),
       focused: this.focus,
       zoomed: this.zoomed,
       view: this.views?.size(),
+      layout: this.layoutName,
     };
   }
 
@@ -362,6 +403,11 @@ export class Cockpit {
   /** Composes and writes one frame now. */
   renderNow(): void {
     this.frames.drawn();
+    if (this.options.forwardTitle && this.focus) {
+      const title = this.screens.get(this.focus)?.title || this.focus;
+      if (title !== this.forwardedTitle) this.composer.setTitle(title);
+      this.forwardedTitle = title;
+    }
     const scrolling = this.inputState.mode === "scroll" && this.focus !== undefined;
     const scrolled = scrolling
       ? { pane: this.focus!, offset: this.inputState.scrollOffset }
@@ -391,6 +437,8 @@ export class Cockpit {
       hints: this.views.hints() ?? statusHints(this.keymap, context),
       notice: this.notice.current,
       mail: this.mail,
+      paneTitles: this.marks.titles,
+      bells: this.marks.bells,
       ...(scrolled && total !== undefined ? { scroll: { ...scrolled, total } } : {}),
       view: this.views.drawing(),
     };

@@ -1,7 +1,7 @@
 import type { Layout } from "../core/layout.js";
 import type { PaneScreens } from "../hub/link.js";
 import { CellGrid } from "../terminal/cell-grid.js";
-import { Compositor } from "../terminal/compositor.js";
+import { Compositor, type CursorState } from "../terminal/compositor.js";
 import { ChromeRenderer, blit } from "./chrome-layer.js";
 import { paintChrome, type ChromeScene, type PaintedChrome } from "./chrome-painter.js";
 
@@ -53,6 +53,11 @@ export class FrameComposer {
     this.painted = undefined;
   }
 
+  /** Sets the terminal's window title with the next frame (sanitized text only). */
+  setTitle(title: string): void {
+    this.compositor.setTitle(title);
+  }
+
   /** `name`'s screen changed. */
   markPane(name: string): void {
     this.dirty.add(name);
@@ -79,7 +84,9 @@ export class FrameComposer {
     this.compositor.render(this.frame, this.cursor(input));
   }
 
-  private cursor(input: FrameInput): { x: number; y: number; visible: boolean } {
+  // The focused pane's cursor, with the shape it asked for (DECSCUSR); hidden, and the
+  // terminal's default shape, when no pane has the cursor.
+  private cursor(input: FrameInput): CursorState {
     const hidden = { x: this.cols - 1, y: this.rows - 1, visible: false };
     const name = input.cursorPane;
     if (input.layout.tooSmall || !name) return hidden;
@@ -88,6 +95,11 @@ export class FrameComposer {
     if (!pane || !screen) return hidden;
     const cursor = screen.cursor;
     if (cursor.x >= pane.inner.width || cursor.y >= pane.inner.height) return hidden;
-    return { x: pane.inner.x + cursor.x, y: pane.inner.y + cursor.y, visible: cursor.visible };
+    return {
+      x: pane.inner.x + cursor.x,
+      y: pane.inner.y + cursor.y,
+      visible: cursor.visible,
+      shape: screen.cursorShape,
+    };
   }
 }

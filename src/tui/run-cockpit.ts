@@ -159,6 +159,8 @@ async function openCockpit(
     mail: cockpitMail(project),
     services: { memory: cockpitMemory(project.root, config) },
     env: wiring.env,
+    layout: config.layout,
+    forwardTitle: config.terminal.forwardTitle,
     onQuit: wiring.onQuit,
     ...(wiring.onDetach ? { onDetach: wiring.onDetach } : {}),
   });

@@ -83,10 +83,18 @@ describe("parseAnsiFrame", () => {
     expect(tabbed.get(8, 0).ch).toBe("c");
   });
 
-  test("emoji clusters take the width Ink gave them", () => {
-    const grid = parseAnsiFrame("1️⃣|👍🏽|🇯🇵|e\u0301|", 20, 1);
-    expect(grid.toText()).toBe("1️⃣|👍🏽|🇯🇵|e\u0301|");
-    expect([2, 5, 8, 10].map((x) => grid.get(x, 0).ch)).toEqual(["|", "|", "|", "|"]);
+  test("each grapheme keeps the columns Ink gave it, filled with the cells wcwidth makes", () => {
+    const grid = parseAnsiFrame("1️⃣|👍🏽|🇯🇵|e\u0301|❤️|", 20, 1);
+    expect([2, 5, 8, 10, 13].map((x) => grid.get(x, 0).ch)).toEqual(["|", "|", "|", "|", "|"]);
+    // ❤️ is one cell under wcwidth: the heart, then a blank in the second column Ink gave it.
+    expect(grid.get(11, 0)).toMatchObject({ ch: "❤️", width: 1 });
+    expect(grid.get(12, 0)).toMatchObject({ ch: " ", width: 1 });
+    // A skin-toned thumb is 2 + 2 under wcwidth; Ink gave it 2: the thumb alone fits.
+    expect(grid.get(3, 0)).toMatchObject({ ch: "👍", width: 2 });
+    // Regional indicators are one column each.
+    expect(grid.get(6, 0)).toMatchObject({ ch: "🇯", width: 1 });
+    expect(grid.get(7, 0)).toMatchObject({ ch: "🇵", width: 1 });
+    expect(grid.get(0, 0)).toMatchObject({ ch: "1️⃣", width: 1 });
   });
 
   test("places text where string-width (Ink's measure) says, for mixed scripts and emoji", () => {

@@ -4,7 +4,7 @@
  */
 import { CellGrid } from "../../src/terminal/cell-grid.js";
 import { PaneScreen } from "../../src/terminal/pane-screen.js";
-import { graphemeWidth } from "../../src/terminal/unicode-width.js";
+import { wcwidth } from "../../src/terminal/unicode-width.js";
 
 /** A sink that records writes and replays them into a headless terminal of the same size. */
 export class XtermSink {
@@ -63,7 +63,7 @@ export function putText(
   flags = 0,
 ): number {
   for (const ch of text) {
-    const wide = graphemeWidth(ch) === 2;
+    const wide = wcwidth(ch.codePointAt(0) ?? 0) === 2;
     grid.putChar(x, y, ch, wide ? 2 : 1, fg, bg, flags);
     x += wide ? 2 : 1;
   }

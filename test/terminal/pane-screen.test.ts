@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { BOLD, CellGrid, ITALIC, UNDERLINE, rgbColor } from "../../src/terminal/cell-grid.js";
 import { PaneScreen } from "../../src/terminal/pane-screen.js";
-import stringWidth from "string-width";
+import { wcswidth } from "../../src/terminal/unicode-width.js";
 import { firstDifference, seededRandom, writeAsync } from "./helpers.js";
 
 const screens: PaneScreen[] = [];
@@ -41,7 +41,7 @@ describe("PaneScreen.copyInto", () => {
     expect(g.get(4, 0)).toEqual({ ch: " ", width: 1, fg: -1, bg: -1, flags: 0 });
   });
 
-  test("wide characters, emoji and clusters take two cells", async () => {
+  test("cells as a wcwidth terminal fills them: wide CJK and emoji, joined zero-width parts", async () => {
     const s = makeScreen(30, 2);
     await writeAsync(s, "中x😀y❤️z👨‍👩‍👧w🇫🇷v");
     const g = gridOf(s);
@@ -54,22 +54,22 @@ describe("PaneScreen.copyInto", () => {
       ["😀", 2],
       ["", 0],
       ["y", 1],
-      ["❤️", 2],
-      ["", 0],
+      ["❤️", 1],
       ["z", 1],
-      ["👨‍👩‍👧", 2],
+      ["👨\u200d", 2],
+      ["", 0],
+      ["👩\u200d", 2],
+      ["", 0],
+      ["👧", 2],
       ["", 0],
       ["w", 1],
-      ["🇫🇷", 2],
-      ["", 0],
-      ["v", 1],
-      [" ", 1],
-      [" ", 1],
+      ["🇫", 1],
+      ["🇷", 1],
     ]);
-    expect(s.cursor).toMatchObject({ x: 15, y: 0 });
+    expect(s.cursor).toMatchObject({ x: 18, y: 0 });
   });
 
-  test("places text where string-width says (as agent CLIs and Ink measure it)", async () => {
+  test("places text where wcswidth says (as bash, readline and vim measure it)", async () => {
     const pool = [
       "a",
       " ",
@@ -90,6 +90,7 @@ describe("PaneScreen.copyInto", () => {
       "…",
       "⌚",
       "ä",
+      "\u200b",
     ];
     const rnd = seededRandom(5);
     const s = makeScreen(80, 2);
@@ -98,8 +99,18 @@ describe("PaneScreen.copyInto", () => {
       const len = 1 + Math.floor(rnd() * 12);
       for (let j = 0; j < len; j++) line += pool[Math.floor(rnd() * pool.length)];
       await writeAsync(s, `\x1b[2J\x1b[H${line}|`);
-      expect(gridOf(s).get(stringWidth(line), 0).ch, JSON.stringify(line)).toBe("|");
+      expect(gridOf(s).get(wcswidth(line), 0).ch, JSON.stringify(line)).toBe("|");
+      expect(s.cursor.x, JSON.stringify(line)).toBe(wcswidth(line) + 1);
     }
+  });
+
+  test("a zero-width space at the start of a line takes no column; a combining mark joins", async () => {
+    const s = makeScreen(20, 3);
+    await writeAsync(s, "\u200bab\r\n\u0301x\r\ne\u0301\x1b[5G\u0308y");
+    expect(s.text().split("\n")).toEqual(["ab", "x", "e\u0301  \u0308y"]);
+    expect(gridOf(s).get(0, 0).ch).toBe("a");
+    expect(gridOf(s).get(0, 1).ch).toBe("x");
+    expect(s.cursor).toMatchObject({ x: 5, y: 2 });
   });
 
   test("clips to a smaller rectangle (never half a wide char) and pads a larger one", async () => {

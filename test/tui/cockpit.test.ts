@@ -292,7 +292,7 @@ describe("Cockpit", () => {
     });
     const views = [...VIEWS, boardView as unknown as (typeof VIEWS)[number]];
     // Tall enough for the whole help (a shorter terminal cuts it off).
-    const rig = await startCockpit(["alice"], { views }, { cols: 100, rows: 60 });
+    const rig = await startCockpit(["alice"], { views }, { cols: 100, rows: 80 });
     rig.cockpit.input(PREFIX + "?");
     const help = await rig.text();
     expect(help).toContain("open the task board");
@@ -343,5 +343,106 @@ describe("needs-you routing", () => {
     cockpit.input("n");
     expect(hub.typed("carol")).toBe("n");
     expect(await text()).toContain("1 waiting");
+  });
+});
+
+/** Writes `data` into `name`'s screen as the hub would, and tells the cockpit. */
+async function output(rig: Rig, name: string, data: string): Promise<void> {
+  const screen = rig.screens.get(name)!;
+  screen.write(data);
+  await screen.flush();
+  rig.hub.emit({ type: "output", name, seq: 1, data });
+}
+
+describe("Cockpit pass-through", () => {
+  it("shows the title a program sets (OSC 2) in its pane's frame, sanitized", async () => {
+    const rig = await startCockpit(["alice", "bob"], {}, { cols: 160, rows: 24 });
+    await output(rig, "alice", "\x1b]2;fixing\t the \u202etests\x07");
+    const text = await until(rig, (t) => t.includes("· fixing the tests"));
+    expect(text.split("\n")[0]).toContain(" alice ");
+  });
+
+  it("cuts a long title with wide characters to the frame", async () => {
+    const rig = await startCockpit(["alice", "bob"], {}, { cols: 160, rows: 24 });
+    await output(rig, "alice", `\x1b]2;${"中".repeat(60)}\x07`);
+    await until(rig, (t) => t.includes("中"));
+    const grid = await rig.sink.grid();
+    // The corners of alice's frame (80 columns) and bob's are where they belong.
+    expect([grid.get(79, 0).ch, grid.get(80, 0).ch]).toEqual(["┓", "╭"]);
+  });
+
+  it("marks a pane whose program rang the bell until it gets focus", async () => {
+    const rig = await startCockpit(["alice", "bob"]);
+    await output(rig, "bob", "done\x07");
+    await until(rig, (t) => t.includes(" bob ! "));
+    // A bell in the focused pane is no news.
+    await output(rig, "alice", "\x07");
+    expect(await rig.text()).not.toContain(" alice ! ");
+    rig.cockpit.input(PREFIX + "\x1b[C");
+    await until(rig, (t) => !t.includes(" bob ! "));
+  });
+
+  it("gives the terminal the focused pane's cursor shape, and its default when focus moves", async () => {
+    const rig = await startCockpit(["alice", "bob"]);
+    await output(rig, "alice", "\x1b[6 q$ ");
+    await rig.text();
+    expect(rig.sink.screen.cursorShape).toBe(6);
+    rig.cockpit.input(PREFIX + "\x1b[C");
+    await rig.text();
+    expect(rig.sink.screen.cursorShape).toBe(0);
+  });
+
+  it("sets the terminal's window title to the focused pane's when asked to", async () => {
+    const rig = await startCockpit(["alice", "bob"], { forwardTitle: true });
+    await output(rig, "alice", "\x1b]0;vim main.ts\x07");
+    await until(rig, () => rig.sink.screen.title === "vim main.ts");
+    rig.cockpit.input(PREFIX + "\x1b[C");
+    await until(rig, () => rig.sink.screen.title === "bob");
+    const quiet = await startCockpit(["carol"]);
+    await output(quiet, "carol", "\x1b]0;secret\x07");
+    await until(quiet, (t) => t.includes("secret"));
+    expect(quiet.sink.screen.title).toBe("");
+  });
+});
+
+describe("Cockpit layouts", () => {
+  it("prefix Space cycles the named layouts, resizing every pty", async () => {
+    const rig = await startCockpit(["alice", "bob", "carol"], {}, { cols: 120, rows: 24 });
+    expect(rig.hub.lastSize("carol")).toEqual({ cols: 118, rows: 9 });
+    rig.cockpit.input(PREFIX + " ");
+    await until(rig, (t) => t.includes("layout: even-horizontal"));
+    expect(["alice", "bob", "carol"].map((n) => rig.hub.lastSize(n)?.cols)).toEqual([38, 38, 38]);
+    rig.cockpit.input(PREFIX + " ");
+    await until(rig, (t) => t.includes("layout: even-vertical"));
+    expect(rig.hub.lastSize("alice")?.cols).toBe(118);
+  });
+
+  it("starts with the configured layout", async () => {
+    const rig = await startCockpit(["alice", "bob", "carol"], { layout: "main-vertical" });
+    const [a, b, c] = ["alice", "bob", "carol"].map((n) => rig.hub.lastSize(n));
+    expect(a!.cols).toBeGreaterThan(b!.cols);
+    expect(b!.cols).toBe(c!.cols);
+    expect(a!.rows).toBeGreaterThan(b!.rows);
+  });
+
+  it("prefix } and { swap the focused pane with the next and the previous one", async () => {
+    const rig = await startCockpit(["alice", "bob", "carol"], { layout: "even-horizontal" });
+    const order = async (): Promise<string[]> => {
+      const top = (await rig.text()).split("\n")[0] ?? "";
+      return ["alice", "bob", "carol"].sort(
+        (x, y) => top.indexOf(` ${x} `) - top.indexOf(` ${y} `),
+      );
+    };
+    expect(await order()).toEqual(["alice", "bob", "carol"]);
+    rig.cockpit.input(PREFIX + "}");
+    expect(await order()).toEqual(["bob", "alice", "carol"]);
+    rig.cockpit.input(PREFIX + "}");
+    expect(await order()).toEqual(["bob", "carol", "alice"]);
+    rig.cockpit.input(PREFIX + "{");
+    rig.cockpit.input(PREFIX + "{");
+    expect(await order()).toEqual(["alice", "bob", "carol"]);
+    // Focus stayed on alice, who moved: typing still goes to her.
+    rig.cockpit.input("x");
+    expect(rig.hub.typed("alice")).toBe("x");
   });
 });

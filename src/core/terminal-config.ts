@@ -1,0 +1,14 @@
+import { z } from "zod";
+
+/**
+ * `terminal` in `.flotilla/config.json`: how the cockpit passes what agents print on to the
+ * real terminal.
+ */
+export const TerminalConfig = z.object({
+  /**
+   * Also set the outer terminal's window title to the focused pane's title (OSC 0/2 from the
+   * agent, sanitized). Off by default: the title is the user's, and some set it themselves.
+   */
+  forwardTitle: z.boolean().default(false),
+});
+export type TerminalConfig = z.infer<typeof TerminalConfig>;
