@@ -6,7 +6,7 @@
  *
  *   node bench/run.mjs [--json FILE] [--targets tmux,flotilla] [--only ids] [--reps N] [--quick]
  *
- * Row ids: throughput1 throughput4 latency cpu memory reattach startup cli mail merge, or one
+ * Row ids: throughput1 throughput4 latency cpu memory reattach startup cli mail memcli merge, or one
  * table row as `<id>.<figure>` (e.g. `memory.hubMiB`). "flotilla" is the default `up` (hub
  * daemon + cockpit client over its socket); rows marked "(in-process)" run `up --in-process`.
  * Targets alternate order between repetitions so drift on a shared machine falls on both.
@@ -17,6 +17,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { measureCliWall, measureConcurrentSenders, measureHistory } from "./lib/mail-rows.mjs";
+import { measureMemoryCli } from "./lib/memory-rows.mjs";
 import { measureMergeQueue } from "./lib/merge-rows.mjs";
 import { listProcesses, readCmdline } from "./lib/procfs.mjs";
 import { renderTable } from "./lib/report.mjs";
@@ -43,6 +44,7 @@ const GROUP_IDS = [
   "startup",
   "cli",
   "mail",
+  "memcli",
   "merge",
 ];
 const { values: options } = parseArgs({
@@ -97,6 +99,7 @@ const mailHistory = quick ? 5_000 : 100_000;
 const senders = 32;
 const perStore = quick ? 20 : 100;
 const perCli = 1;
+const memoryRuns = quick ? 3 : 10;
 const mergeBranches = 20;
 const mergeGateSeconds = quick ? 0.5 : 1;
 
@@ -539,6 +542,31 @@ const groups = [
     ],
   },
 ];
+
+// Shared memory (issue 10): prime and search wall times, 10,000 records vs 100 and vs node.
+groups.push({
+  id: "memcli",
+  reps: 1,
+  table: "baseline",
+  targets: ["flotilla"],
+  note: () =>
+    `spawn to exit of the real CLI, ${memoryRuns} interleaved runs each (after one untimed round); 10,000 vs 100 records across 20 domains; prime = every domain at the default 4,000-token budget; search = "validation errors"`,
+  run: () => measureMemoryCli({ runs: memoryRuns }),
+  metrics: [
+    ["prime", "primeLargeMs", "primeSmallMs", "100 records", "flat (≤ 2×)"],
+    ["prime", "primeLargeMs", "nodeMs", "node -e 0", "≤ 2× node -e 0"],
+    ["search", "searchLargeMs", "searchSmallMs", "100 records", "flat (≤ 2×)"],
+    ["search", "searchLargeMs", "nodeMs", "node -e 0", "≤ 2× node -e 0"],
+  ].map(([command, key, refKey, against, target]) => ({
+    key,
+    refKey,
+    what: `\`flotilla memory ${command}\`, 10,000 records vs ${against}`,
+    unit: "ms",
+    digits: 0,
+    target,
+    met: (f, b) => f <= 2 * b,
+  })),
+});
 
 function describeMachine() {
   const version = (cmd, args) => {

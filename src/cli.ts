@@ -6,6 +6,7 @@ import { registerUpCommands } from "./commands/up.js";
 import { registerDemoCommand } from "./commands/demo.js";
 import { registerMailCommands } from "./commands/mail.js";
 import { registerHubCommands } from "./commands/hub.js";
+import { registerMemoryCommands } from "./commands/memory.js";
 import { registerMergeCommands } from "./commands/merge.js";
 
 /**
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerMailCommands(program);
   registerHubCommands(program);
+  registerMemoryCommands(program);
   registerMergeCommands(program);
   return program;
 }

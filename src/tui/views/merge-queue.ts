@@ -344,7 +344,9 @@ export const mergeQueueView = defineView<MergeQueueState, QueueEffect>({
   },
   key: (state, key) => queueKey(state, key),
   onEvent: (state, event) =>
-    event.type === "agent" ? { state, effects: [{ type: "reload" }] } : undefined,
+    event.type === "merge" || event.type === "agent"
+      ? { state, effects: [{ type: "reload" }] }
+      : undefined,
   perform: async (effect, ctx) => {
     const source = ctx.services.mergeQueue;
     if (!source) return;

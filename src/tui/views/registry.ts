@@ -2,6 +2,7 @@ import { confirmView } from "./confirm.js";
 import { helpView } from "./help.js";
 import { inboxView } from "./inbox.js";
 import { mergeQueueView } from "./merge-queue.js";
+import { memoryView } from "./memory.js";
 import { spawnView } from "./spawn.js";
 import type { View } from "./view.js";
 
@@ -34,6 +35,7 @@ export const VIEWS: readonly AnyView[] = [
   register(spawnView),
   register(inboxView),
   register(mergeQueueView),
+  register(memoryView),
 ];
 
 /** A view of any state type: the cockpit keeps each one's state opaque. */

@@ -4,6 +4,7 @@ import type { ViewSize } from "../../core/layout.js";
 import type { AgentView, HubCommand, HubEvent } from "../../hub/protocol.js";
 import type { CockpitMail } from "./inbox.js";
 import type { MergeQueueSource } from "./merge-queue.js";
+import type { CockpitMemory } from "./memory.js";
 
 /**
  * A cockpit view: help, a dialog, the inbox, and next the merge queue, memory browser and
@@ -119,6 +120,8 @@ export interface ViewServices {
   mail?: CockpitMail;
   /** The merge queue (prefix g); absent: the view says there is none. */
   mergeQueue?: MergeQueueSource;
+  /** The project's shared memory; absent: the memory browser says there is none. */
+  memory?: CockpitMemory;
   /** Runtimes offered by the spawn form. */
   runtimes: readonly string[];
   /** Whether prefix d can detach (a hub daemon runs the agents). */

@@ -110,13 +110,14 @@ async function startCockpit(fx: MergeFixture) {
     return lines.join("\n");
   };
   /** Waits for `check` on the screen, poking the view with a hub event between tries. */
+  let revision = 0;
   const until = async (check: (t: string) => boolean, what: string): Promise<string> => {
     const end = Date.now() + 20_000;
     for (;;) {
       const t = await text();
       if (check(t)) return t;
       if (Date.now() > end) throw new Error(`never saw ${what}; screen:\n${t}`);
-      hub.emit({ type: "agent", agent: agents[0]! });
+      hub.emit({ type: "merge", revision: ++revision }); // as the runner does
       await new Promise((r) => setTimeout(r, 50));
     }
   };
@@ -161,6 +162,12 @@ describe("the merge queue view (prefix g)", () => {
     await run;
     screen = await rig.until((t) => /m1\s+merged\s+alice/.test(t), "m1 merged");
     expect((await store.get("m2")).state).toBe("dropped");
+    // The hub's runner puts the entry's state in alice's pane title.
+    rig.hub.emit({ type: "agent", agent: { ...rig.hub.agents[0]!, merge: "merge: merged" } });
+    await rig.until(
+      (t) => /alice · shell · flotilla\/alice · \w+ · merge: merged/.test(t),
+      "the title badge",
+    );
     // Retry bob: back in the queue.
     const rows = screen.split("\n");
     expect(rows.some((r) => r.includes("▸") && r.includes("m2"))).toBe(true);
