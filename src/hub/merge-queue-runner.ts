@@ -61,8 +61,9 @@ export class MergeQueueRunner implements HubRunner {
     );
     await context.watcher.refresh("");
     await watchInbox();
-    await this.refresh();
-    await this.loop.start();
+    // Not awaited: the hub's start (and its clients) must not wait for git or a first run.
+    void this.refresh();
+    this.loop.start().catch((error: unknown) => context.notify(describeError(error)));
     this.checkWorkerDone();
   }
 
