@@ -70,3 +70,40 @@ export function gitSync(dir: string, args: readonly string[]): string {
     maxBuffer: MAX_BUFFER,
   }).trim();
 }
+
+/** What one git process did, for callers that treat a refusal as a value (see `tryGitIn`). */
+export interface GitOutcome {
+  /** Exit status; 128 when git could not be run or was killed. */
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `git <args>` in `dir` like {@link runGitIn}, optionally feeding `input` on stdin, and
+ * resolves with the exit status and output instead of throwing: for callers to whom a
+ * non-zero exit is an expected answer (a conflict, a ref that moved, a fast-forward refused).
+ */
+export function tryGitIn(
+  dir: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; input?: string } = {},
+): Promise<GitOutcome> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      "git",
+      [...args],
+      {
+        cwd: dir,
+        env: options.env ?? process.env,
+        encoding: "utf8",
+        maxBuffer: MAX_BUFFER,
+      },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === "number" ? error.code : 128;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr || (error?.message ?? "")) });
+      },
+    );
+    if (options.input !== undefined) child.stdin?.end(options.input);
+  });
+}

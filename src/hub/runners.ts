@@ -1,5 +1,6 @@
 import { AgentReportsRunner } from "./agent-reports.js";
 import { MailRunner } from "./mail-delivery.js";
+import { MergeQueueRunner } from "./merge-queue-runner.js";
 import type { HubRunnerFactory } from "./runner.js";
 
 /**
@@ -10,4 +11,5 @@ import type { HubRunnerFactory } from "./runner.js";
 export const HUB_RUNNERS: readonly HubRunnerFactory[] = [
   () => new MailRunner(),
   () => new AgentReportsRunner(),
+  () => new MergeQueueRunner(),
 ];

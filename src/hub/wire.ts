@@ -62,6 +62,8 @@ export const AgentViewSchema = AgentRecord.extend({
   unread: z.number().int().optional(),
   /** Human-readable problem, e.g. "command not found: claude". */
   problem: z.string().optional(),
+  /** The state of the agent's newest merge-queue entry for its title (the merge-queue runner). */
+  merge: z.string().optional(),
 });
 
 /**
@@ -154,6 +156,8 @@ export const HubEventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("resized"), name: z.string(), cols: Size, rows: Size }),
   /** Unread counts and what is new in the mail (see `MailDelivery`). */
   z.object({ type: z.literal("mail"), summary: MailSummarySchema }),
+  /** The merge queue changed (each second while a gate runs): views re-read it. */
+  z.object({ type: z.literal("merge"), revision: z.number().int() }),
 ]);
 
 /** Client → hub: first message on every connection. `cols`/`rows`: the client's terminal, in cells. */

@@ -1,18 +1,14 @@
-import { execFile } from "node:child_process";
 import { FlotillaError } from "../core/errors.js";
+import { tryGitIn, type GitOutcome } from "../git/git.js";
 
 /**
- * The git calls of the merge queue: plain `git` processes (execFile, no shell), each
- * returning its exit code and output so that expected refusals (a conflict, a moved ref, a
- * fast-forward git declines) are values, not exceptions.
+ * The git calls of the merge queue, through the project's one git module (`git/git.ts`,
+ * `tryGitIn`): each returns its exit code and output so that expected refusals (a conflict,
+ * a moved ref, a fast-forward git declines) are values, not exceptions.
  */
 
 /** What one git process did. `stdout`/`stderr` are UTF-8 text, untrimmed. */
-export interface GitResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type GitResult = GitOutcome;
 
 /** Environment for every git the queue runs: no pager, no editor, no prompts, no hooks' tty. */
 function gitEnv(extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
@@ -29,28 +25,15 @@ function gitEnv(extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-/** Runs `git <args>` in `cwd`; never throws for a non-zero exit (see {@link GitResult}). */
+/** Runs `git <args>` in `cwd` (through `git/git.ts`); never throws for a non-zero exit. */
 export function tryGit(
   cwd: string,
   args: readonly string[],
   options: { env?: Record<string, string>; input?: string } = {},
 ): Promise<GitResult> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      "git",
-      [...args],
-      { cwd, env: gitEnv(options.env), encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const code =
-          error === null
-            ? 0
-            : typeof (error as { code?: unknown }).code === "number"
-              ? ((error as { code: number }).code ?? 1)
-              : 128;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr || (error?.message ?? "")) });
-      },
-    );
-    if (options.input !== undefined) child.stdin?.end(options.input);
+  return tryGitIn(cwd, args, {
+    env: gitEnv(options.env),
+    ...(options.input !== undefined ? { input: options.input } : {}),
   });
 }
 

@@ -1,4 +1,4 @@
-import { watch, type FSWatcher } from "node:fs";
+import { existsSync, watch, type FSWatcher } from "node:fs";
 import path from "node:path";
 import { describeError } from "../core/errors.js";
 import type { MergeQueueDoc } from "../core/merge-queue.js";
@@ -116,6 +116,8 @@ export class MergeQueueLoop {
 
   private async runOnce(): Promise<void> {
     clearTimeout(this.poll);
+    // A project that never enqueued anything has no queue to run (and gets no files).
+    if (!existsSync(this.store.paths.doc)) return;
     let retryLater = false;
     try {
       await this.store.refreshPredictions().catch(() => false);

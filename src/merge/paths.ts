@@ -16,10 +16,12 @@ export interface MergePaths {
 }
 
 /** The merge queue's paths for a project (a leading dot keeps them apart from agent names). */
-export function mergePaths(paths: Pick<ProjectPaths, "dir" | "worktrees">): MergePaths {
+export function mergePaths(
+  paths: Pick<ProjectPaths, "dir" | "worktrees" | "mergeQueue">,
+): MergePaths {
   const dir = path.join(paths.dir, "merge");
   return {
-    doc: path.join(paths.dir, "merge-queue.json"),
+    doc: paths.mergeQueue,
     dir,
     logs: path.join(dir, "logs"),
     integration: path.join(paths.worktrees, ".integration"),

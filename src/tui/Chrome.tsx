@@ -28,12 +28,22 @@ export interface PaneFrameProps {
   unread?: number;
   /** The agent mailed `worker_done`. */
   done?: boolean;
+  /** Its newest merge-queue entry, e.g. `merge: gating` (from the hub's merge-queue runner). */
+  merge?: string;
   /** The agent mailed `error` or `escalation`: the frame turns red until focused. */
   highlight?: boolean;
   /** The title the program in the pane set (OSC 0/2), sanitized. */
   paneTitle?: string;
   /** The program rang the bell while the pane was not focused. */
   bell?: boolean;
+}
+
+/** Title colour of a merge-queue badge: green landed, red failed, yellow held, cyan waiting. */
+function mergeColor(badge: string): string {
+  if (badge.includes("merged")) return "greenBright";
+  if (/conflict|failed|scope/.test(badge)) return "redBright";
+  if (badge.includes("held")) return "yellow";
+  return "cyan";
 }
 
 /**
@@ -55,6 +65,7 @@ export function PaneFrame(props: PaneFrameProps): React.JSX.Element {
   ];
   if (props.done) parts.push([" ✔ done", "greenBright", true]);
   if (props.unread) parts.push([` ✉ ${props.unread}`, "yellow", true]);
+  if (props.merge) parts.push([` · ${props.merge}`, mergeColor(props.merge), true]);
   if (props.zoomed) parts.push([" [zoom]", "cyan", false]);
   if (props.scroll)
     parts.push([` [scroll ${props.scroll.offset}/${props.scroll.total}]`, "yellow", true]);

@@ -84,6 +84,7 @@ export function paintChrome(renderer: ChromeRenderer, scene: ChromeScene): Paint
         zoomed: scene.zoomed,
         scroll: scroll ? { offset: scroll.offset, total: scroll.total } : undefined,
         unread: agent.unread,
+        merge: agent.merge,
         done: scene.mail.done.has(agent.name),
         highlight: scene.mail.alerts.has(agent.name),
         paneTitle: scene.paneTitles?.get(agent.name) || undefined,

@@ -10,11 +10,14 @@ import { linkLocalHub } from "../hub/local-link.js";
 import { RemoteHub } from "../hub/remote-link.js";
 import { startHubService } from "../hub/service.js";
 import { runtimeNames } from "../runtimes/profiles.js";
+import { MergeQueueStore } from "../merge/queue.js";
+import { readLog, readSnapshot } from "../merge/snapshot.js";
 import { MailStore, sendMail } from "../store/mail-store.js";
 import type { Project } from "../store/project.js";
 import type { HubLink, PaneScreens } from "../hub/link.js";
 import { Cockpit, type CockpitMail } from "./cockpit.js";
 import { TerminalSession } from "./terminal-session.js";
+import type { MergeQueueSource } from "./views/merge-queue.js";
 
 /*
  * Everything a cockpit process runs, in one module so the build can bundle it (with Ink and
@@ -40,6 +43,24 @@ function cockpitMail(project: Project): CockpitMail {
     },
     send: async (draft) => {
       await sendMail(project, { from: COCKPIT, ...draft });
+    },
+  };
+}
+
+/** The project's merge queue for the merge queue view: read it, read a log, act on an entry. */
+function mergeQueueSource(project: Project): MergeQueueSource {
+  const store = new MergeQueueStore(project);
+  return {
+    read: () => readSnapshot(store),
+    log: (id) => readLog(store, id),
+    act: async (id, action) => {
+      if (action === "up" || action === "down") {
+        await store.move(id, action === "up" ? -1 : 1);
+        return `moved ${id} ${action}`;
+      }
+      const entry = await store[action](id);
+      const done = { retry: "retried", drop: "dropped", approve: "approved" }[action];
+      return `${done} ${id}: now ${entry.state}`;
     },
   };
 }
@@ -157,7 +178,10 @@ async function openCockpit(
     title: `flotilla · ${path.basename(project.root)}`,
     runtimes: runtimeNames(config),
     mail: cockpitMail(project),
-    services: { memory: cockpitMemory(project.root, config) },
+    services: {
+      mergeQueue: mergeQueueSource(project),
+      memory: cockpitMemory(project.root, config),
+    },
     env: wiring.env,
     layout: config.layout,
     forwardTitle: config.terminal.forwardTitle,

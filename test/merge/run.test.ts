@@ -362,3 +362,29 @@ function alive(pid: number): boolean {
     return false;
   }
 }
+
+describe("autoClean", () => {
+  it("after landing, removes an exited agent's clean worktree and deletes its merged branch with -d", async () => {
+    const fx = await makeMergeProject({ merge: { autoClean: true } });
+    const wt = await agentWith(fx, "alice", "a.txt", "a\n");
+    await fx.project.stateDoc.update((s) => {
+      for (const a of s.agents) a.status = "exited";
+    });
+    await queue(fx).enqueue("alice");
+    const head = git(fx.root, "rev-parse", "flotilla/alice");
+    expect((await runQueue(fx.project)).landed).toEqual(["m1"]);
+    expect(existsSync(wt)).toBe(false);
+    expect(git(fx.root, "branch", "--list", "flotilla/alice")).toBe("");
+    expect(reachable(fx.root).has(head)).toBe(true); // merged: reachable from main
+    expect((await entry(fx, "m1")).notes.map((n) => n.text).join("\n")).toContain("fully merged");
+  });
+
+  it("keeps the worktree of a running agent", async () => {
+    const fx = await makeMergeProject({ merge: { autoClean: true } });
+    const wt = await agentWith(fx, "alice", "a.txt", "a\n");
+    await queue(fx).enqueue("alice");
+    expect((await runQueue(fx.project)).landed).toEqual(["m1"]);
+    expect(existsSync(wt)).toBe(true);
+    expect(git(fx.root, "branch", "--list", "flotilla/alice")).toContain("flotilla/alice");
+  });
+});

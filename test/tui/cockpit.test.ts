@@ -292,7 +292,7 @@ describe("Cockpit", () => {
     });
     const views = [...VIEWS, boardView as unknown as (typeof VIEWS)[number]];
     // Tall enough for the whole help (a shorter terminal cuts it off).
-    const rig = await startCockpit(["alice"], { views }, { cols: 100, rows: 80 });
+    const rig = await startCockpit(["alice"], { views }, { cols: 100, rows: 100 });
     rig.cockpit.input(PREFIX + "?");
     const help = await rig.text();
     expect(help).toContain("open the task board");

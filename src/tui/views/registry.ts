@@ -1,6 +1,7 @@
 import { confirmView } from "./confirm.js";
 import { helpView } from "./help.js";
 import { inboxView } from "./inbox.js";
+import { mergeQueueView } from "./merge-queue.js";
 import { memoryView } from "./memory.js";
 import { spawnView } from "./spawn.js";
 import type { View } from "./view.js";
@@ -33,6 +34,7 @@ export const VIEWS: readonly AnyView[] = [
   register(confirmView),
   register(spawnView),
   register(inboxView),
+  register(mergeQueueView),
   register(memoryView),
 ];
 

@@ -3,6 +3,7 @@ import type { Binding, CockpitCommand, HelpSection, Keymap } from "../../core/ke
 import type { ViewSize } from "../../core/layout.js";
 import type { AgentView, HubCommand, HubEvent } from "../../hub/protocol.js";
 import type { CockpitMail } from "./inbox.js";
+import type { MergeQueueSource } from "./merge-queue.js";
 import type { CockpitMemory } from "./memory.js";
 
 /**
@@ -117,6 +118,8 @@ export function isCockpitEffect(effect: { type: string }): effect is CockpitEffe
 export interface ViewServices {
   /** The human's mailbox; absent: the inbox says there is none. */
   mail?: CockpitMail;
+  /** The merge queue (prefix g); absent: the view says there is none. */
+  mergeQueue?: MergeQueueSource;
   /** The project's shared memory; absent: the memory browser says there is none. */
   memory?: CockpitMemory;
   /** Runtimes offered by the spawn form. */
