@@ -1,4 +1,5 @@
 import { MailRunner } from "./mail-delivery.js";
+import { MemoryDraftsRunner } from "./memory-drafts.js";
 import type { HubRunnerFactory } from "./runner.js";
 
 /**
@@ -6,4 +7,7 @@ import type { HubRunnerFactory } from "./runner.js";
  * module plus one line here; the composition roots (the daemon, `up --in-process`) hand
  * this list to the hub.
  */
-export const HUB_RUNNERS: readonly HubRunnerFactory[] = [() => new MailRunner()];
+export const HUB_RUNNERS: readonly HubRunnerFactory[] = [
+  () => new MailRunner(),
+  () => new MemoryDraftsRunner(),
+];
