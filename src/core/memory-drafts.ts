@@ -101,7 +101,6 @@ export function firstMeaningfulLine(log: string, gate: string): string {
   for (let i = start; i < lines.length; i++) {
     const line = lines[i] ?? "";
     if (line.startsWith("[flotilla]")) break;
-    // eslint-disable-next-line no-control-regex
     const clean = line.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").replace(/[\x00-\x1f\x7f]/g, "");
     if (clean.trim()) section.push(clean.trim());
   }

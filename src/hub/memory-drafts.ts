@@ -110,7 +110,9 @@ function draftBody(draft: MemoryDraft): string {
   return (
     `${draft.agent}'s merge queue entry ${draft.failedEntry} failed gate ${draft.gate}; ${draft.passedEntry} later merged with it passing.\n\n` +
     `Draft failure record for domain ${draft.domain}:\n  text: ${draft.text}\n  resolution: ${draft.resolution}\n` +
-    (files.length > 0 ? `  files: ${files.slice(0, 10).join(", ")}${files.length > 10 ? ", …" : ""}\n` : "") +
+    (files.length > 0
+      ? `  files: ${files.slice(0, 10).join(", ")}${files.length > 10 ? ", …" : ""}\n`
+      : "") +
     `\nAccept it with y in the inbox, or: flotilla memory accept <this mail's id>\n`
   );
 }
