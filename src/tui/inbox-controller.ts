@@ -188,7 +188,7 @@ const LIST_AND_THREAD: ReadonlyArray<BindingSpec<InboxCommand, InboxContext>> = 
     command: "accept-draft",
     context: "list",
     description: "accept the selected memory draft: record it in memory, mark it read",
-    hint: "accept draft",
+    hint: "accept",
   },
   {
     keys: [ESC, "q"],
