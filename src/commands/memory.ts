@@ -13,6 +13,7 @@ import { checkAgentName } from "../core/names.js";
 import { sanitizeForTerminal, sanitizeLine } from "../core/sanitize.js";
 import type { MemoryRecord } from "../core/memory.js";
 import type { FolderProblem } from "../store/document-folder.js";
+import { registerMemoryAccept } from "./memory-accept.js";
 
 // Only zod-free modules are imported up front: every flotilla command registers this group,
 // so the store, the schemas, MiniSearch and picomatch load inside the actions (see `load`).
@@ -73,7 +74,7 @@ export function memoryAuthor(env: NodeJS.ProcessEnv): string {
   return user ? `human:${user}` : "human";
 }
 
-/** Registers `memory record|prime|search|list|show|confirm|edit|forget|prune|export|import`. */
+/** Registers `memory record|prime|search|list|show|confirm|edit|forget|prune|export|import|accept`. */
 export function registerMemoryCommands(program: Command, io: MemoryIo = processIo()): void {
   const memory = program
     .command("memory")
@@ -481,6 +482,8 @@ export function registerMemoryCommands(program: Command, io: MemoryIo = processI
         `imported into ${result.domains.length} domain(s): ${result.added} added, ${result.updated} updated, ${result.unchanged} unchanged\n`,
       );
     });
+
+  registerMemoryAccept(memory, io, memoryAuthor);
 }
 
 interface RecordOptions {

@@ -15,6 +15,7 @@ export const MAIL_TYPES = [
   "merged",
   "merge_failed",
   "escalation",
+  "memory_draft",
 ] as const;
 
 /** Message priorities, lowest first. */

@@ -1,6 +1,7 @@
 import { AgentReportsRunner } from "./agent-reports.js";
 import { MailRunner } from "./mail-delivery.js";
 import { MergeQueueRunner } from "./merge-queue-runner.js";
+import { MemoryDraftsRunner } from "./memory-drafts.js";
 import type { HubRunnerFactory } from "./runner.js";
 
 /**
@@ -12,4 +13,5 @@ export const HUB_RUNNERS: readonly HubRunnerFactory[] = [
   () => new MailRunner(),
   () => new AgentReportsRunner(),
   () => new MergeQueueRunner(),
+  () => new MemoryDraftsRunner(),
 ];

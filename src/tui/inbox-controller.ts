@@ -85,13 +85,15 @@ export interface InboxDraft {
  * What the cockpit must do after a key: `close` the overlay; `mark-read` these ids in `me`'s
  * mailbox (`MailStore.markRead`); `send` the draft (e.g. `sendMail(project, { from: me,
  * ...draft })`, showing a FlotillaError's message when it fails); `reload` the listing and
- * pass it to {@link updateInbox}.
+ * pass it to {@link updateInbox}; `accept-draft`: record the `memory_draft` message's draft
+ * memory (its payload, a `MemoryDraft`) as the human, then mark it read and reload.
  */
 export type InboxEffect =
   | { type: "close" }
   | { type: "mark-read"; ids: string[] }
   | { type: "send"; draft: InboxDraft }
-  | { type: "reload" };
+  | { type: "reload" }
+  | { type: "accept-draft"; message: MailMessage };
 
 /** Result of a key. */
 export interface InboxResult {
@@ -109,7 +111,8 @@ export type InboxCommand =
   | "filter-type"
   | "reply"
   | "compose"
-  | "mark-all-read";
+  | "mark-all-read"
+  | "accept-draft";
 
 /** Where a binding applies: the message list or an open thread. */
 export type InboxContext = "list" | "thread";
@@ -181,6 +184,13 @@ const LIST_AND_THREAD: ReadonlyArray<BindingSpec<InboxCommand, InboxContext>> = 
     hint: "all read",
   },
   {
+    keys: ["y"],
+    command: "accept-draft",
+    context: "list",
+    description: "accept the selected memory draft: record it in memory, mark it read",
+    hint: "accept",
+  },
+  {
     keys: [ESC, "q"],
     command: "back",
     context: "list",
@@ -189,7 +199,14 @@ const LIST_AND_THREAD: ReadonlyArray<BindingSpec<InboxCommand, InboxContext>> = 
   },
 ];
 
-const THREAD_COMMANDS: readonly InboxCommand[] = ["down", "up", "reply", "compose", "back"];
+const THREAD_COMMANDS: readonly InboxCommand[] = [
+  "down",
+  "up",
+  "reply",
+  "compose",
+  "accept-draft",
+  "back",
+];
 
 /** The inbox's keys, as data: {@link inboxKey} matches against it, hints are made from it. */
 export const INBOX_BINDINGS: readonly InboxBinding[] = defineBindings([
@@ -260,7 +277,8 @@ export function inboxHints(state: InboxState): string {
  * - List: j/k or ↓/↑ move; Enter opens the selected message's thread and marks its unread
  *   messages read; `f` cycles the agent filter through the senders present (then off), `t`
  *   the type filter through the types present; `a` marks every shown message read; `r`
- *   replies to the selected message; `c` composes; Esc or `q` closes.
+ *   replies to the selected message; `c` composes; `y` accepts a selected `memory_draft`
+ *   (an `accept-draft` effect; on other mail it does nothing); Esc or `q` closes.
  * - Thread: j/k move between its messages; `r` replies to the selected one; Esc/`q` back.
  * - Form: text goes into the focused field (control characters dropped), Backspace
  *   deletes, Ctrl-U clears the field, Tab / Shift-Tab move between fields, Enter moves on
@@ -302,6 +320,11 @@ export function inboxKey(state: InboxState, key: string): InboxResult {
     }
     case "mark-all-read":
       return markRead(state, shownMessages(state));
+    case "accept-draft": {
+      const selected = selectedMessage(state);
+      if (selected?.type !== "memory_draft") return { state, effects: [] };
+      return { state, effects: [{ type: "accept-draft", message: selected }] };
+    }
     case "reply": {
       const selected = selectedMessage(state);
       if (!selected) return { state, effects: [] };

@@ -81,7 +81,7 @@ describe("inboxView", () => {
       "  bob → cockpit · status · normal · 1h",
       "body of part 11",
       "",
-      "j/k move · r reply · c compose · Esc/q back",
+      "j/k move · r reply · c compose · y accept · Esc/q back",
     ]);
     state = inboxInput(state, "k".repeat(11)).state; // up to the first message
     expect(frame(state, 60, 10)).toContain("messages 1–2 of 12\n");

@@ -238,10 +238,10 @@ describe("inbox controller", () => {
   it("generates its hint line from the key table", () => {
     const state = createInbox(MESSAGES, NOW);
     expect(inboxHints(state)).toBe(
-      "j/k move · Enter open · r reply · c compose · f agent · t type · a all read · Esc/q back",
+      "j/k move · Enter open · r reply · c compose · f agent · t type · a all read · y accept · Esc/q back",
     );
     expect(inboxHints(press(state, ENTER).state)).toBe(
-      "j/k move · r reply · c compose · Esc/q back",
+      "j/k move · r reply · c compose · y accept · Esc/q back",
     );
     expect(inboxHints(press(state, "c").state)).toMatch(/^Tab next field/);
   });

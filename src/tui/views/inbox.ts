@@ -11,6 +11,7 @@ import {
 } from "../inbox-controller.js";
 import { inboxView as inboxElement } from "../InboxOverlay.js";
 import { Dialog } from "../Chrome.js";
+import { draftInput, MemoryDraft } from "../../core/memory-drafts.js";
 import { defineView } from "./view.js";
 
 /** The cockpit's own mailbox (the human's), read and written through the mail store. */
@@ -63,6 +64,31 @@ export const inboxView = defineView<InboxState, InboxOwnEffect>({
         return {
           effects: [{ type: "notice", level: "info", text: `mail sent to ${effect.draft.to}` }],
         };
+      case "accept-draft": {
+        const memory = ctx.services.memory;
+        const draft = MemoryDraft.safeParse(effect.message.payload);
+        if (!memory || !draft.success)
+          return {
+            effects: [
+              {
+                type: "notice",
+                level: "error",
+                text: memory ? "this draft carries no valid record" : "no memory here",
+              },
+            ],
+          };
+        await memory.record(draftInput(draft.data));
+        await mail.markRead([effect.message.id]);
+        const messages = await mail.list().catch(() => undefined);
+        return {
+          ...(messages
+            ? { update: (state: InboxState) => updateInbox(state, messages, ctx.now) }
+            : {}),
+          effects: [
+            { type: "notice", level: "info", text: `recorded in memory (${draft.data.domain})` },
+          ],
+        };
+      }
       case "reload": {
         // A failed reload keeps what is shown; the next mail event tries again.
         const messages = await mail.list().catch(() => undefined);
