@@ -70,6 +70,8 @@ export class Cockpit {
   private escapeTimer: NodeJS.Timeout | undefined;
   /** The start of a mouse report that the last read cut off. */
   private mouseTail = "";
+  /** Set while a remote hub is still sending the focused pane's scrollback. */
+  private scrollbackLoading: Promise<void> | undefined;
   private readonly notice = new Notice(() => this.invalidateChrome());
 
   private readonly composer: FrameComposer;
@@ -291,10 +293,27 @@ export class Cockpit {
     const screen = this.focus ? this.screens.get(this.focus) : undefined;
     if (!this.focus || !screen || command === "scroll-exit") return this.leaveScroll();
     // Entering (again): a remote hub sends scrollback only when asked.
-    if (command === "scroll-mode") void this.screens.loadScrollback?.(this.focus);
-    const pane = { rows: screen.rows, scrollback: screen.scrollbackLength };
+    if (command === "scroll-mode") this.loadScrollback(this.focus);
+    // Keys pressed before it arrives count in full; the offset is clamped once it has.
+    const scrollback = this.scrollbackLoading ? Number.MAX_SAFE_INTEGER : screen.scrollbackLength;
+    const pane = { rows: screen.rows, scrollback };
     const next = scrollTarget(command, this.inputState.scrollOffset, pane);
     if (next !== undefined) this.scrollFocus(next);
+  }
+
+  /** Asks for `name`'s scrollback; once it is there, the scroll offset is clamped to it. */
+  private loadScrollback(name: string): void {
+    const loading = this.screens.loadScrollback?.(name);
+    if (!loading) return;
+    const done = (this.scrollbackLoading = loading
+      .catch(() => undefined)
+      .then(() => {
+        if (this.scrollbackLoading !== done) return;
+        this.scrollbackLoading = undefined;
+        const kept = this.screens.get(name)?.scrollbackLength ?? 0;
+        if (this.focus === name && this.inputState.mode === "scroll")
+          this.scrollFocus(Math.min(this.inputState.scrollOffset, kept));
+      }));
   }
 
   /** Scrolls the focused pane back `offset` lines (entering scroll mode if needed). */
@@ -328,7 +347,7 @@ export class Cockpit {
     const scrollback = this.screens.get(route.pane)?.scrollbackLength ?? 0;
     const next = Math.max(0, Math.min(scrollback, this.inputState.scrollOffset + route.delta));
     if (next === 0 && route.delta < 0) return this.leaveScroll();
-    if (this.inputState.mode !== "scroll") void this.screens.loadScrollback?.(route.pane);
+    if (this.inputState.mode !== "scroll") this.loadScrollback(route.pane);
     this.scrollFocus(next);
   }
 

@@ -307,6 +307,26 @@ describe("Cockpit", () => {
     expect(rig.hub.typed("alice")).toBe("");
   });
 
+  it("counts PgUps pressed while a remote hub is still sending the scrollback", async () => {
+    const rig = await startCockpit(["alice"]);
+    const screen = rig.screens.get("alice")!;
+    let arrive!: () => void;
+    // As a remote mirror: the scrollback arrives some time after prefix [ asks for it.
+    (rig.screens as PaneScreens).loadScrollback = () =>
+      new Promise<void>((resolve) => {
+        arrive = () => {
+          screen.write(Array.from({ length: 100 }, (_, i) => `line ${i + 1}`).join("\r\n"));
+          void screen.flush().then(resolve);
+        };
+      });
+    rig.cockpit.input(PREFIX + "[");
+    rig.cockpit.input("\x1b[5~");
+    rig.cockpit.input("\x1b[5~");
+    arrive();
+    await until(rig, (t) => /\[scroll 40\/\d+\]/.test(t));
+    expect(rig.hub.typed("alice")).toBe("");
+  });
+
   it("scrolls the focused pane back a page at a time in scroll mode, and leaves on q", async () => {
     const rig = await startCockpit(["alice"]);
     const screen = rig.screens.get("alice")!;
