@@ -1,22 +1,12 @@
 import type { HubLink, PaneScreens } from "../hub/link.js";
 import type { AgentView, HubEvent, HubEventOf } from "../hub/protocol.js";
-import {
-  computeLayout,
-  neighbour,
-  nextLayout,
-  type Layout,
-  type LayoutInput,
-  type LayoutName,
-} from "../core/layout.js";
+import { computeLayout, neighbour, type Layout, type LayoutInput } from "../core/layout.js";
 import {
   createInputState,
   createKeymap,
   feedInput,
   flushInput,
-  leaveScrollMode,
   needsFlush,
-  scrollTarget,
-  scrollTo,
   statusHints,
   type CockpitCommand,
   type InputAction,
@@ -34,7 +24,9 @@ import { routeMouse } from "./mouse-routing.js";
 import { ViewHost, describeError } from "./view-host.js";
 import { viewServices, type CockpitOptions, type CockpitTerminal } from "./cockpit-options.js";
 import { Notice } from "./notice.js";
+import { PaneArrangement } from "./pane-arrangement.js";
 import { PaneMarks } from "./pane-marks.js";
+import { PaneScroll } from "./pane-scroll.js";
 import { VIEWS } from "./views/registry.js";
 import type { CockpitEffect } from "./views/view.js";
 
@@ -55,13 +47,9 @@ const ESCAPE_TIME_MS = 30;
 export class Cockpit {
   private agents: readonly AgentView[] = [];
   private focus: string | undefined;
-  private zoomed = false;
-  private layoutName: LayoutName;
-  /** Pane order the user chose with swaps; agents not in it follow in the hub's order. */
-  private order: string[] = [];
+  private readonly arrangement: PaneArrangement;
   /** Titles and bell marks from the panes' own output. */
   private readonly marks = new PaneMarks();
-  private forwardedTitle: string | undefined;
   private readonly mail = new MailMarks();
   /** Keys, the prefix, and scroll mode with the focused pane's offset (core/keymap.ts). */
   private inputState: InputState = createInputState();
@@ -70,8 +58,7 @@ export class Cockpit {
   private escapeTimer: NodeJS.Timeout | undefined;
   /** The start of a mouse report that the last read cut off. */
   private mouseTail = "";
-  /** Set while a remote hub is still sending the focused pane's scrollback. */
-  private scrollbackLoading: Promise<void> | undefined;
+  private readonly scrolling: PaneScroll;
   private readonly notice = new Notice(() => this.invalidateChrome());
 
   private readonly composer: FrameComposer;
@@ -90,7 +77,17 @@ export class Cockpit {
     private readonly options: CockpitOptions,
   ) {
     this.now = options.now ?? Date.now;
-    this.layoutName = options.layout ?? "auto";
+    this.arrangement = new PaneArrangement(options.layout);
+    this.scrolling = new PaneScroll({
+      screens,
+      focus: () => this.focus,
+      state: () => this.inputState,
+      setState: (state) => (this.inputState = state),
+      redraw: (pane) => {
+        if (pane) this.composer.markPane(pane);
+        this.invalidateChrome();
+      },
+    });
     const views = options.views ?? VIEWS;
     this.keymap = createKeymap(options.prefix, ViewHost.openerBindings(views));
     this.views = new ViewHost(views, viewServices(options), this.keymap, this.now, {
@@ -233,36 +230,26 @@ export class Cockpit {
       case "focus-up":
       case "focus-down": {
         if (!focus || this.layout.tooSmall) return;
-        const grid = this.zoomed
+        const grid = this.arrangement.zoomed
           ? computeLayout({ ...this.layoutInput(), zoomed: false })
           : this.layout;
         const next = neighbour(grid, focus, command.slice(6) as "left" | "right" | "up" | "down");
         if (next) this.setFocus(next);
         return;
       }
-      case "focus-next": {
-        const panes = this.paneOrder();
-        const index = panes.indexOf(focus ?? "");
-        return this.setFocus(panes[(index + 1) % panes.length] ?? focus);
-      }
+      case "focus-next":
+        return this.setFocus(this.arrangement.next(this.names(), focus));
       case "zoom":
-        this.zoomed = !this.zoomed;
+        this.arrangement.zoomed = !this.arrangement.zoomed;
         return this.relayout();
       case "next-layout":
-        this.layoutName = nextLayout(this.layoutName);
-        this.notice.show("info", `layout: ${this.layoutName}`);
+        this.notice.show("info", `layout: ${this.arrangement.cycleLayout()}`);
         return this.relayout();
       case "swap-prev":
-      case "swap-next": {
-        // tmux's swap-pane -U / -D: with the previous / next pane, wrapping around.
-        const panes = this.paneOrder();
-        const index = panes.indexOf(focus ?? "");
-        if (index < 0 || panes.length < 2) return;
-        const other = (index + (command === "swap-next" ? 1 : -1) + panes.length) % panes.length;
-        [panes[index], panes[other]] = [panes[other] ?? "", panes[index] ?? ""];
-        this.order = panes;
-        return this.relayout();
-      }
+      case "swap-next":
+        if (this.arrangement.swap(this.names(), focus, command === "swap-next" ? 1 : -1))
+          this.relayout();
+        return;
       case "respawn":
         if (!focus || !agent) return;
         if (agent.status === "exited" || agent.status === "lost")
@@ -284,52 +271,8 @@ export class Cockpit {
           "detach needs the hub daemon; this cockpit runs its agents itself",
         );
       default:
-        if (command.startsWith("scroll-")) this.scroll(command);
+        if (command.startsWith("scroll-")) this.scrolling.command(command);
     }
-  }
-
-  /** Scroll mode's commands on the focused pane (the input machine switched modes already). */
-  private scroll(command: CockpitCommand): void {
-    const screen = this.focus ? this.screens.get(this.focus) : undefined;
-    if (!this.focus || !screen || command === "scroll-exit") return this.leaveScroll();
-    // Entering (again): a remote hub sends scrollback only when asked.
-    if (command === "scroll-mode") this.loadScrollback(this.focus);
-    // Keys pressed before it arrives count in full; the offset is clamped once it has.
-    const scrollback = this.scrollbackLoading ? Number.MAX_SAFE_INTEGER : screen.scrollbackLength;
-    const pane = { rows: screen.rows, scrollback };
-    const next = scrollTarget(command, this.inputState.scrollOffset, pane);
-    if (next !== undefined) this.scrollFocus(next);
-  }
-
-  /** Asks for `name`'s scrollback; once it is there, the scroll offset is clamped to it. */
-  private loadScrollback(name: string): void {
-    const loading = this.screens.loadScrollback?.(name);
-    if (!loading) return;
-    const done = (this.scrollbackLoading = loading
-      .catch(() => undefined)
-      .then(() => {
-        if (this.scrollbackLoading !== done) return;
-        this.scrollbackLoading = undefined;
-        const kept = this.screens.get(name)?.scrollbackLength ?? 0;
-        if (this.focus === name && this.inputState.mode === "scroll")
-          this.scrollFocus(Math.min(this.inputState.scrollOffset, kept));
-      }));
-  }
-
-  /** Scrolls the focused pane back `offset` lines (entering scroll mode if needed). */
-  private scrollFocus(offset: number): void {
-    if (!this.focus) return;
-    this.inputState = scrollTo(this.inputState, offset);
-    this.composer.markPane(this.focus);
-    this.invalidateChrome();
-  }
-
-  /** Leaves scroll mode: the focused pane follows its output again. */
-  private leaveScroll(): void {
-    // The input machine may have left scroll mode already (q, Esc): redraw all the same.
-    if (this.inputState.mode === "scroll") this.inputState = leaveScrollMode(this.inputState);
-    if (this.focus) this.composer.markPane(this.focus);
-    this.invalidateChrome();
   }
 
   private onMouse(event: MouseEvent): void {
@@ -343,12 +286,7 @@ export class Cockpit {
     if (route.type !== "child" || route.focus) this.setFocus(route.pane);
     if (route.type === "child")
       this.hub.send({ type: "input", name: route.pane, data: route.data });
-    if (route.type !== "wheel") return;
-    const scrollback = this.screens.get(route.pane)?.scrollbackLength ?? 0;
-    const next = Math.max(0, Math.min(scrollback, this.inputState.scrollOffset + route.delta));
-    if (next === 0 && route.delta < 0) return this.leaveScroll();
-    if (this.inputState.mode !== "scroll") this.loadScrollback(route.pane);
-    this.scrollFocus(next);
+    if (route.type === "wheel") this.scrolling.wheel(route.pane, route.delta);
   }
 
   private effect(effect: Exclude<CockpitEffect, { type: "close" }>): void {
@@ -372,19 +310,16 @@ export class Cockpit {
 
   private setFocus(name: string | undefined): void {
     if (this.focus === name) return;
-    this.leaveScroll();
+    this.scrolling.leave();
     this.focus = name;
     if (name) this.mail.alerts.delete(name);
     if (name) this.marks.focused(name);
-    if (this.zoomed) this.relayout();
+    if (this.arrangement.zoomed) this.relayout();
     else this.invalidateChrome();
   }
 
-  /** Pane names in display order: the user's swaps first, then the hub's order. */
-  private paneOrder(): string[] {
-    const names = this.agents.map((a) => a.name);
-    const kept = this.order.filter((name) => names.includes(name));
-    return [...kept, ...names.filter((name) => !kept.includes(name))];
+  private names(): string[] {
+    return this.agents.map((a) => a.name);
   }
 
   private layoutInput(): LayoutInput {
@@ -392,11 +327,11 @@ export class Cockpit {
     return {
       cols,
       rows,
-      panes: this.paneOrder(),
+      panes: this.arrangement.panes(this.names()),
       focused: this.focus,
-      zoomed: this.zoomed,
+      zoomed: this.arrangement.zoomed,
       view: this.views?.size(),
-      layout: this.layoutName,
+      layout: this.arrangement.layout,
     };
   }
 
@@ -422,11 +357,8 @@ export class Cockpit {
   /** Composes and writes one frame now. */
   renderNow(): void {
     this.frames.drawn();
-    if (this.options.forwardTitle && this.focus) {
-      const title = this.screens.get(this.focus)?.title || this.focus;
-      if (title !== this.forwardedTitle) this.composer.setTitle(title);
-      this.forwardedTitle = title;
-    }
+    if (this.options.forwardTitle && this.focus)
+      this.composer.setTitle(this.screens.get(this.focus)?.title || this.focus);
     const scrolling = this.inputState.mode === "scroll" && this.focus !== undefined;
     const scrolled = scrolling
       ? { pane: this.focus!, offset: this.inputState.scrollOffset }
@@ -450,7 +382,7 @@ export class Cockpit {
       layout: this.layout,
       agents: this.agents,
       focus: this.focus,
-      zoomed: this.zoomed,
+      zoomed: this.arrangement.zoomed,
       prefix: this.options.prefix,
       title: this.options.title,
       hints: this.views.hints() ?? statusHints(this.keymap, context),

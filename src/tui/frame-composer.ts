@@ -48,13 +48,18 @@ export class FrameComposer {
     this.painted = undefined;
   }
 
+  /** The window title last set through {@link setTitle}. */
+  private title: string | undefined;
+
   /** The chrome changed: repaint it (and every pane) in the next frame. */
   invalidateChrome(): void {
     this.painted = undefined;
   }
 
-  /** Sets the terminal's window title with the next frame (sanitized text only). */
+  /** Sets the terminal's window title with the next frame, when it differs (sanitized text only). */
   setTitle(title: string): void {
+    if (title === this.title) return;
+    this.title = title;
     this.compositor.setTitle(title);
   }
 
