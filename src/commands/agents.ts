@@ -255,19 +255,24 @@ async function killCommand(
     throw new FlotillaError("INVALID_INPUT", "--force only applies with --clean");
   }
 
+  let adopted = false;
+  let creating = false;
   if (options.clean) {
     // Decide before stopping anything, so a refused removal changes nothing.
-    const { record, inspection, target } = await lifecycle.inspectAgent(project, name);
-    if (!options.force) worktrees.assertNothingToLose(record, inspection, target);
-    else if (!worktrees.isSafeToRemove(inspection) && !options.yes) {
-      const what = [
-        inspection.unmergedCommits > 0 ? `${inspection.unmergedCommits} unmerged commit(s)` : "",
-        inspection.dirty ? `${inspection.dirtyFiles.length} changed file(s)` : "",
-      ]
-        .filter(Boolean)
-        .join(" and ");
+    const inspected = await lifecycle.inspectAgent(project, name);
+    const { record, inspection, target } = inspected;
+    adopted = inspected.adopted;
+    creating = record.status === "creating";
+    const forced = options.force || record.status === "creating";
+    if (!forced) worktrees.assertNothingToLose(record, inspection, target);
+    else if (
+      !worktrees.isSafeToRemove(inspection) &&
+      !options.yes &&
+      record.status !== "creating"
+    ) {
+      const what = worktrees.summarizeLoss(inspection);
       const ok = await io.confirm(
-        `remove ${name}'s worktree and branch with ${what}? They are kept under refs/flotilla/archive/. [y/N] `,
+        `remove ${name}'s worktree and branch with ${what}? Commits and changes are kept under refs/flotilla/archive/, other files under .flotilla/kept/. [y/N] `,
       );
       if (!ok) {
         throw new FlotillaError(
@@ -278,6 +283,11 @@ async function killCommand(
     }
   }
 
+  if (adopted) {
+    io.out(`${name} is not recorded; removing the worktree and branch an interrupted spawn left\n`);
+    await removeAdopted(io, project, name, options.force ?? false);
+    return;
+  }
   const stop = await lifecycle.stopAgent(project, name);
   if (stop.signalled) {
     const pid = stop.record.pid ?? 0;
@@ -306,16 +316,45 @@ async function killCommand(
   }
   const result = await lifecycle.removeAgent(project, name, {
     clean: true,
-    force: options.force ?? false,
+    force: (options.force ?? false) || creating,
   });
   const removal = result.removal;
   const parts: string[] = [];
   if (removal?.removedWorktree) parts.push(path.relative(project.root, result.record.worktree));
   if (removal?.deletedBranch) parts.push(`branch ${result.record.branch}`);
   io.out(`removed ${name}${parts.length > 0 ? `: ${parts.join(" and ")}` : ""}\n`);
+  reportRemoval(io, removal);
+}
+
+/** Removes what an unrecorded agent left (see `inspectAgent`) and says what was kept. */
+async function removeAdopted(
+  io: CommandIo,
+  project: import("../store/project.js").Project,
+  name: string,
+  force: boolean,
+): Promise<void> {
+  const lifecycle = await import("../hub/lifecycle.js");
+  const result = await lifecycle.removeAgent(project, name, { clean: true, force });
+  const parts: string[] = [];
+  if (result.removal?.removedWorktree)
+    parts.push(path.relative(project.root, result.record.worktree));
+  if (result.removal?.deletedBranch) parts.push(`branch ${result.record.branch}`);
+  io.out(`removed ${name}${parts.length > 0 ? `: ${parts.join(" and ")}` : ""}\n`);
+  reportRemoval(io, result.removal);
+}
+
+/** Prints where a removal kept work: archive refs, the kept directory, a kept branch. */
+function reportRemoval(
+  io: CommandIo,
+  removal: import("../git/worktrees.js").WorktreeRemoval | undefined,
+): void {
   for (const ref of removal?.archiveRefs ?? []) {
     io.out(`kept its work at ${ref} (restore with: git branch <new-name> ${ref})\n`);
   }
+  if (removal?.keptDir !== undefined) {
+    io.out(`kept its ignored files and nested repositories in ${removal.keptDir}\n`);
+  }
+  if (removal?.branchNote !== undefined) io.out(`note: ${removal.branchNote}\n`);
 }
 
 /** Polls until `pid` is gone; true when it exited within `timeoutMs`. */

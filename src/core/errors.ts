@@ -12,6 +12,8 @@ export type ErrorCode =
   | "COMMAND_NOT_FOUND"
   | "INVALID_STATE_FILE"
   | "UNSAFE_REMOVAL"
+  | "UNSAFE_PATH"
+  | "UNTRUSTED_CONFIG"
   | "GIT_FAILED"
   | "LOCK_FAILED"
   | "INVALID_INPUT"

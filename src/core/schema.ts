@@ -1,12 +1,25 @@
 import { z } from "zod";
+import { checkAgentName, checkRoleName, checkRuntimeName } from "./names.js";
 
 /**
  * Zod schemas and types for every document Flotilla keeps under `.flotilla/`.
  * Each file is validated on read; a file that fails is reported, never overwritten.
  */
 
-/** Agent lifecycle status, as shown in pane titles and `flotilla ls`. */
-export const AgentStatus = z.enum(["starting", "working", "waiting", "idle", "exited", "lost"]);
+/**
+ * Agent lifecycle status, as shown in pane titles and `flotilla ls`. `creating`: recorded by
+ * `spawn` before its worktree exists, so an interrupted spawn is visible and `kill --clean`
+ * can finish it; the hub never launches a `creating` agent.
+ */
+export const AgentStatus = z.enum([
+  "creating",
+  "starting",
+  "working",
+  "waiting",
+  "idle",
+  "exited",
+  "lost",
+]);
 export type AgentStatus = z.infer<typeof AgentStatus>;
 
 /**
@@ -39,6 +52,17 @@ export const RuntimeProfile = z.object({
 export type RuntimeProfile = z.infer<typeof RuntimeProfile>;
 export type RuntimeProfileInput = z.input<typeof RuntimeProfile>;
 
+/** A string that `check` accepts (it returns the problem, or `undefined`), read from disk. */
+function checked(check: (text: string) => string | undefined) {
+  return z.string().superRefine((text, ctx) => {
+    const problem = check(text);
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+  });
+}
+
+/** A runtime's name: one word, as in `--runtime claude` (see `checkRuntimeName`). */
+export const RuntimeName = checked(checkRuntimeName);
+
 /** Cockpit key settings. `prefix` is a key name like `C-b`, `C-a`, `C-space`. */
 export const KeysConfig = z.object({
   prefix: z.string().default("C-b"),
@@ -53,7 +77,7 @@ export const Config = z.object({
   scrollback: z.number().int().min(0).max(1_000_000).default(10_000),
   keys: KeysConfig.default({ prefix: "C-b" }),
   /** Custom runtimes, merged over the built-in profiles by name. */
-  runtimes: z.record(z.string(), RuntimeProfile).default({}),
+  runtimes: z.record(RuntimeName, RuntimeProfile).default({}),
   /** Agent considered idle after this many ms without output. */
   idleAfterMs: z.number().int().min(100).default(3000),
 });
@@ -61,9 +85,9 @@ export type Config = z.infer<typeof Config>;
 
 /** One agent as recorded in `.flotilla/state.json`. Times are ISO-8601 strings. */
 export const AgentRecord = z.object({
-  name: z.string(),
-  runtime: z.string(),
-  role: z.string().default("worker"),
+  name: checked(checkAgentName),
+  runtime: RuntimeName,
+  role: checked(checkRoleName).default("worker"),
   prompt: z.string().optional(),
   task: z.string().optional(),
   /** Absolute path of the agent's worktree. */

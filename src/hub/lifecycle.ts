@@ -1,9 +1,14 @@
 import { hangUp, isProcessAlive } from "./processes.js";
 import { existsSync } from "node:fs";
 import { FlotillaError } from "../core/errors.js";
-import { assertAgentName } from "../core/names.js";
+import { assertAgentName, assertRoleName } from "../core/names.js";
+import { gitAt, resolveCommit } from "../git/repo.js";
+import { assertRuntimeTrusted } from "../store/trust.js";
 import type { AgentRecord, AgentStatus, State } from "../core/schema.js";
 import {
+  agentBranch,
+  agentWorktreePath,
+  assertWorktreeLink,
   createWorktree,
   discardNewWorktree,
   inspectWorktree,
@@ -46,11 +51,13 @@ export type AgentPatch = Partial<Omit<AgentRecord, "name">>;
 export type IsAlive = (pid: number) => boolean;
 
 /**
- * Creates an agent: validates the name and the runtime, creates its worktree and branch
- * (`.flotilla/worktrees/<name>`, `flotilla/<name>`), and records it with status `starting`
- * and no pid, ready for the hub to launch.
- * @throws FlotillaError INVALID_NAME, UNKNOWN_RUNTIME, DUPLICATE_NAME (an agent, branch or
- *   directory of that name exists), INVALID_INPUT (bad base), INVALID_STATE_FILE, GIT_FAILED.
+ * Creates an agent: validates the name, role and runtime, records it as `creating` (so an
+ * interrupted spawn is visible in `ls` and `kill --clean` can finish it), creates its
+ * worktree and branch (`.flotilla/worktrees/<name>`, `flotilla/<name>`), and then records it
+ * with status `starting` and no pid, ready for the hub to launch.
+ * @throws FlotillaError INVALID_NAME (name or role), UNKNOWN_RUNTIME, UNTRUSTED_CONFIG,
+ *   DUPLICATE_NAME (an agent, branch or directory of that name exists), INVALID_INPUT (bad
+ *   base, or `.flotilla/` not writable), INVALID_STATE_FILE, GIT_FAILED.
  */
 export async function createAgent(
   project: Project,
@@ -59,22 +66,25 @@ export async function createAgent(
 ): Promise<AgentRecord> {
   const { name } = options;
   assertAgentName(name);
+  const role = options.role ?? "worker";
+  assertRoleName(role);
   const config = await project.readConfig();
   resolveRuntime(config, options.runtime);
+  assertRuntimeTrusted(project.root, config, options.runtime);
   // Fail fast before touching git; re-checked under the lock below.
   assertNoAgent(await project.readState(), name);
 
-  const info = await createWorktree(project.root, name, options.base);
+  const base = await resolveBase(project.root, options.base);
   const record: AgentRecord = {
     name,
     runtime: options.runtime,
-    role: options.role ?? "worker",
+    role,
     ...(options.prompt !== undefined ? { prompt: options.prompt } : {}),
     ...(options.task !== undefined ? { task: options.task } : {}),
-    worktree: info.worktree,
-    branch: info.branch,
-    base: info.base,
-    status: "starting",
+    worktree: agentWorktreePath(project.root, name),
+    branch: agentBranch(name),
+    base,
+    status: "creating",
     createdAt: now.toISOString(),
   };
   try {
@@ -83,14 +93,58 @@ export async function createAgent(
       state.agents.push(record);
     });
   } catch (error) {
-    await discardNewWorktree(project.root, info);
+    throw explainUnwritable(project, error);
+  }
+  let info;
+  try {
+    info = await createWorktree(project.root, name, base);
+  } catch (error) {
+    // Nothing was handed to an agent: forget the record (git refused before creating).
+    await project.stateDoc
+      .update((state) => {
+        state.agents = state.agents.filter((a) => !(a.name === name && a.status === "creating"));
+      })
+      .catch(() => undefined);
     throw error;
+  }
+  let created: AgentRecord;
+  try {
+    created = await markAgent(project, name, { status: "starting" });
+  } catch (error) {
+    await discardNewWorktree(project.root, info);
+    throw explainUnwritable(project, error);
   }
   project.log("agent.created", {
     agent: name,
     detail: { runtime: record.runtime, role: record.role, branch: info.branch, base: info.base },
   });
-  return record;
+  return created;
+}
+
+/** The full SHA of `base` (default the main checkout's HEAD). */
+async function resolveBase(root: string, base: string = "HEAD"): Promise<string> {
+  const sha = base.startsWith("-") ? undefined : await resolveCommit(gitAt(root), base);
+  if (sha !== undefined) return sha;
+  throw base === "HEAD"
+    ? new FlotillaError(
+        "GIT_FAILED",
+        `${root} has no commit yet: worktrees need one, so commit first (git commit --allow-empty -m "initial commit")`,
+      )
+    : new FlotillaError(
+        "INVALID_INPUT",
+        `--base ${JSON.stringify(base)} is not a commit in ${root}`,
+      );
+}
+
+/** A permission error writing `.flotilla/` as a one-line FlotillaError; others unchanged. */
+function explainUnwritable(project: Project, error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code !== "EACCES" && code !== "EPERM" && code !== "EROFS") return error;
+  return new FlotillaError(
+    "INVALID_INPUT",
+    `cannot write ${project.paths.dir} (${code}): nothing was created; make it writable (chmod u+w) and spawn again`,
+    { cause: error },
+  );
 }
 
 /**
@@ -154,17 +208,53 @@ export async function stopAgent(
 
 /**
  * What removing the agent's worktree would lose (see `inspectWorktree`), against the
- * configured target branch.
- * @throws FlotillaError UNKNOWN_AGENT, INVALID_STATE_FILE, GIT_FAILED.
+ * configured target branch. An agent that is not recorded but left a worktree or a branch
+ * `flotilla/<name>` behind (a spawn interrupted before it recorded anything) is adopted: its
+ * record is made up from what is on disk, with status `lost`.
+ * @throws FlotillaError UNKNOWN_AGENT (nothing recorded and nothing left), INVALID_STATE_FILE,
+ *   GIT_FAILED.
  */
 export async function inspectAgent(
   project: Project,
   name: string,
-): Promise<{ record: AgentRecord; inspection: WorktreeInspection; target: string }> {
-  const record = requireAgent(await project.readState(), name);
+): Promise<{
+  record: AgentRecord;
+  inspection: WorktreeInspection;
+  target: string;
+  adopted: boolean;
+}> {
+  const found = (await project.readState()).agents.find((agent) => agent.name === name);
+  const record = found ?? (await adoptLeftovers(project, name));
   const target = (await project.readConfig()).targetBranch;
-  const inspection = await inspectWorktree(project.root, record.worktree, record.branch, target);
-  return { record, inspection, target };
+  const inspection = await inspectWorktree(
+    project.root,
+    record.worktree,
+    agentBranch(name),
+    target,
+  );
+  return { record, inspection, target, adopted: found === undefined };
+}
+
+/**
+ * A record for the worktree and branch an unrecorded agent `name` left behind.
+ * @throws FlotillaError UNKNOWN_AGENT when neither exists.
+ */
+async function adoptLeftovers(project: Project, name: string): Promise<AgentRecord> {
+  assertAgentName(name);
+  const worktree = agentWorktreePath(project.root, name);
+  const branch = agentBranch(name);
+  const tip = await resolveCommit(gitAt(project.root), `refs/heads/${branch}`);
+  if (!existsSync(worktree) && tip === undefined) throw unknownAgent(name);
+  return {
+    name,
+    runtime: "shell",
+    role: "worker",
+    worktree,
+    branch,
+    base: tip ?? "",
+    status: "lost",
+    createdAt: new Date().toISOString(),
+  };
 }
 
 /** Result of {@link removeAgent}. */
@@ -188,7 +278,9 @@ export async function removeAgent(
   options: { clean?: boolean; force?: boolean; isAlive?: IsAlive; now?: Date } = {},
 ): Promise<RemoveResult> {
   const isAlive = options.isAlive ?? isProcessAlive;
-  const record = requireAgent(await project.readState(), name);
+  const found = (await project.readState()).agents.find((agent) => agent.name === name);
+  const record = found ?? (options.clean ? await adoptLeftovers(project, name) : undefined);
+  if (!record) throw unknownAgent(name);
   if (
     record.pid !== undefined &&
     isAlive(record.pid) &&
@@ -203,7 +295,9 @@ export async function removeAgent(
   if (options.clean) {
     const config = await project.readConfig();
     removal = await removeWorktree(project.root, record, {
-      force: options.force ?? false,
+      // A spawn that never finished was never handed to an agent: what it left is a partial
+      // checkout, archived (nothing is lost) rather than refused.
+      force: (options.force ?? false) || record.status === "creating",
       target: config.targetBranch,
       ...(options.now ? { now: options.now } : {}),
     });
@@ -217,6 +311,7 @@ export async function removeAgent(
       clean: options.clean ?? false,
       force: options.force ?? false,
       archiveRefs: removal?.archiveRefs ?? [],
+      ...(removal?.keptDir !== undefined ? { keptDir: removal.keptDir } : {}),
     },
   });
   return removal ? { record, removal } : { record };
@@ -241,6 +336,7 @@ export async function respawnAgent(
       `cannot respawn ${name}: its worktree ${current.worktree} is gone; remove the agent with "flotilla kill ${name} --clean" and spawn it again`,
     );
   }
+  assertWorktreeLink(name, current.worktree);
   const state = await project.stateDoc.update((draft) => {
     const record = requireAgent(draft, name);
     if (!STOPPED_STATUSES.includes(record.status)) {

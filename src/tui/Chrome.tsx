@@ -3,6 +3,7 @@ import type { AgentStatus } from "../core/schema.js";
 
 /** Colour of each status in titles and `ls`. */
 export const STATUS_COLORS: Record<AgentStatus, string> = {
+  creating: "yellow",
   starting: "yellow",
   working: "green",
   waiting: "magentaBright",

@@ -43,6 +43,7 @@ function repoWithMailingAgent(): string {
   };
   config.idleAfterMs = 300;
   writeFileSync(configPath, JSON.stringify(config, null, 2));
+  if (runCli(["trust"], repo).status !== 0) throw new Error("flotilla trust failed");
   expect(runCli(["spawn", "alice", "--runtime", "scripted"], repo).status).toBe(0);
   expect(runCli(["spawn", "sh", "--runtime", "bash"], repo).status).toBe(0);
   return repo;

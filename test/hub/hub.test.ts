@@ -4,6 +4,7 @@ import { Hub, createHub } from "../../src/hub/hub.js";
 import type { HubEvent } from "../../src/hub/protocol.js";
 import { initProject } from "../../src/store/init.js";
 import { createAgent } from "../../src/hub/lifecycle.js";
+import { trustConfig } from "../../src/store/trust.js";
 import { makeRepo } from "../e2e/harness.js";
 
 async function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
@@ -30,6 +31,7 @@ async function setup(command: string): Promise<{ hub: Hub; events: HubEvent[] }>
   };
   config.idleAfterMs = 300;
   writeFileSync(project.paths.config, JSON.stringify(config));
+  trustConfig(project.root, await project.readConfig());
   await createAgent(project, { name: "probe", runtime: "probe" });
   const hub = await createHub(project);
   const events: HubEvent[] = [];
@@ -84,6 +86,7 @@ describe("hub", () => {
       ghost: { command: "definitely-not-installed-cli", prompt: { mode: "none" } },
     };
     writeFileSync(project.paths.config, JSON.stringify(config));
+    trustConfig(project.root, await project.readConfig());
     await createAgent(project, { name: "ghost", runtime: "ghost" });
     hub = await createHub(project);
     const session = await waitFor(() => hub!.session("ghost"));
