@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { Command } from "commander";
 import type { AgentRecord } from "../core/schema.js";
+import { formatJson, sanitizeForTerminal } from "../core/sanitize.js";
 
 /**
  * `init`, `spawn`, `kill`, `ls`, `respawn`: agent lifecycle from the command line. They work
@@ -17,9 +18,10 @@ export interface CommandIo {
   confirm: (question: string) => Promise<boolean>;
 }
 
+/** The real process; everything written is passed through the terminal sanitizer. */
 export const processIo: CommandIo = {
-  out: (text) => void process.stdout.write(text),
-  err: (text) => void process.stderr.write(text),
+  out: (text) => void process.stdout.write(sanitizeForTerminal(text)),
+  err: (text) => void process.stderr.write(sanitizeForTerminal(text)),
   cwd: () => process.cwd(),
   confirm: confirmOnTerminal,
 };
@@ -150,7 +152,7 @@ export function registerAgentCommands(program: Command, io: CommandIo = processI
       await reconcileAgents(project, isProcessAlive);
       const rows = listRows((await project.readState()).agents, new Date());
       if (options.json) {
-        io.out(JSON.stringify(rows, null, 2) + "\n");
+        io.out(formatJson(rows) + "\n");
         return;
       }
       if (rows.length === 0) {

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { formatJson } from "../core/sanitize.js";
 import { processIo, type CommandIo } from "./agents.js";
 
 /** Registers `hub status|stop` and `send`. */
@@ -18,7 +19,7 @@ export function registerHubCommands(program: Command, io: CommandIo = processIo)
       const status = await hubStatus(project);
       const agents = status.state === "running" ? await listOverHub(status.socket) : undefined;
       if (options.json) {
-        io.out(JSON.stringify({ ...status, agents: agents ?? null }, null, 2) + "\n");
+        io.out(formatJson({ ...status, agents: agents ?? null }) + "\n");
         return;
       }
       if (status.state === "running") {

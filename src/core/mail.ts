@@ -29,6 +29,15 @@ export const MAX_SUBJECT_CHARS = 300;
 /** Largest payload accepted, in bytes of its JSON text (64 KiB). */
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
 
+/** Shape of ids made by {@link formatMailId}; anything else is refused as a path part. */
+export const MAIL_ID_PATTERN = /^[0-9a-z]{11}-[0-9a-z]{4,32}$/;
+
+const MailId = z.string().regex(MAIL_ID_PATTERN, "not a message id");
+const Mailbox = z.string().superRefine((name, ctx) => {
+  const problem = checkMailboxName(name);
+  if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+});
+
 /** Payload of a `worker_done` message: what finished, on which branch, touching which files. */
 export const WorkerDonePayload = z.object({
   task: z.string().optional(),
@@ -46,18 +55,18 @@ export type WorkerDonePayload = z.infer<typeof WorkerDonePayload>;
  */
 export const MailMessage = z.object({
   version: z.literal(1).default(1),
-  id: z.string().min(1),
-  from: z.string().min(1),
+  id: MailId,
+  from: Mailbox,
   to: z.string().min(1),
-  recipients: z.array(z.string()).min(1),
+  recipients: z.array(Mailbox).min(1),
   subject: z.string().min(1),
   body: z.string(),
   type: MailType,
   priority: MailPriority.default("normal"),
-  thread: z.string().min(1),
-  replyTo: z.string().optional(),
+  thread: MailId,
+  replyTo: MailId.optional(),
   payload: z.unknown().optional(),
-  createdAt: z.string(),
+  createdAt: z.iso.datetime(),
   readAt: z.string().nullable().default(null),
 });
 export type MailMessage = z.infer<typeof MailMessage>;
@@ -311,8 +320,6 @@ export function formatMailId(timeMs: number, sequence: number, random: string): 
   return `${time}${seq}-${random}`;
 }
 
-/** Shape of ids made by {@link formatMailId}; anything else is refused as a path part. */
-export const MAIL_ID_PATTERN = /^[0-9a-z]{11}-[0-9a-z]{4,32}$/;
 
 /** Milliseconds since the epoch encoded in a mail id, or `undefined` for a malformed id. */
 export function mailIdTime(id: string): number | undefined {

@@ -11,6 +11,7 @@ import {
   writeFile,
 } from "node:fs/promises";
 import path from "node:path";
+import lockfile from "proper-lockfile";
 import { FlotillaError } from "../core/errors.js";
 import {
   checkMailboxName,
@@ -193,13 +194,64 @@ export class MailStore {
    * marked, oldest first. Two concurrent checks never return the same message.
    */
   async check(mailbox: string): Promise<MailListing> {
-    const { messages, problems } = await this.unread(mailbox);
-    const claimed: StoredMail[] = [];
-    for (const message of messages) {
-      const readAt = await this.markRead(mailbox, message.id);
-      if (readAt) claimed.push({ ...message, folder: "cur", readAt: readAt.toISOString() });
+    return this.deliverUnread(mailbox, async () => undefined);
+  }
+
+  /**
+   * Hands the unread messages of `mailbox` (oldest first) to `deliver` and marks read only
+   * those it delivered: all of them when it resolves, the first `error.delivered` (default
+   * none) when it throws, which is rethrown. Checks of one mailbox take turns (a lock on its
+   * `new/`), so two never deliver the same message; a check killed part way leaves what it
+   * had not delivered unread (at least once, never lost from view). Unreadable files in
+   * `new/` are moved to `<mailbox>/rejected/` and reported, so they do not stay unread for ever.
+   * Returns the messages marked read and the problems.
+   */
+  async deliverUnread(
+    mailbox: string,
+    deliver: (messages: StoredMail[]) => Promise<void>,
+  ): Promise<MailListing> {
+    assertMailbox(mailbox);
+    const newDir = path.join(this.dir, mailbox, "new");
+    await mkdir(newDir, { recursive: true, mode: 0o700 });
+    const release = await lockfile
+      .lock(newDir, {
+        realpath: false,
+        stale: 10_000,
+        retries: { retries: 200, factor: 1.2, minTimeout: 5, maxTimeout: 100, randomize: true },
+      })
+      .catch((error: unknown) => {
+        throw new FlotillaError(
+          "LOCK_FAILED",
+          `could not lock ${newDir}: ${(error as Error).message}; if no flotilla process is running, remove ${newDir}.lock`,
+          { cause: error },
+        );
+      });
+    try {
+      const problems: string[] = [];
+      const messages = (await this.readFolder(newDir, "new", problems, true)).sort((a, b) =>
+        a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+      );
+      let delivered = messages.length;
+      let failure: unknown;
+      if (messages.length > 0) {
+        try {
+          await deliver(messages);
+        } catch (error) {
+          failure = error;
+          const count = (error as { delivered?: unknown }).delivered;
+          delivered = typeof count === "number" ? count : 0;
+        }
+      }
+      const claimed: StoredMail[] = [];
+      for (const message of messages.slice(0, delivered)) {
+        const readAt = await this.markRead(mailbox, message.id);
+        if (readAt) claimed.push({ ...message, folder: "cur", readAt: readAt.toISOString() });
+      }
+      if (failure !== undefined) throw failure;
+      return { messages: claimed, problems };
+    } finally {
+      await release().catch(() => undefined);
     }
-    return { messages: claimed, problems };
   }
 
   /**
@@ -338,12 +390,22 @@ export class MailStore {
     dir: string,
     folder: MailFolder,
     problems: string[],
+    reject = false,
   ): Promise<StoredMail[]> {
     const names = (await listNames(dir)).filter((name) => name.endsWith(".json"));
     const out: StoredMail[] = [];
     for (const name of names) {
-      const message = await this.readMessage(path.join(dir, name), folder, problems);
+      const before = problems.length;
+      const file = path.join(dir, name);
+      const message = await this.readMessage(file, folder, problems);
       if (message) out.push(message);
+      else if (reject && problems.length > before) {
+        // Out of new/ so it is reported once, not left unread for ever; kept byte for byte.
+        const aside = path.join(path.dirname(dir), "rejected", name);
+        await mkdir(path.dirname(aside), { recursive: true, mode: 0o700 });
+        await rename(file, aside).catch(() => undefined);
+        problems[problems.length - 1] += ` (moved to ${aside})`;
+      }
     }
     return out;
   }
@@ -376,6 +438,12 @@ export class MailStore {
       const where = issue && issue.path.length > 0 ? ` at ${issue.path.join(".")}` : "";
       problems.push(
         `${file} is not a valid message${where}: ${issue?.message ?? "invalid"}; it was left untouched`,
+      );
+      return undefined;
+    }
+    if (`${result.data.id}.json` !== path.basename(file)) {
+      problems.push(
+        `${file} holds a message whose id ${JSON.stringify(result.data.id)} does not match its file name; it was left untouched`,
       );
       return undefined;
     }
