@@ -320,7 +320,6 @@ export function formatMailId(timeMs: number, sequence: number, random: string): 
   return `${time}${seq}-${random}`;
 }
 
-
 /** Milliseconds since the epoch encoded in a mail id, or `undefined` for a malformed id. */
 export function mailIdTime(id: string): number | undefined {
   if (!MAIL_ID_PATTERN.test(id)) return undefined;

@@ -65,9 +65,9 @@ describe("composeMessage", () => {
   });
 
   it("refuses an empty or blank subject", () => {
-    expect(() => composeMessage({ ...draft, subject: "  " }, ["cockpit"], "00000000000-iiii", NOW)).toThrow(
-      /subject is empty/,
-    );
+    expect(() =>
+      composeMessage({ ...draft, subject: "  " }, ["cockpit"], "00000000000-iiii", NOW),
+    ).toThrow(/subject is empty/);
   });
 
   it("refuses a 1 MiB body, naming the limit", () => {
@@ -76,7 +76,12 @@ describe("composeMessage", () => {
       "the body is 1 MiB, over the limit of 256 KiB: send a summary and point to a file instead",
     );
     expect(() =>
-      composeMessage({ ...draft, body: "x".repeat(MAX_BODY_BYTES) }, ["cockpit"], "00000000000-iiii", NOW),
+      composeMessage(
+        { ...draft, body: "x".repeat(MAX_BODY_BYTES) },
+        ["cockpit"],
+        "00000000000-iiii",
+        NOW,
+      ),
     ).not.toThrow();
   });
 
@@ -110,9 +115,9 @@ describe("composeMessage", () => {
   });
 
   it("refuses an invalid sender name", () => {
-    expect(() => composeMessage({ ...draft, from: "../x" }, ["cockpit"], "00000000000-iiii", NOW)).toThrow(
-      /invalid sender/,
-    );
+    expect(() =>
+      composeMessage({ ...draft, from: "../x" }, ["cockpit"], "00000000000-iiii", NOW),
+    ).toThrow(/invalid sender/);
   });
 });
 
@@ -143,7 +148,11 @@ describe("replies and threads", () => {
     });
     const a2 = composeMessage(r2, ["cockpit"], "00000000000-aaa2", new Date(NOW.getTime() + 2000));
     const other = composeMessage(draft, ["cockpit"], "00000000000-ooo1", NOW);
-    expect(threadOf([a2, other, a1, q], "00000000000-qqq1").map((m) => m.id)).toEqual(["00000000000-qqq1", "00000000000-aaa1", "00000000000-aaa2"]);
+    expect(threadOf([a2, other, a1, q], "00000000000-qqq1").map((m) => m.id)).toEqual([
+      "00000000000-qqq1",
+      "00000000000-aaa1",
+      "00000000000-aaa2",
+    ]);
   });
 });
 
