@@ -1,4 +1,5 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { assertNoSymlink } from "../store/safe-path.js";
 import path from "node:path";
 import { FlotillaError } from "../core/errors.js";
 
@@ -81,6 +82,7 @@ export async function installClaudeMailHook(worktree: string): Promise<string> {
   }
   settings.hooks = hooks;
   await mkdir(path.dirname(file), { recursive: true });
+  assertNoSymlink(file); // a repository may commit .claude/settings.local.json as a link
   const tmp = `${file}.${process.pid}.tmp`;
   await writeFile(tmp, JSON.stringify(settings, null, 2) + "\n");
   await rename(tmp, file);

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Config } from "../core/schema.js";
 import { FlotillaError } from "../core/errors.js";
@@ -6,6 +6,7 @@ import { currentBranch, gitCommonDir, hasCommits } from "../git/repo.js";
 import { cliEntryPath } from "../runtimes/package-files.js";
 import { findProjectRoot } from "./paths.js";
 import { Project } from "./project.js";
+import { ensurePrivateDir, restrictDir, writePrivateFile } from "./safe-path.js";
 
 /** The line `init` adds to `.git/info/exclude` (shared by every worktree of the repository). */
 export const EXCLUDE_LINE = "/.flotilla/";
@@ -50,7 +51,8 @@ export async function initProject(cwd: string, options: InitOptions = {}): Promi
     );
   }
   const project = new Project(root);
-  mkdirSync(project.paths.dir, { recursive: true });
+  ensurePrivateDir(project.paths.dir);
+  restrictDir(project.paths.dir);
 
   let created = false;
   let targetBranch: string;
@@ -81,12 +83,10 @@ export function shimDir(project: Project): string {
  * call (cheap), which also repairs it after the package moved. Returns the shim's path.
  */
 export function writeShim(project: Project, cliPath: string): string {
-  const dir = shimDir(project);
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, "flotilla");
+  const file = path.join(shimDir(project), "flotilla");
   const script = `#!/bin/sh\n# Written by "flotilla init": runs this project's flotilla for agents.\nexec node ${shellQuote(cliPath)} "$@"\n`;
-  writeFileSync(file, script);
-  chmodSync(file, 0o755);
+  // Atomic, owner-only, and never through a link a repository committed at this path.
+  writePrivateFile(file, script, 0o700);
   return file;
 }
 

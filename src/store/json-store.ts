@@ -1,9 +1,10 @@
-import { mkdirSync } from "node:fs";
+import { chmodSync } from "node:fs";
 import path from "node:path";
 import { DataFile } from "lowdb/node";
 import lockfile from "proper-lockfile";
 import type { z } from "zod";
 import { FlotillaError } from "../core/errors.js";
+import { assertNoSymlink, ensurePrivateDir, PRIVATE_FILE_MODE } from "./safe-path.js";
 
 /**
  * Validated JSON documents on disk, built on lowdb's `DataFile` adapter (atomic writes
@@ -44,14 +45,16 @@ export class JsonDocument<S extends z.ZodType> {
       const current = await this.read();
       const next = change(current) ?? current;
       const valid = this.validate(next);
+      assertNoSymlink(this.file); // never write through a link planted under .flotilla/
       await this.adapter.write(valid);
+      chmodSync(this.file, PRIVATE_FILE_MODE);
       return valid;
     });
   }
 
   /** Runs `fn` while holding this document's cross-process lock. */
   async withLock<T>(fn: () => Promise<T>): Promise<T> {
-    mkdirSync(path.dirname(this.file), { recursive: true });
+    ensurePrivateDir(path.dirname(this.file));
     let release: () => Promise<void>;
     try {
       release = await lockfile.lock(this.file, {

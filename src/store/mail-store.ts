@@ -27,6 +27,7 @@ import {
   type UnreadSummary,
 } from "../core/mail.js";
 import type { Project } from "./project.js";
+import { assertNoSymlink, ensurePrivateDir, PRIVATE_FILE_MODE } from "./safe-path.js";
 
 /**
  * Mail on disk under `.flotilla/mail/`, safe for many processes at once without a lock.
@@ -212,7 +213,7 @@ export class MailStore {
   ): Promise<MailListing> {
     assertMailbox(mailbox);
     const newDir = path.join(this.dir, mailbox, "new");
-    await mkdir(newDir, { recursive: true, mode: 0o700 });
+    ensurePrivateDir(newDir);
     const release = await lockfile
       .lock(newDir, {
         realpath: false,
@@ -265,12 +266,13 @@ export class MailStore {
     const from = path.join(this.dir, mailbox, "new", `${id}.json`);
     const dir = path.join(this.dir, mailbox, "cur", bucketOf(id));
     const to = path.join(dir, `${id}.json`);
+    assertNoSymlink(to);
     try {
       await rename(from, to);
     } catch (error) {
       if (!isCode(error, "ENOENT")) throw error;
       if (!(await exists(from))) return undefined;
-      await mkdir(dir, { recursive: true });
+      ensurePrivateDir(dir);
       try {
         await rename(from, to);
       } catch (again) {
@@ -367,21 +369,23 @@ export class MailStore {
       tmpDir,
       `${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}`,
     );
+    assertNoSymlink(tmp);
     try {
-      await writeFile(tmp, text, { flag: "wx" });
+      await writeFile(tmp, text, { flag: "wx", mode: PRIVATE_FILE_MODE });
     } catch (error) {
       if (!isCode(error, "ENOENT")) throw error;
-      await mkdir(tmpDir, { recursive: true });
-      await writeFile(tmp, text, { flag: "wx" });
+      ensurePrivateDir(tmpDir);
+      await writeFile(tmp, text, { flag: "wx", mode: PRIVATE_FILE_MODE });
     }
     try {
+      assertNoSymlink(file);
       await rename(tmp, file);
     } catch (error) {
       if (!isCode(error, "ENOENT")) {
         await unlink(tmp).catch(() => undefined);
         throw error;
       }
-      await mkdir(path.dirname(file), { recursive: true });
+      ensurePrivateDir(path.dirname(file));
       await rename(tmp, file);
     }
   }
@@ -402,7 +406,7 @@ export class MailStore {
       else if (reject && problems.length > before) {
         // Out of new/ so it is reported once, not left unread for ever; kept byte for byte.
         const aside = path.join(path.dirname(dir), "rejected", name);
-        await mkdir(path.dirname(aside), { recursive: true, mode: 0o700 });
+        ensurePrivateDir(path.dirname(aside));
         await rename(file, aside).catch(() => undefined);
         problems[problems.length - 1] += ` (moved to ${aside})`;
       }
