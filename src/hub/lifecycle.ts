@@ -138,8 +138,12 @@ async function resolveBase(root: string, base: string = "HEAD"): Promise<string>
 
 /** A permission error writing `.flotilla/` as a one-line FlotillaError; others unchanged. */
 function explainUnwritable(project: Project, error: unknown): unknown {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code !== "EACCES" && code !== "EPERM" && code !== "EROFS") return error;
+  const codeOf = (e: unknown): unknown => (e as { code?: unknown } | undefined)?.code;
+  const cause = (error as { cause?: unknown } | undefined)?.cause;
+  const code = [codeOf(error), codeOf(cause)].find(
+    (c) => c === "EACCES" || c === "EPERM" || c === "EROFS",
+  );
+  if (code === undefined) return error;
   return new FlotillaError(
     "INVALID_INPUT",
     `cannot write ${project.paths.dir} (${code}): nothing was created; make it writable (chmod u+w) and spawn again`,

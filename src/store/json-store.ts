@@ -1,4 +1,4 @@
-import { chmodSync } from "node:fs";
+import { accessSync, chmodSync, constants } from "node:fs";
 import path from "node:path";
 import { DataFile } from "lowdb/node";
 import lockfile from "proper-lockfile";
@@ -55,6 +55,8 @@ export class JsonDocument<S extends z.ZodType> {
   /** Runs `fn` while holding this document's cross-process lock. */
   async withLock<T>(fn: () => Promise<T>): Promise<T> {
     ensurePrivateDir(path.dirname(this.file));
+    // Fail at once on a read-only directory: the lock's retries would spin for seconds.
+    accessSync(path.dirname(this.file), constants.W_OK);
     let release: () => Promise<void>;
     try {
       release = await lockfile.lock(this.file, {

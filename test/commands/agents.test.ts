@@ -1,6 +1,6 @@
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { formatAge } from "../../src/commands/agents.js";
@@ -401,5 +401,31 @@ describe("interrupted spawn and leftovers (issue 8)", () => {
     expect(out).toContain("not recorded");
     expect(git(root, "branch", "--list", "flotilla/orphan")).toBe("");
     await ok(root, "spawn", "orphan");
+  });
+});
+
+describe("a read-only .flotilla/ (issue 8 item 5)", () => {
+  /** Makes `dir` read-only for this process: a read-only bind mount as root, else chmod. */
+  function readOnly(dir: string): () => void {
+    if (process.getuid?.() === 0) {
+      execFileSync("mount", ["--bind", dir, dir]);
+      execFileSync("mount", ["-o", "remount,ro,bind", dir]);
+      return () => execFileSync("umount", [dir]);
+    }
+    chmodSync(dir, 0o500);
+    return () => chmodSync(dir, 0o700);
+  }
+
+  it("item 5: spawn into a read-only .flotilla/ creates no branch and says what to fix", async () => {
+    const root = await initialisedRepo();
+    const undo = readOnly(path.join(root, ".flotilla"));
+    try {
+      const line = await fails(root, "spawn", "ro1");
+      expect(line).toContain("make it writable");
+      expect(line).not.toContain("choose another agent name");
+      expect(git(root, "branch", "--list", "flotilla/*")).toBe("");
+    } finally {
+      undo();
+    }
   });
 });
