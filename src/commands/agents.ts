@@ -128,12 +128,12 @@ export function registerAgentCommands(program: Command, io: CommandIo = processI
     .option("--clean", "also remove its worktree and branch, if nothing would be lost")
     .option(
       "--force",
-      "with --clean: remove even with unmerged commits or uncommitted changes (kept under refs/flotilla/archive/)",
+      "with --clean: remove even with unmerged commits, uncommitted changes or ignored files (all kept: refs/flotilla/archive/, .flotilla/kept/)",
     )
     .option("-y, --yes", "do not ask before a forced removal")
     .addHelpText(
       "after",
-      "\nNo commit is ever made unreachable: a forced removal first saves unmerged commits and\nuncommitted changes under refs/flotilla/archive/<name>-<time>, and prints those refs.",
+      "\nNo commit is ever made unreachable: a forced removal first saves every unmerged commit the\nworktree can reach (its branch, a detached HEAD, both reflogs) and uncommitted changes under\nrefs/flotilla/archive/<name>-<time>, moves git-ignored files and nested repositories whole to\n.flotilla/kept/<name>-<time>/, and prints where. It also finishes an interrupted spawn or removal.",
     )
     .action(async (name: string, options: { clean?: boolean; force?: boolean; yes?: boolean }) => {
       await killCommand(io, name, options);
