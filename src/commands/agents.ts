@@ -144,12 +144,12 @@ export function registerAgentCommands(program: Command, io: CommandIo = processI
     .description("list agents: name, runtime, status, branch, worktree, pid, age")
     .option("--json", "print a JSON array instead of a table (age in seconds)")
     .action(async (options: { json?: boolean }) => {
-      const [{ openProject }, { reconcileAgents, isProcessAlive }] = await Promise.all([
+      const [{ openProject }, { reconcileAgents }] = await Promise.all([
         import("../store/project.js"),
         import("../hub/lifecycle.js"),
       ]);
       const project = openProject(io.cwd());
-      await reconcileAgents(project, isProcessAlive);
+      await reconcileAgents(project);
       const rows = listRows((await project.readState()).agents, new Date());
       if (options.json) {
         io.out(formatJson(rows) + "\n");
@@ -293,7 +293,7 @@ async function killCommand(
   const stop = await lifecycle.stopAgent(project, name);
   if (stop.signalled) {
     const pid = stop.record.pid ?? 0;
-    const gone = await waitForExit(pid, lifecycle.isProcessAlive);
+    const gone = await waitForExit(pid, (p) => lifecycle.isSameProcess({ ...stop.record, pid: p }));
     if (!gone && !options.clean) {
       io.out(`sent SIGHUP and SIGTERM to ${name} (pid ${pid}); it has not exited yet\n`);
     } else if (!gone) {

@@ -97,6 +97,8 @@ export const AgentRecord = z.object({
   base: z.string(),
   status: AgentStatus,
   pid: z.number().int().optional(),
+  /** Start time of `pid` (`/proc/<pid>/stat` field 22, clock ticks since boot): its identity. */
+  pidStart: z.number().int().optional(),
   exitCode: z.number().int().nullable().optional(),
   createdAt: z.string(),
   startedAt: z.string().optional(),

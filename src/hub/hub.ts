@@ -11,7 +11,6 @@ import {
   createAgent,
   hangUp,
   inspectAgent,
-  isProcessAlive,
   markAgent,
   reconcileAgents,
   removeAgent,
@@ -60,9 +59,8 @@ export class Hub implements HubBackend {
    */
   async start(): Promise<void> {
     for (const agent of (await this.project.readState()).agents) {
-      if (agent.pid !== undefined && isProcessAlive(agent.pid) && !STOPPED.includes(agent.status)) {
-        hangUp(agent.pid);
-      }
+      // Only the very process the earlier hub launched (pid and start time), never a reused pid.
+      if (!STOPPED.includes(agent.status)) hangUp(agent);
     }
     await reconcileAgents(this.project, () => false);
     await this.reload();

@@ -1,4 +1,12 @@
-import { hangUp, isProcessAlive } from "./processes.js";
+import {
+  hangUp,
+  isProcessAlive,
+  isSameProcess,
+  procTable,
+  processStartTime,
+  type ProcessIdentity,
+  type ProcessTable,
+} from "./processes.js";
 import { existsSync } from "node:fs";
 import { FlotillaError } from "../core/errors.js";
 import { assertAgentName, assertRoleName } from "../core/names.js";
@@ -47,8 +55,13 @@ export interface CreateAgentOptions {
 /** Field changes for {@link markAgent}; a key set to `undefined` clears that field. */
 export type AgentPatch = Partial<Omit<AgentRecord, "name">>;
 
-/** Tells whether a process id is alive; injected so tests and the hub can decide. */
-export type IsAlive = (pid: number) => boolean;
+/**
+ * Tells whether the process recorded for an agent (pid and start time) is still that
+ * process; injected so tests and the hub can decide. Default: {@link isSameProcess}.
+ */
+export type IsAlive = (agent: ProcessIdentity) => boolean;
+
+const isRecordedProcess: IsAlive = (agent) => isSameProcess(agent);
 
 /**
  * Creates an agent: validates the name, role and runtime, records it as `creating` (so an
@@ -160,9 +173,15 @@ export async function markAgent(
   name: string,
   patch: AgentPatch,
 ): Promise<AgentRecord> {
+  // A pid is recorded with its start time, so it can never be mistaken for a later process.
+  const withStart =
+    patch.pid !== undefined && !("pidStart" in patch)
+      ? { ...patch, pidStart: processStartTime(patch.pid) }
+      : patch;
   const state = await project.stateDoc.update((draft) => {
     const record = requireAgent(draft, name);
-    Object.assign(record, patch, { name });
+    Object.assign(record, withStart, { name });
+    if (record.pidStart === undefined) delete record.pidStart;
   });
   const updated = requireAgent(state, name);
   if (patch.status !== undefined) {
@@ -181,33 +200,47 @@ export interface StopResult {
 }
 
 /**
- * Stops an agent: if its recorded pid is alive, sends SIGHUP then SIGTERM to its process
- * group (falling back to the pid alone). Interactive shells ignore SIGTERM but exit on a
- * hang-up, as when a terminal closes. Then marks it `exited` so no hub restarts it.
+ * Stops an agent: if its recorded process is still the one it launched (same pid and start
+ * time; see `isSameProcess`) and the agent is not already stopped, sends SIGHUP then SIGTERM
+ * to its process group (or the pid alone). Interactive shells ignore SIGTERM but exit on a
+ * hang-up, as when a terminal closes. A pid that now belongs to another process is never
+ * signalled; it is cleared. Then marks the agent `exited` so no hub restarts it.
  * @throws FlotillaError UNKNOWN_AGENT.
  */
 export async function stopAgent(
   project: Project,
   name: string,
-  deps: { isAlive?: IsAlive; signal?: (pid: number) => void; now?: Date } = {},
+  deps: {
+    isAlive?: IsAlive;
+    signal?: (who: ProcessIdentity) => void;
+    table?: ProcessTable;
+    now?: Date;
+  } = {},
 ): Promise<StopResult> {
-  const isAlive = deps.isAlive ?? isProcessAlive;
-  const signal = deps.signal ?? hangUp;
+  const table = deps.table ?? procTable;
+  const isAlive = deps.isAlive ?? ((who: ProcessIdentity) => isSameProcess(who, table));
+  const signal = deps.signal ?? ((who: ProcessIdentity) => void hangUp(who, table));
   const before = requireAgent(await project.readState(), name);
   const alreadyStopped = STOPPED_STATUSES.includes(before.status);
   let signalled = false;
-  if (before.pid !== undefined && isAlive(before.pid)) {
-    signal(before.pid);
+  const running = before.pid !== undefined && isAlive(before);
+  if (running && !alreadyStopped) {
+    signal(before);
     signalled = true;
   }
-  const record = alreadyStopped
-    ? before
-    : await markAgent(project, name, {
-        status: "exited",
-        endedAt: (deps.now ?? new Date()).toISOString(),
-      });
+  const clearPid =
+    before.pid !== undefined && !running ? { pid: undefined, pidStart: undefined } : {};
+  const record =
+    alreadyStopped && Object.keys(clearPid).length === 0
+      ? before
+      : await markAgent(project, name, {
+          ...clearPid,
+          ...(alreadyStopped
+            ? {}
+            : { status: "exited" as const, endedAt: (deps.now ?? new Date()).toISOString() }),
+        });
   project.log("agent.stopped", { agent: name, detail: { signalled, pid: before.pid } });
-  return { record, signalled, alreadyStopped };
+  return { record: signalled ? { ...record, pid: before.pid } : record, signalled, alreadyStopped };
 }
 
 /**
@@ -281,15 +314,11 @@ export async function removeAgent(
   name: string,
   options: { clean?: boolean; force?: boolean; isAlive?: IsAlive; now?: Date } = {},
 ): Promise<RemoveResult> {
-  const isAlive = options.isAlive ?? isProcessAlive;
+  const isAlive = options.isAlive ?? isRecordedProcess;
   const found = (await project.readState()).agents.find((agent) => agent.name === name);
   const record = found ?? (options.clean ? await adoptLeftovers(project, name) : undefined);
   if (!record) throw unknownAgent(name);
-  if (
-    record.pid !== undefined &&
-    isAlive(record.pid) &&
-    !STOPPED_STATUSES.includes(record.status)
-  ) {
+  if (record.pid !== undefined && isAlive(record) && !STOPPED_STATUSES.includes(record.status)) {
     throw new FlotillaError(
       "INVALID_INPUT",
       `agent ${name} is still running (pid ${record.pid}): stop it first with "flotilla kill ${name}"`,
@@ -330,7 +359,7 @@ export async function removeAgent(
 export async function respawnAgent(
   project: Project,
   name: string,
-  isAlive: IsAlive = isProcessAlive,
+  isAlive: IsAlive = isRecordedProcess,
 ): Promise<AgentRecord> {
   await reconcileAgents(project, isAlive);
   const current = requireAgent(await project.readState(), name);
@@ -361,22 +390,25 @@ export async function respawnAgent(
 }
 
 /**
- * Marks as `lost` every agent that has a pid, is not stopped, and whose process `isAlive`
- * says is gone (e.g. the hub died). Writes only when something changed. Returns the names
- * marked lost.
+ * Marks as `lost` every agent that has a pid, is not stopped, and whose recorded process
+ * `isAlive` says is gone (e.g. the hub died, or the pid now belongs to another process), and
+ * clears every pid whose process is gone, so no later command can signal a reused pid.
+ * Writes only when something changed. Returns the names marked lost.
  */
 export async function reconcileAgents(
   project: Project,
-  isAlive: IsAlive,
+  isAlive: IsAlive = isRecordedProcess,
   now: Date = new Date(),
 ): Promise<string[]> {
-  const isLost = (agent: AgentRecord): boolean =>
-    agent.pid !== undefined && !STOPPED_STATUSES.includes(agent.status) && !isAlive(agent.pid);
-  if (!(await project.readState()).agents.some(isLost)) return [];
+  const isGone = (agent: AgentRecord): boolean => agent.pid !== undefined && !isAlive(agent);
+  if (!(await project.readState()).agents.some(isGone)) return [];
   const lost: string[] = [];
   await project.stateDoc.update((state) => {
     for (const agent of state.agents) {
-      if (!isLost(agent)) continue;
+      if (!isGone(agent)) continue;
+      delete agent.pid;
+      delete agent.pidStart;
+      if (STOPPED_STATUSES.includes(agent.status)) continue;
       agent.status = "lost";
       agent.endedAt = now.toISOString();
       lost.push(agent.name);
@@ -408,4 +440,4 @@ function unknownAgent(name: string): FlotillaError {
   return new FlotillaError("UNKNOWN_AGENT", `no agent named ${name} (see "flotilla ls")`);
 }
 
-export { hangUp, isProcessAlive };
+export { hangUp, isProcessAlive, isSameProcess };
