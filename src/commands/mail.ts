@@ -63,8 +63,21 @@ export function processIo(): MailIo {
     stdout: sanitizingWriter(process.stdout),
     stderr: sanitizingWriter(process.stderr),
     readStdin: async () => {
+      // Stop one byte past the limit: a 50 MB body is refused without being read whole.
+      const { MAX_BODY_BYTES, formatBytes } = await import("../core/mail.js");
       const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      let size = 0;
+      for await (const chunk of process.stdin) {
+        chunks.push(chunk as Buffer);
+        size += (chunk as Buffer).length;
+        if (size > MAX_BODY_BYTES) {
+          process.stdin.destroy();
+          throw new FlotillaError(
+            "MAIL",
+            `the body on stdin is over the limit of ${formatBytes(MAX_BODY_BYTES)}: send a summary and point to a file instead`,
+          );
+        }
+      }
       return Buffer.concat(chunks).toString("utf8");
     },
   };

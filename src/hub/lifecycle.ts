@@ -37,6 +37,14 @@ import type { Project } from "../store/project.js";
 /** Statuses of an agent whose process is not running (and will not start by itself). */
 export const STOPPED_STATUSES: readonly AgentStatus[] = ["exited", "lost"];
 
+/**
+ * Longest first prompt accepted, in bytes of UTF-8 (64 KiB). The prompt goes on the agent's
+ * command line, where Linux allows one argument at most 128 KiB (MAX_ARG_STRLEN) and all of
+ * them with the environment about 2 MiB; refusing up front beats a pane that says
+ * "Argument list too long" after the agent was recorded.
+ */
+export const MAX_PROMPT_BYTES = 64 * 1024;
+
 /** What to create with {@link createAgent}. */
 export interface CreateAgentOptions {
   name: string;
@@ -81,6 +89,13 @@ export async function createAgent(
   assertAgentName(name);
   const role = options.role ?? "worker";
   assertRoleName(role);
+  const promptBytes = Buffer.byteLength(options.prompt ?? "", "utf8");
+  if (promptBytes > MAX_PROMPT_BYTES) {
+    throw new FlotillaError(
+      "INVALID_INPUT",
+      `the prompt is ${Math.ceil(promptBytes / 1024)} KiB, over the limit of ${MAX_PROMPT_BYTES / 1024} KiB (it goes on the agent's command line): put the details in a file and give a short prompt that points at it`,
+    );
+  }
   const config = await project.readConfig();
   resolveRuntime(config, options.runtime);
   assertRuntimeTrusted(project.root, config, options.runtime);

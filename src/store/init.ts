@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Config } from "../core/schema.js";
 import { FlotillaError } from "../core/errors.js";
-import { currentBranch, gitCommonDir, hasCommits } from "../git/repo.js";
+import { currentBranch, gitAt, gitCommonDir, hasCommits, resolveCommit } from "../git/repo.js";
 import { cliEntryPath } from "../runtimes/package-files.js";
 import { findProjectRoot } from "./paths.js";
 import { Project } from "./project.js";
@@ -59,8 +59,8 @@ export async function initProject(cwd: string, options: InitOptions = {}): Promi
   if (project.isInitialized()) {
     targetBranch = (await project.readConfig()).targetBranch; // validates an existing file
   } else {
-    const branch = options.targetBranch ?? (await currentBranch(root));
-    const config = Config.parse(branch === undefined ? {} : { targetBranch: branch });
+    const branch = options.targetBranch ?? (await currentBranch(root)) ?? (await guessTarget(root));
+    const config = Config.parse({ targetBranch: branch });
     targetBranch = config.targetBranch;
     await project.configDoc.update(() => config);
     created = true;
@@ -70,6 +70,22 @@ export async function initProject(cwd: string, options: InitOptions = {}): Promi
   const shim = writeShim(project, options.cliPath ?? cliEntryPath());
   if (created) project.log("project.initialized", { detail: { targetBranch } });
   return { project, created, targetBranch, shim };
+}
+
+/**
+ * The target branch for a main checkout on a detached HEAD: `main` or `master`, whichever
+ * exists (main first), since there is no checked-out branch to take.
+ * @throws FlotillaError INVALID_INPUT when neither exists: `--target` must say.
+ */
+async function guessTarget(root: string): Promise<string> {
+  const git = gitAt(root);
+  for (const name of ["main", "master"]) {
+    if ((await resolveCommit(git, `refs/heads/${name}`)) !== undefined) return name;
+  }
+  throw new FlotillaError(
+    "INVALID_INPUT",
+    `${root} is on a detached HEAD and has no main or master branch: say where finished work merges with "flotilla init --target <branch>"`,
+  );
 }
 
 /** Absolute path of the directory holding the `flotilla` shim (put first on agents' PATH). */

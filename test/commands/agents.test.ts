@@ -429,3 +429,13 @@ describe("a read-only .flotilla/ (issue 8 item 5)", () => {
     }
   });
 });
+
+describe("limits (issue 8 item 16)", () => {
+  it("item 16: an over-long prompt is refused up front, before anything is created", async () => {
+    const root = await initialisedRepo();
+    const line = await fails(root, "spawn", "big", "--prompt", "x".repeat(128 * 1024));
+    expect(line).toContain("over the limit of 64 KiB");
+    expect(await listJson(root)).toEqual([]);
+    expect(git(root, "branch", "--list", "flotilla/*")).toBe("");
+  });
+});

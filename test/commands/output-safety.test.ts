@@ -162,3 +162,61 @@ describe("one sanitizer for the CLI's output (issue 8 item 14)", () => {
     expect(ls.stdout + ls.stderr).not.toMatch(CONTROL);
   });
 });
+
+describe("the small ones (issue 8 item 17)", () => {
+  it("item 17: an error from inside the cockpit bundle exits 1, not 70", async () => {
+    const { spawn: spawnPty } = await import("node-pty");
+    const root = makeProject([]);
+    const term = spawnPty(process.execPath, [CLI, "attach"], {
+      cwd: root,
+      env: cleanEnv() as Record<string, string>,
+      cols: 80,
+      rows: 24,
+    });
+    let screen = "";
+    term.onData((d) => (screen += d));
+    const code = await new Promise<number>((resolve) => term.onExit((e) => resolve(e.exitCode)));
+    expect(screen).toContain("no hub is running");
+    expect(code).toBe(1);
+  });
+
+  it("item 17: a 50 MB body on stdin is refused without being read whole", async () => {
+    const root = makeProject();
+    const child = spawn(
+      process.execPath,
+      [CLI, "mail", "send", "--to", "alice", "--subject", "big", "--body", "-"],
+      { cwd: root, env: cleanEnv({ FLOTILLA_AGENT: "bob" }), stdio: ["pipe", "pipe", "pipe"] },
+    );
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    const exited = once(child, "exit");
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    let written = 0;
+    while (written < 50 * 1024 * 1024 && child.exitCode === null && child.stdin.writable) {
+      written += chunk.length;
+      if (!child.stdin.write(chunk)) {
+        const drained = await Promise.race([once(child.stdin, "drain"), exited]).then(
+          () => true,
+          () => false, // EPIPE: it stopped reading
+        );
+        if (!drained) break;
+      }
+    }
+    const [code] = await exited;
+    expect(code).toBe(1);
+    expect(stderr).toContain("over the limit of 256 KiB");
+    expect(written).toBeLessThan(50 * 1024 * 1024);
+  });
+
+  it("item 17: init on a detached HEAD records a branch that exists, or asks for --target", async () => {
+    const { makeRepo, git } = await import("../git/temp-repo.js");
+    const onMaster = makeRepo({ branch: "master" });
+    git(onMaster, "checkout", "-q", "--detach");
+    expect((await run(onMaster, ["init"])).stdout).toContain("target branch  master");
+    const nowhere = makeRepo({ branch: "trunk" });
+    git(nowhere, "checkout", "-q", "--detach");
+    const refused = await run(nowhere, ["init"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("--target");
+  });
+});
