@@ -96,6 +96,11 @@ export const AgentRecord = z.object({
   /** Commit the branch was created from. */
   base: z.string(),
   status: AgentStatus,
+  /**
+   * Set anew by each spawn and respawn; the hub launches one launchId at most once, so a
+   * fast-exiting agent is not started twice by two reloads of state.json.
+   */
+  launchId: z.string().optional(),
   pid: z.number().int().optional(),
   /** Start time of `pid` (`/proc/<pid>/stat` field 22, clock ticks since boot): its identity. */
   pidStart: z.number().int().optional(),

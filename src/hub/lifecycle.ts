@@ -7,6 +7,7 @@ import {
   type ProcessIdentity,
   type ProcessTable,
 } from "./processes.js";
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { FlotillaError } from "../core/errors.js";
 import { assertAgentName, assertRoleName } from "../core/names.js";
@@ -137,7 +138,7 @@ export async function createAgent(
   }
   let created: AgentRecord;
   try {
-    created = await markAgent(project, name, { status: "starting" });
+    created = await markAgent(project, name, { status: "starting", launchId: newLaunchId() });
   } catch (error) {
     await discardNewWorktree(project.root, info);
     throw explainUnwritable(project, error);
@@ -147,6 +148,11 @@ export async function createAgent(
     detail: { runtime: record.runtime, role: record.role, branch: info.branch, base: info.base },
   });
   return created;
+}
+
+/** A fresh id for one launch of an agent (see `AgentRecord.launchId`). */
+function newLaunchId(): string {
+  return randomBytes(6).toString("hex");
 }
 
 /** The full SHA of `base` (default the main checkout's HEAD). */
@@ -395,7 +401,9 @@ export async function respawnAgent(
       );
     }
     record.status = "starting";
+    record.launchId = newLaunchId();
     delete record.pid;
+    delete record.pidStart;
     delete record.exitCode;
     delete record.startedAt;
     delete record.endedAt;

@@ -14,6 +14,8 @@ export interface ProcessInfo {
   state: string;
   /** Field 5: the process group id. */
   pgrp: number;
+  /** Field 8: the foreground process group of its controlling terminal (-1 without one). */
+  tpgid?: number;
   /** Field 22: start time in clock ticks after boot. */
   start: number;
 }
@@ -34,8 +36,9 @@ export const procTable: ProcessTable = (pid) => {
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   const start = Number(fields[19]);
   const pgrp = Number(fields[2]);
+  const tpgid = Number(fields[5]);
   if (!Number.isFinite(start) || !Number.isFinite(pgrp)) return undefined;
-  return { state: fields[0] ?? "?", pgrp, start };
+  return { state: fields[0] ?? "?", pgrp, start, ...(Number.isFinite(tpgid) ? { tpgid } : {}) };
 };
 
 /** The start time (field 22) of the live process `pid`, or `undefined` when there is none. */
@@ -123,4 +126,15 @@ export function hangUp(who: ProcessIdentity, table: ProcessTable = procTable): b
     }
   }
   return sent;
+}
+
+/**
+ * True when the program in the foreground of `pid`'s terminal is `pid`'s own process group:
+ * for an agent's pty child (which leads its group), the runtime itself and not a program it
+ * started in the foreground (vim from a shell, a pager, a REPL). The pty's foreground
+ * process group decides (`/proc/<pid>/stat` field 8, what tcgetpgrp(3) reports).
+ */
+export function isForegroundOwner(pid: number, table: ProcessTable = procTable): boolean {
+  const info = table(pid);
+  return info !== undefined && info.state !== "Z" && info.tpgid === info.pgrp && info.pgrp === pid;
 }

@@ -73,6 +73,7 @@ describe("createAgent", () => {
       branch: "flotilla/alice",
       base: git(project.root, "rev-parse", "HEAD"),
       status: "starting",
+      launchId: expect.stringMatching(/^[0-9a-f]{12}$/),
       createdAt: now.toISOString(),
     });
     expect((await project.readState()).agents).toEqual([record]);
