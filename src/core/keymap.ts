@@ -1,5 +1,21 @@
 import { FlotillaError } from "./errors.js";
 import { describeKey } from "./key-names.js";
+import {
+  DOWN,
+  END,
+  ESC,
+  HOME,
+  LEFT,
+  PAGE_DOWN,
+  PAGE_UP,
+  PASTE_END,
+  PASTE_START,
+  RIGHT,
+  UP,
+  escapeVerdict,
+  isHighSurrogate,
+  isLowSurrogate,
+} from "./keys.js";
 
 /**
  * Cockpit keybindings as data (lazygit's `Binding`, gemini-cli's key table): the input state
@@ -10,7 +26,7 @@ import { describeKey } from "./key-names.js";
  * keys are bound in both their normal (`ESC [ A`) and application (`ESC O A`) forms.
  */
 
-/** Something the cockpit does in answer to a key. */
+/** Something the cockpit does in answer to a key; `view:<id>` opens a cockpit view. */
 export type CockpitCommand =
   | "focus-left"
   | "focus-right"
@@ -33,24 +49,29 @@ export type CockpitCommand =
   | "scroll-line-down"
   | "scroll-top"
   | "scroll-bottom"
-  | "scroll-exit";
+  | "scroll-exit"
+  | `view:${string}`;
 
 /**
- * Where a binding applies: `prefix` keys are pressed after the prefix key (Ctrl-b z);
+ * Where a cockpit binding applies: `prefix` keys are pressed after the prefix key (Ctrl-b z);
  * `scroll` keys are pressed alone while a pane is in scroll mode.
  */
 export type KeyContext = "prefix" | "scroll";
 
-/** One binding: any of `keys` runs `command` in `context`. */
-export interface Binding {
-  /** Raw sequences, e.g. `["\x1b[D", "\x1bOD", "h"]`. */
+/**
+ * One binding, the one shape for every key table (the panes' prefix and scroll keys, and
+ * each cockpit view's keys): any of `keys` runs `command` in `context`. `C` is the table's
+ * command type; `X` its contexts (a view names its own, e.g. the inbox's `list`/`thread`).
+ */
+export interface Binding<C extends string = CockpitCommand, X extends string = KeyContext> {
+  /** Raw sequences, e.g. `["\x1b[D", "\x1bOD", "h"]` (see `core/keys.ts`). */
   keys: readonly string[];
   /** Distinct labels of `keys` for people, e.g. `["←", "h"]` (from `describeKey`). */
   keyLabels: readonly string[];
-  command: CockpitCommand;
+  command: C;
   /** What the key does, for the help overlay; starts lower case, no final stop. */
   description: string;
-  context: KeyContext;
+  context: X;
   /** One or two words for the status bar; bindings without one are only in help. */
   hint?: string;
   /**
@@ -60,7 +81,10 @@ export interface Binding {
   group?: string;
   /** Shown in the status bar even before the prefix is pressed. */
   essential?: boolean;
-  /** The cockpit asks for confirmation before running it. */
+  /**
+   * The cockpit asks before running it: it opens the confirm view with the question the
+   * confirm view has for this command (`tui/views/confirm.ts`), and runs it on the answer.
+   */
   confirm?: boolean;
 }
 
@@ -73,12 +97,84 @@ export interface Keymap {
   bindings: readonly Binding[];
 }
 
-type BindingSpec = Omit<Binding, "keyLabels">;
+/** A binding as written in a table: `keyLabels` default to `describeKey` of each key. */
+export type BindingSpec<C extends string = CockpitCommand, X extends string = KeyContext> = Omit<
+  Binding<C, X>,
+  "keyLabels"
+> & { keyLabels?: readonly string[] };
 
-const UP = ["\x1b[A", "\x1bOA"];
-const DOWN = ["\x1b[B", "\x1bOB"];
-const RIGHT = ["\x1b[C", "\x1bOC"];
-const LEFT = ["\x1b[D", "\x1bOD"];
+/** Bindings from a table: each gets its distinct key labels (or keeps the ones it gives). */
+export function defineBindings<C extends string, X extends string>(
+  specs: ReadonlyArray<BindingSpec<C, X>>,
+): Array<Binding<C, X>> {
+  return specs.map((spec) => ({
+    ...spec,
+    keyLabels: spec.keyLabels ?? [...new Set(spec.keys.map(describeKey))],
+  }));
+}
+
+/** The first of `bindings` that binds `key` (one whole key) in `context`. */
+export function findBinding<B extends Binding<string, string>>(
+  bindings: readonly B[],
+  context: string,
+  key: string,
+): B | undefined {
+  return bindings.find((b) => b.context === context && b.keys.includes(key));
+}
+
+/**
+ * A hint line for `context`'s bindings: each hinted binding as `labels hint`, consecutive
+ * bindings of one group as one hint with their first labels joined (`j/k move`), joined by
+ * `separator`. With `essentialOnly`, only groups with an essential binding.
+ */
+export function hintLine(
+  bindings: ReadonlyArray<Binding<string, string>>,
+  context: string,
+  options: { separator: string; essentialOnly?: boolean },
+): string {
+  const inContext = bindings.filter((b) => b.context === context);
+  const hints: string[] = [];
+  for (let i = 0; i < inContext.length; i++) {
+    const members = inContext.slice(i, i + 1);
+    const group = members[0]?.group;
+    while (group !== undefined && inContext[i + 1]?.group === group) {
+      members.push(inContext[i + 1] as Binding<string, string>);
+      i++;
+    }
+    const hint = members.find((b) => b.hint !== undefined)?.hint;
+    if (hint === undefined) continue;
+    if (options.essentialOnly === true && !members.some((b) => b.essential === true)) continue;
+    const labels =
+      members.length === 1 ? (members[0]?.keyLabels ?? []) : members.map((b) => b.keyLabels[0]);
+    hints.push(`${labels.join("/")} ${hint}`);
+  }
+  return hints.join(options.separator);
+}
+
+/** One heading of the help overlay and the bindings listed under it. */
+export interface HelpSection {
+  heading: string;
+  bindings: ReadonlyArray<Binding<string, string>>;
+}
+
+/**
+ * Help text for sections of bindings: a heading per non-empty section, a blank line between
+ * sections, one line per binding with key labels in a column `width` wide (default: the
+ * widest labels of all sections).
+ */
+export function bindingHelpLines(sections: readonly HelpSection[], width?: number): string[] {
+  const all = sections.flatMap((s) => s.bindings);
+  const column = width ?? Math.max(0, ...all.map((b) => b.keyLabels.join(" ").length));
+  const lines: string[] = [];
+  for (const { heading, bindings } of sections) {
+    if (bindings.length === 0) continue;
+    if (lines.length > 0) lines.push("");
+    lines.push(heading);
+    for (const b of bindings)
+      lines.push(`  ${b.keyLabels.join(" ").padEnd(column)}  ${b.description}`);
+  }
+  return lines;
+}
 
 function bindingSpecs(prefix: string, prefixLabel: string): BindingSpec[] {
   const p = "prefix" as const;
@@ -191,7 +287,7 @@ function bindingSpecs(prefix: string, prefixLabel: string): BindingSpec[] {
     {
       context: s,
       command: "scroll-page-up",
-      keys: ["\x1b[5~"],
+      keys: [PAGE_UP],
       description: "scroll up one page",
       group: "page",
       hint: "page",
@@ -199,7 +295,7 @@ function bindingSpecs(prefix: string, prefixLabel: string): BindingSpec[] {
     {
       context: s,
       command: "scroll-page-down",
-      keys: ["\x1b[6~"],
+      keys: [PAGE_DOWN],
       description: "scroll down one page",
       group: "page",
     },
@@ -221,7 +317,7 @@ function bindingSpecs(prefix: string, prefixLabel: string): BindingSpec[] {
     {
       context: s,
       command: "scroll-top",
-      keys: ["g", "\x1b[H", "\x1bOH", "\x1b[1~"],
+      keys: ["g", ...HOME],
       description: "go to the oldest line kept",
       group: "ends",
       hint: "top/bottom",
@@ -229,14 +325,14 @@ function bindingSpecs(prefix: string, prefixLabel: string): BindingSpec[] {
     {
       context: s,
       command: "scroll-bottom",
-      keys: ["G", "\x1b[F", "\x1bOF", "\x1b[4~"],
+      keys: ["G", ...END],
       description: "go back to the live screen",
       group: "ends",
     },
     {
       context: s,
       command: "scroll-exit",
-      keys: ["q", "\x1b"],
+      keys: ["q", ESC],
       description: "leave scroll mode",
       hint: "leave",
     },
@@ -245,28 +341,33 @@ function bindingSpecs(prefix: string, prefixLabel: string): BindingSpec[] {
 
 /**
  * The cockpit's bindings for a prefix byte (from `parseKeyName(config.keys.prefix)`),
- * default Ctrl-b. Pressing the prefix twice sends it to the pane; when the prefix is also an
- * ordinary binding's key (a plain-character prefix such as `o`), that key is dropped from the
- * binding (the prefix wins), and a binding left with no key is left out (so help never
+ * default Ctrl-b, followed by `extra` prefix bindings (the keys that open cockpit views, from
+ * the view registry). Pressing the prefix twice sends it to the pane; when the prefix is also
+ * an ordinary binding's key (a plain-character prefix such as `o`), that key is dropped from
+ * the binding (the prefix wins), and a binding left with no key is left out (so help never
  * lists a dead key).
  * @throws FlotillaError INVALID_INPUT when `prefix` is not one character, or is Escape.
  */
-export function createKeymap(prefix = "\x02"): Keymap {
+export function createKeymap(prefix = "\x02", extra: readonly BindingSpec[] = []): Keymap {
   if (prefix.length !== 1 || prefix === "\x1b")
     throw new FlotillaError(
       "INVALID_INPUT",
       `the prefix key must be one character other than Escape, got ${JSON.stringify(prefix)}; set keys.prefix to a name like C-b`,
     );
   const prefixLabel = describeKey(prefix);
-  const bindings = bindingSpecs(prefix, prefixLabel).flatMap((spec): Binding[] => {
-    const keys =
-      spec.context === "prefix" && spec.command !== "send-prefix"
-        ? spec.keys.filter((key) => key !== prefix)
-        : spec.keys;
-    if (keys.length === 0) return [];
-    const keyLabels = [...new Set(keys.map(describeKey))];
-    return [{ ...spec, keys, keyLabels }];
-  });
+  const specs = bindingSpecs(prefix, prefixLabel);
+  // View keys go after the built-in prefix keys and before the scroll-mode table.
+  const firstScroll = specs.findIndex((spec) => spec.context === "scroll");
+  specs.splice(firstScroll, 0, ...extra);
+  const bindings = defineBindings(
+    specs.flatMap((spec): BindingSpec[] => {
+      const keys =
+        spec.context === "prefix" && spec.command !== "send-prefix"
+          ? spec.keys.filter((key) => key !== prefix)
+          : spec.keys;
+      return keys.length === 0 ? [] : [{ ...spec, keys, keyLabels: undefined }];
+    }),
+  );
   return { prefix, prefixLabel, bindings };
 }
 
@@ -279,12 +380,12 @@ export function matchBinding(
   context: KeyContext,
   key: string,
 ): Binding | undefined {
-  return keymap.bindings.find((b) => b.context === context && b.keys.includes(key));
+  return findBinding(keymap.bindings, context, key);
 }
 
 /**
- * The help overlay's text, one line per binding, a heading per context, key labels in an
- * aligned column:
+ * The help overlay's text for the panes, one line per binding, a heading per context, key
+ * labels in an aligned column:
  * ```
  * Press Ctrl-b, then:
  *   ← h        move focus to the pane on the left
@@ -294,22 +395,18 @@ export function matchBinding(
  * ```
  */
 export function helpLines(keymap: Keymap): string[] {
-  const sections: Array<[KeyContext, string]> = [
-    ["prefix", `Press ${keymap.prefixLabel}, then:`],
-    ["scroll", "In scroll mode:"],
+  return bindingHelpLines(keymapHelpSections(keymap));
+}
+
+/** The panes' help sections: the prefix keys, then scroll mode's. */
+export function keymapHelpSections(keymap: Keymap): HelpSection[] {
+  return [
+    {
+      heading: `Press ${keymap.prefixLabel}, then:`,
+      bindings: keymap.bindings.filter((b) => b.context === "prefix"),
+    },
+    { heading: "In scroll mode:", bindings: keymap.bindings.filter((b) => b.context === "scroll") },
   ];
-  const width = Math.max(...keymap.bindings.map((b) => b.keyLabels.join(" ").length));
-  const lines: string[] = [];
-  for (const [context, heading] of sections) {
-    const bindings = keymap.bindings.filter((b) => b.context === context);
-    if (bindings.length === 0) continue;
-    if (lines.length > 0) lines.push("");
-    lines.push(heading);
-    for (const b of bindings) {
-      lines.push(`  ${b.keyLabels.join(" ").padEnd(width)}  ${b.description}`);
-    }
-  }
-  return lines;
 }
 
 /**
@@ -320,24 +417,10 @@ export function helpLines(keymap: Keymap): string[] {
  * Hints are separated by two spaces.
  */
 export function statusHints(keymap: Keymap, context: "normal" | KeyContext): string {
-  const bindingContext = context === "normal" ? "prefix" : context;
-  const bindings = keymap.bindings.filter((b) => b.context === bindingContext);
-  const hints: string[] = [];
-  for (let i = 0; i < bindings.length; i++) {
-    const members = bindings.slice(i, i + 1);
-    const group = members[0]?.group;
-    while (group !== undefined && bindings[i + 1]?.group === group) {
-      members.push(bindings[i + 1] as Binding);
-      i++;
-    }
-    const hint = members.find((b) => b.hint !== undefined)?.hint;
-    if (hint === undefined) continue;
-    if (context === "normal" && !members.some((b) => b.essential === true)) continue;
-    const labels =
-      members.length === 1 ? (members[0]?.keyLabels ?? []) : members.map((b) => b.keyLabels[0]);
-    hints.push(`${labels.join("/")} ${hint}`);
-  }
-  const text = hints.join("  ");
+  const text = hintLine(keymap.bindings, context === "normal" ? "prefix" : context, {
+    separator: "  ",
+    essentialOnly: context === "normal",
+  });
   return context === "normal" ? `${keymap.prefixLabel}: ${text}` : text;
 }
 
@@ -349,6 +432,11 @@ export function statusHints(keymap: Keymap, context: "normal" | KeyContext): str
 export interface InputState {
   /** `pane`: keys go to the focused pane; `scroll`: keys drive scroll mode. */
   readonly mode: "pane" | "scroll";
+  /**
+   * In scroll mode, how many lines the focused pane is scrolled back (0: the live screen);
+   * 0 in pane mode. This is the cockpit's only scroll state: only the focused pane scrolls.
+   */
+  readonly scrollOffset: number;
   /** The prefix was pressed and the next key names a command. */
   readonly prefixPending: boolean;
   /** An escape sequence begun in an earlier chunk and not finished yet; `""` when none. */
@@ -377,7 +465,14 @@ export interface InputResult {
 
 /** The state before any input: pane mode, nothing pending. */
 export function createInputState(): InputState {
-  return { mode: "pane", prefixPending: false, escape: "", paste: -1, surrogate: "" };
+  return {
+    mode: "pane",
+    scrollOffset: 0,
+    prefixPending: false,
+    escape: "",
+    paste: -1,
+    surrogate: "",
+  };
 }
 
 /** Enters scroll mode (e.g. on a mouse wheel), cancelling a pending prefix. */
@@ -385,16 +480,40 @@ export function enterScrollMode(state: InputState): InputState {
   return { ...createInputState(), paste: state.paste, mode: "scroll" };
 }
 
+/** Scroll mode at `offset` lines back (entering it if needed; a pending prefix is kept). */
+export function scrollTo(state: InputState, offset: number): InputState {
+  const entered = state.mode === "scroll" ? state : enterScrollMode(state);
+  return { ...entered, scrollOffset: Math.max(0, offset) };
+}
+
+/**
+ * The scroll offset (lines back from the live screen) a scroll command leads to from
+ * `offset`, on a pane `rows` high with `scrollback` lines kept: a page is `rows - 1` lines;
+ * the result is clamped to 0…`scrollback`. Undefined for other commands.
+ */
+export function scrollTarget(
+  command: CockpitCommand,
+  offset: number,
+  pane: { rows: number; scrollback: number },
+): number | undefined {
+  const page = Math.max(1, pane.rows - 1);
+  const targets: Partial<Record<CockpitCommand, number>> = {
+    "scroll-mode": offset,
+    "scroll-page-up": offset + page,
+    "scroll-page-down": offset - page,
+    "scroll-line-up": offset + 1,
+    "scroll-line-down": offset - 1,
+    "scroll-top": pane.scrollback,
+    "scroll-bottom": 0,
+  };
+  const target = targets[command];
+  return target === undefined ? undefined : Math.max(0, Math.min(pane.scrollback, target));
+}
+
 /** Leaves scroll mode (e.g. when focus moves to another pane), cancelling a pending prefix. */
 export function leaveScrollMode(state: InputState): InputState {
   return { ...createInputState(), paste: state.paste };
 }
-
-const ESC = "\x1b";
-const PASTE_START = "\x1b[200~";
-const PASTE_END = "\x1b[201~";
-/** Longest escape sequence read as one key; anything longer is garbage, not a key. */
-const MAX_SEQUENCE = 32;
 
 /**
  * Splits one raw stdin chunk (UTF-8 decoded, e.g. by `setEncoding("utf8")`) into actions:
@@ -441,6 +560,7 @@ export function needsFlush(state: InputState): boolean {
 /** The step-by-step work of {@link feedInput}; lives for one chunk. */
 class InputMachine {
   private mode: InputState["mode"];
+  private scrollOffset: number;
   private prefixPending: boolean;
   private escape: string;
   private paste: number;
@@ -453,6 +573,7 @@ class InputMachine {
   ) {
     ({
       mode: this.mode,
+      scrollOffset: this.scrollOffset,
       prefixPending: this.prefixPending,
       escape: this.escape,
       paste: this.paste,
@@ -462,7 +583,11 @@ class InputMachine {
 
   result(): InputResult {
     const { mode, prefixPending, escape, paste, surrogate } = this;
-    return { state: { mode, prefixPending, escape, paste, surrogate }, actions: this.actions };
+    const scrollOffset = mode === "scroll" ? this.scrollOffset : 0;
+    return {
+      state: { mode, scrollOffset, prefixPending, escape, paste, surrogate },
+      actions: this.actions,
+    };
   }
 
   /** Key reads (after the prefix, in scroll mode) collect escape sequences; pane mode forwards them. */
@@ -519,7 +644,7 @@ class InputMachine {
 
   private stepEscape(c: string): void {
     const sequence = this.escape + c;
-    const verdict = sequence.length > MAX_SEQUENCE ? "broken" : escapeVerdict(sequence);
+    const verdict = escapeVerdict(sequence);
     if (verdict === "broken") {
       // The sequence ended before `c` (a lone Escape, or garbage): settle it, then read `c` afresh.
       this.flush();
@@ -587,34 +712,4 @@ class InputMachine {
     if (last?.type === "forward") last.data += data;
     else this.actions.push({ type: "forward", data });
   }
-}
-
-/**
- * Whether `sequence` (starting with ESC) is a whole key, needs more input, or ended before
- * its last character. ECMA-48: `ESC [` parameters and intermediates (0x20–0x3f) then a final
- * byte (0x40–0x7e); `ESC O` one character; `ESC` plus any other printable character is that
- * character with Alt. A control character ends a sequence early.
- */
-function escapeVerdict(sequence: string): "complete" | "partial" | "broken" {
-  const last = sequence.charCodeAt(sequence.length - 1);
-  const control = last < 0x20 || last === 0x7f;
-  if (sequence.length === 2) {
-    if (control) return "broken";
-    return sequence[1] === "[" || sequence[1] === "O" ? "partial" : "complete";
-  }
-  if (sequence[1] === "[") {
-    if (last >= 0x20 && last <= 0x3f) return "partial";
-    return last >= 0x40 && last <= 0x7e ? "complete" : "broken";
-  }
-  return last > 0x20 && last <= 0x7e ? "complete" : "broken";
-}
-
-function isHighSurrogate(c: string): boolean {
-  const code = c.charCodeAt(0);
-  return code >= 0xd800 && code <= 0xdbff;
-}
-
-function isLowSurrogate(c: string): boolean {
-  const code = c.charCodeAt(0);
-  return code >= 0xdc00 && code <= 0xdfff;
 }

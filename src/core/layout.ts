@@ -38,11 +38,12 @@ export interface PaneRect {
  * The result of {@link computeLayout}. When the panes fit, `panes` lists them in input order
  * (only the focused one when zoomed), `area` is everything above the status bar (useful for
  * an empty-state message when there are no panes) and `statusBar` is the last `statusRows`
- * rows. When they do not fit, `message` says so in one line, and `minCols` x `minRows` is
+ * rows; `view` is the open cockpit view's rectangle (see {@link placeView}), over the panes.
+ * When they do not fit, `message` says so in one line, and `minCols` x `minRows` is
  * the smallest terminal that would fit.
  */
 export type Layout =
-  | { tooSmall: false; panes: PaneRect[]; area: Rect; statusBar: Rect }
+  | { tooSmall: false; panes: PaneRect[]; area: Rect; statusBar: Rect; view?: Rect }
   | { tooSmall: true; message: string; minCols: number; minRows: number };
 
 /** Smallest pty a pane gets, in columns, before the layout reports "too small". */
@@ -73,6 +74,34 @@ export interface LayoutInput {
   statusRows?: number;
   /** How the zoom key is spelled in the "too small" message; default "prefix z". */
   zoomKey?: string;
+  /** The open cockpit view's wanted size (help, a dialog, the inbox…); none when closed. */
+  view?: ViewSize;
+}
+
+/**
+ * The size a cockpit view asks for, in cells: at most `width` × `height`, shrunk to leave a
+ * 1-cell margin on each side, but never below `minHeight` rows (a form that must show whole).
+ */
+export interface ViewSize {
+  width: number;
+  height: number;
+  minHeight?: number;
+}
+
+/**
+ * Where an open view goes on a `cols` × `rows` terminal: its wanted size clamped to
+ * `cols - 2` × `rows - 2` (at least `minHeight` rows), centered (left/top get the odd cell),
+ * never off the top-left corner.
+ */
+export function placeView(cols: number, rows: number, want: ViewSize): Rect {
+  const width = Math.max(0, Math.min(cols - 2, want.width));
+  const height = Math.max(want.minHeight ?? 0, Math.min(rows - 2, want.height));
+  return {
+    x: Math.max(0, Math.floor((cols - width) / 2)),
+    y: Math.max(0, Math.floor((rows - height) / 2)),
+    width,
+    height,
+  };
 }
 
 /**
@@ -109,7 +138,8 @@ export function computeLayout(input: LayoutInput): Layout {
 
   const area: Rect = { x: 0, y: 0, width: cols, height: rows - statusRows };
   const statusBar: Rect = { x: 0, y: rows - statusRows, width: cols, height: statusRows };
-  if (names.length === 0) return { tooSmall: false, panes: [], area, statusBar };
+  const view = input.view ? { view: placeView(cols, rows, input.view) } : {};
+  if (names.length === 0) return { tooSmall: false, panes: [], area, statusBar, ...view };
 
   const emphasis = !zoomed && names.length >= EMPHASIS_FROM ? focusedIndex : -1;
   const rowStarts = shape.map((_, r) => shape.slice(0, r).reduce((sum, n) => sum + n, 0));
@@ -138,7 +168,7 @@ export function computeLayout(input: LayoutInput): Layout {
     });
     y += height;
   });
-  return { tooSmall: false, panes, area, statusBar };
+  return { tooSmall: false, panes, area, statusBar, ...view };
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Hub } from "./hub.js";
 import type { HubCommand, HubEvent } from "./protocol.js";
-import type { HubLink, PaneScreens } from "../tui/cockpit.js";
+import type { HubLink, PaneScreens } from "./link.js";
 
 /**
  * A cockpit's link to a hub in the same process: commands are handled directly, and the

@@ -1,5 +1,5 @@
 import { PaneScreen } from "../terminal/pane-screen.js";
-import type { HubLink, PaneScreens } from "../tui/cockpit.js";
+import type { HubLink, PaneScreens } from "./link.js";
 import type { HubConnection } from "./client.js";
 import type { HubCommand, HubEvent, HubEventOf } from "./protocol.js";
 

@@ -43,8 +43,6 @@ export interface ParsedMouseInput {
   partial: string;
 }
 
-const PASTE_START = "\x1b[200~";
-const PASTE_END = "\x1b[201~";
 const keyRegex = /\x1b\[(20[01])~|\x1b\[([ABCDHF])/g;
 
 /**
@@ -151,6 +149,3 @@ export function encodeFocusForChild(
   if (!modes.sendFocusMode) return "";
   return focused ? "\x1b[I" : "\x1b[O";
 }
-
-/** Paste markers as the real terminal sends them (bracketed paste is always on outside). */
-export const PASTE_MARKERS = { start: PASTE_START, end: PASTE_END } as const;

@@ -9,8 +9,15 @@ import {
   type MailType,
 } from "../core/mail.js";
 import { MAIL_TYPES } from "../core/mail-kinds.js";
-import { describeKey } from "../core/key-names.js";
-import { sanitizeLine } from "../core/sanitize.js";
+import {
+  defineBindings,
+  findBinding,
+  hintLine,
+  type Binding,
+  type BindingSpec,
+} from "../core/keymap.js";
+import { DOWN, ENTER, ESC, UP, splitKeys } from "../core/keys.js";
+import { editTextForm } from "../core/text-field.js";
 import type { InboxFilter } from "./Inbox.js";
 
 /**
@@ -107,38 +114,91 @@ export type InboxCommand =
 /** Where a binding applies: the message list or an open thread. */
 export type InboxContext = "list" | "thread";
 
-/** One inbox key binding; the hint line is generated from these. */
-export interface InboxBinding {
-  keys: readonly string[];
-  command: InboxCommand;
-  contexts: readonly InboxContext[];
-  /** Short words for the hint line. */
-  hint: string;
-  /** How many of `keys`, from the first, the hint line names (default 1). */
-  hintKeys?: number;
-}
+/** The chunk splitter the inbox reads with (it lives in `core/keys.ts`). */
+export { splitKeys };
 
-const UP = ["\x1b[A", "\x1bOA"];
-const DOWN = ["\x1b[B", "\x1bOB"];
-const ENTER = ["\r", "\n"];
-const ESC = "\x1b";
-const BACKSPACE = ["\x7f", "\b"];
-const TAB = "\t";
-const SHIFT_TAB = "\x1b[Z";
-const CTRL_U = "\x15";
+/** One inbox key binding (the shape every key table has); hints and help come from these. */
+export type InboxBinding = Binding<InboxCommand, InboxContext>;
+
+const LIST_AND_THREAD: ReadonlyArray<BindingSpec<InboxCommand, InboxContext>> = [
+  {
+    keys: ["j", ...DOWN],
+    command: "down",
+    context: "list",
+    description: "move down",
+    hint: "move",
+    group: "move",
+  },
+  {
+    keys: ["k", ...UP],
+    command: "up",
+    context: "list",
+    description: "move up",
+    hint: "move",
+    group: "move",
+  },
+  {
+    keys: ENTER,
+    keyLabels: ["Enter"],
+    command: "open",
+    context: "list",
+    description: "open the thread, marking it read",
+    hint: "open",
+  },
+  {
+    keys: ["r"],
+    command: "reply",
+    context: "list",
+    description: "reply to the selected message",
+    hint: "reply",
+  },
+  {
+    keys: ["c"],
+    command: "compose",
+    context: "list",
+    description: "write a new message",
+    hint: "compose",
+  },
+  {
+    keys: ["f"],
+    command: "filter-agent",
+    context: "list",
+    description: "show one sender's mail, the next, then all",
+    hint: "agent",
+  },
+  {
+    keys: ["t"],
+    command: "filter-type",
+    context: "list",
+    description: "show one type of mail, the next, then all",
+    hint: "type",
+  },
+  {
+    keys: ["a"],
+    command: "mark-all-read",
+    context: "list",
+    description: "mark every shown message read",
+    hint: "all read",
+  },
+  {
+    keys: [ESC, "q"],
+    command: "back",
+    context: "list",
+    description: "close the inbox (in a thread: back to the list)",
+    hint: "back",
+  },
+];
+
+const THREAD_COMMANDS: readonly InboxCommand[] = ["down", "up", "reply", "compose", "back"];
 
 /** The inbox's keys, as data: {@link inboxKey} matches against it, hints are made from it. */
-export const INBOX_BINDINGS: readonly InboxBinding[] = [
-  { keys: ["j", ...DOWN], command: "down", contexts: ["list", "thread"], hint: "move" },
-  { keys: ["k", ...UP], command: "up", contexts: ["list", "thread"], hint: "move" },
-  { keys: ENTER, command: "open", contexts: ["list"], hint: "open" },
-  { keys: ["r"], command: "reply", contexts: ["list", "thread"], hint: "reply" },
-  { keys: ["c"], command: "compose", contexts: ["list", "thread"], hint: "compose" },
-  { keys: ["f"], command: "filter-agent", contexts: ["list"], hint: "agent" },
-  { keys: ["t"], command: "filter-type", contexts: ["list"], hint: "type" },
-  { keys: ["a"], command: "mark-all-read", contexts: ["list"], hint: "all read" },
-  { keys: [ESC, "q"], command: "back", contexts: ["list", "thread"], hint: "back", hintKeys: 2 },
-];
+export const INBOX_BINDINGS: readonly InboxBinding[] = defineBindings([
+  ...LIST_AND_THREAD,
+  ...LIST_AND_THREAD.filter((b) => THREAD_COMMANDS.includes(b.command)).map((b) => ({
+    ...b,
+    context: "thread" as const,
+  })),
+]);
 
 /**
  * A fresh inbox over `messages` (any order; shown newest first) at time `now` (ms), list
@@ -179,7 +239,7 @@ export function shownMessages(state: InboxState): MailMessage[] {
 
 /** The binding `key` runs in `context`, if any. */
 export function matchInboxKey(key: string, context: InboxContext): InboxBinding | undefined {
-  return INBOX_BINDINGS.find((b) => b.contexts.includes(context) && b.keys.includes(key));
+  return findBinding(INBOX_BINDINGS, context, key);
 }
 
 /**
@@ -191,14 +251,7 @@ export function inboxHints(state: InboxState): string {
     return state.form.kind === "compose"
       ? "Tab next field · Enter on body sends · Esc cancel"
       : "Enter send · Esc cancel";
-  const context: InboxContext = state.view;
-  const groups = new Map<string, string[]>();
-  for (const b of INBOX_BINDINGS) {
-    if (!b.contexts.includes(context)) continue;
-    const labels = b.keys.slice(0, b.hintKeys ?? 1).map((key) => describeKey(key));
-    groups.set(b.hint, [...(groups.get(b.hint) ?? []), ...labels]);
-  }
-  return [...groups].map(([hint, labels]) => `${labels.join("/")} ${hint}`).join(" · ");
+  return hintLine(INBOX_BINDINGS, state.view, { separator: " · " });
 }
 
 /**
@@ -311,28 +364,22 @@ export function selectedMessage(state: InboxState): MailMessage | undefined {
 // ---------------------------------------------------------------------------------------
 
 function formKey(state: InboxState, form: InboxForm, key: string): InboxResult {
-  const field = form.fields[form.focus];
-  const last = form.fields.length - 1;
-  const withForm = (next: Partial<InboxForm>): InboxResult => ({
-    state: { ...state, form: { ...form, ...next } },
-    effects: [],
-  });
-  const setValue = (value: string) =>
-    withForm({
-      fields: form.fields.map((f, i) => (i === form.focus ? { ...f, value } : f)),
-      error: undefined,
-    });
-  if (key === ESC) return { state: { ...state, form: undefined }, effects: [] };
-  if (key === TAB) return withForm({ focus: form.focus >= last ? 0 : form.focus + 1 });
-  if (key === SHIFT_TAB) return withForm({ focus: form.focus <= 0 ? last : form.focus - 1 });
-  if (ENTER.includes(key))
-    return form.focus < last ? withForm({ focus: form.focus + 1 }) : submit(state, form);
-  if (!field) return { state, effects: [] };
-  if (BACKSPACE.includes(key)) return setValue([...field.value].slice(0, -1).join(""));
-  if (key === CTRL_U) return setValue("");
-  if (key.startsWith(ESC) || /^[\x00-\x1f\x7f]$/.test(key)) return { state, effects: [] };
-  const text = sanitizeLine(key);
-  return text ? setValue(field.value + text) : { state, effects: [] };
+  const edited = editTextForm(form, key, { enter: "advance" });
+  switch (edited.outcome) {
+    case "cancel":
+      return { state: { ...state, form: undefined }, effects: [] };
+    case "submit":
+      return submit(state, form);
+    case "none":
+      return { state, effects: [] };
+    case "move":
+      return { state: { ...state, form: { ...form, focus: edited.form.focus } }, effects: [] };
+    case "edit":
+      return {
+        state: { ...state, form: { ...form, fields: edited.form.fields, error: undefined } },
+        effects: [],
+      };
+  }
 }
 
 function submit(state: InboxState, form: InboxForm): InboxResult {
@@ -457,53 +504,4 @@ function normalize(messages: readonly InboxMessage[], me: string): MailMessage[]
         ? { ...m, readAt: m.createdAt }
         : m,
     );
-}
-
-const PASTE_START = "\x1b[200~";
-const PASTE_END = "\x1b[201~";
-
-/** Keys of a chunk; see {@link inboxInput}. */
-export function splitKeys(chunk: string): string[] {
-  const keys: string[] = [];
-  let i = 0;
-  while (i < chunk.length) {
-    if (chunk.startsWith(PASTE_START, i)) {
-      const end = chunk.indexOf(PASTE_END, i + PASTE_START.length);
-      const stop = end < 0 ? chunk.length : end;
-      const text = chunk.slice(i + PASTE_START.length, stop).replace(/\r\n|\r|\n/g, " ");
-      if (text) keys.push(text);
-      i = end < 0 ? chunk.length : end + PASTE_END.length;
-      continue;
-    }
-    const c = chunk[i] as string;
-    if (c === ESC) {
-      const next = chunk[i + 1];
-      if (next === "[") {
-        let j = i + 2;
-        while (j < chunk.length && !/[\x40-\x7e]/.test(chunk[j] as string)) j++;
-        keys.push(chunk.slice(i, j + 1));
-        i = j + 1;
-      } else if (next === "O" && i + 2 < chunk.length) {
-        keys.push(chunk.slice(i, i + 3));
-        i += 3;
-      } else if (next !== undefined && "]P_^X".includes(next)) {
-        // A string sequence (OSC, DCS…): never a key; skip it up to BEL or ST.
-        let j = i + 2;
-        while (j < chunk.length && chunk[j] !== "\x07" && !chunk.startsWith("\x1b\\", j)) j++;
-        i = j >= chunk.length ? j : chunk[j] === "\x07" ? j + 1 : j + 2;
-      } else if (next === undefined || next === ESC) {
-        keys.push(ESC);
-        i += 1;
-      } else {
-        keys.push(chunk.slice(i, i + 2)); // Alt-<key>: one key, bound to nothing
-        i += 2;
-      }
-      continue;
-    }
-    const code = chunk.codePointAt(i) ?? 0;
-    const char = String.fromCodePoint(code);
-    keys.push(char);
-    i += char.length;
-  }
-  return keys;
 }

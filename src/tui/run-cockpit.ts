@@ -11,7 +11,8 @@ import { startHubService } from "../hub/service.js";
 import { runtimeNames } from "../runtimes/profiles.js";
 import { MailStore, sendMail } from "../store/mail-store.js";
 import type { Project } from "../store/project.js";
-import { Cockpit, type CockpitMail, type HubLink, type PaneScreens } from "./cockpit.js";
+import type { HubLink, PaneScreens } from "../hub/link.js";
+import { Cockpit, type CockpitMail } from "./cockpit.js";
 import { TerminalSession } from "./terminal-session.js";
 
 /*

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  placeView,
   computeLayout,
   MIN_INNER_COLS,
   MIN_INNER_ROWS,
@@ -413,5 +414,43 @@ describe("neighbour", () => {
     expect(
       neighbour(computeLayout({ cols: 5, rows: 5, panes: ["a", "b"] }), "a", "right"),
     ).toBeUndefined();
+  });
+});
+
+describe("placeView", () => {
+  it("centers the open view at its wanted size, inside a 1-cell margin", () => {
+    expect(placeView(120, 40, { width: 72, height: 20 })).toEqual({
+      x: 24,
+      y: 10,
+      width: 72,
+      height: 20,
+    });
+    expect(placeView(60, 20, { width: 110, height: 30, minHeight: 5 })).toEqual({
+      x: 1,
+      y: 1,
+      width: 58,
+      height: 18,
+    });
+  });
+
+  it("keeps a form's minimum height even in a short terminal, from the top edge", () => {
+    expect(placeView(40, 6, { width: 64, height: 8, minHeight: 8 })).toEqual({
+      x: 1,
+      y: 0,
+      width: 38,
+      height: 8,
+    });
+  });
+
+  it("is part of the layout when a view is open", () => {
+    const layout = computeLayout({
+      cols: 80,
+      rows: 24,
+      panes: ["a"],
+      view: { width: 64, height: 7 },
+    });
+    expect(layout.tooSmall ? undefined : layout.view).toEqual({ x: 8, y: 8, width: 64, height: 7 });
+    const closed = computeLayout({ cols: 80, rows: 24, panes: ["a"] });
+    expect(closed.tooSmall ? "small" : closed.view).toBeUndefined();
   });
 });

@@ -1,0 +1,65 @@
+import type { AgentView, HubEvent, HubEventOf } from "../hub/protocol.js";
+
+/**
+ * The cockpit's agent list after a hub event: `agents` replaces it, `agent` adds or replaces
+ * one (new ones go last), `removed` drops one, `status` sets one's status and exit code.
+ * Other events leave it as it is (the same array). Pure: never changes `agents` itself.
+ */
+export function applyAgentEvent(
+  agents: readonly AgentView[],
+  event: HubEvent,
+): readonly AgentView[] {
+  switch (event.type) {
+    case "agents":
+      return event.agents;
+    case "agent": {
+      const index = agents.findIndex((a) => a.name === event.agent.name);
+      return index < 0
+        ? [...agents, event.agent]
+        : agents.map((a, i) => (i === index ? event.agent : a));
+    }
+    case "removed":
+      return agents.filter((a) => a.name !== event.name);
+    case "status":
+      return agents.map((a) =>
+        a.name !== event.name
+          ? a
+          : {
+              ...a,
+              status: event.status,
+              ...(event.exitCode !== undefined ? { exitCode: event.exitCode } : {}),
+            },
+      );
+    default:
+      return agents;
+  }
+}
+
+/** Agents still running (not exited or lost), e.g. for the quit question. */
+export function runningAgents(agents: readonly AgentView[]): AgentView[] {
+  return agents.filter((a) => a.status !== "exited" && a.status !== "lost");
+}
+
+/**
+ * What mail marks on the chrome: agents that mailed `worker_done` (a ✔ in their title),
+ * panes flagged by `error`/`escalation` mail until focused, and the cockpit's unread count.
+ */
+export class MailMarks {
+  readonly done = new Set<string>();
+  readonly alerts = new Set<string>();
+  cockpitUnread = 0;
+
+  /** Takes a hub mail summary; returns `agents` with their unread counts from it. */
+  apply(
+    summary: HubEventOf<"mail">["summary"],
+    agents: readonly AgentView[],
+    focus?: string,
+  ): AgentView[] {
+    this.cockpitUnread = summary.cockpitUnread;
+    for (const reaction of summary.reactions) {
+      if (reaction.kind === "done") this.done.add(reaction.agent);
+      else if (reaction.agent !== focus) this.alerts.add(reaction.agent);
+    }
+    return agents.map((a) => ({ ...a, unread: summary.unread[a.name] ?? 0 }));
+  }
+}

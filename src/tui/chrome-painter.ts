@@ -1,0 +1,141 @@
+import { createElement, type ReactElement } from "react";
+import { describeKey } from "../core/key-names.js";
+import type { Layout, Rect } from "../core/layout.js";
+import type { AgentView } from "../hub/protocol.js";
+import type { MailMarks } from "./agent-list.js";
+import { CellGrid } from "../terminal/cell-grid.js";
+import { Dialog, LostNote, PaneFrame, StatusBar } from "./Chrome.js";
+import { ChromeRenderer, blit } from "./chrome-layer.js";
+
+/** Everything the chrome shows, as plain data (the cockpit fills it in for each paint). */
+export interface ChromeScene {
+  cols: number;
+  rows: number;
+  layout: Layout;
+  agents: readonly AgentView[];
+  focus: string | undefined;
+  zoomed: boolean;
+  /** The prefix byte, for the notes that name keys. */
+  prefix: string;
+  /** Left of the status bar, e.g. `flotilla · demo`. */
+  title: string;
+  hints: string;
+  notice?: { level: "info" | "error"; text: string };
+  /** Mail's marks: `worker_done` agents, flagged panes, the cockpit's unread count. */
+  mail: Pick<MailMarks, "done" | "alerts" | "cockpitUnread">;
+  /** The scrolled-back pane: its offset and how much scrollback it has. */
+  scroll?: { pane: string; offset: number; total: number };
+  /** The open view: its cache key and element, drawn at `layout.view`. */
+  view?: { key: string; element: (rect: Rect) => ReactElement };
+}
+
+/** A painted chrome layer, and the open view's piece to lay over the panes. */
+export interface PaintedChrome {
+  grid: CellGrid;
+  overlay?: { grid: CellGrid; x: number; y: number };
+}
+
+/**
+ * Paints pane frames and titles, lost-agent notes, the empty-state and too-small messages,
+ * the status bar and the open view, each piece through `renderer`'s cache (keyed by what it
+ * shows). The pane interiors are left blank for the pane screens.
+ */
+export function paintChrome(renderer: ChromeRenderer, scene: ChromeScene): PaintedChrome {
+  const { cols, rows, layout } = scene;
+  const grid = new CellGrid(cols, rows);
+  renderer.begin();
+  try {
+    if (layout.tooSmall) {
+      const { message } = layout;
+      const width = Math.max(1, Math.min(cols, message.length + 4));
+      const piece = renderer.piece(`small:${message}`, width, Math.min(rows, 4), () =>
+        createElement(Dialog, {
+          width,
+          title: "Terminal too small",
+          lines: [message],
+          tone: "danger",
+        }),
+      );
+      blit(
+        grid,
+        piece,
+        Math.max(0, Math.floor((cols - width) / 2)),
+        Math.max(0, Math.floor((rows - 4) / 2)),
+      );
+      return { grid };
+    }
+    for (const pane of layout.panes) {
+      const agent = scene.agents.find((a) => a.name === pane.name);
+      if (!agent) continue;
+      const scroll = scene.scroll?.pane === pane.name ? scene.scroll : undefined;
+      const props = {
+        width: pane.frame.width,
+        height: pane.frame.height,
+        name: agent.name,
+        runtime: agent.runtime,
+        branch: agent.branch,
+        status: agent.status,
+        exitCode: agent.exitCode,
+        focused: agent.name === scene.focus,
+        zoomed: scene.zoomed,
+        scroll: scroll ? { offset: scroll.offset, total: scroll.total } : undefined,
+        unread: agent.unread,
+        done: scene.mail.done.has(agent.name),
+        highlight: scene.mail.alerts.has(agent.name),
+      };
+      const piece = renderer.piece(`pane:${JSON.stringify(props)}`, props.width, props.height, () =>
+        createElement(PaneFrame, props),
+      );
+      blit(grid, piece, pane.frame.x, pane.frame.y);
+      if (agent.status === "lost") {
+        const { width, height } = pane.inner;
+        const prefix = describeKey(scene.prefix);
+        const lines = [
+          `${agent.name} is lost: its process ended with an earlier hub.`,
+          `Its worktree and branch ${agent.branch} are kept.`,
+          `${prefix} r respawns it here, or: flotilla respawn ${agent.name}`,
+        ];
+        const note = renderer.piece(`lost:${agent.name}:${prefix}`, width, height, () =>
+          createElement(LostNote, { lines }),
+        );
+        blit(grid, note, pane.inner.x, pane.inner.y);
+      }
+    }
+    if (scene.agents.length === 0) {
+      const width = Math.min(cols, 56);
+      const piece = renderer.piece("empty", width, 7, () =>
+        createElement(Dialog, {
+          width,
+          title: "No agents yet",
+          lines: [
+            `Press ${describeKey(scene.prefix)} n to spawn one,`,
+            "or run: flotilla spawn <name> --runtime shell",
+          ],
+        }),
+      );
+      blit(grid, piece, Math.floor((cols - width) / 2), Math.floor((rows - 7) / 2));
+    }
+    const bar = layout.statusBar;
+    const working = scene.agents.filter((a) => a.status === "working").length;
+    const waiting = scene.agents.filter((a) => a.status === "waiting").length;
+    const left = `${scene.title} · ${scene.agents.length} agents · ${working} working${waiting ? ` · ${waiting} waiting` : ""}`;
+    const { notice, hints } = scene;
+    const unread = scene.mail.cockpitUnread;
+    const barPiece = renderer.piece(
+      `bar:${left}:${hints}:${notice?.level}:${notice?.text}:${unread}`,
+      bar.width,
+      1,
+      () => createElement(StatusBar, { width: bar.width, left, hints, notice, unread }),
+    );
+    blit(grid, barPiece, bar.x, bar.y);
+    const rect = layout.view;
+    if (!scene.view || !rect) return { grid };
+    const { element } = scene.view;
+    const piece = renderer.piece(`view:${scene.view.key}`, rect.width, rect.height, () =>
+      element(rect),
+    );
+    return { grid, overlay: { grid: piece, x: rect.x, y: rect.y } };
+  } finally {
+    renderer.end();
+  }
+}

@@ -1,0 +1,92 @@
+import { createElement } from "react";
+import type { CockpitCommand } from "../../core/keymap.js";
+import { Dialog } from "../Chrome.js";
+import { defineView, type CockpitEffect, type ViewContext, type ViewOpen } from "./view.js";
+
+/** A question answered by one key: `choices` maps a key to what it does; others cancel. */
+export interface ConfirmState {
+  title: string;
+  lines: readonly string[];
+  choices: Readonly<Partial<Record<string, readonly CockpitEffect[]>>>;
+}
+
+type Question = (ctx: ViewContext) => ViewOpen<ConfirmState, never>;
+
+/**
+ * The questions asked before running a binding marked `confirm` (`core/keymap.ts`), by
+ * command. A command with `confirm` but no question here gets none and is refused.
+ */
+const QUESTIONS: Partial<Record<CockpitCommand, Question>> = {
+  kill: (ctx) => {
+    const focus = ctx.focus;
+    if (!focus) return {};
+    const agent = ctx.agents.find((a) => a.name === focus);
+    return {
+      state: {
+        title: `Kill agent ${focus}?`,
+        lines: [
+          `Stops ${focus}'s process (${agent?.runtime ?? "?"}, pid ${agent?.pid ?? "-"}).`,
+          `Its worktree and branch ${agent?.branch ?? ""} are kept.`,
+          "",
+          "y: kill    any other key: cancel",
+        ],
+        choices: {
+          y: [
+            { type: "request", command: { type: "kill", name: focus }, success: `killed ${focus}` },
+          ],
+        },
+      },
+    };
+  },
+  quit: (ctx) => {
+    const running = ctx.agents.filter((a) => a.status !== "exited" && a.status !== "lost");
+    if (ctx.services.canDetach) {
+      return {
+        state: {
+          title: "Leave the cockpit?",
+          lines: [
+            "d: detach: agents keep running in the hub; `flotilla attach` comes back",
+            `s: stop the hub and its ${running.length} running agent(s), then quit`,
+            "",
+            "any other key: stay",
+          ],
+          choices: { d: [{ type: "detach" }], s: [{ type: "quit" }] },
+        },
+      };
+    }
+    if (running.length === 0) return { effects: [{ type: "quit" }] };
+    return {
+      state: {
+        title: "Quit the cockpit?",
+        lines: [
+          `${running.length} agent(s) still running will be stopped:`,
+          running.map((a) => a.name).join(", "),
+          "Worktrees and branches are kept; `flotilla respawn <name>` restarts one.",
+          "",
+          "y: quit    any other key: stay",
+        ],
+        choices: { y: [{ type: "quit" }] },
+      },
+    };
+  },
+};
+
+/** The confirmation asked before a `confirm` binding's command; opened with that command. */
+export const confirmView = defineView<ConfirmState>({
+  id: "confirm",
+  bindings: [],
+  modal: true,
+  open: (ctx, command) => {
+    const question = command === undefined ? undefined : QUESTIONS[command];
+    if (question) return question(ctx);
+    return { effects: [{ type: "notice", level: "error", text: `nothing asks about ${command}` }] };
+  },
+  key: (state, key) => ({
+    state,
+    effects: [{ type: "close" }, ...(state.choices[key.toLowerCase()] ?? [])],
+  }),
+  size: (state) => ({ width: 64, height: state.lines.length + 3 }),
+  cacheKey: (state) => `confirm:${state.title}:${state.lines.join("\n")}`,
+  element: (state, { width }) =>
+    createElement(Dialog, { width, title: state.title, lines: [...state.lines], tone: "danger" }),
+});

@@ -1,0 +1,324 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { HubLink, PaneScreens } from "../../src/hub/link.js";
+import type { AgentView, HubCommand, HubEvent } from "../../src/hub/protocol.js";
+import { PaneScreen } from "../../src/terminal/pane-screen.js";
+import { createElement } from "react";
+import { Text } from "ink";
+import { composeMessage, type MailMessage } from "../../src/core/mail.js";
+import { Cockpit, type CockpitMail, type CockpitOptions } from "../../src/tui/cockpit.js";
+import { VIEWS } from "../../src/tui/views/registry.js";
+import { defineView } from "../../src/tui/views/view.js";
+import { XtermSink } from "../terminal/helpers.js";
+
+const PREFIX = "\x02";
+const COLS = 80;
+const ROWS = 24;
+
+function agent(name: string): AgentView {
+  return {
+    name,
+    runtime: "shell",
+    role: "worker",
+    worktree: `/tmp/${name}`,
+    branch: `flotilla/${name}`,
+    base: "abc123",
+    status: "idle",
+    createdAt: "2026-01-01T00:00:00.000Z",
+  };
+}
+
+/** A hub that answers `list` with its agents, records every command, and can emit events. */
+class FakeHub implements HubLink {
+  readonly sent: HubCommand[] = [];
+  readonly requests: HubCommand[] = [];
+  private listeners = new Set<(event: HubEvent) => void>();
+  constructor(readonly agents: AgentView[]) {}
+  send(command: HubCommand): void {
+    this.sent.push(command);
+  }
+  request(command: HubCommand): Promise<unknown> {
+    this.requests.push(command);
+    return Promise.resolve(command.type === "list" ? this.agents : null);
+  }
+  onEvent(listener: (event: HubEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  emit(event: HubEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+  /** What was typed into `name`'s pty, all inputs joined. */
+  typed(name: string): string {
+    return this.sent
+      .flatMap((c) => (c.type === "input" && c.name === name ? [c.data] : []))
+      .join("");
+  }
+  /** The last size sent for `name`'s pty. */
+  lastSize(name: string): { cols: number; rows: number } | undefined {
+    const resize = this.sent.findLast((c) => c.type === "resize" && c.name === name);
+    return resize?.type === "resize" ? { cols: resize.cols, rows: resize.rows } : undefined;
+  }
+}
+
+/** Real screen models, one per agent, as the in-process hub would hold them. */
+class Screens implements PaneScreens {
+  readonly map = new Map<string, PaneScreen>();
+  constructor(names: string[]) {
+    for (const name of names)
+      this.map.set(name, new PaneScreen({ cols: 38, rows: 21, scrollback: 100 }));
+  }
+  get(name: string): PaneScreen | undefined {
+    return this.map.get(name);
+  }
+  whenParsed(name: string, done: () => void): void {
+    const screen = this.map.get(name);
+    if (screen) screen.whenParsed(done);
+    else done();
+  }
+  dispose(): void {
+    for (const screen of this.map.values()) screen.dispose();
+  }
+}
+
+interface Rig {
+  cockpit: Cockpit;
+  hub: FakeHub;
+  screens: Screens;
+  sink: XtermSink;
+  /** The real terminal's text after drawing every pending change. */
+  text(): Promise<string>;
+}
+
+let rigs: Rig[] = [];
+
+/** Waits until `check` holds, drawing between tries (async loads settle in between). */
+async function until(rig: Rig, check: (text: string) => boolean): Promise<string> {
+  for (let i = 0; i < 200; i++) {
+    const text = await rig.text();
+    if (check(text)) return text;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`never matched; screen:\n${await rig.text()}`);
+}
+
+function mail(id: string, from: string, subject: string): MailMessage {
+  const m = composeMessage(
+    { from, to: "cockpit", subject, body: "b" },
+    ["cockpit"],
+    id,
+    new Date(),
+  );
+  return { ...m, readAt: null } as MailMessage;
+}
+
+/** A mailbox in memory: what `list` returns can change, and sends are recorded. */
+function fakeMail(messages: MailMessage[]): CockpitMail & { sent: unknown[] } {
+  const sent: unknown[] = [];
+  return {
+    sent,
+    list: () => Promise.resolve([...messages]),
+    markRead: () => Promise.resolve(),
+    send: (draft) => {
+      sent.push(draft);
+      return Promise.resolve();
+    },
+  };
+}
+
+async function startCockpit(
+  names: string[],
+  extra: Partial<CockpitOptions> = {},
+  { cols = COLS, rows = ROWS } = {},
+): Promise<Rig> {
+  const hub = new FakeHub(names.map(agent));
+  const screens = new Screens(names);
+  const sink = new XtermSink(cols, rows);
+  const cockpit = new Cockpit(
+    { write: (data) => sink.write(data), size: () => ({ cols, rows }) },
+    hub,
+    screens,
+    {
+      prefix: PREFIX,
+      title: "flotilla · test",
+      runtimes: ["shell"],
+      onQuit: () => undefined,
+      ...extra,
+    },
+  );
+  await cockpit.start();
+  const text = async (): Promise<string> => {
+    cockpit.renderNow();
+    const grid = await sink.grid();
+    const lines: string[] = [];
+    for (let y = 0; y < grid.rows; y++) {
+      let line = "";
+      for (let x = 0; x < grid.cols; x++) line += grid.get(x, y).ch || " ";
+      lines.push(line);
+    }
+    return lines.join("\n");
+  };
+  const rig = { cockpit, hub, screens, sink, text };
+  rigs.push(rig);
+  return rig;
+}
+
+afterEach(() => {
+  for (const rig of rigs) {
+    rig.cockpit.close();
+    rig.screens.dispose();
+    rig.sink.screen.dispose();
+  }
+  rigs = [];
+});
+
+describe("Cockpit", () => {
+  it("types into the first pane, and into the pane on the right after prefix →", async () => {
+    const { cockpit, hub } = await startCockpit(["alice", "bob"]);
+    cockpit.input("ls\r");
+    expect(hub.typed("alice")).toBe("ls\r");
+    cockpit.input(PREFIX + "\x1b[C");
+    cockpit.input("pwd\r");
+    expect(hub.typed("bob")).toBe("pwd\r");
+    expect(hub.typed("alice")).toBe("ls\r");
+  });
+
+  it("zooms the focused pane to the whole terminal and back", async () => {
+    const { cockpit, hub, text } = await startCockpit(["alice", "bob"]);
+    const half = hub.lastSize("alice");
+    cockpit.input(PREFIX + "z");
+    expect(await text()).toContain("[zoom]");
+    expect(await text()).not.toContain(" bob ");
+    expect(hub.lastSize("alice")).toEqual({ cols: COLS - 2, rows: ROWS - 3 });
+    cockpit.input(PREFIX + "z");
+    const after = await text();
+    expect(after).not.toContain("[zoom]");
+    expect(after).toContain(" bob ");
+    expect(hub.lastSize("alice")).toEqual(half);
+  });
+
+  it("opens the help view on prefix ?, keeps keys from the pane while open, closes on a key", async () => {
+    const { cockpit, hub, text } = await startCockpit(["alice"]);
+    cockpit.input(PREFIX + "?");
+    const open = await text();
+    expect(open).toContain("Keys");
+    expect(open).toContain("zoom the focused pane");
+    cockpit.input("x");
+    expect(hub.typed("alice")).toBe("");
+    expect(await text()).not.toContain("zoom the focused pane");
+    cockpit.input("y");
+    expect(hub.typed("alice")).toBe("y");
+  });
+
+  it("asks before killing an agent; y sends the kill, other keys cancel", async () => {
+    const { cockpit, hub, text } = await startCockpit(["alice"]);
+    cockpit.input(PREFIX + "x");
+    expect(await text()).toContain("Kill agent alice?");
+    cockpit.input("n");
+    expect(await text()).not.toContain("Kill agent alice?");
+    expect(hub.requests.some((c) => c.type === "kill")).toBe(false);
+    cockpit.input(PREFIX + "x");
+    cockpit.input("y");
+    expect(hub.requests).toContainEqual({ type: "kill", name: "alice" });
+    expect(hub.typed("alice")).toBe("");
+  });
+
+  it("types into the spawn form, not the pane, and spawns with what was typed", async () => {
+    const { cockpit, hub, text } = await startCockpit(["alice"]);
+    cockpit.input(PREFIX + "n");
+    expect(await text()).toContain("Spawn an agent");
+    cockpit.input("carol\t\x7f\x7f\x7f\x7f\x7fshell\r");
+    expect(hub.requests).toContainEqual({ type: "spawn", name: "carol", runtime: "shell" });
+    expect(hub.typed("alice")).toBe("");
+    expect(await text()).not.toContain("Spawn an agent");
+  });
+
+  it("takes a mouse report split across two reads as one click, typing nothing into the pane", async () => {
+    const { cockpit, hub } = await startCockpit(["alice", "bob"]);
+    // bob's pane is the right half: column 60, row 5 (1-based in the report).
+    cockpit.input("\x1b[<0;60");
+    cockpit.input(";5M");
+    cockpit.input("\x1b[<0;60;5m");
+    expect(hub.typed("alice")).toBe("");
+    expect(hub.typed("bob")).toBe("");
+    cockpit.input("q");
+    expect(hub.typed("bob")).toBe("q");
+  });
+
+  it("opens the inbox on prefix m with mail loaded asynchronously, and reloads it when mail arrives", async () => {
+    const messages = [mail("m1", "bob", "first report")];
+    const rig = await startCockpit(["alice"], { mail: fakeMail(messages) });
+    rig.cockpit.input(PREFIX + "m");
+    await until(rig, (t) => t.includes("first report"));
+    messages.unshift(mail("m2", "carol", "second report"));
+    rig.hub.emit({
+      type: "mail",
+      summary: { unread: {}, cockpitUnread: 2, reactions: [] },
+    });
+    await until(rig, (t) => t.includes("second report") && t.includes("first report"));
+    rig.cockpit.input("j");
+    expect(rig.hub.typed("alice")).toBe("");
+    rig.cockpit.input("q");
+    await until(rig, (t) => !t.includes("second report"));
+    rig.cockpit.input("j");
+    expect(rig.hub.typed("alice")).toBe("j");
+  });
+
+  it("opens a view registered with its own prefix key, lists the key in help, and refreshes it on hub events", async () => {
+    let loads = 0;
+    const boardView = defineView<{ title: string }, { type: "reload" }>({
+      id: "board",
+      title: "On the board:",
+      bindings: [
+        {
+          keys: ["x"],
+          keyLabels: ["x"],
+          command: "close",
+          context: "board",
+          description: "close the board",
+        },
+      ],
+      opener: { key: "t", description: "open the task board", hint: "tasks" },
+      open: async () => ({ state: { title: `board v${++loads}` } }),
+      key: (state, key) => ({ state, effects: key === "x" ? [{ type: "close" }] : [] }),
+      onEvent: (state, event) =>
+        event.type === "agent" ? { state, effects: [{ type: "reload" }] } : undefined,
+      perform: async () => {
+        const title = `board v${++loads}`;
+        return { update: (state) => ({ ...state, title }) };
+      },
+      size: () => ({ width: 30, height: 3 }),
+      cacheKey: (state) => state.title,
+      element: (state) => createElement(Text, null, state.title),
+    });
+    const views = [...VIEWS, boardView as unknown as (typeof VIEWS)[number]];
+    // Tall enough for the whole help (a shorter terminal cuts it off).
+    const rig = await startCockpit(["alice"], { views }, { cols: 100, rows: 60 });
+    rig.cockpit.input(PREFIX + "?");
+    const help = await rig.text();
+    expect(help).toContain("open the task board");
+    expect(help).toContain("close the board");
+    rig.cockpit.input(" ");
+    rig.cockpit.input(PREFIX + "t");
+    await until(rig, (t) => t.includes("board v1"));
+    rig.hub.emit({ type: "agent", agent: agent("bob") });
+    await until(rig, (t) => t.includes("board v2"));
+    rig.cockpit.input("x");
+    await until(rig, (t) => !t.includes("board v"));
+    expect(rig.hub.typed("alice")).toBe("");
+  });
+
+  it("scrolls the focused pane back a page at a time in scroll mode, and leaves on q", async () => {
+    const rig = await startCockpit(["alice"]);
+    const screen = rig.screens.get("alice")!;
+    screen.write(Array.from({ length: 100 }, (_, i) => `line ${i + 1}`).join("\r\n"));
+    await screen.flush();
+    rig.cockpit.input(PREFIX + "[");
+    expect(await rig.text()).toContain("[scroll 0/");
+    rig.cockpit.input("\x1b[5~");
+    rig.cockpit.input("\x1b[5~");
+    expect(await rig.text()).toMatch(/\[scroll 40\/\d+\]/);
+    rig.cockpit.input("q");
+    expect(await rig.text()).not.toContain("[scroll");
+    expect(rig.hub.typed("alice")).toBe("");
+  });
+});
