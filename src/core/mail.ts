@@ -55,21 +55,36 @@ export type WorkerDonePayload = z.infer<typeof WorkerDonePayload>;
  */
 export const MailMessage = z.object({
   version: z.literal(1).default(1),
-  id: MailId,
-  from: Mailbox,
+  id: z.string().min(1),
+  from: z.string().min(1),
   to: z.string().min(1),
-  recipients: z.array(Mailbox).min(1),
+  recipients: z.array(z.string()).min(1),
   subject: z.string().min(1),
   body: z.string(),
   type: MailType,
   priority: MailPriority.default("normal"),
-  thread: MailId,
-  replyTo: MailId.optional(),
+  thread: z.string().min(1),
+  replyTo: z.string().optional(),
   payload: z.unknown().optional(),
-  createdAt: z.iso.datetime(),
+  createdAt: z.string(),
   readAt: z.string().nullable().default(null),
 });
 export type MailMessage = z.infer<typeof MailMessage>;
+
+/**
+ * A message file as read back from `.flotilla/mail/`: {@link MailMessage} with every field
+ * that names something checked, since anyone can drop a file there. Ids, thread and reply
+ * ids are message ids, sender and recipients mailbox names, `createdAt` an ISO-8601 time; a
+ * file that fails is reported (and never shown), not trusted.
+ */
+export const MailFile = MailMessage.extend({
+  id: MailId,
+  from: Mailbox,
+  recipients: z.array(Mailbox).min(1),
+  thread: MailId,
+  replyTo: MailId.optional(),
+  createdAt: z.iso.datetime(),
+});
 
 /** Statuses of an agent that can still receive mail. */
 const LIVE: ReadonlySet<AgentStatus> = new Set(["starting", "working", "waiting", "idle"]);

@@ -9,6 +9,7 @@ import {
   filterMessages,
   formatMailId,
   MAIL_ID_PATTERN,
+  MailFile,
   MailMessage,
   mailIdTime,
   resolveRecipients,
@@ -426,7 +427,7 @@ export class MailStore {
       );
       return undefined;
     }
-    const result = MailMessage.safeParse(raw);
+    const result = MailFile.safeParse(raw);
     if (!result.success) {
       const issue = result.error.issues[0];
       const where = issue && issue.path.length > 0 ? ` at ${issue.path.join(".")}` : "";
