@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import {
   existsSync,
   lstatSync,
@@ -12,7 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { FlotillaError } from "../core/errors.js";
 import { assertAgentName } from "../core/names.js";
-import { projectPaths } from "../store/paths.js";
+import { FLOTILLA_DIR, WORKTREES_DIR } from "../core/project-layout.js";
 import { assertNoSymlink, ensurePrivateDir } from "../store/safe-path.js";
 import { gitAt, gitCommonDir, gitMessage, resolveCommit, runGit, runGitWithEnv } from "./repo.js";
 
@@ -89,7 +88,12 @@ export function agentBranch(name: string): string {
 
 /** Absolute path of an agent's worktree under the main checkout `root`. */
 export function agentWorktreePath(root: string, name: string): string {
-  return path.join(projectPaths(root).worktrees, name);
+  return path.join(worktreesDir(root), name);
+}
+
+/** The folder holding every agent worktree of the main checkout `root`. */
+function worktreesDir(root: string): string {
+  return path.join(root, FLOTILLA_DIR, WORKTREES_DIR);
 }
 
 /**
@@ -358,7 +362,7 @@ export async function removeWorktree(
   const archiveRefs: string[] = [];
   let keptDir: string | undefined;
   const keep = (relative: string): void => {
-    keptDir ??= uniqueDir(path.join(projectPaths(root).dir, "kept", `${rec.name}-${stamp}`));
+    keptDir ??= uniqueDir(path.join(path.join(root, FLOTILLA_DIR), "kept", `${rec.name}-${stamp}`));
     const to = path.join(keptDir, relative);
     ensurePrivateDir(path.dirname(to));
     renameSync(path.join(worktree, relative), to);
@@ -367,7 +371,7 @@ export async function removeWorktree(
   if (existsSync(worktree) && state.adminDir === undefined) {
     // Not a worktree git knows (an interrupted removal or creation left it): keep it whole.
     if (state.strayFiles.length > 0) {
-      keptDir = uniqueDir(path.join(projectPaths(root).dir, "kept", `${rec.name}-${stamp}`));
+      keptDir = uniqueDir(path.join(path.join(root, FLOTILLA_DIR), "kept", `${rec.name}-${stamp}`));
       ensurePrivateDir(path.dirname(keptDir));
       renameSync(worktree, keptDir);
     } else {
@@ -577,35 +581,18 @@ function reflogShas(file: string): string[] {
 
 /** The subset of `shas` that are commits in the repository (gc may have pruned some). */
 async function existingCommits(root: string, shas: string[]): Promise<string[]> {
-  if (shas.length === 0) return [];
-  const out = await gitWithInput(
-    root,
-    ["cat-file", "--batch-check=%(objectname) %(objecttype)"],
-    shas.join("\n") + "\n",
-  );
-  return out
-    .split("\n")
-    .map((line) => line.split(" "))
-    .filter(([, type]) => type === "commit")
-    .map(([sha]) => sha ?? "")
-    .filter((sha) => sha.length > 0);
-}
-
-function gitWithInput(dir: string, args: string[], input: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("git", args, { cwd: dir, stdio: ["pipe", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
-    child.on("error", reject);
-    child.on("close", (code) =>
-      code === 0
-        ? resolve(out)
-        : reject(new FlotillaError("GIT_FAILED", `git ${args[0]} failed: ${gitMessage(err)}`)),
+  const found: string[] = [];
+  // In slices, so a long reflog never makes an argument list too long.
+  for (let i = 0; i < shas.length; i += 500) {
+    const slice = shas.slice(i, i + 500);
+    const out = await runGit(
+      gitAt(root),
+      ["rev-list", "--no-walk", "--ignore-missing", ...slice],
+      "reading the reflogs",
     );
-    child.stdin.end(input);
-  });
+    found.push(...out.split("\n").filter((line) => line.length > 0));
+  }
+  return found;
 }
 
 /** The path of a worktree (main checkout included) that has `branch` checked out, if any. */

@@ -26,6 +26,7 @@ import {
   type WorktreeRemoval,
 } from "../git/worktrees.js";
 import { resolveRuntime } from "../runtimes/profiles.js";
+import { writeAgentContext } from "../runtimes/context.js";
 import type { Project } from "../store/project.js";
 
 /**
@@ -59,6 +60,12 @@ export interface CreateAgentOptions {
   role?: string;
   /** Task id from the task board. */
   task?: string;
+  /**
+   * Text for the agent's context (memory primer, brief): written into the new worktree before
+   * the agent is recorded (so no hub launches it without), delivered per the runtime's
+   * profile (`runtimes/context.ts`).
+   */
+  context?: string;
 }
 
 /** Field changes for {@link markAgent}; a key set to `undefined` clears that field. */
@@ -98,7 +105,7 @@ export async function createAgent(
     );
   }
   const config = await project.readConfig();
-  resolveRuntime(config, options.runtime);
+  const profile = resolveRuntime(config, options.runtime);
   assertRuntimeTrusted(project.root, config, options.runtime);
   // Fail fast before touching git; re-checked under the lock below.
   assertNoAgent(await project.readState(), name);
@@ -124,17 +131,32 @@ export async function createAgent(
   } catch (error) {
     throw explainUnwritable(project, error);
   }
+  const forget = (): Promise<unknown> =>
+    project.stateDoc
+      .update((state) => {
+        state.agents = state.agents.filter((a) => !(a.name === name && a.status === "creating"));
+      })
+      .catch(() => undefined);
   let info;
   try {
     info = await createWorktree(project.root, name, base);
   } catch (error) {
     // Nothing was handed to an agent: forget the record (git refused before creating).
-    await project.stateDoc
-      .update((state) => {
-        state.agents = state.agents.filter((a) => !(a.name === name && a.status === "creating"));
-      })
-      .catch(() => undefined);
+    await forget();
     throw error;
+  }
+  if (options.context !== undefined) {
+    try {
+      const written = writeAgentContext(profile, info.worktree, options.context);
+      project.log("agent.context", {
+        agent: name,
+        detail: { written: written.written, skipped: written.skipped },
+      });
+    } catch (error) {
+      await discardNewWorktree(project.root, info);
+      await forget();
+      throw error;
+    }
   }
   let created: AgentRecord;
   try {

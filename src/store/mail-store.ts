@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { readdir, readFile, rename, rm, stat, unlink, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
-import lockfile from "proper-lockfile";
-import { FlotillaError } from "../core/errors.js";
+import { FlotillaError, firstZodIssue } from "../core/errors.js";
+import { withFileLock } from "./lock.js";
 import {
   checkMailboxName,
   composeMessage,
@@ -205,20 +205,7 @@ export class MailStore {
     assertMailbox(mailbox);
     const newDir = path.join(this.dir, mailbox, "new");
     ensurePrivateDir(newDir);
-    const release = await lockfile
-      .lock(newDir, {
-        realpath: false,
-        stale: 10_000,
-        retries: { retries: 200, factor: 1.2, minTimeout: 5, maxTimeout: 100, randomize: true },
-      })
-      .catch((error: unknown) => {
-        throw new FlotillaError(
-          "LOCK_FAILED",
-          `could not lock ${newDir}: ${(error as Error).message}; if no flotilla process is running, remove ${newDir}.lock`,
-          { cause: error },
-        );
-      });
-    try {
+    return withFileLock(newDir, async () => {
       const problems: string[] = [];
       const messages = (await this.readFolder(newDir, "new", problems, true)).sort((a, b) =>
         a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
@@ -241,9 +228,7 @@ export class MailStore {
       }
       if (failure !== undefined) throw failure;
       return { messages: claimed, problems };
-    } finally {
-      await release().catch(() => undefined);
-    }
+    });
   }
 
   /**
@@ -429,11 +414,8 @@ export class MailStore {
     }
     const result = MailFile.safeParse(raw);
     if (!result.success) {
-      const issue = result.error.issues[0];
-      const where = issue && issue.path.length > 0 ? ` at ${issue.path.join(".")}` : "";
-      problems.push(
-        `${file} is not a valid message${where}: ${issue?.message ?? "invalid"}; it was left untouched`,
-      );
+      const { where, message } = firstZodIssue(result.error);
+      problems.push(`${file} is not a valid message${where}: ${message}; it was left untouched`);
       return undefined;
     }
     if (`${result.data.id}.json` !== path.basename(file)) {

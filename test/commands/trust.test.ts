@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Config } from "../../src/core/schema.js";
 import { buildLaunch } from "../../src/runtimes/profiles.js";
-import { initProject } from "../../src/store/init.js";
+import { initProject } from "../../src/hub/init.js";
 import { Project } from "../../src/store/project.js";
 import { trustFilePath } from "../../src/store/trust.js";
 import { cleanEnv, makeRepo, removeTempRepos } from "../git/temp-repo.js";

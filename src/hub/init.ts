@@ -4,9 +4,9 @@ import { Config } from "../core/schema.js";
 import { FlotillaError } from "../core/errors.js";
 import { currentBranch, gitAt, gitCommonDir, hasCommits, resolveCommit } from "../git/repo.js";
 import { cliEntryPath } from "../runtimes/package-files.js";
-import { findProjectRoot } from "./paths.js";
-import { Project } from "./project.js";
-import { ensurePrivateDir, restrictDir, writePrivateFile } from "./safe-path.js";
+import { findProjectRoot } from "../store/paths.js";
+import { Project } from "../store/project.js";
+import { ensurePrivateDir, restrictDir, writePrivateFile } from "../store/safe-path.js";
 
 /** The line `init` adds to `.git/info/exclude` (shared by every worktree of the repository). */
 export const EXCLUDE_LINE = "/.flotilla/";
@@ -90,7 +90,7 @@ async function guessTarget(root: string): Promise<string> {
 
 /** Absolute path of the directory holding the `flotilla` shim (put first on agents' PATH). */
 export function shimDir(project: Project): string {
-  return path.join(project.paths.dir, "bin");
+  return project.paths.bin;
 }
 
 /**
@@ -99,7 +99,7 @@ export function shimDir(project: Project): string {
  * call (cheap), which also repairs it after the package moved. Returns the shim's path.
  */
 export function writeShim(project: Project, cliPath: string): string {
-  const file = path.join(shimDir(project), "flotilla");
+  const file = project.paths.shim;
   const script = `#!/bin/sh\n# Written by "flotilla init": runs this project's flotilla for agents.\nexec node ${shellQuote(cliPath)} "$@"\n`;
   // Atomic, owner-only, and never through a link a repository committed at this path.
   writePrivateFile(file, script, 0o700);
