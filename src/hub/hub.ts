@@ -36,6 +36,8 @@ const DEFAULT_SIZE = { cols: 80, rows: 24 };
 export class Hub implements HubBackend {
   private readonly sessions = new Map<string, AgentSession>();
   private records = new Map<string, AgentRecord>();
+  /** Launches made, by `launchKey`: each spawn or respawn is launched once, however often state.json is re-read. */
+  private readonly launched = new Set<string>();
   private readonly listeners = new Set<(event: HubEvent) => void>();
   /** Pane sizes each attached client asked for; the most recently active client's apply. */
   private readonly clientSizes = new Map<string, Map<string, { cols: number; rows: number }>>();
@@ -344,7 +346,11 @@ export class Hub implements HubBackend {
       const previous = this.records;
       this.records = next;
       for (const record of next.values()) {
-        if (record.status === "starting" && !this.sessions.get(record.name)?.isRunning) {
+        if (
+          record.status === "starting" &&
+          !this.sessions.get(record.name)?.isRunning &&
+          !this.launched.has(launchKey(record))
+        ) {
           this.launch(record);
         }
         const before = previous.get(record.name);
@@ -357,6 +363,7 @@ export class Hub implements HubBackend {
   }
 
   private launch(record: AgentRecord): void {
+    this.launched.add(launchKey(record));
     const previous = this.sessions.get(record.name);
     previous?.dispose();
     let profile;
@@ -453,6 +460,11 @@ export class Hub implements HubBackend {
  * Builds and starts the hub for `project` with `runners` (the composition roots pass
  * `HUB_RUNNERS`; tests may pass fewer).
  */
+/** What identifies one launch of an agent: its launchId (records of older versions: name and creation time). */
+function launchKey(record: AgentRecord): string {
+  return record.launchId ?? `${record.name}@${record.createdAt}`;
+}
+
 export async function createHub(
   project: Project,
   runners: readonly HubRunnerFactory[] = [],

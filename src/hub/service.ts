@@ -1,4 +1,6 @@
+import path from "node:path";
 import { describeError, FlotillaError } from "../core/errors.js";
+import { tryHoldFileLock } from "../store/lock.js";
 import type { Project } from "../store/project.js";
 import { removeHubRecord, writeHubRecord } from "./daemon.js";
 import { createHub, type Hub } from "./hub.js";
@@ -14,6 +16,11 @@ export interface HubService {
   server: HubServer;
   /** Stops serving, hangs up the agents (recorded `exited`), removes socket and record. */
   stop(): Promise<void>;
+}
+
+/** The file whose lock the running hub of `project` holds (`.flotilla/hub.lock/` is the lock). */
+export function hubLockPath(project: Project): string {
+  return path.join(project.paths.dir, "hub");
 }
 
 /**
@@ -33,13 +40,27 @@ export async function startHubService(
   } = {},
 ): Promise<HubService> {
   const socketPath = options.socketPath ?? resolveSocketPath(project.root);
+  // One hub per project, decided under a lock held for the hub's life, before anything is
+  // launched: two `up --in-process` at once must not both start the agents.
+  const releaseHubLock = await tryHoldFileLock(hubLockPath(project), (error) =>
+    options.log?.(`hub lock lost: ${describeError(error)}`),
+  );
+  const alreadyRunning = new FlotillaError(
+    "HUB_UNAVAILABLE",
+    `a hub is already running for ${project.root}: attach to it with "flotilla attach"`,
+  );
+  if (releaseHubLock === undefined) throw alreadyRunning;
   if (await isSocketAnswering(socketPath)) {
-    throw new FlotillaError(
-      "HUB_UNAVAILABLE",
-      `a hub is already running for ${project.root}: attach to it with "flotilla attach"`,
-    );
+    await releaseHubLock().catch(() => undefined);
+    throw alreadyRunning;
   }
-  const hub = await createHub(project, options.runners ?? HUB_RUNNERS);
+  let hub: Hub;
+  try {
+    hub = await createHub(project, options.runners ?? HUB_RUNNERS);
+  } catch (error) {
+    await releaseHubLock().catch(() => undefined);
+    throw error;
+  }
   let server: HubServer;
   try {
     server = await startHubServer({
@@ -50,6 +71,7 @@ export async function startHubService(
     });
   } catch (error) {
     await hub.shutdown();
+    await releaseHubLock().catch(() => undefined);
     throw error;
   }
   await writeHubRecord(project, {
@@ -68,6 +90,7 @@ export async function startHubService(
         options.log?.(`while stopping: ${describeError(error)}`);
       } finally {
         await removeHubRecord(project, process.pid);
+        await releaseHubLock().catch(() => undefined);
       }
     })());
   return { hub, server, stop };

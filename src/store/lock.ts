@@ -54,3 +54,30 @@ export async function withFileLock<T>(
     await release().catch(() => undefined);
   }
 }
+
+/**
+ * Takes the cross-process lock of `file` for as long as the caller lives, without waiting:
+ * proper-lockfile refreshes it every few seconds, so it goes stale (10 s) only when the
+ * holder died. Resolves with the release function, or `undefined` when someone else holds
+ * it. Used for "one hub per project".
+ */
+export async function tryHoldFileLock(
+  file: string,
+  onLost: (error: Error) => void = () => undefined,
+): Promise<(() => Promise<void>) | undefined> {
+  ensurePrivateDir(path.dirname(file));
+  try {
+    return await lockfile.lock(file, {
+      realpath: false,
+      stale: 10_000,
+      update: 2_000,
+      retries: 0,
+      onCompromised: onLost,
+    });
+  } catch (error) {
+    if ((error as { code?: unknown }).code === "ELOCKED") return undefined;
+    throw new FlotillaError("LOCK_FAILED", `could not lock ${file}: ${describeError(error)}`, {
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,84 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { isFlotillaError } from "../../src/core/errors.js";
+import { createHub, type Hub } from "../../src/hub/hub.js";
+import { initProject } from "../../src/hub/init.js";
+import { createAgent } from "../../src/hub/lifecycle.js";
+import { startHubService, type HubService } from "../../src/hub/service.js";
+import type { Project } from "../../src/store/project.js";
+import { trustConfig } from "../../src/store/trust.js";
+import { makeRepo, makeTempDir } from "../git/temp-repo.js";
+import { waitFor } from "../wait-for.js";
+
+/** Real hubs on real temp repositories, agents that record each run in a file. */
+const services: HubService[] = [];
+const hubs: Hub[] = [];
+afterEach(async () => {
+  for (const service of services.splice(0)) await service.stop();
+  for (const hub of hubs.splice(0)) await hub.shutdown();
+});
+
+/** A project whose runtime `count` appends one line to `runs` per launch and exits at once. */
+async function countingProject(): Promise<{ project: Project; runs: string }> {
+  const { project } = await initProject(makeRepo());
+  const runs = path.join(makeTempDir("flotilla-runs-"), "runs");
+  writeFileSync(runs, "");
+  const config = JSON.parse(readFileSync(project.paths.config, "utf8"));
+  config.runtimes = {
+    count: {
+      command: "sh",
+      args: ["-c", `echo "$FLOTILLA_AGENT" >> '${runs}'`],
+      prompt: { mode: "none" },
+    },
+  };
+  writeFileSync(project.paths.config, JSON.stringify(config));
+  trustConfig(project.root, await project.readConfig());
+  return { project, runs };
+}
+
+const lines = (file: string): string[] =>
+  readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l.length > 0);
+
+describe("one hub per project, one launch per spawn (issue 8 item 8)", () => {
+  it("item 8: two hubs started at once: one wins before anything is launched, the agent runs once", async () => {
+    const { project, runs } = await countingProject();
+    await createAgent(project, { name: "a1", runtime: "count" });
+    const dir = makeTempDir("flotilla-sock-");
+    const results = await Promise.allSettled([
+      startHubService(project, { socketPath: path.join(dir, "one.sock"), runners: [] }),
+      startHubService(project, { socketPath: path.join(dir, "two.sock"), runners: [] }),
+    ]);
+    const won = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+    services.push(...won);
+    expect(won).toHaveLength(1);
+    const lost = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
+    expect(isFlotillaError(lost.reason, "HUB_UNAVAILABLE")).toBe(true);
+    await waitFor(async () => (await project.readState()).agents[0]?.status === "exited", {
+      what: "a1 to run and exit",
+    });
+    expect(lines(runs)).toEqual(["a1"]);
+    const record = (await project.readState()).agents[0]!;
+    expect(record.pid === undefined || record.status === "exited").toBe(true);
+  });
+
+  it("item 8: five fast-exiting agents are launched five times, not six", async () => {
+    const { project, runs } = await countingProject();
+    const hub = await createHub(project);
+    hubs.push(hub);
+    const names = ["f1", "f2", "f3", "f4", "f5"];
+    for (const name of names) await createAgent(project, { name, runtime: "count" });
+    await waitFor(
+      async () => {
+        const agents = (await project.readState()).agents;
+        return agents.length === 5 && agents.every((a) => a.status === "exited");
+      },
+      { what: "all five to run and exit" },
+    );
+    await hub.flush();
+    expect(lines(runs).sort()).toEqual(names);
+    expect(existsSync(runs)).toBe(true);
+  });
+});
