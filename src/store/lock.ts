@@ -1,4 +1,4 @@
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, rmSync } from "node:fs";
 import path from "node:path";
 import lockfile from "proper-lockfile";
 import { FlotillaError, describeError } from "../core/errors.js";
@@ -80,4 +80,10 @@ export async function tryHoldFileLock(
       cause: error,
     });
   }
+}
+
+/** Removes the lock of `file` held by a process known to be dead (see `tryHoldFileLock`). */
+export function breakFileLock(file: string): void {
+  // proper-lockfile unlocks only its own locks; its lock is the `<file>.lock` directory.
+  rmSync(`${file}.lock`, { recursive: true, force: true });
 }
