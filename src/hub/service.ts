@@ -1,6 +1,7 @@
 import path from "node:path";
 import { describeError, FlotillaError } from "../core/errors.js";
-import { readFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { readFileSync, realpathSync } from "node:fs";
 import { breakFileLock, tryHoldFileLock } from "../store/lock.js";
 import { writePrivateFile } from "../store/safe-path.js";
 import { isSameProcess, processStartTime, type ProcessIdentity } from "./processes.js";
@@ -87,6 +88,7 @@ export async function startHubService(
     await releaseHubLock().catch(() => undefined);
     throw alreadyRunning;
   }
+  const hubId = randomBytes(8).toString("hex");
   let hub: Hub;
   try {
     hub = await createHub(project, options.runners ?? HUB_RUNNERS);
@@ -99,6 +101,7 @@ export async function startHubService(
     server = await startHubServer({
       socketPath,
       backend: hub,
+      project: { root: realRoot(project.root), hubId },
       ...(options.log ? { log: options.log } : {}),
       ...(options.onShutdown ? { onShutdown: options.onShutdown } : {}),
     });
@@ -112,6 +115,7 @@ export async function startHubService(
     socket: socketPath,
     protocol: PROTOCOL_VERSION,
     startedAt: new Date().toISOString(),
+    hubId,
   });
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
@@ -127,4 +131,12 @@ export async function startHubService(
       }
     })());
   return { hub, server, stop };
+}
+
+function realRoot(root: string): string {
+  try {
+    return realpathSync(root);
+  } catch {
+    return root;
+  }
 }

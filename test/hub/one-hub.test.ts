@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { isFlotillaError } from "../../src/core/errors.js";
+import { hubStatus, stopHub } from "../../src/hub/daemon.js";
 import { createHub, type Hub } from "../../src/hub/hub.js";
 import { initProject } from "../../src/hub/init.js";
 import { createAgent } from "../../src/hub/lifecycle.js";
@@ -80,5 +81,23 @@ describe("one hub per project, one launch per spawn (issue 8 item 8)", () => {
     await hub.flush();
     expect(lines(runs).sort()).toEqual(names);
     expect(existsSync(runs)).toBe(true);
+  });
+});
+
+describe("a copied project never drives the original's hub (issue 8 item 11)", () => {
+  it("item 11: hub status and hub stop in a copy leave the original's hub and socket alone", async () => {
+    const { project } = await countingProject();
+    const socket = path.join(makeTempDir("flotilla-sock-"), "hub.sock");
+    const service = await startHubService(project, { socketPath: socket, runners: [] });
+    services.push(service);
+    const { project: copy } = await initProject(makeRepo());
+    // What `cp -a` carries over: the original's hub.json, naming its socket.
+    writeFileSync(copy.paths.hubRecord, readFileSync(project.paths.hubRecord));
+    const status = await hubStatus(copy);
+    expect(status).toMatchObject({ state: "stale", foreign: true });
+    expect(await stopHub(copy)).toEqual({ how: "none" });
+    expect(existsSync(socket)).toBe(true);
+    expect(service.server.clientCount()).toBe(0);
+    expect(await hubStatus(project)).toMatchObject({ state: "running", pid: process.pid });
   });
 });
