@@ -2,6 +2,7 @@ import type { AgentRecord, AgentStatus, Config } from "../core/schema.js";
 import { compilePatterns } from "../core/status.js";
 import { FlotillaError, describeError } from "../core/errors.js";
 import { buildLaunch, resolveRuntime } from "../runtimes/profiles.js";
+import { mayTypeNotice } from "./notice-gate.js";
 import type { Project } from "../store/project.js";
 import type { HubBackend } from "./backend.js";
 import { assertNothingToLose } from "../git/worktrees.js";
@@ -237,6 +238,15 @@ export class Hub implements HubBackend {
   private typeNotice(name: string, text: string): void {
     const session = this.sessions.get(name);
     if (!session) return;
+    // Only into the runtime itself in the foreground, never a shell or a program it runs.
+    const record = this.records.get(name);
+    let command = "";
+    try {
+      command = record ? resolveRuntime(this.config, record.runtime).command : "";
+    } catch {
+      return;
+    }
+    if (!mayTypeNotice({ pid: session.pid, command })) return;
     const line = text.replace(/\r$/, "");
     session.write(line);
     setTimeout(() => session.write("\r"), 50).unref();
