@@ -1,11 +1,12 @@
 import { isProcessAlive } from "./processes.js";
+import { assertNoSymlink, ensurePrivateDir } from "../store/safe-path.js";
 import { packageRoot } from "../runtimes/package-files.js";
 import { spawn } from "node:child_process";
 import {
   closeSync,
+  constants,
   existsSync,
   lstatSync,
-  mkdirSync,
   openSync,
   readFileSync,
   unlinkSync,
@@ -323,8 +324,13 @@ async function startHub(
       `${socket} is in use but does not answer as a hub: see ${project.paths.hubLog}`,
     );
   }
-  mkdirSync(project.paths.dir, { recursive: true });
-  const logFd = openSync(project.paths.hubLog, "a", 0o600);
+  ensurePrivateDir(project.paths.dir);
+  assertNoSymlink(project.paths.hubLog); // O_NOFOLLOW below too: never append through a link
+  const logFd = openSync(
+    project.paths.hubLog,
+    constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
+    0o600,
+  );
   let exit: string | undefined;
   try {
     const child = spawn(process.execPath, [entry, project.root, socket], {

@@ -220,3 +220,15 @@ describe("the small ones (issue 8 item 17)", () => {
     expect(refused.stderr).toContain("--target");
   });
 });
+
+describe("a bare repository (issue 8 item 17)", () => {
+  it("item 17: says it is bare in one line with exit 1, not raw git stderr and 70", async () => {
+    const { makeTempDir, git } = await import("../git/temp-repo.js");
+    const bare = makeTempDir("flotilla-bare-");
+    git(bare, "init", "-q", "--bare");
+    const result = await run(bare, ["init"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("bare repository");
+    expect(result.stderr.trimEnd().split("\n")).toHaveLength(1);
+  });
+});

@@ -142,3 +142,16 @@ describe("symlinks under .flotilla/ (issue 8 item 10)", () => {
     expect(existsSync(path.join(root, ".flotilla/worktrees/carol"))).toBe(false);
   });
 });
+
+describe("the hub's log (issue 8 item 10)", () => {
+  it("item 10: a hub is never started with its log written through a link", async () => {
+    const { initProject } = await import("../../src/hub/init.js");
+    const { ensureHub } = await import("../../src/hub/daemon.js");
+    const { project } = await initProject(makeRepo());
+    const target = victim("not a log\n");
+    symlinkSync(target, project.paths.hubLog);
+    const error = await ensureHub(project).catch((e: unknown) => e as Error);
+    expect((error as Error).message).toContain("is a symbolic link");
+    expect(readFileSync(target, "utf8")).toBe("not a log\n");
+  });
+});
