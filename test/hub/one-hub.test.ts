@@ -101,3 +101,13 @@ describe("a copied project never drives the original's hub (issue 8 item 11)", (
     expect(await hubStatus(project)).toMatchObject({ state: "running", pid: process.pid });
   });
 });
+
+describe("a corrupt hub.json (issue 8 item 17)", () => {
+  it("item 17: does not hide the running hub, so it can still be found and stopped", async () => {
+    const { project } = await countingProject();
+    const service = await startHubService(project, { runners: [] });
+    services.push(service);
+    writeFileSync(project.paths.hubRecord, "{torn");
+    expect(await hubStatus(project)).toMatchObject({ state: "running", pid: process.pid });
+  });
+});
