@@ -147,7 +147,7 @@ export async function createAgent(
   }
   if (options.context !== undefined) {
     try {
-      const written = writeAgentContext(profile, info.worktree, options.context);
+      const written = await writeAgentContext(profile, info.worktree, options.context);
       project.log("agent.context", {
         agent: name,
         detail: { written: written.written, skipped: written.skipped },
