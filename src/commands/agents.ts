@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import type { AgentRecord } from "../core/schema.js";
+import { formatJson, sanitizeForTerminal } from "../core/sanitize.js";
 import type { Project } from "../store/project.js";
 
 /**
@@ -19,9 +20,10 @@ export interface CommandIo {
   confirm: (question: string) => Promise<boolean>;
 }
 
+/** The real process; everything written is passed through the terminal sanitizer. */
 export const processIo: CommandIo = {
-  out: (text) => void process.stdout.write(text),
-  err: (text) => void process.stderr.write(text),
+  out: (text) => void process.stdout.write(sanitizeForTerminal(text)),
+  err: (text) => void process.stderr.write(sanitizeForTerminal(text)),
   cwd: () => process.cwd(),
   confirm: confirmOnTerminal,
 };
@@ -178,12 +180,12 @@ export function registerAgentCommands(program: Command, io: CommandIo = processI
     .option("--clean", "also remove its worktree and branch, if nothing would be lost")
     .option(
       "--force",
-      "with --clean: remove even with unmerged commits or uncommitted changes (kept under refs/flotilla/archive/)",
+      "with --clean: remove even with unmerged commits, uncommitted changes or ignored files (all kept: refs/flotilla/archive/, .flotilla/kept/)",
     )
     .option("-y, --yes", "do not ask before a forced removal")
     .addHelpText(
       "after",
-      "\nNo commit is ever made unreachable: a forced removal first saves unmerged commits and\nuncommitted changes under refs/flotilla/archive/<name>-<time>, and prints those refs.",
+      "\nNo commit is ever made unreachable: a forced removal first saves every unmerged commit the\nworktree can reach (its branch, a detached HEAD, both reflogs) and uncommitted changes under\nrefs/flotilla/archive/<name>-<time>, moves git-ignored files and nested repositories whole to\n.flotilla/kept/<name>-<time>/, and prints where. It also finishes an interrupted spawn or removal.",
     )
     .action(async (name: string, options: { clean?: boolean; force?: boolean; yes?: boolean }) => {
       await killCommand(io, name, options);
@@ -195,16 +197,16 @@ export function registerAgentCommands(program: Command, io: CommandIo = processI
     .option("--json", "print a JSON array instead of a table (age in seconds)")
     .option("--waiting", "agents waiting for you first, the longest-waiting at the top")
     .action(async (options: { json?: boolean; waiting?: boolean }) => {
-      const [{ openProject }, { reconcileAgents, isProcessAlive }] = await Promise.all([
+      const [{ openProject }, { reconcileAgents }] = await Promise.all([
         import("../store/project.js"),
         import("../hub/lifecycle.js"),
       ]);
       const project = openProject(io.cwd());
-      await reconcileAgents(project, isProcessAlive);
+      await reconcileAgents(project);
       let rows = listRows((await project.readState()).agents, new Date());
       if (options.waiting) rows = sortWaitingFirst(rows);
       if (options.json) {
-        io.out(JSON.stringify(rows, null, 2) + "\n");
+        io.out(formatJson(rows) + "\n");
         return;
       }
       if (rows.length === 0) {
@@ -225,12 +227,12 @@ export function registerAgentCommands(program: Command, io: CommandIo = processI
       "\nResumes with the agent CLI's own form: claude --resume <session id>, codex resume <id>\n(or --last), gemini --resume <id>, opencode --continue; a runtime without one starts fresh.",
     )
     .action(async (name: string, options: { fresh?: boolean }) => {
-      const [{ openProject }, { respawnAgent, isProcessAlive }] = await Promise.all([
+      const [{ openProject }, { respawnAgent }] = await Promise.all([
         import("../store/project.js"),
         import("../hub/lifecycle.js"),
       ]);
       const project = openProject(io.cwd());
-      const record = await respawnAgent(project, name, isProcessAlive, {
+      const record = await respawnAgent(project, name, undefined, {
         fresh: options.fresh ?? false,
       });
       const how = options.fresh ? "with a fresh conversation" : "resuming its conversation";
@@ -370,19 +372,24 @@ async function killCommand(
     throw new FlotillaError("INVALID_INPUT", "--force only applies with --clean");
   }
 
+  let adopted = false;
+  let creating = false;
   if (options.clean) {
     // Decide before stopping anything, so a refused removal changes nothing.
-    const { record, inspection, target } = await lifecycle.inspectAgent(project, name);
-    if (!options.force) worktrees.assertNothingToLose(record, inspection, target);
-    else if (!worktrees.isSafeToRemove(inspection) && !options.yes) {
-      const what = [
-        inspection.unmergedCommits > 0 ? `${inspection.unmergedCommits} unmerged commit(s)` : "",
-        inspection.dirty ? `${inspection.dirtyFiles.length} changed file(s)` : "",
-      ]
-        .filter(Boolean)
-        .join(" and ");
+    const inspected = await lifecycle.inspectAgent(project, name);
+    const { record, inspection, target } = inspected;
+    adopted = inspected.adopted;
+    creating = record.status === "creating";
+    const forced = options.force || record.status === "creating";
+    if (!forced) worktrees.assertNothingToLose(record, inspection, target);
+    else if (
+      !worktrees.isSafeToRemove(inspection) &&
+      !options.yes &&
+      record.status !== "creating"
+    ) {
+      const what = worktrees.summarizeLoss(inspection);
       const ok = await io.confirm(
-        `remove ${name}'s worktree and branch with ${what}? They are kept under refs/flotilla/archive/. [y/N] `,
+        `remove ${name}'s worktree and branch with ${what}? Commits and changes are kept under refs/flotilla/archive/, other files under .flotilla/kept/. [y/N] `,
       );
       if (!ok) {
         throw new FlotillaError(
@@ -393,10 +400,15 @@ async function killCommand(
     }
   }
 
+  if (adopted) {
+    io.out(`${name} is not recorded; removing the worktree and branch an interrupted spawn left\n`);
+    await removeAdopted(io, project, name, options.force ?? false);
+    return;
+  }
   const stop = await lifecycle.stopAgent(project, name);
   if (stop.signalled) {
     const pid = stop.record.pid ?? 0;
-    const gone = await waitForExit(pid, lifecycle.isProcessAlive);
+    const gone = await waitForExit(pid, (p) => lifecycle.isSameProcess({ ...stop.record, pid: p }));
     if (!gone && !options.clean) {
       io.out(`sent SIGHUP and SIGTERM to ${name} (pid ${pid}); it has not exited yet\n`);
     } else if (!gone) {
@@ -421,16 +433,45 @@ async function killCommand(
   }
   const result = await lifecycle.removeAgent(project, name, {
     clean: true,
-    force: options.force ?? false,
+    force: (options.force ?? false) || creating,
   });
   const removal = result.removal;
   const parts: string[] = [];
   if (removal?.removedWorktree) parts.push(path.relative(project.root, result.record.worktree));
   if (removal?.deletedBranch) parts.push(`branch ${result.record.branch}`);
   io.out(`removed ${name}${parts.length > 0 ? `: ${parts.join(" and ")}` : ""}\n`);
+  reportRemoval(io, removal);
+}
+
+/** Removes what an unrecorded agent left (see `inspectAgent`) and says what was kept. */
+async function removeAdopted(
+  io: CommandIo,
+  project: import("../store/project.js").Project,
+  name: string,
+  force: boolean,
+): Promise<void> {
+  const lifecycle = await import("../hub/lifecycle.js");
+  const result = await lifecycle.removeAgent(project, name, { clean: true, force });
+  const parts: string[] = [];
+  if (result.removal?.removedWorktree)
+    parts.push(path.relative(project.root, result.record.worktree));
+  if (result.removal?.deletedBranch) parts.push(`branch ${result.record.branch}`);
+  io.out(`removed ${name}${parts.length > 0 ? `: ${parts.join(" and ")}` : ""}\n`);
+  reportRemoval(io, result.removal);
+}
+
+/** Prints where a removal kept work: archive refs, the kept directory, a kept branch. */
+function reportRemoval(
+  io: CommandIo,
+  removal: import("../git/worktrees.js").WorktreeRemoval | undefined,
+): void {
   for (const ref of removal?.archiveRefs ?? []) {
     io.out(`kept its work at ${ref} (restore with: git branch <new-name> ${ref})\n`);
   }
+  if (removal?.keptDir !== undefined) {
+    io.out(`kept its ignored files and nested repositories in ${removal.keptDir}\n`);
+  }
+  if (removal?.branchNote !== undefined) io.out(`note: ${removal.branchNote}\n`);
 }
 
 /** Polls until `pid` is gone; true when it exited within `timeoutMs`. */

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { formatJson } from "../core/sanitize.js";
 import { processIo, type CommandIo } from "./agents.js";
 
 /** Registers `hub status|stop` and `send`. */
@@ -16,9 +17,10 @@ export function registerHubCommands(program: Command, io: CommandIo = processIo)
       const { hubStatus } = await import("../hub/daemon.js");
       const project = openProject(io.cwd());
       const status = await hubStatus(project);
-      const agents = status.state === "running" ? await listOverHub(status.socket) : undefined;
+      const agents =
+        status.state === "running" ? await listOverHub(status.socket, project.root) : undefined;
       if (options.json) {
-        io.out(JSON.stringify({ ...status, agents: agents ?? null }, null, 2) + "\n");
+        io.out(formatJson({ ...status, agents: agents ?? null }) + "\n");
         return;
       }
       if (status.state === "running") {
@@ -50,7 +52,7 @@ export function registerHubCommands(program: Command, io: CommandIo = processIo)
       const project = openProject(io.cwd());
       const status = await hubStatus(project);
       if (status.state === "running" && !options.yes) {
-        const agents = (await listOverHub(status.socket)) ?? [];
+        const agents = (await listOverHub(status.socket, project.root)) ?? [];
         const running = agents.filter((a) => a.status !== "exited" && a.status !== "lost");
         if (running.length > 0) {
           const names = running.map((a) => a.name).join(", ");
@@ -103,7 +105,7 @@ export function registerHubCommands(program: Command, io: CommandIo = processIo)
           `no hub is running for ${project.root}, so no agent is running to type into: start them with "flotilla up"`,
         );
       }
-      const agents = (await listOverHub(status.socket)) ?? [];
+      const agents = (await listOverHub(status.socket, project.root)) ?? [];
       const target = agents.find((a) => a.name === agent);
       if (!target) {
         throw new FlotillaError(
@@ -118,7 +120,12 @@ export function registerHubCommands(program: Command, io: CommandIo = processIo)
         );
       }
       const { connectHub } = await import("../hub/client.js");
-      const connection = await connectHub(status.socket, { cols: 80, rows: 24, client: "send" });
+      const connection = await connectHub(status.socket, {
+        cols: 80,
+        rows: 24,
+        client: "send",
+        root: project.root,
+      });
       try {
         connection.send({ type: "input", name: agent, data: text + (options.enter ? "\r" : "") });
         // Commands are handled in order: once this answers, the input has been typed.
@@ -133,10 +140,16 @@ export function registerHubCommands(program: Command, io: CommandIo = processIo)
 /** The hub's live agent list over its socket, or undefined when it does not answer. */
 async function listOverHub(
   socket: string,
+  root: string,
 ): Promise<Array<{ name: string; status: string }> | undefined> {
   const { connectHub } = await import("../hub/client.js");
   try {
-    const connection = await connectHub(socket, { cols: 80, rows: 24, client: "flotilla cli" });
+    const connection = await connectHub(socket, {
+      cols: 80,
+      rows: 24,
+      client: "flotilla cli",
+      root,
+    });
     try {
       const reply = await connection.request({ type: "list" });
       return reply.type === "result" && reply.ok

@@ -3,7 +3,12 @@ import { FlotillaError } from "../core/errors.js";
 import { MAIL_PRIORITIES, MAIL_TYPES } from "../core/mail-kinds.js";
 import type { MailMessage, MailPriority, MailType } from "../core/mail.js";
 import { checkAgentName } from "../core/names.js";
-import { sanitizeForTerminal, sanitizeLine } from "../core/sanitize.js";
+import {
+  formatJson,
+  sanitizeForTerminal,
+  sanitizeLine,
+  sanitizingWriter,
+} from "../core/sanitize.js";
 import type { MailStore, StoredMail } from "../store/mail-store.js";
 
 // Only zod-free modules are imported up front: every flotilla command registers this group,
@@ -26,10 +31,25 @@ async function load() {
 export interface MailIo {
   cwd: string;
   env: NodeJS.ProcessEnv;
-  stdout: { write(text: string): unknown };
+  stdout: { write(text: string, callback?: (error?: Error | null) => void): unknown };
   stderr: { write(text: string): unknown };
   /** All of stdin as UTF-8 (for `--body -`). */
   readStdin(): Promise<string>;
+}
+
+/**
+ * Writes `text` and resolves once the stream took it (its write callback); a plain sink whose
+ * `write` takes no callback counts as written at once.
+ * @throws the stream's write error (EPIPE when the reader went away).
+ */
+export function writeFlushed(
+  stream: { write(text: string, callback?: (error?: Error | null) => void): unknown },
+  text: string,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.write(text, (error) => (error ? reject(error) : resolve()));
+    if (stream.write.length < 2) resolve();
+  });
 }
 
 /** Largest part of one body injected into an agent's context, in characters. */
@@ -40,11 +60,24 @@ export function processIo(): MailIo {
   return {
     cwd: process.cwd(),
     env: process.env,
-    stdout: process.stdout,
-    stderr: process.stderr,
+    stdout: sanitizingWriter(process.stdout),
+    stderr: sanitizingWriter(process.stderr),
     readStdin: async () => {
+      // Stop one byte past the limit: a 50 MB body is refused without being read whole.
+      const { MAX_BODY_BYTES, formatBytes } = await import("../core/mail.js");
       const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      let size = 0;
+      for await (const chunk of process.stdin) {
+        chunks.push(chunk as Buffer);
+        size += (chunk as Buffer).length;
+        if (size > MAX_BODY_BYTES) {
+          process.stdin.destroy();
+          throw new FlotillaError(
+            "MAIL",
+            `the body on stdin is over the limit of ${formatBytes(MAX_BODY_BYTES)}: send a summary and point to a file instead`,
+          );
+        }
+      }
       return Buffer.concat(chunks).toString("utf8");
     },
   };
@@ -100,33 +133,36 @@ export function registerMailCommands(program: Command, io: MailIo = processIo())
       const me = whoAmI(io);
       const { MailStore, openProject } = await load();
       const store = new MailStore(openProject(io.cwd).paths.mail);
-      const { messages, problems } = await store.check(me);
+      if (options.hookEvent && !/^[A-Za-z]+$/.test(options.hookEvent))
+        throw new FlotillaError(
+          "INVALID_INPUT",
+          `invalid --hook-event ${JSON.stringify(options.hookEvent)}: use e.g. PostToolUse`,
+        );
+      // Marked read only once written: a closed pipe or a killed hook leaves the rest unread.
+      const { messages, problems } = await store.deliverUnread(me, async (unread) => {
+        if (options.inject) {
+          const text = formatInjection(me, unread);
+          await writeFlushed(
+            io.stdout,
+            options.hookEvent
+              ? JSON.stringify({
+                  hookSpecificOutput: { hookEventName: options.hookEvent, additionalContext: text },
+                }) + "\n"
+              : text,
+          );
+          return;
+        }
+        for (const [i, m] of unread.entries()) {
+          try {
+            await writeFlushed(io.stdout, (i > 0 ? "\n" : "") + formatFull(m));
+          } catch (error) {
+            throw Object.assign(error as Error, { delivered: i });
+          }
+        }
+      });
       for (const problem of problems)
         io.stderr.write(`flotilla: warning: ${sanitizeLine(problem)}\n`);
-      if (options.inject) {
-        if (messages.length === 0) return;
-        const text = formatInjection(me, messages);
-        if (options.hookEvent) {
-          if (!/^[A-Za-z]+$/.test(options.hookEvent))
-            throw new FlotillaError(
-              "INVALID_INPUT",
-              `invalid --hook-event "${options.hookEvent}": use e.g. PostToolUse`,
-            );
-          io.stdout.write(
-            JSON.stringify({
-              hookSpecificOutput: { hookEventName: options.hookEvent, additionalContext: text },
-            }) + "\n",
-          );
-        } else {
-          io.stdout.write(text);
-        }
-        return;
-      }
-      if (messages.length === 0) {
-        io.stdout.write("no new mail\n");
-        return;
-      }
-      io.stdout.write(messages.map((m) => formatFull(m)).join("\n"));
+      if (messages.length === 0 && !options.inject) io.stdout.write("no new mail\n");
     });
 
   mail
@@ -154,7 +190,7 @@ export function registerMailCommands(program: Command, io: MailIo = processIo())
       for (const problem of problems)
         io.stderr.write(`flotilla: warning: ${sanitizeLine(problem)}\n`);
       if (options.json) {
-        io.stdout.write(JSON.stringify(messages, null, 2) + "\n");
+        io.stdout.write(formatJson(messages) + "\n");
         return;
       }
       if (messages.length === 0) {

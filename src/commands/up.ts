@@ -19,6 +19,7 @@ export function registerUpCommands(program: Command): void {
     .action(async (options: { inProcess?: boolean }) => {
       const { openProject } = await import("../store/project.js");
       const project = openProject();
+      await assertAgentsTrusted(project);
       if (options.inProcess) await runCockpit(project);
       else await attachCockpit(project, { start: true });
     });
@@ -30,6 +31,20 @@ export function registerUpCommands(program: Command): void {
       const { openProject } = await import("../store/project.js");
       await attachCockpit(openProject(), { start: false });
     });
+}
+
+/**
+ * Refuses to start agents whose runtime this project's config defines while that config is
+ * not trusted (see `flotilla trust`); built-in runtimes need nothing.
+ * @throws FlotillaError UNTRUSTED_CONFIG showing the command and how to allow it.
+ */
+async function assertAgentsTrusted(project: Project): Promise<void> {
+  const { assertRuntimeTrusted } = await import("../store/trust.js");
+  const config = await project.readConfig();
+  for (const agent of (await project.readState()).agents) {
+    if (agent.status === "exited" || agent.status === "lost") continue;
+    assertRuntimeTrusted(project.root, config, agent.runtime);
+  }
 }
 
 type RunCockpit = typeof import("../tui/run-cockpit.js");

@@ -12,6 +12,8 @@ export const ERROR_CODES = [
   "COMMAND_NOT_FOUND",
   "INVALID_STATE_FILE",
   "UNSAFE_REMOVAL",
+  "UNSAFE_PATH",
+  "UNTRUSTED_CONFIG",
   "GIT_FAILED",
   "LOCK_FAILED",
   "INVALID_INPUT",
@@ -40,9 +42,15 @@ export class FlotillaError extends Error {
   }
 }
 
-/** True when `error` is a `FlotillaError`, optionally with the given code. */
+/**
+ * True when `error` is a `FlotillaError` (of any copy of this module: the cockpit bundle has
+ * its own), optionally with the given code.
+ */
 export function isFlotillaError(error: unknown, code?: ErrorCode): error is FlotillaError {
-  return error instanceof FlotillaError && (code === undefined || error.code === code);
+  // By shape, not instanceof: the cockpit bundle carries its own copy of this class.
+  if (!(error instanceof Error) || error.name !== "FlotillaError") return false;
+  const actual = (error as { code?: unknown }).code;
+  return typeof actual === "string" && (code === undefined || actual === code);
 }
 
 /**

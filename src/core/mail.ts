@@ -29,6 +29,15 @@ export const MAX_SUBJECT_CHARS = 300;
 /** Largest payload accepted, in bytes of its JSON text (64 KiB). */
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
 
+/** Shape of ids made by {@link formatMailId}; anything else is refused as a path part. */
+export const MAIL_ID_PATTERN = /^[0-9a-z]{11}-[0-9a-z]{4,32}$/;
+
+const MailId = z.string().regex(MAIL_ID_PATTERN, "not a message id");
+const Mailbox = z.string().superRefine((name, ctx) => {
+  const problem = checkMailboxName(name);
+  if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+});
+
 /** Payload of a `worker_done` message: what finished, on which branch, touching which files. */
 export const WorkerDonePayload = z.object({
   task: z.string().optional(),
@@ -61,6 +70,21 @@ export const MailMessage = z.object({
   readAt: z.string().nullable().default(null),
 });
 export type MailMessage = z.infer<typeof MailMessage>;
+
+/**
+ * A message file as read back from `.flotilla/mail/`: {@link MailMessage} with every field
+ * that names something checked, since anyone can drop a file there. Ids, thread and reply
+ * ids are message ids, sender and recipients mailbox names, `createdAt` an ISO-8601 time; a
+ * file that fails is reported (and never shown), not trusted.
+ */
+export const MailFile = MailMessage.extend({
+  id: MailId,
+  from: Mailbox,
+  recipients: z.array(Mailbox).min(1),
+  thread: MailId,
+  replyTo: MailId.optional(),
+  createdAt: z.iso.datetime(),
+});
 
 /** Statuses of an agent that can still receive mail. */
 const LIVE: ReadonlySet<AgentStatus> = new Set(["starting", "working", "waiting", "idle"]);
@@ -310,9 +334,6 @@ export function formatMailId(timeMs: number, sequence: number, random: string): 
   const seq = (sequence % (36 * 36)).toString(36).padStart(2, "0");
   return `${time}${seq}-${random}`;
 }
-
-/** Shape of ids made by {@link formatMailId}; anything else is refused as a path part. */
-export const MAIL_ID_PATTERN = /^[0-9a-z]{11}-[0-9a-z]{4,32}$/;
 
 /** Milliseconds since the epoch encoded in a mail id, or `undefined` for a malformed id. */
 export function mailIdTime(id: string): number | undefined {

@@ -34,5 +34,38 @@ export function checkAgentName(name: string): string | undefined {
 export function assertAgentName(name: string): void {
   const problem = checkAgentName(name);
   if (problem !== undefined)
-    throw new FlotillaError("INVALID_NAME", `invalid agent name "${name}": ${problem}`);
+    throw new FlotillaError(
+      "INVALID_NAME",
+      `invalid agent name ${JSON.stringify(name)}: ${problem}`,
+    );
+}
+
+/**
+ * Why `role` cannot be an agent role, or `undefined` when it can. Roles are addresses
+ * (`@<role>s`) and are shown in lists and other agents' errors, so they follow the rules of
+ * agent names (see {@link checkAgentName}) except that reserved names are allowed.
+ */
+export function checkRoleName(role: string): string | undefined {
+  const problem = checkAgentName(role);
+  return problem?.endsWith("is reserved") ? undefined : problem;
+}
+
+/**
+ * Throws `FlotillaError("INVALID_NAME")` with a one-line reason when `role` is not a valid
+ * role (see {@link checkRoleName}); the role is quoted sanitized-by-construction (JSON).
+ */
+export function assertRoleName(role: string): void {
+  const problem = checkRoleName(role);
+  if (problem !== undefined)
+    throw new FlotillaError("INVALID_NAME", `invalid role ${JSON.stringify(role)}: ${problem}`);
+}
+
+/**
+ * Why `name` cannot name a runtime, or `undefined`: one word of letters, digits, `.`, `_`,
+ * `-` (at most {@link MAX_NAME_LENGTH} characters), as the built-in ones are.
+ */
+export function checkRuntimeName(name: string): string | undefined {
+  if (name.length === 0 || name.length > MAX_NAME_LENGTH || !NAME_PATTERN.test(name))
+    return `use 1 to ${MAX_NAME_LENGTH} letters, digits, '.', '_' and '-', starting with a letter or digit`;
+  return undefined;
 }

@@ -41,3 +41,35 @@ export function sanitizeForTerminal(text: string): string {
 export function sanitizeLine(text: string): string {
   return sanitizeForTerminal(text).replace(/[\n\t]+/g, " ");
 }
+
+// What JSON.stringify leaves raw but a terminal acts on or a JavaScript parser chokes on:
+// DEL, the C1 controls (U+009B is a one-byte CSI), and the line/paragraph separators.
+const JSON_UNSAFE = /[\u007f-\u009f\u2028\u2029]/g;
+
+/**
+ * `value` as JSON text (indented by `indent`) that is safe to print: every control character
+ * is a `\uXXXX` escape (JSON.stringify already escapes C0; this adds DEL, C1, U+2028/9), so
+ * the data round-trips unchanged and nothing in it reaches a terminal raw.
+ */
+export function formatJson(value: unknown, indent = 2): string {
+  return JSON.stringify(value, null, indent).replace(
+    JSON_UNSAFE,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+/**
+ * A writer for CLI output to `stream` that passes all text through
+ * {@link sanitizeForTerminal} (newlines and tabs kept): the one place where text reaches a
+ * terminal from a short command. `callback` as in `Writable.write`.
+ */
+export function sanitizingWriter(stream: {
+  write(text: string, callback?: (error?: Error | null) => void): unknown;
+}): { write(text: string, callback?: (error?: Error | null) => void): boolean } {
+  return {
+    write: (text, callback) => {
+      stream.write(sanitizeForTerminal(text), callback);
+      return true;
+    },
+  };
+}

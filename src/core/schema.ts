@@ -4,14 +4,27 @@ import { LAYOUT_NAMES } from "./layout.js";
 import { TerminalConfig } from "./terminal-config.js";
 import { MemoryConfig } from "./memory.js";
 import { GatesConfig, MergeConfig } from "./merge-queue.js";
+import { checkAgentName, checkRoleName, checkRuntimeName } from "./names.js";
 
 /**
  * Zod schemas and types for every document Flotilla keeps under `.flotilla/`.
  * Each file is validated on read; a file that fails is reported, never overwritten.
  */
 
-/** Agent lifecycle status, as shown in pane titles and `flotilla ls`. */
-export const AgentStatus = z.enum(["starting", "working", "waiting", "idle", "exited", "lost"]);
+/**
+ * Agent lifecycle status, as shown in pane titles and `flotilla ls`. `creating`: recorded by
+ * `spawn` before its worktree exists, so an interrupted spawn is visible and `kill --clean`
+ * can finish it; the hub never launches a `creating` agent.
+ */
+export const AgentStatus = z.enum([
+  "creating",
+  "starting",
+  "working",
+  "waiting",
+  "idle",
+  "exited",
+  "lost",
+]);
 export type AgentStatus = z.infer<typeof AgentStatus>;
 
 /**
@@ -96,6 +109,16 @@ export type RuntimeProfileInput = z.input<typeof RuntimeProfile>;
 
 /** A runtime's `session` (see {@link RuntimeProfile}). */
 export type SessionArgs = NonNullable<RuntimeProfile["session"]>;
+/** A string that `check` accepts (it returns the problem, or `undefined`), read from disk. */
+function checked(check: (text: string) => string | undefined) {
+  return z.string().superRefine((text, ctx) => {
+    const problem = check(text);
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+  });
+}
+
+/** A runtime's name: one word, as in `--runtime claude` (see `checkRuntimeName`). */
+export const RuntimeName = checked(checkRuntimeName);
 
 /** Cockpit key settings. `prefix` is a key name like `C-b`, `C-a`, `C-space`. */
 export const KeysConfig = z.object({
@@ -111,7 +134,7 @@ export const Config = z.object({
   scrollback: z.number().int().min(0).max(1_000_000).default(10_000),
   keys: KeysConfig.default({ prefix: "C-b" }),
   /** Custom runtimes, merged over the built-in profiles by name. */
-  runtimes: z.record(z.string(), RuntimeProfile).default({}),
+  runtimes: z.record(RuntimeName, RuntimeProfile).default({}),
   /** Agent considered idle after this many ms without output. */
   idleAfterMs: z.number().int().min(100).default(3000),
   worktree: WorktreeConfig.default(WorktreeConfig.parse({})),
@@ -130,9 +153,9 @@ export type Config = z.infer<typeof Config>;
 
 /** One agent as recorded in `.flotilla/state.json`. Times are ISO-8601 strings. */
 export const AgentRecord = z.object({
-  name: z.string(),
-  runtime: z.string(),
-  role: z.string().default("worker"),
+  name: checked(checkAgentName),
+  runtime: RuntimeName,
+  role: checked(checkRoleName).default("worker"),
   prompt: z.string().optional(),
   task: z.string().optional(),
   /** Model asked for with `spawn --model`, passed through the runtime's `modelFlag`. */
@@ -163,7 +186,14 @@ export const AgentRecord = z.object({
   /** Commit the branch was created from. */
   base: z.string(),
   status: AgentStatus,
+  /**
+   * Set anew by each spawn and respawn; the hub launches one launchId at most once, so a
+   * fast-exiting agent is not started twice by two reloads of state.json.
+   */
+  launchId: z.string().optional(),
   pid: z.number().int().optional(),
+  /** Start time of `pid` (`/proc/<pid>/stat` field 22, clock ticks since boot): its identity. */
+  pidStart: z.number().int().optional(),
   exitCode: z.number().int().nullable().optional(),
   createdAt: z.string(),
   startedAt: z.string().optional(),

@@ -1,3 +1,4 @@
+import { RE2JS } from "re2js";
 import { describeError, FlotillaError } from "./errors.js";
 import type { AgentStatus } from "./schema.js";
 
@@ -159,12 +160,15 @@ export function nextStatusCheckDelay(input: StatusInput): number | undefined {
  * Compiles a runtime's `waitingPatterns` (regular-expression sources, as written in the
  * runtime profile or `.flotilla/config.json`) with the `m` flag, so `^` and `$` match at
  * each screen line. `where` names their origin for the error, e.g. `runtime "claude"`.
+ * Matching runs on RE2 (re2js), in time linear in the screen's size, so a pattern from a
+ * config such as `^(a+)+$` cannot stall the hub; RE2 has no backreferences or lookaround,
+ * and such a pattern is refused here.
  * @throws FlotillaError INVALID_INPUT naming the first invalid pattern and why it is invalid.
  */
 export function compilePatterns(sources: readonly string[], where = "waitingPatterns"): RegExp[] {
   return sources.map((source) => {
     try {
-      return new RegExp(source, "m");
+      return new LinearPattern(source);
     } catch (error) {
       throw new FlotillaError(
         "INVALID_INPUT",
@@ -173,6 +177,33 @@ export function compilePatterns(sources: readonly string[], where = "waitingPatt
       );
     }
   });
+}
+
+/**
+ * A `RegExp` (so callers keep `source` and `test`) whose `test` and `exec` run on RE2:
+ * linear time whatever the pattern. The JavaScript compile also checks the syntax is one
+ * both engines read.
+ */
+class LinearPattern extends RegExp {
+  private readonly re2: RE2JS;
+
+  constructor(source: string) {
+    super(source, "m");
+    this.re2 = RE2JS.compile(source, RE2JS.MULTILINE);
+  }
+
+  override test(text: string): boolean {
+    return this.re2.matcher(text).find();
+  }
+
+  override exec(text: string): RegExpExecArray | null {
+    const matcher = this.re2.matcher(text);
+    if (!matcher.find()) return null;
+    const found = [matcher.group() ?? ""] as unknown as RegExpExecArray;
+    found.index = matcher.start();
+    found.input = text;
+    return found;
+  }
 }
 
 function isRecent(input: StatusInput): boolean {

@@ -1,18 +1,30 @@
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { FlotillaError } from "../core/errors.js";
 import { assertAgentName } from "../core/names.js";
 import { FLOTILLA_DIR, WORKTREES_DIR } from "../core/project-layout.js";
-import { gitAt, gitMessage, resolveCommit, runGit, runGitWithEnv } from "./repo.js";
+import { assertNoSymlink, ensurePrivateDir } from "../store/safe-path.js";
+import { gitAt, gitCommonDir, gitMessage, resolveCommit, runGit, runGitWithEnv } from "./repo.js";
 
 /**
  * Agent worktrees: `.flotilla/worktrees/<name>` on branch `flotilla/<name>`.
  *
  * Safety rules (DESIGN "Things that must never happen"): no git command here runs in the
- * main checkout's working tree (only ref and worktree bookkeeping happens there), and no
- * commit ever becomes unreachable: a branch is deleted only when its commits are reachable
- * from the target branch or after an archive ref (`refs/flotilla/archive/...`) points at them.
+ * main checkout's working tree (only ref and worktree bookkeeping happens there); git runs on
+ * an agent's worktree only through that worktree's own bookkeeping directory (`GIT_DIR`),
+ * never by discovery; and no commit ever becomes unreachable: a worktree is removed only when
+ * every commit it can reach (branch, HEAD, reflogs) is in the target branch or under an
+ * archive ref (`refs/flotilla/archive/...`), and files git does not track are moved, not
+ * deleted.
  */
 
 /** Where an agent's work lives. Paths are absolute. */
@@ -29,20 +41,44 @@ export interface WorktreeInspection {
   dirty: boolean;
   /** Paths (relative to the worktree) that are modified or untracked, as git status lists them. */
   dirtyFiles: string[];
-  /** Commits on the branch not reachable from the target branch. */
+  /** Git-ignored paths in the worktree (`.env`, `build/`; a directory ends with `/`). */
+  ignoredFiles: string[];
+  /** Untracked directories that hold a repository of their own (end with `/`). */
+  nestedRepos: string[];
+  /**
+   * Entries of a worktree directory that git does not know as a worktree (no bookkeeping in
+   * the repository's `worktrees/`), e.g. what an interrupted removal left. Top level only.
+   */
+  strayFiles: string[];
+  /**
+   * Commits not reachable from the target branch, counted over everything the worktree can
+   * reach: its branch, its HEAD (also a detached one), and both reflogs.
+   */
   unmergedCommits: number;
   /** The branch's tip SHA, or `undefined` when the branch no longer exists. */
   tip: string | undefined;
+  /** The worktree's HEAD commit (detached or not), or `undefined` when unknown. */
+  head: string | undefined;
+  /** Independent commits (none reachable from another) holding the unmerged commits. */
+  unmergedTips: string[];
+  /** git's bookkeeping directory for this worktree (`<git-common-dir>/worktrees/<id>`). */
+  adminDir: string | undefined;
+  /** Why the worktree's own `.git` link cannot be used, or `undefined` when it is valid. */
+  linkProblem: string | undefined;
 }
 
 /** Result of {@link removeWorktree}. */
 export interface WorktreeRemoval {
   /** The worktree directory was removed (false when it was already gone). */
   removedWorktree: boolean;
-  /** The branch was deleted (its commits are merged or archived). */
+  /** The branch `flotilla/<name>` was deleted (its commits are merged or archived). */
   deletedBranch: boolean;
   /** Archive refs created to keep commits and uncommitted work reachable. */
   archiveRefs: string[];
+  /** Directory where ignored files and nested repositories were moved, when any were. */
+  keptDir?: string;
+  /** Why the branch was kept, when it was (checked out elsewhere, or a tampered record). */
+  branchNote?: string;
 }
 
 /** The branch an agent works on: `flotilla/<name>`. */
@@ -78,7 +114,7 @@ export async function createWorktree(
   if (existsSync(worktree)) {
     throw new FlotillaError(
       "DUPLICATE_NAME",
-      `${worktree} already exists: choose another agent name, or move that directory away`,
+      `${worktree} already exists (left by an interrupted spawn or removal?): "flotilla kill ${name} --clean" removes it keeping any work, or choose another agent name`,
     );
   }
   // Forget worktrees whose directories were deleted by hand; this touches only git's
@@ -87,7 +123,7 @@ export async function createWorktree(
   if ((await resolveCommit(git, `refs/heads/${branch}`)) !== undefined) {
     throw new FlotillaError(
       "DUPLICATE_NAME",
-      `branch ${branch} already exists (an earlier agent's work?): merge or rename it, or choose another agent name`,
+      `branch ${branch} already exists (an earlier agent's work?): merge or rename it, "flotilla kill ${name} --clean" removes it keeping its commits, or choose another agent name`,
     );
   }
   const sha = await resolveCommit(git, base);
@@ -99,7 +135,7 @@ export async function createWorktree(
         )
       : new FlotillaError("INVALID_INPUT", `--base "${base}" is not a commit in ${root}`);
   }
-  mkdirSync(path.dirname(worktree), { recursive: true });
+  ensurePrivateDir(path.dirname(worktree));
   try {
     await git.raw(["worktree", "add", "-b", branch, worktree, sha]);
   } catch (error) {
@@ -121,9 +157,78 @@ export async function createWorktree(
 }
 
 /**
- * What removing `worktree` (on `branch`) would lose: uncommitted changes, and commits on the
- * branch that the `target` branch does not contain. When `target` does not exist, commits
- * are counted against every other local branch instead.
+ * git's bookkeeping directory for the linked worktree at `worktree` (`<common>/worktrees/<id>`
+ * whose `gitdir` file names `<worktree>/.git`), found from the repository's side so that it
+ * works when the worktree's own `.git` file is missing. `undefined` when git does not know it.
+ */
+export async function findAdminDir(root: string, worktree: string): Promise<string | undefined> {
+  const container = path.join(await gitCommonDir(root), "worktrees");
+  const wanted = samePath(path.join(worktree, ".git"));
+  for (const id of listDir(container)) {
+    const admin = path.join(container, id);
+    try {
+      const gitdir = readFileSync(path.join(admin, "gitdir"), "utf8").trim();
+      if (samePath(path.resolve(admin, gitdir)) === wanted) return admin;
+    } catch {
+      // Not a worktree entry (or being created): skip.
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Why the `.git` link of the linked worktree `worktree` cannot be trusted, or `undefined`
+ * when it is valid: `<worktree>/.git` must be a regular file `gitdir: <admin>` whose admin
+ * directory exists and names this worktree back. Without that, git run inside the worktree
+ * would find whatever repository encloses it (the main checkout), so no agent is launched
+ * and no git runs there. Synchronous (file reads only), for launch paths.
+ */
+export function checkWorktreeLink(worktree: string): string | undefined {
+  const link = path.join(worktree, ".git");
+  let text: string;
+  try {
+    if (!lstatSync(link).isFile()) return `${link} is not a worktree link file`;
+    text = readFileSync(link, "utf8");
+  } catch {
+    return `${link} is missing`;
+  }
+  const match = /^gitdir: (.+)$/m.exec(text);
+  if (!match?.[1]) return `${link} does not name a git directory`;
+  const admin = path.resolve(worktree, match[1].trim());
+  try {
+    const back = readFileSync(path.join(admin, "gitdir"), "utf8").trim();
+    if (samePath(path.resolve(admin, back)) !== samePath(link)) {
+      return `${admin} belongs to another worktree`;
+    }
+    if (!existsSync(path.join(admin, "HEAD"))) return `${admin} has no HEAD`;
+  } catch {
+    return `${admin}, named by ${link}, is missing`;
+  }
+  return undefined;
+}
+
+/**
+ * Throws unless `worktree`'s own `.git` link is valid (see {@link checkWorktreeLink}).
+ * @throws FlotillaError UNSAFE_REMOVAL-free INVALID_INPUT naming the problem and the fix.
+ */
+export function assertWorktreeLink(name: string, worktree: string): void {
+  const problem = checkWorktreeLink(worktree);
+  if (problem !== undefined) {
+    throw new FlotillaError(
+      "INVALID_INPUT",
+      `the worktree of ${name} is broken (${problem}), so git there would act on another checkout: remove it with "flotilla kill ${name} --clean" (its work is kept) and spawn again`,
+    );
+  }
+}
+
+/**
+ * What removing `worktree` (on `branch`) would lose: uncommitted changes, ignored files,
+ * nested repositories, files of a directory git no longer tracks as a worktree, and commits
+ * reachable from the branch, the worktree's HEAD or either reflog that the `target` branch
+ * does not contain. When `target` does not exist, commits are counted against every other
+ * local branch instead. Git never runs by discovery inside the worktree: it is pointed at the
+ * worktree's own bookkeeping directory, so a missing `.git` link cannot make it read the
+ * main checkout.
  */
 export async function inspectWorktree(
   root: string,
@@ -131,91 +236,218 @@ export async function inspectWorktree(
   branch: string,
   target: string,
 ): Promise<WorktreeInspection> {
-  const dirtyFiles = existsSync(worktree) ? await listDirtyFiles(worktree) : [];
   const git = gitAt(root);
-  const tip = await resolveCommit(git, `refs/heads/${branch}`);
-  let unmergedCommits = 0;
-  if (tip !== undefined) {
-    const targetSha = await resolveCommit(git, `refs/heads/${target}`);
-    const args =
-      targetSha !== undefined
-        ? ["rev-list", "--count", tip, "--not", targetSha]
-        : ["rev-list", "--count", tip, "--not", `--exclude=${branch}`, "--branches"];
-    const out = await runGit(git, args, `counting unmerged commits on ${branch}`);
-    unmergedCommits = Number.parseInt(out.trim(), 10) || 0;
+  const exists = existsSync(worktree);
+  const adminDir = await findAdminDir(root, worktree);
+  const linkProblem = exists ? checkWorktreeLink(worktree) : "the worktree directory is gone";
+  let dirtyFiles: string[] = [];
+  let ignoredFiles: string[] = [];
+  let nestedRepos: string[] = [];
+  let strayFiles: string[] = [];
+  let head: string | undefined;
+  if (adminDir !== undefined) {
+    head = await resolveCommit(git, readHead(adminDir, root) ?? "");
+    if (exists) {
+      const status = await listStatus(adminDir, worktree);
+      dirtyFiles = status.dirty;
+      nestedRepos = status.nested;
+      ignoredFiles = await listIgnored(adminDir, worktree);
+    }
+  } else if (exists) {
+    strayFiles = listDir(worktree).sort();
   }
-  return { dirty: dirtyFiles.length > 0, dirtyFiles, unmergedCommits, tip };
+
+  const tip = await resolveCommit(git, `refs/heads/${branch}`);
+  const common = await gitCommonDir(root);
+  const candidates = new Set<string>();
+  for (const sha of [tip, head]) if (sha !== undefined) candidates.add(sha);
+  if (adminDir !== undefined)
+    for (const sha of reflogShas(path.join(adminDir, "logs", "HEAD"))) candidates.add(sha);
+  for (const sha of reflogShas(path.join(common, "logs", "refs", "heads", ...branch.split("/")))) {
+    candidates.add(sha);
+  }
+  const commits = await existingCommits(root, [...candidates]);
+  const targetSha = await resolveCommit(git, `refs/heads/${target}`);
+  const not =
+    targetSha !== undefined ? ["--not", targetSha] : ["--not", `--exclude=${branch}`, "--branches"];
+  let unmergedCommits = 0;
+  let unmergedTips: string[] = [];
+  if (commits.length > 0) {
+    const out = await runGit(
+      git,
+      ["rev-list", "--count", ...commits, ...not],
+      `counting unmerged commits on ${branch}`,
+    );
+    unmergedCommits = Number.parseInt(out.trim(), 10) || 0;
+    if (unmergedCommits > 0) {
+      const independent = (
+        await runGit(git, ["merge-base", "--independent", ...commits], "finding unmerged tips")
+      )
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => l.length > 0);
+      for (const sha of independent) {
+        const n = await runGit(
+          git,
+          ["rev-list", "--count", sha, ...not],
+          "counting unmerged commits",
+        );
+        if ((Number.parseInt(n.trim(), 10) || 0) > 0) unmergedTips.push(sha);
+      }
+      // The branch tip first, then HEAD, so the plain archive ref keeps its old meaning.
+      unmergedTips = [...unmergedTips].sort((a, b) => rank(a) - rank(b));
+    }
+  }
+  function rank(sha: string): number {
+    return sha === tip ? 0 : sha === head ? 1 : 2;
+  }
+  return {
+    dirty: dirtyFiles.length > 0,
+    dirtyFiles,
+    ignoredFiles,
+    nestedRepos,
+    strayFiles,
+    unmergedCommits,
+    tip,
+    head,
+    unmergedTips,
+    adminDir,
+    linkProblem,
+  };
 }
 
 /**
- * Removes an agent's worktree directory and its branch.
+ * Removes an agent's worktree directory and its branch `flotilla/<name>`.
  *
- * Without `force`, refuses unless the worktree is clean and every commit on the branch is
- * in `target`. With `force`, first keeps everything reachable: uncommitted changes are
- * saved as a commit under `refs/flotilla/archive/<name>-<time>-uncommitted`, and unmerged
- * commits under `refs/flotilla/archive/<name>-<time>`; only then are the worktree and the
- * branch removed. The main checkout's working tree is never touched.
+ * Without `force`, refuses unless the worktree is clean, has no ignored files, nested
+ * repositories or stray files, and every commit it can reach (branch, HEAD, reflogs) is in
+ * `target`. With `force`, first keeps everything: ignored files and nested repositories
+ * (whole, with their history) are moved to `.flotilla/kept/<name>-<time>/`, a directory git
+ * no longer tracks is moved there whole, uncommitted changes are saved as a commit under
+ * `refs/flotilla/archive/<name>-<time>-uncommitted`, and unmerged commits under
+ * `refs/flotilla/archive/<name>-<time>[-N]`; only then are the worktree and the branch
+ * removed. The branch is deleted only if it is `flotilla/<name>`, still where it was
+ * inspected, and checked out nowhere. Re-running after an interrupted removal finishes it.
+ * The main checkout's working tree is never touched.
  * @throws FlotillaError UNSAFE_REMOVAL (what would be lost, and "use --force"), or when
- *   `rec.worktree` is not under `.flotilla/worktrees/`; GIT_FAILED when git refuses.
+ *   `rec.worktree` is not `.flotilla/worktrees/<name>`; UNSAFE_PATH when a component of it is
+ *   a symlink; GIT_FAILED when git refuses.
  */
 export async function removeWorktree(
   root: string,
   rec: { name: string; worktree: string; branch: string },
   options: { force?: boolean; target: string; now?: Date },
 ): Promise<WorktreeRemoval> {
+  assertAgentName(rec.name);
   const worktree = path.resolve(rec.worktree);
-  const container = worktreesDir(root);
-  if (path.dirname(worktree) !== container) {
+  const expected = agentWorktreePath(root, rec.name);
+  if (worktree !== expected) {
     throw new FlotillaError(
       "UNSAFE_REMOVAL",
-      `refusing to remove ${worktree}: it is not an agent worktree under ${container}`,
+      `refusing to remove ${worktree}: it is not the agent worktree ${expected}`,
     );
   }
-  const state = await inspectWorktree(root, worktree, rec.branch, options.target);
-  if (!options.force) assertNothingToLose(rec, state, options.target);
+  assertNoSymlink(worktree);
+  // Only ever the agent's own branch: a tampered record must not name "main".
+  const branch = agentBranch(rec.name);
+  const branchNote =
+    rec.branch !== branch
+      ? `its record named branch ${rec.branch}, which was left alone`
+      : undefined;
+  const state = await inspectWorktree(root, worktree, branch, options.target);
+  if (!options.force) assertNothingToLose({ name: rec.name, branch }, state, options.target);
 
   const git = gitAt(root);
   const stamp = timestamp(options.now ?? new Date());
   const archiveRefs: string[] = [];
-  if (state.dirty) {
-    const sha = await snapshotWorktree(worktree, rec.name);
-    archiveRefs.push(await createArchiveRef(root, `${rec.name}-${stamp}-uncommitted`, sha));
+  let keptDir: string | undefined;
+  const keep = (relative: string): void => {
+    keptDir ??= uniqueDir(path.join(path.join(root, FLOTILLA_DIR), "kept", `${rec.name}-${stamp}`));
+    const to = path.join(keptDir, relative);
+    ensurePrivateDir(path.dirname(to));
+    renameSync(path.join(worktree, relative), to);
+  };
+
+  if (existsSync(worktree) && state.adminDir === undefined) {
+    // Not a worktree git knows (an interrupted removal or creation left it): keep it whole.
+    if (state.strayFiles.length > 0) {
+      keptDir = uniqueDir(path.join(path.join(root, FLOTILLA_DIR), "kept", `${rec.name}-${stamp}`));
+      ensurePrivateDir(path.dirname(keptDir));
+      renameSync(worktree, keptDir);
+    } else {
+      rmSync(worktree, { recursive: true, force: true });
+    }
+  } else if (existsSync(worktree)) {
+    for (const entry of [...state.nestedRepos, ...state.ignoredFiles]) {
+      const relative = entry.replace(/\/$/, "");
+      if (existsSync(path.join(worktree, relative))) keep(relative);
+    }
   }
-  if (state.unmergedCommits > 0 && state.tip !== undefined) {
-    archiveRefs.push(await createArchiveRef(root, `${rec.name}-${stamp}`, state.tip));
+  if (state.adminDir !== undefined && existsSync(worktree) && state.head !== undefined) {
+    const sha = await snapshotWorktree(state.adminDir, worktree, rec.name, state.head);
+    if (sha !== undefined) {
+      archiveRefs.push(await createArchiveRef(root, `${rec.name}-${stamp}-uncommitted`, sha));
+    }
+  }
+  for (const [i, sha] of state.unmergedTips.entries()) {
+    archiveRefs.push(
+      await createArchiveRef(root, `${rec.name}-${stamp}${i === 0 ? "" : `-${i + 1}`}`, sha),
+    );
   }
 
   let removedWorktree = false;
   if (existsSync(worktree)) {
-    await runGit(git, ["worktree", "remove", "--force", worktree], `removing ${worktree}`);
+    // Everything worth keeping is archived or moved; git's own remove would refuse a broken
+    // link, so the directory is deleted here (rm never follows symlinks inside it).
+    rmSync(worktree, { recursive: true, force: true });
     removedWorktree = true;
-  } else {
-    await git.raw(["worktree", "prune"]).catch(() => undefined);
   }
+  if (state.adminDir !== undefined) {
+    rmSync(path.join(state.adminDir, "locked"), { force: true }); // an interrupted `worktree add`
+  }
+  await git.raw(["worktree", "prune"]).catch(() => undefined);
 
   let deletedBranch = false;
+  let note = branchNote;
   if (state.tip !== undefined) {
-    // Delete only if the branch still points where we inspected it: a commit made since
-    // would not be covered by the checks above.
-    await runGit(
-      git,
-      ["update-ref", "-d", `refs/heads/${rec.branch}`, state.tip],
-      `deleting branch ${rec.branch}`,
-    );
-    deletedBranch = true;
+    const holder = await worktreeHolding(root, branch);
+    if (holder !== undefined) {
+      note = `branch ${branch} is checked out in ${holder}, so it was kept`;
+    } else {
+      // Delete only if the branch still points where we inspected it: a commit made since
+      // would not be covered by the checks above.
+      await runGit(
+        git,
+        ["update-ref", "-d", `refs/heads/${branch}`, state.tip],
+        `deleting branch ${branch}`,
+      );
+      deletedBranch = true;
+    }
   }
-  return { removedWorktree, deletedBranch, archiveRefs };
+  return {
+    removedWorktree,
+    deletedBranch,
+    archiveRefs,
+    ...(keptDir !== undefined ? { keptDir } : {}),
+    ...(note !== undefined ? { branchNote: note } : {}),
+  };
 }
 
 /** True when removing the worktree and branch would lose nothing. */
 export function isSafeToRemove(state: WorktreeInspection): boolean {
-  return !state.dirty && state.unmergedCommits === 0;
+  return (
+    !state.dirty &&
+    state.unmergedCommits === 0 &&
+    state.ignoredFiles.length === 0 &&
+    state.nestedRepos.length === 0 &&
+    state.strayFiles.length === 0
+  );
 }
 
 /**
  * Throws when `state` shows work a removal would lose.
- * @throws FlotillaError UNSAFE_REMOVAL naming the unmerged commit count and dirty files,
- *   and saying "use --force".
+ * @throws FlotillaError UNSAFE_REMOVAL naming the unmerged commit count, dirty and ignored
+ *   files and nested repositories, and saying "use --force".
  */
 export function assertNothingToLose(
   rec: { name: string; branch: string },
@@ -227,49 +459,164 @@ export function assertNothingToLose(
   }
 }
 
+/** Short phrases for what a removal would lose ("2 unmerged commit(s)", ...), for prompts. */
+export function summarizeLoss(state: WorktreeInspection): string {
+  return [
+    state.unmergedCommits > 0 ? `${state.unmergedCommits} unmerged commit(s)` : "",
+    state.dirty ? `${state.dirtyFiles.length} changed file(s)` : "",
+    state.ignoredFiles.length > 0 ? `${state.ignoredFiles.length} ignored file(s)` : "",
+    state.nestedRepos.length > 0 ? `${state.nestedRepos.length} nested repositor(ies)` : "",
+    state.strayFiles.length > 0 ? `${state.strayFiles.length} file(s) git does not track` : "",
+  ]
+    .filter(Boolean)
+    .join(" and ");
+}
+
 /** One line saying what a removal would lose, ending with what to do. */
 function describeUnsafe(
   rec: { name: string; branch: string },
   state: WorktreeInspection,
   target: string,
 ): string {
+  const list = (files: string[]): string => {
+    const shown = files.slice(0, 3).join(", ");
+    return `${shown}${files.length > 3 ? ` and ${files.length - 3} more` : ""}`;
+  };
   const parts: string[] = [];
   if (state.unmergedCommits > 0) {
     const n = state.unmergedCommits;
     parts.push(`${n} commit${n === 1 ? "" : "s"} on ${rec.branch} not merged into ${target}`);
   }
-  if (state.dirty) {
-    const shown = state.dirtyFiles.slice(0, 3).join(", ");
-    const more = state.dirtyFiles.length > 3 ? ` and ${state.dirtyFiles.length - 3} more` : "";
-    parts.push(`uncommitted changes (${shown}${more})`);
+  if (state.dirty) parts.push(`uncommitted changes (${list(state.dirtyFiles)})`);
+  if (state.ignoredFiles.length > 0) parts.push(`git-ignored files (${list(state.ignoredFiles)})`);
+  if (state.nestedRepos.length > 0) parts.push(`nested repositories (${list(state.nestedRepos)})`);
+  if (state.strayFiles.length > 0) {
+    parts.push(
+      `files in a directory git no longer tracks as a worktree (${list(state.strayFiles)})`,
+    );
   }
-  return `agent ${rec.name} has ${parts.join(" and ")}: merge or commit them first, or use --force (they are kept under refs/flotilla/archive/)`;
+  return `agent ${rec.name} has ${parts.join(" and ")}: merge or commit them first, or use --force (commits and changes are kept under refs/flotilla/archive/, other files under .flotilla/kept/)`;
 }
 
-async function listDirtyFiles(worktree: string): Promise<string[]> {
-  const out = await runGit(
-    gitAt(worktree),
-    ["status", "--porcelain=v1", "-z"],
+/** Runs git on the worktree through its bookkeeping directory, never by discovery. */
+function worktreeGit(
+  adminDir: string,
+  worktree: string,
+  args: string[],
+  what: string,
+  env: Record<string, string> = {},
+): Promise<string> {
+  return runGitWithEnv(
+    worktree,
+    args,
+    { GIT_DIR: adminDir, GIT_WORK_TREE: worktree, ...env },
+    what,
+  );
+}
+
+async function listStatus(
+  adminDir: string,
+  worktree: string,
+): Promise<{ dirty: string[]; nested: string[] }> {
+  const out = await worktreeGit(
+    adminDir,
+    worktree,
+    ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignore-submodules=none"],
     `reading the status of ${worktree}`,
   );
-  // -z: entries separated by NUL; a rename's entry is followed by its source path.
-  const files: string[] = [];
+  // -z: entries separated by NUL; a rename's entry is followed by its source path. With
+  // --untracked-files=all git lists files, so an untracked entry ending in "/" is a directory
+  // holding its own repository (git does not descend into one).
+  const dirty: string[] = [];
+  const nested: string[] = [];
   const fields = out.split("\0");
   for (let i = 0; i < fields.length; i++) {
     const entry = fields[i] ?? "";
     if (entry.length < 4) continue;
-    files.push(entry.slice(3));
+    const file = entry.slice(3);
+    if (entry.startsWith("??") && file.endsWith("/")) nested.push(file);
+    else dirty.push(file);
     if (entry[0] === "R" || entry[0] === "C") i++;
   }
-  return files;
+  return { dirty, nested };
+}
+
+async function listIgnored(adminDir: string, worktree: string): Promise<string[]> {
+  const out = await worktreeGit(
+    adminDir,
+    worktree,
+    ["ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"],
+    `listing the ignored files of ${worktree}`,
+  );
+  return out.split("\0").filter((f) => f.length > 0);
+}
+
+/** The commit-ish in a worktree's HEAD file: a SHA, or `refs/heads/...` for a symbolic HEAD. */
+function readHead(adminDir: string, _root: string): string | undefined {
+  try {
+    const text = readFileSync(path.join(adminDir, "HEAD"), "utf8").trim();
+    const symbolic = /^ref: (.+)$/.exec(text);
+    return symbolic?.[1] ?? text;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every SHA a reflog file mentions (old and new values), without the all-zero one. */
+function reflogShas(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return [];
+  }
+  const out = new Set<string>();
+  for (const line of text.split("\n")) {
+    const match = /^([0-9a-f]{40,64}) ([0-9a-f]{40,64}) /.exec(line);
+    if (!match) continue;
+    for (const sha of [match[1], match[2]]) if (sha && !/^0+$/.test(sha)) out.add(sha);
+  }
+  return [...out];
+}
+
+/** The subset of `shas` that are commits in the repository (gc may have pruned some). */
+async function existingCommits(root: string, shas: string[]): Promise<string[]> {
+  const found: string[] = [];
+  // In slices, so a long reflog never makes an argument list too long.
+  for (let i = 0; i < shas.length; i += 500) {
+    const slice = shas.slice(i, i + 500);
+    const out = await runGit(
+      gitAt(root),
+      ["rev-list", "--no-walk", "--ignore-missing", ...slice],
+      "reading the reflogs",
+    );
+    found.push(...out.split("\n").filter((line) => line.length > 0));
+  }
+  return found;
+}
+
+/** The path of a worktree (main checkout included) that has `branch` checked out, if any. */
+async function worktreeHolding(root: string, branch: string): Promise<string | undefined> {
+  const out = await runGit(gitAt(root), ["worktree", "list", "--porcelain"], "listing worktrees");
+  let current: string | undefined;
+  for (const line of out.split("\n")) {
+    if (line.startsWith("worktree ")) current = line.slice("worktree ".length);
+    else if (line === `branch refs/heads/${branch}`) return current;
+  }
+  return undefined;
 }
 
 /**
  * Records everything in the worktree (tracked changes and untracked, not ignored, files) as a
- * commit on top of its HEAD, using a throwaway index so the worktree's own index is untouched.
- * Returns the commit's SHA.
+ * commit on top of `head`, using a throwaway index so the worktree's own index is untouched.
+ * Returns the commit's SHA, or `undefined` when nothing differs from `head`.
  */
-async function snapshotWorktree(worktree: string, name: string): Promise<string> {
+async function snapshotWorktree(
+  adminDir: string,
+  worktree: string,
+  name: string,
+  head: string,
+): Promise<string | undefined> {
   const index = path.join(os.tmpdir(), `flotilla-index-${process.pid}-${Date.now()}`);
   const env = {
     GIT_INDEX_FILE: index,
@@ -279,13 +626,15 @@ async function snapshotWorktree(worktree: string, name: string): Promise<string>
     GIT_COMMITTER_EMAIL: "flotilla@localhost",
   };
   const what = `saving the uncommitted work of ${name}`;
-  const run = (args: string[]): Promise<string> => runGitWithEnv(worktree, args, env, what);
+  const run = (args: string[]): Promise<string> => worktreeGit(adminDir, worktree, args, what, env);
   try {
-    await run(["read-tree", "HEAD"]);
+    await run(["read-tree", head]);
     await run(["add", "-A", "."]);
     const tree = (await run(["write-tree"])).trim();
+    const headTree = (await run(["rev-parse", `${head}^{tree}`])).trim();
+    if (tree === headTree) return undefined;
     const message = `flotilla: uncommitted work of agent ${name}, saved when its worktree was removed`;
-    return (await run(["commit-tree", tree, "-p", "HEAD", "-m", message])).trim();
+    return (await run(["commit-tree", tree, "-p", head, "-m", message])).trim();
   } finally {
     rmSync(index, { force: true });
   }
@@ -316,6 +665,38 @@ function timestamp(now: Date): string {
     .toISOString()
     .replace(/[-:]/g, "")
     .replace(/\.\d+Z$/, "Z");
+}
+
+/** `dir`, or `dir-2`, `dir-3`... whichever does not exist yet. */
+function uniqueDir(dir: string): string {
+  for (let i = 1; ; i++) {
+    const candidate = i === 1 ? dir : `${dir}-${i}`;
+    if (!existsSync(candidate)) return candidate;
+  }
+}
+
+function listDir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** `file` with symlinks resolved as far as it exists (the rest appended), for comparisons. */
+function samePath(file: string): string {
+  const missing: string[] = [];
+  let at = path.resolve(file);
+  for (;;) {
+    try {
+      return path.join(realpathSync(at), ...missing.reverse());
+    } catch {
+      const parent = path.dirname(at);
+      if (parent === at) return path.resolve(file);
+      missing.push(path.basename(at));
+      at = parent;
+    }
+  }
 }
 
 /**

@@ -1,3 +1,4 @@
+import { realpathSync } from "node:fs";
 import net from "node:net";
 import { FlotillaError, describeError } from "../core/errors.js";
 import { FrameDecoder, encodeFrame } from "./framing.js";
@@ -43,6 +44,13 @@ export interface ConnectOptions {
   timeoutMs?: number;
   /** Protocol number to claim in hello (tests use it to play an older client). */
   protocol?: number;
+  /**
+   * The project root this client works on: a hub whose welcome names another project is
+   * refused (HUB_UNAVAILABLE) before anything is sent to it.
+   */
+  root?: string;
+  /** The hub id hub.json recorded: a hub of another start is refused too. */
+  hubId?: string;
 }
 
 /**
@@ -128,6 +136,11 @@ export function connectHub(socketPath: string, options: ConnectOptions): Promise
       }
       if (parsed.message.type !== "welcome") {
         fail(new FlotillaError("PROTOCOL", "the hub did not answer hello with welcome"));
+        return;
+      }
+      const foreign = foreignHub(parsed.message, options, socketPath);
+      if (foreign !== undefined) {
+        fail(new FlotillaError("HUB_UNAVAILABLE", foreign));
         return;
       }
       settled = true;
@@ -273,5 +286,28 @@ class SocketConnection implements HubConnection {
     }
     this.pending.clear();
     for (const listener of this.closeListeners) listener(this.closeReason);
+  }
+}
+
+/** Why the hub that said `welcome` is not this client's, or `undefined` when it is. */
+function foreignHub(
+  welcome: { root: string; hubId: string },
+  options: ConnectOptions,
+  socketPath: string,
+): string | undefined {
+  if (options.root !== undefined && realPath(welcome.root) !== realPath(options.root)) {
+    return `the hub on ${socketPath} serves ${welcome.root || "another project"}, not ${options.root} (hub.json copied from another project?): nothing was sent to it; run "flotilla up" to start this project's own hub`;
+  }
+  if (options.hubId !== undefined && welcome.hubId !== options.hubId) {
+    return `the hub on ${socketPath} is not the one ${options.root ?? "this project"}'s hub.json names: nothing was sent to it`;
+  }
+  return undefined;
+}
+
+function realPath(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return file;
   }
 }

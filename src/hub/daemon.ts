@@ -1,11 +1,12 @@
 import { isProcessAlive } from "./processes.js";
+import { assertNoSymlink, ensurePrivateDir } from "../store/safe-path.js";
 import { packageRoot } from "../runtimes/package-files.js";
 import { spawn } from "node:child_process";
 import {
   closeSync,
+  constants,
   existsSync,
   lstatSync,
-  mkdirSync,
   openSync,
   readFileSync,
   unlinkSync,
@@ -33,6 +34,8 @@ export const HubRecord = z.object({
   protocol: z.number().int(),
   /** ISO-8601. */
   startedAt: z.string(),
+  /** Random per hub start, also in its `welcome`: a client refuses a hub that says another. */
+  hubId: z.string().optional(),
 });
 export type HubRecord = z.infer<typeof HubRecord>;
 
@@ -93,7 +96,14 @@ export async function removeHubRecord(project: Project, pid?: number): Promise<v
 export type HubStatus =
   | { state: "running"; pid: number; socket: string; record: HubRecord | null }
   | { state: "stopped"; socket: string }
-  | { state: "stale"; record: HubRecord; socket: string; reason: string }
+  | {
+      state: "stale";
+      record: HubRecord;
+      socket: string;
+      reason: string;
+      /** The record names a live hub of another project: its socket is not ours to remove. */
+      foreign?: boolean;
+    }
   | { state: "unresponsive"; record: HubRecord; socket: string; reason: string }
   | { state: "incompatible"; record: HubRecord | null; socket: string; reason: string };
 
@@ -107,12 +117,19 @@ export interface DaemonOptions {
 
 /** Reports on `project`'s hub without changing anything. */
 export async function hubStatus(project: Project, options: DaemonOptions = {}): Promise<HubStatus> {
-  const record = await readHubRecord(project);
+  // A corrupt hub.json must not keep a running hub from being found (and stopped): the
+  // project's own socket is probed instead.
+  const record = await readHubRecord(project).catch((error: unknown) => {
+    if (isFlotillaError(error, "INVALID_STATE_FILE")) return null;
+    throw error;
+  });
   const socket = record?.socket ?? resolveSocketPath(project.root, options.env);
-  const probe = await probeHub(socket);
+  const probe = await probeHub(socket, project.root, record?.hubId);
   if (probe.ok) return { state: "running", pid: probe.hubPid, socket, record };
   if (probe.incompatible) return { state: "incompatible", record, socket, reason: probe.reason };
   if (!record) return { state: "stopped", socket };
+  // hub.json copied from another project: its hub is not ours to report, stop or signal.
+  if (probe.foreign) return { state: "stale", record, socket, reason: probe.reason, foreign: true };
   if (!isProcessAlive(record.pid)) {
     return {
       state: "stale",
@@ -172,7 +189,7 @@ export async function ensureHub(
           `${status.reason}: see ${project.paths.hubLog}, then stop it with \`flotilla hub stop\``,
         );
       case "stale":
-        await cleanUpStale(project, status.socket);
+        await cleanUpStale(project, status.foreign ? undefined : status.socket);
         break;
       case "stopped":
         break;
@@ -199,7 +216,7 @@ export async function stopHub(project: Project, options: DaemonOptions = {}): Pr
     const status = await hubStatus(project, options);
     if (status.state === "stopped") return { how: "none" };
     if (status.state === "stale") {
-      await cleanUpStale(project, status.socket);
+      await cleanUpStale(project, status.foreign ? undefined : status.socket);
       return { how: "none" };
     }
     const socket = status.socket;
@@ -217,6 +234,8 @@ export async function stopHub(project: Project, options: DaemonOptions = {}): Pr
           cols: 80,
           rows: 24,
           client: "flotilla hub stop",
+          root: project.root,
+          ...(status.record?.hubId !== undefined ? { hubId: status.record.hubId } : {}),
         });
         connection.shutdownHub();
         how = "asked";
@@ -240,16 +259,23 @@ export async function stopHub(project: Project, options: DaemonOptions = {}): Pr
   });
 }
 
-type Probe = { ok: true; hubPid: number } | { ok: false; incompatible: boolean; reason: string };
+type Probe =
+  | { ok: true; hubPid: number }
+  | { ok: false; incompatible: boolean; foreign?: boolean; reason: string };
 
-/** Connects and says hello; tells "answers", "speaks another protocol" and "nothing there" apart. */
-async function probeHub(socket: string): Promise<Probe> {
+/**
+ * Connects and says hello; tells "answers", "speaks another protocol", "serves another
+ * project" (`foreign`) and "nothing there" apart.
+ */
+async function probeHub(socket: string, root: string, hubId?: string): Promise<Probe> {
   try {
     const connection = await connectHub(socket, {
       cols: 80,
       rows: 24,
       client: "flotilla probe",
       timeoutMs: 3_000,
+      root,
+      ...(hubId !== undefined ? { hubId } : {}),
     });
     connection.close();
     return { ok: true, hubPid: connection.hubPid };
@@ -257,6 +283,7 @@ async function probeHub(socket: string): Promise<Probe> {
     return {
       ok: false,
       incompatible: isFlotillaError(error, "PROTOCOL"),
+      foreign: /nothing was sent to it/.test(describeError(error)),
       reason: describeError(error),
     };
   }
@@ -272,8 +299,9 @@ function looksLikeHub(pid: number): boolean {
   }
 }
 
-async function cleanUpStale(project: Project, socket: string): Promise<void> {
+async function cleanUpStale(project: Project, socket: string | undefined): Promise<void> {
   await removeHubRecord(project);
+  if (socket === undefined) return;
   try {
     if (lstatSync(socket).isSocket()) unlinkSync(socket);
   } catch {
@@ -296,8 +324,13 @@ async function startHub(
       `${socket} is in use but does not answer as a hub: see ${project.paths.hubLog}`,
     );
   }
-  mkdirSync(project.paths.dir, { recursive: true });
-  const logFd = openSync(project.paths.hubLog, "a", 0o600);
+  ensurePrivateDir(project.paths.dir);
+  assertNoSymlink(project.paths.hubLog); // O_NOFOLLOW below too: never append through a link
+  const logFd = openSync(
+    project.paths.hubLog,
+    constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
+    0o600,
+  );
   let exit: string | undefined;
   try {
     const child = spawn(process.execPath, [entry, project.root, socket], {
@@ -315,7 +348,7 @@ async function startHub(
   let last = "no answer yet";
   const answered = await waitFor(async () => {
     if (exit !== undefined) return true;
-    const probe = await probeHub(socket);
+    const probe = await probeHub(socket, project.root);
     if (!probe.ok) {
       last = probe.reason;
       return false;
@@ -332,7 +365,7 @@ async function startHub(
       `the hub exited (${exit}) before it answered: see ${project.paths.hubLog}${lastLine(project.paths.hubLog)}`,
     );
   }
-  const probe = await probeHub(socket);
+  const probe = await probeHub(socket, project.root);
   if (!answered || !probe.ok) {
     throw new FlotillaError(
       "HUB_UNAVAILABLE",

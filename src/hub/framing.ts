@@ -34,7 +34,8 @@ export function encodeFrame(value: unknown, maxBytes: number = MAX_FRAME_BYTES):
  * many frames. Once it throws, the stream is unusable and the connection must be closed.
  */
 export class FrameDecoder {
-  private readonly maxBytes: number;
+  /** Largest frame accepted; may be raised once a connection is trusted further (after hello). */
+  maxBytes: number;
   private chunks: Buffer[] = [];
   private buffered = 0;
   /** Payload length of the frame being assembled, once its header is complete. */

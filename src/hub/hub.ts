@@ -2,6 +2,7 @@ import type { AgentRecord, AgentStatus, Config } from "../core/schema.js";
 import { compilePatterns } from "../core/status.js";
 import { FlotillaError, describeError } from "../core/errors.js";
 import { buildLaunch, resolveRuntime } from "../runtimes/profiles.js";
+import { mayTypeNotice } from "./notice-gate.js";
 import type { Project } from "../store/project.js";
 import type { HubBackend } from "./backend.js";
 import { assertNothingToLose } from "../git/worktrees.js";
@@ -10,7 +11,6 @@ import {
   createAgent,
   hangUp,
   inspectAgent,
-  isProcessAlive,
   markAgent,
   reconcileAgents,
   removeAgent,
@@ -37,6 +37,8 @@ const DEFAULT_SIZE = { cols: 80, rows: 24 };
 export class Hub implements HubBackend {
   private readonly sessions = new Map<string, AgentSession>();
   private records = new Map<string, AgentRecord>();
+  /** Launches made, by `launchKey`: each spawn or respawn is launched once, however often state.json is re-read. */
+  private readonly launched = new Set<string>();
   private readonly listeners = new Set<(event: HubEvent) => void>();
   /** Pane sizes each attached client asked for; the most recently active client's apply. */
   private readonly clientSizes = new Map<string, Map<string, { cols: number; rows: number }>>();
@@ -69,9 +71,8 @@ export class Hub implements HubBackend {
    */
   async start(): Promise<void> {
     for (const agent of (await this.project.readState()).agents) {
-      if (agent.pid !== undefined && isProcessAlive(agent.pid) && !STOPPED.includes(agent.status)) {
-        hangUp(agent.pid);
-      }
+      // Only the very process the earlier hub launched (pid and start time), never a reused pid.
+      if (!STOPPED.includes(agent.status)) hangUp(agent);
     }
     await reconcileAgents(this.project, () => false);
     await this.reload();
@@ -239,6 +240,15 @@ export class Hub implements HubBackend {
   private typeNotice(name: string, text: string): void {
     const session = this.sessions.get(name);
     if (!session) return;
+    // Only into the runtime itself in the foreground, never a shell or a program it runs.
+    const record = this.records.get(name);
+    let command = "";
+    try {
+      command = record ? resolveRuntime(this.config, record.runtime).command : "";
+    } catch {
+      return;
+    }
+    if (!mayTypeNotice({ pid: session.pid, command })) return;
     const line = text.replace(/\r$/, "");
     session.write(line);
     setTimeout(() => session.write("\r"), 50).unref();
@@ -348,7 +358,11 @@ export class Hub implements HubBackend {
       const previous = this.records;
       this.records = next;
       for (const record of next.values()) {
-        if (record.status === "starting" && !this.sessions.get(record.name)?.isRunning) {
+        if (
+          record.status === "starting" &&
+          !this.sessions.get(record.name)?.isRunning &&
+          !this.launched.has(launchKey(record))
+        ) {
           this.launch(record);
         }
         const before = previous.get(record.name);
@@ -361,6 +375,7 @@ export class Hub implements HubBackend {
   }
 
   private launch(record: AgentRecord): void {
+    this.launched.add(launchKey(record));
     const previous = this.sessions.get(record.name);
     previous?.dispose();
     let profile;
@@ -457,6 +472,11 @@ export class Hub implements HubBackend {
  * Builds and starts the hub for `project` with `runners` (the composition roots pass
  * `HUB_RUNNERS`; tests may pass fewer).
  */
+/** What identifies one launch of an agent: its launchId (records of older versions: name and creation time). */
+function launchKey(record: AgentRecord): string {
+  return record.launchId ?? `${record.name}@${record.createdAt}`;
+}
+
 export async function createHub(
   project: Project,
   runners: readonly HubRunnerFactory[] = [],

@@ -1,11 +1,12 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Config } from "../core/schema.js";
 import { FlotillaError } from "../core/errors.js";
-import { currentBranch, gitCommonDir, hasCommits } from "../git/repo.js";
+import { currentBranch, gitAt, gitCommonDir, hasCommits, resolveCommit } from "../git/repo.js";
 import { cliEntryPath } from "../runtimes/package-files.js";
 import { findProjectRoot } from "../store/paths.js";
 import { Project } from "../store/project.js";
+import { ensurePrivateDir, restrictDir, writePrivateFile } from "../store/safe-path.js";
 
 /** The line `init` adds to `.git/info/exclude` (shared by every worktree of the repository). */
 export const EXCLUDE_LINE = "/.flotilla/";
@@ -50,15 +51,16 @@ export async function initProject(cwd: string, options: InitOptions = {}): Promi
     );
   }
   const project = new Project(root);
-  mkdirSync(project.paths.dir, { recursive: true });
+  ensurePrivateDir(project.paths.dir);
+  restrictDir(project.paths.dir);
 
   let created = false;
   let targetBranch: string;
   if (project.isInitialized()) {
     targetBranch = (await project.readConfig()).targetBranch; // validates an existing file
   } else {
-    const branch = options.targetBranch ?? (await currentBranch(root));
-    const config = Config.parse(branch === undefined ? {} : { targetBranch: branch });
+    const branch = options.targetBranch ?? (await currentBranch(root)) ?? (await guessTarget(root));
+    const config = Config.parse({ targetBranch: branch });
     targetBranch = config.targetBranch;
     await project.configDoc.update(() => config);
     created = true;
@@ -68,6 +70,22 @@ export async function initProject(cwd: string, options: InitOptions = {}): Promi
   const shim = writeShim(project, options.cliPath ?? cliEntryPath());
   if (created) project.log("project.initialized", { detail: { targetBranch } });
   return { project, created, targetBranch, shim };
+}
+
+/**
+ * The target branch for a main checkout on a detached HEAD: `main` or `master`, whichever
+ * exists (main first), since there is no checked-out branch to take.
+ * @throws FlotillaError INVALID_INPUT when neither exists: `--target` must say.
+ */
+async function guessTarget(root: string): Promise<string> {
+  const git = gitAt(root);
+  for (const name of ["main", "master"]) {
+    if ((await resolveCommit(git, `refs/heads/${name}`)) !== undefined) return name;
+  }
+  throw new FlotillaError(
+    "INVALID_INPUT",
+    `${root} is on a detached HEAD and has no main or master branch: say where finished work merges with "flotilla init --target <branch>"`,
+  );
 }
 
 /** Absolute path of the directory holding the `flotilla` shim (put first on agents' PATH). */
@@ -81,11 +99,10 @@ export function shimDir(project: Project): string {
  * call (cheap), which also repairs it after the package moved. Returns the shim's path.
  */
 export function writeShim(project: Project, cliPath: string): string {
-  mkdirSync(project.paths.bin, { recursive: true });
   const file = project.paths.shim;
   const script = `#!/bin/sh\n# Written by "flotilla init": runs this project's flotilla for agents.\nexec node ${shellQuote(cliPath)} "$@"\n`;
-  writeFileSync(file, script);
-  chmodSync(file, 0o755);
+  // Atomic, owner-only, and never through a link a repository committed at this path.
+  writePrivateFile(file, script, 0o700);
   return file;
 }
 

@@ -1,9 +1,23 @@
-import { hangUp, isProcessAlive } from "./processes.js";
+import {
+  hangUp,
+  isProcessAlive,
+  isSameProcess,
+  procTable,
+  processStartTime,
+  type ProcessIdentity,
+  type ProcessTable,
+} from "./processes.js";
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { FlotillaError } from "../core/errors.js";
-import { assertAgentName } from "../core/names.js";
+import { assertAgentName, assertRoleName } from "../core/names.js";
+import { gitAt, resolveCommit } from "../git/repo.js";
+import { assertRuntimeTrusted } from "../store/trust.js";
 import type { AgentRecord, AgentStatus, RuntimeProfile, State } from "../core/schema.js";
 import {
+  agentBranch,
+  agentWorktreePath,
+  assertWorktreeLink,
   createWorktree,
   discardNewWorktree,
   inspectWorktree,
@@ -26,6 +40,14 @@ import type { Project } from "../store/project.js";
 
 /** Statuses of an agent whose process is not running (and will not start by itself). */
 export const STOPPED_STATUSES: readonly AgentStatus[] = ["exited", "lost"];
+
+/**
+ * Longest first prompt accepted, in bytes of UTF-8 (64 KiB). The prompt goes on the agent's
+ * command line, where Linux allows one argument at most 128 KiB (MAX_ARG_STRLEN) and all of
+ * them with the environment about 2 MiB; refusing up front beats a pane that says
+ * "Argument list too long" after the agent was recorded.
+ */
+export const MAX_PROMPT_BYTES = 64 * 1024;
 
 /** What to create with {@link createAgent}. */
 export interface CreateAgentOptions {
@@ -53,15 +75,22 @@ export interface CreateAgentOptions {
 /** Field changes for {@link markAgent}; a key set to `undefined` clears that field. */
 export type AgentPatch = Partial<Omit<AgentRecord, "name">>;
 
-/** Tells whether a process id is alive; injected so tests and the hub can decide. */
-export type IsAlive = (pid: number) => boolean;
+/**
+ * Tells whether the process recorded for an agent (pid and start time) is still that
+ * process; injected so tests and the hub can decide. Default: {@link isSameProcess}.
+ */
+export type IsAlive = (agent: ProcessIdentity) => boolean;
+
+const isRecordedProcess: IsAlive = (agent) => isSameProcess(agent);
 
 /**
- * Creates an agent: validates the name and the runtime, creates its worktree and branch
- * (`.flotilla/worktrees/<name>`, `flotilla/<name>`), and records it with status `starting`
- * and no pid, ready for the hub to launch.
- * @throws FlotillaError INVALID_NAME, UNKNOWN_RUNTIME, DUPLICATE_NAME (an agent, branch or
- *   directory of that name exists), INVALID_INPUT (bad base), INVALID_STATE_FILE, GIT_FAILED.
+ * Creates an agent: validates the name, role and runtime, records it as `creating` (so an
+ * interrupted spawn is visible in `ls` and `kill --clean` can finish it), creates its
+ * worktree and branch (`.flotilla/worktrees/<name>`, `flotilla/<name>`), and then records it
+ * with status `starting` and no pid, ready for the hub to launch.
+ * @throws FlotillaError INVALID_NAME (name or role), UNKNOWN_RUNTIME, UNTRUSTED_CONFIG,
+ *   DUPLICATE_NAME (an agent, branch or directory of that name exists), INVALID_INPUT (bad
+ *   base, or `.flotilla/` not writable), INVALID_STATE_FILE, GIT_FAILED.
  */
 export async function createAgent(
   project: Project,
@@ -70,60 +99,130 @@ export async function createAgent(
 ): Promise<AgentRecord> {
   const { name } = options;
   assertAgentName(name);
+  const role = options.role ?? "worker";
+  assertRoleName(role);
+  const promptBytes = Buffer.byteLength(options.prompt ?? "", "utf8");
+  if (promptBytes > MAX_PROMPT_BYTES) {
+    throw new FlotillaError(
+      "INVALID_INPUT",
+      `the prompt is ${Math.ceil(promptBytes / 1024)} KiB, over the limit of ${MAX_PROMPT_BYTES / 1024} KiB (it goes on the agent's command line): put the details in a file and give a short prompt that points at it`,
+    );
+  }
   const config = await project.readConfig();
   const profile = resolveRuntime(config, options.runtime);
+  assertRuntimeTrusted(project.root, config, options.runtime);
   // Fail fast before touching git; re-checked under the lock below.
   assertNoAgent(await project.readState(), name);
 
-  const info = await createWorktree(project.root, name, options.base);
+  const base = await resolveBase(project.root, options.base);
   const conversation = newConversationId(profile);
-  if (options.context !== undefined) {
-    try {
-      const written = await writeAgentContext(profile, info.worktree, options.context);
-      project.log("agent.context", {
-        agent: name,
-        detail: { written: written.written, skipped: written.skipped },
-      });
-    } catch (error) {
-      await discardNewWorktree(project.root, info);
-      throw error;
-    }
-  }
   const record: AgentRecord = {
     name,
     runtime: options.runtime,
-    role: options.role ?? "worker",
+    role,
     ...(options.prompt !== undefined ? { prompt: options.prompt } : {}),
     ...(options.task !== undefined ? { task: options.task } : {}),
     ...(options.model !== undefined ? { model: options.model } : {}),
     ...(conversation !== undefined ? { conversation } : {}),
-    worktree: info.worktree,
-    branch: info.branch,
-    base: info.base,
-    status: "starting",
+    worktree: agentWorktreePath(project.root, name),
+    branch: agentBranch(name),
+    base,
+    status: "creating",
     createdAt: now.toISOString(),
   };
   try {
-    const copied = await copyIncludedFiles(
-      project.root,
-      info.worktree,
-      includePatterns(project.root, config.worktree),
-    );
-    if (copied.length > 0) record.copiedFiles = copied;
     await project.stateDoc.update((state) => {
       assertNoAgent(state, name);
       record.port = freePort(state, config.worktree.portBase);
       state.agents.push(record);
     });
   } catch (error) {
-    await discardNewWorktree(project.root, info);
+    throw explainUnwritable(project, error);
+  }
+  const forget = (): Promise<unknown> =>
+    project.stateDoc
+      .update((state) => {
+        state.agents = state.agents.filter((a) => !(a.name === name && a.status === "creating"));
+      })
+      .catch(() => undefined);
+  let info;
+  try {
+    info = await createWorktree(project.root, name, base);
+  } catch (error) {
+    // Nothing was handed to an agent: forget the record (git refused before creating).
+    await forget();
     throw error;
+  }
+  let copied: string[];
+  try {
+    if (options.context !== undefined) {
+      const written = await writeAgentContext(profile, info.worktree, options.context);
+      project.log("agent.context", {
+        agent: name,
+        detail: { written: written.written, skipped: written.skipped },
+      });
+    }
+    copied = await copyIncludedFiles(
+      project.root,
+      info.worktree,
+      includePatterns(project.root, config.worktree),
+    );
+  } catch (error) {
+    await discardNewWorktree(project.root, info);
+    await forget();
+    throw error;
+  }
+  let created: AgentRecord;
+  try {
+    created = await markAgent(project, name, {
+      status: "starting",
+      launchId: newLaunchId(),
+      ...(copied.length > 0 ? { copiedFiles: copied } : {}),
+    });
+  } catch (error) {
+    await discardNewWorktree(project.root, info);
+    throw explainUnwritable(project, error);
   }
   project.log("agent.created", {
     agent: name,
     detail: { runtime: record.runtime, role: record.role, branch: info.branch, base: info.base },
   });
-  return record;
+  return created;
+}
+
+/** A fresh id for one launch of an agent (see `AgentRecord.launchId`). */
+function newLaunchId(): string {
+  return randomBytes(6).toString("hex");
+}
+
+/** The full SHA of `base` (default the main checkout's HEAD). */
+async function resolveBase(root: string, base: string = "HEAD"): Promise<string> {
+  const sha = base.startsWith("-") ? undefined : await resolveCommit(gitAt(root), base);
+  if (sha !== undefined) return sha;
+  throw base === "HEAD"
+    ? new FlotillaError(
+        "GIT_FAILED",
+        `${root} has no commit yet: worktrees need one, so commit first (git commit --allow-empty -m "initial commit")`,
+      )
+    : new FlotillaError(
+        "INVALID_INPUT",
+        `--base ${JSON.stringify(base)} is not a commit in ${root}`,
+      );
+}
+
+/** A permission error writing `.flotilla/` as a one-line FlotillaError; others unchanged. */
+function explainUnwritable(project: Project, error: unknown): unknown {
+  const codeOf = (e: unknown): unknown => (e as { code?: unknown } | undefined)?.code;
+  const cause = (error as { cause?: unknown } | undefined)?.cause;
+  const code = [codeOf(error), codeOf(cause)].find(
+    (c) => c === "EACCES" || c === "EPERM" || c === "EROFS",
+  );
+  if (code === undefined) return error;
+  return new FlotillaError(
+    "INVALID_INPUT",
+    `cannot write ${project.paths.dir} (${code}): nothing was created; make it writable (chmod u+w) and spawn again`,
+    { cause: error },
+  );
 }
 
 /**
@@ -135,9 +234,15 @@ export async function markAgent(
   name: string,
   patch: AgentPatch,
 ): Promise<AgentRecord> {
+  // A pid is recorded with its start time, so it can never be mistaken for a later process.
+  const withStart =
+    patch.pid !== undefined && !("pidStart" in patch)
+      ? { ...patch, pidStart: processStartTime(patch.pid) }
+      : patch;
   const state = await project.stateDoc.update((draft) => {
     const record = requireAgent(draft, name);
-    Object.assign(record, patch, { name });
+    Object.assign(record, withStart, { name });
+    if (record.pidStart === undefined) delete record.pidStart;
   });
   const updated = requireAgent(state, name);
   if (patch.status !== undefined) {
@@ -156,48 +261,98 @@ export interface StopResult {
 }
 
 /**
- * Stops an agent: if its recorded pid is alive, sends SIGHUP then SIGTERM to its process
- * group (falling back to the pid alone). Interactive shells ignore SIGTERM but exit on a
- * hang-up, as when a terminal closes. Then marks it `exited` so no hub restarts it.
+ * Stops an agent: if its recorded process is still the one it launched (same pid and start
+ * time; see `isSameProcess`) and the agent is not already stopped, sends SIGHUP then SIGTERM
+ * to its process group (or the pid alone). Interactive shells ignore SIGTERM but exit on a
+ * hang-up, as when a terminal closes. A pid that now belongs to another process is never
+ * signalled; it is cleared. Then marks the agent `exited` so no hub restarts it.
  * @throws FlotillaError UNKNOWN_AGENT.
  */
 export async function stopAgent(
   project: Project,
   name: string,
-  deps: { isAlive?: IsAlive; signal?: (pid: number) => void; now?: Date } = {},
+  deps: {
+    isAlive?: IsAlive;
+    signal?: (who: ProcessIdentity) => void;
+    table?: ProcessTable;
+    now?: Date;
+  } = {},
 ): Promise<StopResult> {
-  const isAlive = deps.isAlive ?? isProcessAlive;
-  const signal = deps.signal ?? hangUp;
+  const table = deps.table ?? procTable;
+  const isAlive = deps.isAlive ?? ((who: ProcessIdentity) => isSameProcess(who, table));
+  const signal = deps.signal ?? ((who: ProcessIdentity) => void hangUp(who, table));
   const before = requireAgent(await project.readState(), name);
   const alreadyStopped = STOPPED_STATUSES.includes(before.status);
   let signalled = false;
-  if (before.pid !== undefined && isAlive(before.pid)) {
-    signal(before.pid);
+  const running = before.pid !== undefined && isAlive(before);
+  if (running && !alreadyStopped) {
+    signal(before);
     signalled = true;
   }
-  const record = alreadyStopped
-    ? before
-    : await markAgent(project, name, {
-        status: "exited",
-        endedAt: (deps.now ?? new Date()).toISOString(),
-      });
+  const clearPid =
+    before.pid !== undefined && !running ? { pid: undefined, pidStart: undefined } : {};
+  const record =
+    alreadyStopped && Object.keys(clearPid).length === 0
+      ? before
+      : await markAgent(project, name, {
+          ...clearPid,
+          ...(alreadyStopped
+            ? {}
+            : { status: "exited" as const, endedAt: (deps.now ?? new Date()).toISOString() }),
+        });
   project.log("agent.stopped", { agent: name, detail: { signalled, pid: before.pid } });
-  return { record, signalled, alreadyStopped };
+  return { record: signalled ? { ...record, pid: before.pid } : record, signalled, alreadyStopped };
 }
 
 /**
  * What removing the agent's worktree would lose (see `inspectWorktree`), against the
- * configured target branch.
- * @throws FlotillaError UNKNOWN_AGENT, INVALID_STATE_FILE, GIT_FAILED.
+ * configured target branch. An agent that is not recorded but left a worktree or a branch
+ * `flotilla/<name>` behind (a spawn interrupted before it recorded anything) is adopted: its
+ * record is made up from what is on disk, with status `lost`.
+ * @throws FlotillaError UNKNOWN_AGENT (nothing recorded and nothing left), INVALID_STATE_FILE,
+ *   GIT_FAILED.
  */
 export async function inspectAgent(
   project: Project,
   name: string,
-): Promise<{ record: AgentRecord; inspection: WorktreeInspection; target: string }> {
-  const record = requireAgent(await project.readState(), name);
+): Promise<{
+  record: AgentRecord;
+  inspection: WorktreeInspection;
+  target: string;
+  adopted: boolean;
+}> {
+  const found = (await project.readState()).agents.find((agent) => agent.name === name);
+  const record = found ?? (await adoptLeftovers(project, name));
   const target = (await project.readConfig()).targetBranch;
-  const inspection = await inspectWorktree(project.root, record.worktree, record.branch, target);
-  return { record, inspection, target };
+  const inspection = await inspectWorktree(
+    project.root,
+    record.worktree,
+    agentBranch(name),
+    target,
+  );
+  return { record, inspection, target, adopted: found === undefined };
+}
+
+/**
+ * A record for the worktree and branch an unrecorded agent `name` left behind.
+ * @throws FlotillaError UNKNOWN_AGENT when neither exists.
+ */
+async function adoptLeftovers(project: Project, name: string): Promise<AgentRecord> {
+  assertAgentName(name);
+  const worktree = agentWorktreePath(project.root, name);
+  const branch = agentBranch(name);
+  const tip = await resolveCommit(gitAt(project.root), `refs/heads/${branch}`);
+  if (!existsSync(worktree) && tip === undefined) throw unknownAgent(name);
+  return {
+    name,
+    runtime: "shell",
+    role: "worker",
+    worktree,
+    branch,
+    base: tip ?? "",
+    status: "lost",
+    createdAt: new Date().toISOString(),
+  };
 }
 
 /** Result of {@link removeAgent}. */
@@ -220,13 +375,11 @@ export async function removeAgent(
   name: string,
   options: { clean?: boolean; force?: boolean; isAlive?: IsAlive; now?: Date } = {},
 ): Promise<RemoveResult> {
-  const isAlive = options.isAlive ?? isProcessAlive;
-  const record = requireAgent(await project.readState(), name);
-  if (
-    record.pid !== undefined &&
-    isAlive(record.pid) &&
-    !STOPPED_STATUSES.includes(record.status)
-  ) {
+  const isAlive = options.isAlive ?? isRecordedProcess;
+  const found = (await project.readState()).agents.find((agent) => agent.name === name);
+  const record = found ?? (options.clean ? await adoptLeftovers(project, name) : undefined);
+  if (!record) throw unknownAgent(name);
+  if (record.pid !== undefined && isAlive(record) && !STOPPED_STATUSES.includes(record.status)) {
     throw new FlotillaError(
       "INVALID_INPUT",
       `agent ${name} is still running (pid ${record.pid}): stop it first with "flotilla kill ${name}"`,
@@ -236,7 +389,9 @@ export async function removeAgent(
   if (options.clean) {
     const config = await project.readConfig();
     removal = await removeWorktree(project.root, record, {
-      force: options.force ?? false,
+      // A spawn that never finished was never handed to an agent: what it left is a partial
+      // checkout, archived (nothing is lost) rather than refused.
+      force: (options.force ?? false) || record.status === "creating",
       target: config.targetBranch,
       ...(options.now ? { now: options.now } : {}),
     });
@@ -250,6 +405,7 @@ export async function removeAgent(
       clean: options.clean ?? false,
       force: options.force ?? false,
       archiveRefs: removal?.archiveRefs ?? [],
+      ...(removal?.keptDir !== undefined ? { keptDir: removal.keptDir } : {}),
     },
   });
   return removal ? { record, removal } : { record };
@@ -264,7 +420,7 @@ export async function removeAgent(
 export async function respawnAgent(
   project: Project,
   name: string,
-  isAlive: IsAlive = isProcessAlive,
+  isAlive: IsAlive = isRecordedProcess,
   options: { fresh?: boolean } = {},
 ): Promise<AgentRecord> {
   const profile = resolveRuntime(
@@ -279,6 +435,7 @@ export async function respawnAgent(
       `cannot respawn ${name}: its worktree ${current.worktree} is gone; remove the agent with "flotilla kill ${name} --clean" and spawn it again`,
     );
   }
+  assertWorktreeLink(name, current.worktree);
   const state = await project.stateDoc.update((draft) => {
     const record = requireAgent(draft, name);
     if (!STOPPED_STATUSES.includes(record.status)) {
@@ -289,6 +446,7 @@ export async function respawnAgent(
       );
     }
     record.status = "starting";
+    record.launchId = newLaunchId();
     if (record.startedAt !== undefined) record.everStarted = true;
     // Resume the conversation unless asked for a fresh one (which gets a new id).
     record.resume = !options.fresh;
@@ -299,6 +457,7 @@ export async function respawnAgent(
       delete record.conversationConfirmed;
     }
     delete record.pid;
+    delete record.pidStart;
     delete record.exitCode;
     delete record.startedAt;
     delete record.endedAt;
@@ -308,22 +467,25 @@ export async function respawnAgent(
 }
 
 /**
- * Marks as `lost` every agent that has a pid, is not stopped, and whose process `isAlive`
- * says is gone (e.g. the hub died). Writes only when something changed. Returns the names
- * marked lost.
+ * Marks as `lost` every agent that has a pid, is not stopped, and whose recorded process
+ * `isAlive` says is gone (e.g. the hub died, or the pid now belongs to another process), and
+ * clears every pid whose process is gone, so no later command can signal a reused pid.
+ * Writes only when something changed. Returns the names marked lost.
  */
 export async function reconcileAgents(
   project: Project,
-  isAlive: IsAlive,
+  isAlive: IsAlive = isRecordedProcess,
   now: Date = new Date(),
 ): Promise<string[]> {
-  const isLost = (agent: AgentRecord): boolean =>
-    agent.pid !== undefined && !STOPPED_STATUSES.includes(agent.status) && !isAlive(agent.pid);
-  if (!(await project.readState()).agents.some(isLost)) return [];
+  const isGone = (agent: AgentRecord): boolean => agent.pid !== undefined && !isAlive(agent);
+  if (!(await project.readState()).agents.some(isGone)) return [];
   const lost: string[] = [];
   await project.stateDoc.update((state) => {
     for (const agent of state.agents) {
-      if (!isLost(agent)) continue;
+      if (!isGone(agent)) continue;
+      delete agent.pid;
+      delete agent.pidStart;
+      if (STOPPED_STATUSES.includes(agent.status)) continue;
       agent.status = "lost";
       agent.endedAt = now.toISOString();
       lost.push(agent.name);
@@ -369,4 +531,4 @@ function unknownAgent(name: string): FlotillaError {
   return new FlotillaError("UNKNOWN_AGENT", `no agent named ${name} (see "flotilla ls")`);
 }
 
-export { hangUp, isProcessAlive };
+export { hangUp, isProcessAlive, isSameProcess };

@@ -31,6 +31,14 @@ export interface HubServerOptions {
   maxClientBytes?: number;
   /** Largest frame accepted from or sent to a client. Default 16 MiB. */
   maxFrameBytes?: number;
+  /** Largest frame accepted before `hello` (a hello is tiny). Default 64 KiB. */
+  maxHelloBytes?: number;
+  /** Received bytes not yet decoded, summed over all connections; above it the connection adding more is dropped. Default 64 MiB. */
+  maxTotalPendingBytes?: number;
+  /** A connection that has not said hello after this many ms is closed. Default 5 000. */
+  helloTimeoutMs?: number;
+  /** The project this hub serves, named in `welcome`: its root (real path) and a per-start id. */
+  project?: { root: string; hubId: string };
 }
 
 /** A listening hub socket. */
@@ -214,7 +222,7 @@ class SocketHub implements HubServer {
     const client: Client = {
       id: `c${this.nextClient++}`,
       socket,
-      decoder: new FrameDecoder({ maxBytes: this.maxFrameBytes }),
+      decoder: new FrameDecoder({ maxBytes: this.options.maxHelloBytes ?? 64 * 1024 }),
       welcomed: false,
       closing: false,
       congested: false,
@@ -222,6 +230,11 @@ class SocketHub implements HubServer {
       recoveries: new Map(),
     };
     this.clients.add(client);
+    const helloTimer = setTimeout(() => {
+      if (!client.welcomed && !client.closing) this.reject(client, "no hello in time");
+    }, this.options.helloTimeoutMs ?? 5_000);
+    helloTimer.unref();
+    socket.on("close", () => clearTimeout(helloTimer));
     socket.on("data", (chunk: Buffer) => this.receive(client, chunk));
     socket.on("end", () => {
       try {
@@ -247,6 +260,13 @@ class SocketHub implements HubServer {
       values = client.decoder.push(chunk);
     } catch (error) {
       this.reject(client, describeError(error));
+      return;
+    }
+    // Partial frames held across every connection are capped, not only per connection.
+    let pending = 0;
+    for (const other of this.clients) pending += other.decoder.pendingBytes;
+    if (pending > (this.options.maxTotalPendingBytes ?? 64 * 1024 * 1024)) {
+      this.reject(client, "too many bytes buffered across connections");
       return;
     }
     for (const value of values) {
@@ -283,8 +303,15 @@ class SocketHub implements HubServer {
           return;
         }
         client.welcomed = true;
+        client.decoder.maxBytes = this.maxFrameBytes;
         this.log(`${client.id} connected: ${message.client} (${message.cols}x${message.rows})`);
-        this.send(client, { type: "welcome", protocol: PROTOCOL_VERSION, hubPid: process.pid });
+        this.send(client, {
+          type: "welcome",
+          protocol: PROTOCOL_VERSION,
+          hubPid: process.pid,
+          root: this.options.project?.root ?? "",
+          hubId: this.options.project?.hubId ?? "",
+        });
         this.options.backend.clientAttached?.(client.id, {
           cols: message.cols,
           rows: message.rows,

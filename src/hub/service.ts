@@ -1,4 +1,10 @@
+import path from "node:path";
 import { describeError, FlotillaError } from "../core/errors.js";
+import { randomBytes } from "node:crypto";
+import { readFileSync, realpathSync } from "node:fs";
+import { breakFileLock, tryHoldFileLock } from "../store/lock.js";
+import { writePrivateFile } from "../store/safe-path.js";
+import { isSameProcess, processStartTime, type ProcessIdentity } from "./processes.js";
 import type { Project } from "../store/project.js";
 import { removeHubRecord, writeHubRecord } from "./daemon.js";
 import { createHub, type Hub } from "./hub.js";
@@ -14,6 +20,43 @@ export interface HubService {
   server: HubServer;
   /** Stops serving, hangs up the agents (recorded `exited`), removes socket and record. */
   stop(): Promise<void>;
+}
+
+/**
+ * Takes the project's hub lock for this process's life, or resolves `undefined` when a live
+ * hub holds it. The holder's pid and start time sit beside the lock (`hub.owner`), so a lock
+ * left by a hub killed with SIGKILL is broken at once instead of after it goes stale.
+ */
+async function holdHubLock(
+  project: Project,
+  log?: (line: string) => void,
+): Promise<(() => Promise<void>) | undefined> {
+  const file = hubLockPath(project);
+  const owner = `${file}.owner`;
+  const onLost = (error: Error): void => log?.(`hub lock lost: ${describeError(error)}`);
+  let release = await tryHoldFileLock(file, onLost);
+  if (release === undefined) {
+    let holder: ProcessIdentity = {};
+    try {
+      holder = JSON.parse(readFileSync(owner, "utf8")) as ProcessIdentity;
+    } catch {
+      // No owner written yet: a hub is starting right now, or one died before writing it.
+    }
+    if (holder.pid === undefined || isSameProcess(holder)) return undefined;
+    breakFileLock(file);
+    release = await tryHoldFileLock(file, onLost);
+    if (release === undefined) return undefined;
+  }
+  writePrivateFile(
+    owner,
+    JSON.stringify({ pid: process.pid, pidStart: processStartTime(process.pid) }) + "\n",
+  );
+  return release;
+}
+
+/** The file whose lock the running hub of `project` holds (`.flotilla/hub.lock/` is the lock). */
+export function hubLockPath(project: Project): string {
+  return path.join(project.paths.dir, "hub");
 }
 
 /**
@@ -33,23 +76,38 @@ export async function startHubService(
   } = {},
 ): Promise<HubService> {
   const socketPath = options.socketPath ?? resolveSocketPath(project.root);
+  // One hub per project, decided under a lock held for the hub's life, before anything is
+  // launched: two `up --in-process` at once must not both start the agents.
+  const releaseHubLock = await holdHubLock(project, options.log);
+  const alreadyRunning = new FlotillaError(
+    "HUB_UNAVAILABLE",
+    `a hub is already running for ${project.root}: attach to it with "flotilla attach"`,
+  );
+  if (releaseHubLock === undefined) throw alreadyRunning;
   if (await isSocketAnswering(socketPath)) {
-    throw new FlotillaError(
-      "HUB_UNAVAILABLE",
-      `a hub is already running for ${project.root}: attach to it with "flotilla attach"`,
-    );
+    await releaseHubLock().catch(() => undefined);
+    throw alreadyRunning;
   }
-  const hub = await createHub(project, options.runners ?? HUB_RUNNERS);
+  const hubId = randomBytes(8).toString("hex");
+  let hub: Hub;
+  try {
+    hub = await createHub(project, options.runners ?? HUB_RUNNERS);
+  } catch (error) {
+    await releaseHubLock().catch(() => undefined);
+    throw error;
+  }
   let server: HubServer;
   try {
     server = await startHubServer({
       socketPath,
       backend: hub,
+      project: { root: realRoot(project.root), hubId },
       ...(options.log ? { log: options.log } : {}),
       ...(options.onShutdown ? { onShutdown: options.onShutdown } : {}),
     });
   } catch (error) {
     await hub.shutdown();
+    await releaseHubLock().catch(() => undefined);
     throw error;
   }
   await writeHubRecord(project, {
@@ -57,6 +115,7 @@ export async function startHubService(
     socket: socketPath,
     protocol: PROTOCOL_VERSION,
     startedAt: new Date().toISOString(),
+    hubId,
   });
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
@@ -68,7 +127,16 @@ export async function startHubService(
         options.log?.(`while stopping: ${describeError(error)}`);
       } finally {
         await removeHubRecord(project, process.pid);
+        await releaseHubLock().catch(() => undefined);
       }
     })());
   return { hub, server, stop };
+}
+
+function realRoot(root: string): string {
+  try {
+    return realpathSync(root);
+  } catch {
+    return root;
+  }
 }

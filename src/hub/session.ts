@@ -12,6 +12,7 @@ import {
 } from "../core/status.js";
 import { PaneScreen } from "../terminal/pane-screen.js";
 import type { Launch } from "../runtimes/profiles.js";
+import { assertNoSymlink } from "../store/safe-path.js";
 
 /** Callbacks a session reports through; the hub turns them into events. */
 export interface SessionEvents {
@@ -293,6 +294,7 @@ export class AgentSession {
 function writeLaunchFiles(files: readonly { path: string; content: string }[]): void {
   for (const file of files) {
     mkdirSync(path.dirname(file.path), { recursive: true, mode: 0o700 });
+    assertNoSymlink(file.path); // under .flotilla/: never written through a link
     const tmp = `${file.path}.${process.pid}.tmp`;
     writeFileSync(tmp, file.content, { mode: 0o600 });
     renameSync(tmp, file.path);

@@ -17,10 +17,19 @@ import { MAIL_PRIORITIES, MAIL_TYPES } from "../core/mail-kinds.js";
 /**
  * Version of this wire protocol; bump on any incompatible change to the messages.
  * 2: a failed `result` carries `{ code, message }` instead of a string.
+ * 3: `welcome` names the hub's project root and id; sizes are bounded (MAX_COLS, MAX_ROWS).
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
-const Size = z.number().int().min(1).max(10_000);
+/**
+ * Largest pane or terminal accepted, in cells: what a terminal can be (an 8K screen at a
+ * tiny font), not what memory allows. A 10000×10000 resize once cost the hub 400 MB.
+ */
+export const MAX_COLS = 2000;
+export const MAX_ROWS = 1000;
+
+const Cols = z.number().int().min(1).max(MAX_COLS);
+const Rows = z.number().int().min(1).max(MAX_ROWS);
 const Id = z.number().int().optional();
 
 /** Commands a client sends to the hub. `id` correlates a `result` (or `snapshot`) event. */
@@ -45,7 +54,7 @@ export const HubCommandSchema = z.discriminatedUnion("type", [
   /** Raw input bytes for an agent's pty (UTF-8 string, exactly as typed). */
   z.object({ type: z.literal("input"), name: z.string(), data: z.string() }),
   /** Resize an agent's pty to its pane's inner size, in cells. */
-  z.object({ type: z.literal("resize"), name: z.string(), cols: Size, rows: Size }),
+  z.object({ type: z.literal("resize"), name: z.string(), cols: Cols, rows: Rows }),
   /** Ask for a serialized snapshot of one pane (answered by a `snapshot` event). */
   z.object({
     type: z.literal("snapshot"),
@@ -153,7 +162,7 @@ export const HubEventSchema = z.discriminatedUnion("type", [
    * A pane's pty and screen changed size, at this point in its output stream (mirrors resize
    * before applying later output). Sizes follow the most recently active client.
    */
-  z.object({ type: z.literal("resized"), name: z.string(), cols: Size, rows: Size }),
+  z.object({ type: z.literal("resized"), name: z.string(), cols: Cols, rows: Rows }),
   /** Unread counts and what is new in the mail (see `MailDelivery`). */
   z.object({ type: z.literal("mail"), summary: MailSummarySchema }),
   /** The merge queue changed (each second while a gate runs): views re-read it. */
@@ -164,8 +173,8 @@ export const HubEventSchema = z.discriminatedUnion("type", [
 export const HelloSchema = z.object({
   type: z.literal("hello"),
   protocol: z.number().int(),
-  cols: Size,
-  rows: Size,
+  cols: Cols,
+  rows: Rows,
   /** Free text naming the client for the hub's log, e.g. "flotilla up (pid 123)". */
   client: z.string().max(200),
 });
@@ -180,7 +189,17 @@ export const ClientMessageSchema = z.discriminatedUnion("type", [
 export type ClientMessage = z.infer<typeof ClientMessageSchema>;
 
 export const ServerMessageSchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("welcome"), protocol: z.number().int(), hubPid: z.number().int() }),
+  /**
+   * `root`: the real path of the project the hub serves; `hubId`: random per hub start, also
+   * in hub.json. A client refuses a hub of another project (a copied project's hub.json).
+   */
+  z.object({
+    type: z.literal("welcome"),
+    protocol: z.number().int(),
+    hubPid: z.number().int(),
+    root: z.string(),
+    hubId: z.string(),
+  }),
   z.object({ type: z.literal("error"), message: z.string() }),
   z.object({ type: z.literal("event"), event: HubEventSchema }),
 ]);

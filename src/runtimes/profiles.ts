@@ -3,10 +3,12 @@ import { accessSync, constants, existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { FlotillaError } from "../core/errors.js";
 import { RuntimeProfile, type AgentRecord, type Config } from "../core/schema.js";
+import { checkWorktreeLink } from "../git/worktrees.js";
 import type { Project } from "../store/project.js";
 import { claudeSettings, claudeSettingsPath } from "./claude-hooks.js";
 import { agentBaseEnvironment } from "./environment.js";
 import { setupMarkerPath, wrapWithSetup } from "./worktree-setup.js";
+import { runtimeTrustProblem } from "../store/trust.js";
 import { demoAgentPath } from "./package-files.js";
 import { deliverContext, readAgentContext } from "./context.js";
 
@@ -308,6 +310,10 @@ export function buildLaunch(
   }
 
   const found = findExecutable(profile.command, childEnv.PATH, record.worktree);
+  // Never launch a command a repository's config brought in before the user trusted it, nor
+  // in a worktree whose .git link is broken (git there would act on the main checkout).
+  const untrusted = runtimeTrustProblem(project.root, config, record.runtime);
+  const brokenLink = existsSync(record.worktree) ? checkWorktreeLink(record.worktree) : undefined;
   const launch: Launch = {
     file: found ?? profile.command,
     args,
@@ -316,13 +322,17 @@ export function buildLaunch(
     files,
     resumed: resumeArgs !== undefined,
   };
-  if (found === undefined) {
+  if (untrusted !== undefined) {
+    launch.problem = untrusted;
+  } else if (found === undefined) {
     const hint = INSTALL_HINTS[record.runtime] ?? `install ${profile.command}`;
     launch.problem = `command not found: ${profile.command} (${hint} or choose another --runtime)`;
   } else if (isBuiltinDemo(config, record.runtime) && !existsSync(profile.args[0] ?? "")) {
     launch.problem = `demo agent not built: ${profile.args[0]} is missing (run "npm run build")`;
   } else if (!existsSync(record.worktree)) {
     launch.problem = `worktree missing: ${record.worktree} (remove the agent with "flotilla kill ${record.name} --clean")`;
+  } else if (brokenLink !== undefined) {
+    launch.problem = `worktree broken: ${brokenLink} (remove the agent with "flotilla kill ${record.name} --clean --force"; its work is kept)`;
   } else {
     const marker = setupMarkerPath(project.paths.dir, record.name);
     Object.assign(launch, wrapWithSetup(launch, config.worktree?.setup, marker));

@@ -1,15 +1,16 @@
-import { chmod, mkdir } from "node:fs/promises";
+import { chmod } from "node:fs/promises";
 import path from "node:path";
 import { DataFile } from "lowdb/node";
 import type { z } from "zod";
 import { FlotillaError, firstZodIssue } from "../core/errors.js";
 import { withFileLock } from "./lock.js";
+import { assertNoSymlink, ensurePrivateDir, PRIVATE_FILE_MODE } from "./safe-path.js";
 
 /** Options of a {@link JsonDocument}. */
 export interface JsonDocumentOptions {
   /** What a missing file reads as before validation (default `{}`: the schema's defaults). */
   missing?: unknown;
-  /** File mode to give the file after each write (e.g. `0o600`); default: the umask's. */
+  /** File mode to give the file after each write; default 0600 (`.flotilla/` is private). */
   mode?: number;
 }
 
@@ -69,9 +70,10 @@ export class JsonDocument<S extends z.ZodType> {
   }
 
   private async writeValid(valid: z.infer<S>): Promise<void> {
-    await mkdir(path.dirname(this.file), { recursive: true });
+    ensurePrivateDir(path.dirname(this.file));
+    assertNoSymlink(this.file); // never write through a link planted under .flotilla/
     await this.adapter.write(valid);
-    if (this.options.mode !== undefined) await chmod(this.file, this.options.mode);
+    await chmod(this.file, this.options.mode ?? PRIVATE_FILE_MODE);
   }
 
   /** Runs `fn` while holding this document's cross-process lock (see `withFileLock`). */

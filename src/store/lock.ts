@@ -1,7 +1,8 @@
-import { mkdirSync } from "node:fs";
+import { accessSync, constants, rmSync } from "node:fs";
 import path from "node:path";
 import lockfile from "proper-lockfile";
 import { FlotillaError, describeError } from "../core/errors.js";
+import { ensurePrivateDir } from "./safe-path.js";
 
 /** How long to keep retrying a held lock (proper-lockfile's `retries`, times in ms). */
 export interface LockRetries {
@@ -34,7 +35,9 @@ export async function withFileLock<T>(
   fn: () => Promise<T>,
   retries: LockRetries = DEFAULT_LOCK_RETRIES,
 ): Promise<T> {
-  mkdirSync(path.dirname(file), { recursive: true });
+  ensurePrivateDir(path.dirname(file));
+  // Fail at once on a read-only directory: the lock's retries would spin for seconds.
+  accessSync(path.dirname(file), constants.W_OK);
   let release: () => Promise<void>;
   try {
     release = await lockfile.lock(file, { realpath: false, stale: 10_000, retries });
@@ -50,4 +53,37 @@ export async function withFileLock<T>(
   } finally {
     await release().catch(() => undefined);
   }
+}
+
+/**
+ * Takes the cross-process lock of `file` for as long as the caller lives, without waiting:
+ * proper-lockfile refreshes it every few seconds, so it goes stale (10 s) only when the
+ * holder died. Resolves with the release function, or `undefined` when someone else holds
+ * it. Used for "one hub per project".
+ */
+export async function tryHoldFileLock(
+  file: string,
+  onLost: (error: Error) => void = () => undefined,
+): Promise<(() => Promise<void>) | undefined> {
+  ensurePrivateDir(path.dirname(file));
+  try {
+    return await lockfile.lock(file, {
+      realpath: false,
+      stale: 10_000,
+      update: 2_000,
+      retries: 0,
+      onCompromised: onLost,
+    });
+  } catch (error) {
+    if ((error as { code?: unknown }).code === "ELOCKED") return undefined;
+    throw new FlotillaError("LOCK_FAILED", `could not lock ${file}: ${describeError(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+/** Removes the lock of `file` held by a process known to be dead (see `tryHoldFileLock`). */
+export function breakFileLock(file: string): void {
+  // proper-lockfile unlocks only its own locks; its lock is the `<file>.lock` directory.
+  rmSync(`${file}.lock`, { recursive: true, force: true });
 }

@@ -1,23 +1,15 @@
 import { randomBytes } from "node:crypto";
-import {
-  mkdir,
-  readdir,
-  readFile,
-  rename,
-  rm,
-  stat,
-  unlink,
-  utimes,
-  writeFile,
-} from "node:fs/promises";
+import { readdir, readFile, rename, rm, stat, unlink, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { FlotillaError, firstZodIssue } from "../core/errors.js";
+import { withFileLock } from "./lock.js";
 import {
   checkMailboxName,
   composeMessage,
   filterMessages,
   formatMailId,
   MAIL_ID_PATTERN,
+  MailFile,
   MailMessage,
   mailIdTime,
   resolveRecipients,
@@ -26,6 +18,7 @@ import {
   type UnreadSummary,
 } from "../core/mail.js";
 import type { Project } from "./project.js";
+import { assertNoSymlink, ensurePrivateDir, PRIVATE_FILE_MODE } from "./safe-path.js";
 
 /**
  * Mail on disk under `.flotilla/mail/`, safe for many processes at once without a lock.
@@ -193,13 +186,49 @@ export class MailStore {
    * marked, oldest first. Two concurrent checks never return the same message.
    */
   async check(mailbox: string): Promise<MailListing> {
-    const { messages, problems } = await this.unread(mailbox);
-    const claimed: StoredMail[] = [];
-    for (const message of messages) {
-      const readAt = await this.markRead(mailbox, message.id);
-      if (readAt) claimed.push({ ...message, folder: "cur", readAt: readAt.toISOString() });
-    }
-    return { messages: claimed, problems };
+    return this.deliverUnread(mailbox, async () => undefined);
+  }
+
+  /**
+   * Hands the unread messages of `mailbox` (oldest first) to `deliver` and marks read only
+   * those it delivered: all of them when it resolves, the first `error.delivered` (default
+   * none) when it throws, which is rethrown. Checks of one mailbox take turns (a lock on its
+   * `new/`), so two never deliver the same message; a check killed part way leaves what it
+   * had not delivered unread (at least once, never lost from view). Unreadable files in
+   * `new/` are moved to `<mailbox>/rejected/` and reported, so they do not stay unread for ever.
+   * Returns the messages marked read and the problems.
+   */
+  async deliverUnread(
+    mailbox: string,
+    deliver: (messages: StoredMail[]) => Promise<void>,
+  ): Promise<MailListing> {
+    assertMailbox(mailbox);
+    const newDir = path.join(this.dir, mailbox, "new");
+    ensurePrivateDir(newDir);
+    return withFileLock(newDir, async () => {
+      const problems: string[] = [];
+      const messages = (await this.readFolder(newDir, "new", problems, true)).sort((a, b) =>
+        a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+      );
+      let delivered = messages.length;
+      let failure: unknown;
+      if (messages.length > 0) {
+        try {
+          await deliver(messages);
+        } catch (error) {
+          failure = error;
+          const count = (error as { delivered?: unknown }).delivered;
+          delivered = typeof count === "number" ? count : 0;
+        }
+      }
+      const claimed: StoredMail[] = [];
+      for (const message of messages.slice(0, delivered)) {
+        const readAt = await this.markRead(mailbox, message.id);
+        if (readAt) claimed.push({ ...message, folder: "cur", readAt: readAt.toISOString() });
+      }
+      if (failure !== undefined) throw failure;
+      return { messages: claimed, problems };
+    });
   }
 
   /**
@@ -213,12 +242,13 @@ export class MailStore {
     const from = path.join(this.dir, mailbox, "new", `${id}.json`);
     const dir = path.join(this.dir, mailbox, "cur", bucketOf(id));
     const to = path.join(dir, `${id}.json`);
+    assertNoSymlink(to);
     try {
       await rename(from, to);
     } catch (error) {
       if (!isCode(error, "ENOENT")) throw error;
       if (!(await exists(from))) return undefined;
-      await mkdir(dir, { recursive: true });
+      ensurePrivateDir(dir);
       try {
         await rename(from, to);
       } catch (again) {
@@ -315,21 +345,23 @@ export class MailStore {
       tmpDir,
       `${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}`,
     );
+    assertNoSymlink(tmp);
     try {
-      await writeFile(tmp, text, { flag: "wx" });
+      await writeFile(tmp, text, { flag: "wx", mode: PRIVATE_FILE_MODE });
     } catch (error) {
       if (!isCode(error, "ENOENT")) throw error;
-      await mkdir(tmpDir, { recursive: true });
-      await writeFile(tmp, text, { flag: "wx" });
+      ensurePrivateDir(tmpDir);
+      await writeFile(tmp, text, { flag: "wx", mode: PRIVATE_FILE_MODE });
     }
     try {
+      assertNoSymlink(file);
       await rename(tmp, file);
     } catch (error) {
       if (!isCode(error, "ENOENT")) {
         await unlink(tmp).catch(() => undefined);
         throw error;
       }
-      await mkdir(path.dirname(file), { recursive: true });
+      ensurePrivateDir(path.dirname(file));
       await rename(tmp, file);
     }
   }
@@ -338,12 +370,22 @@ export class MailStore {
     dir: string,
     folder: MailFolder,
     problems: string[],
+    reject = false,
   ): Promise<StoredMail[]> {
     const names = (await listNames(dir)).filter((name) => name.endsWith(".json"));
     const out: StoredMail[] = [];
     for (const name of names) {
-      const message = await this.readMessage(path.join(dir, name), folder, problems);
+      const before = problems.length;
+      const file = path.join(dir, name);
+      const message = await this.readMessage(file, folder, problems);
       if (message) out.push(message);
+      else if (reject && problems.length > before) {
+        // Out of new/ so it is reported once, not left unread for ever; kept byte for byte.
+        const aside = path.join(path.dirname(dir), "rejected", name);
+        ensurePrivateDir(path.dirname(aside));
+        await rename(file, aside).catch(() => undefined);
+        problems[problems.length - 1] += ` (moved to ${aside})`;
+      }
     }
     return out;
   }
@@ -370,10 +412,16 @@ export class MailStore {
       );
       return undefined;
     }
-    const result = MailMessage.safeParse(raw);
+    const result = MailFile.safeParse(raw);
     if (!result.success) {
       const { where, message } = firstZodIssue(result.error);
       problems.push(`${file} is not a valid message${where}: ${message}; it was left untouched`);
+      return undefined;
+    }
+    if (`${result.data.id}.json` !== path.basename(file)) {
+      problems.push(
+        `${file} holds a message whose id ${JSON.stringify(result.data.id)} does not match its file name; it was left untouched`,
+      );
       return undefined;
     }
     let readAt: string | null = null;

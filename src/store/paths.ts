@@ -80,5 +80,12 @@ export function findProjectRoot(cwd: string = process.cwd(), env = process.env):
   }
   if (path.basename(commonDir) === ".git") return path.dirname(commonDir);
   // A bare repository or unusual layout: fall back to the current worktree's top level.
-  return gitSync(cwd, ["rev-parse", "--show-toplevel"]);
+  try {
+    return gitSync(cwd, ["rev-parse", "--show-toplevel"]);
+  } catch {
+    throw new FlotillaError(
+      "NOT_A_GIT_REPO",
+      `${cwd} is in a bare repository (${commonDir}), which has no checkout for agents' worktrees to branch from: run flotilla in a clone with a working tree (git clone ${commonDir})`,
+    );
+  }
 }

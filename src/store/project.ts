@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { Config, State } from "../core/schema.js";
 import { FlotillaError } from "../core/errors.js";
 import { JsonDocument } from "./json-store.js";
+import { restrictDir } from "./safe-path.js";
 import { appendEvent } from "./events.js";
 import { findProjectRoot, projectPaths, type ProjectPaths } from "./paths.js";
 
@@ -54,6 +55,7 @@ export function openProject(
   options: { requireInit?: boolean } = {},
 ): Project {
   const project = new Project(findProjectRoot(cwd));
+  restrictDir(project.paths.dir); // .flotilla/ made 0755 by an older version becomes 0700
   if ((options.requireInit ?? true) && !project.isInitialized()) {
     throw new FlotillaError(
       "NOT_INITIALIZED",

@@ -4,6 +4,7 @@ import { inkWidth, truncateToWidth } from "../terminal/unicode-width.js";
 
 /** Colour of each status in titles and `ls`. */
 export const STATUS_COLORS: Record<AgentStatus, string> = {
+  creating: "yellow",
   starting: "yellow",
   working: "green",
   waiting: "magentaBright",

@@ -103,6 +103,7 @@ export async function attachCockpit(
     cols: process.stdout.columns,
     rows: process.stdout.rows,
     client: `cockpit ${process.pid}`,
+    root: project.root, // never drive another project's hub (a copied hub.json)
   });
   const remote = new RemoteHub(connection, config.scrollback);
   const agents = (await remote.link.request({ type: "list" })) as Array<{ name: string }>;

@@ -1,6 +1,6 @@
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { formatAge } from "../../src/commands/agents.js";
@@ -146,6 +146,7 @@ describe("flotilla spawn", () => {
     const config = JSON.parse(readFileSync(path.join(root, ".flotilla/config.json"), "utf8"));
     config.runtimes = { claude: { command: "claude-not-installed-here" } };
     writeFileSync(path.join(root, ".flotilla/config.json"), JSON.stringify(config));
+    await ok(root, "trust");
     const result = await run(root, ["spawn", "eve", "--runtime", "claude", "--prompt", "hi"]);
     expect(result.code).toBe(0);
     expect(result.stderr).toContain(
@@ -363,5 +364,107 @@ describe("ls --waiting", () => {
       ["b", 60],
       ["a", null],
     ]);
+  });
+});
+
+describe("interrupted spawn and leftovers (issue 8)", () => {
+  /**
+   * A `git` on PATH that, for `worktree add`, does the add without a checkout, leaves the
+   * worktree locked as git does while it checks out, and then kills its whole process group:
+   * what closing the terminal does to a `flotilla spawn` in the middle of a big checkout.
+   */
+  function killingGit(): string {
+    const dir = makeTempDir("flotilla-git-");
+    const script = [
+      "#!/bin/sh",
+      'case "$*" in',
+      '  *"worktree add"*)',
+      '    shift 2; /usr/bin/git worktree add --no-checkout "$@" >/dev/null 2>&1',
+      '    for d in "$(/usr/bin/git rev-parse --git-common-dir)"/worktrees/*; do echo initializing > "$d/locked"; done',
+      "    kill -KILL 0 ;;",
+      "esac",
+      'exec /usr/bin/git "$@"',
+      "",
+    ].join("\n");
+    writeFileSync(path.join(dir, "git"), script, { mode: 0o755 });
+    return dir;
+  }
+
+  it("item 5: an interrupted spawn shows as creating, and kill --clean alone recovers", async () => {
+    const root = await initialisedRepo();
+    const fakeGit = killingGit();
+    const child = spawn(process.execPath, [CLI, "spawn", "zed"], {
+      cwd: root,
+      env: cleanEnv({ PATH: `${fakeGit}:${process.env.PATH ?? ""}` }),
+      detached: true, // its own process group, which the fake git kills
+      stdio: "ignore",
+    });
+    children.push(child);
+    await once(child, "exit");
+    expect(existsSync(path.join(root, ".flotilla/worktrees/zed"))).toBe(true);
+    const listed = await listJson(root);
+    expect(listed.map((a) => [a.name, a.status])).toEqual([["zed", "creating"]]);
+    expect(await fails(root, "spawn", "zed")).toContain("flotilla kill zed --clean");
+    const out = await ok(root, "kill", "zed", "--clean");
+    expect(out).toContain("removed zed");
+    expect(existsSync(path.join(root, ".flotilla/worktrees/zed"))).toBe(false);
+    expect(git(root, "branch", "--list", "flotilla/zed")).toBe("");
+    expect(git(root, "worktree", "list")).not.toContain("zed");
+    await ok(root, "spawn", "zed"); // the name is free again
+  });
+
+  it("item 5: kill --clean adopts a worktree and branch that no record names", async () => {
+    const root = await initialisedRepo();
+    git(
+      root,
+      "worktree",
+      "add",
+      "-q",
+      "-b",
+      "flotilla/orphan",
+      path.join(root, ".flotilla/worktrees/orphan"),
+    );
+    expect(await fails(root, "spawn", "orphan")).toContain("flotilla kill orphan --clean");
+    const out = await ok(root, "kill", "orphan", "--clean");
+    expect(out).toContain("not recorded");
+    expect(git(root, "branch", "--list", "flotilla/orphan")).toBe("");
+    await ok(root, "spawn", "orphan");
+  });
+});
+
+describe("a read-only .flotilla/ (issue 8 item 5)", () => {
+  /** Makes `dir` read-only for this process: a read-only bind mount as root, else chmod. */
+  function readOnly(dir: string): () => void {
+    if (process.getuid?.() === 0) {
+      execFileSync("mount", ["--bind", dir, dir]);
+      execFileSync("mount", ["-o", "remount,ro,bind", dir]);
+      return () => execFileSync("umount", [dir]);
+    }
+    chmodSync(dir, 0o500);
+    return () => chmodSync(dir, 0o700);
+  }
+
+  it("item 5: spawn into a read-only .flotilla/ creates no branch and says what to fix", async () => {
+    const root = await initialisedRepo();
+    const undo = readOnly(path.join(root, ".flotilla"));
+    try {
+      const line = await fails(root, "spawn", "ro1");
+      expect(line).toContain("make it writable");
+      expect(line).not.toContain("choose another agent name");
+      expect(git(root, "branch", "--list", "flotilla/*")).toBe("");
+    } finally {
+      undo();
+    }
+  });
+});
+
+describe("limits (issue 8 item 16)", () => {
+  it("item 16: an over-long prompt is refused up front, before anything is created", async () => {
+    const root = await initialisedRepo();
+    // 100 KiB: over the limit, and still under what one argument of the test's own exec may be.
+    const line = await fails(root, "spawn", "big", "--prompt", "x".repeat(100 * 1024));
+    expect(line).toContain("over the limit of 64 KiB");
+    expect(await listJson(root)).toEqual([]);
+    expect(git(root, "branch", "--list", "flotilla/*")).toBe("");
   });
 });

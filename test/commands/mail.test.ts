@@ -253,7 +253,7 @@ describe("flotilla mail (built CLI)", () => {
     );
     expect(big.status).toBe(1);
     expect(big.stderr).toBe(
-      "flotilla: the body is 1 MiB, over the limit of 256 KiB: send a summary and point to a file instead\n",
+      "flotilla: the body on stdin is over the limit of 256 KiB: send a summary and point to a file instead\n",
     );
 
     const help = spawnSync(process.execPath, [cli, "mail", "reply", "--help"], {

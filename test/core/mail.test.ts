@@ -52,10 +52,10 @@ describe("resolveRecipients", () => {
 
 describe("composeMessage", () => {
   it("fills in id, thread, type, priority and times", () => {
-    const m = composeMessage(draft, ["cockpit"], "id1", NOW);
+    const m = composeMessage(draft, ["cockpit"], "00000000000-id01", NOW);
     expect(m).toMatchObject({
-      id: "id1",
-      thread: "id1",
+      id: "00000000000-id01",
+      thread: "00000000000-id01",
       type: "status",
       priority: "normal",
       recipients: ["cockpit"],
@@ -65,24 +65,29 @@ describe("composeMessage", () => {
   });
 
   it("refuses an empty or blank subject", () => {
-    expect(() => composeMessage({ ...draft, subject: "  " }, ["cockpit"], "i", NOW)).toThrow(
-      /subject is empty/,
-    );
+    expect(() =>
+      composeMessage({ ...draft, subject: "  " }, ["cockpit"], "00000000000-iiii", NOW),
+    ).toThrow(/subject is empty/);
   });
 
   it("refuses a 1 MiB body, naming the limit", () => {
     const body = "x".repeat(1024 * 1024);
-    expect(() => composeMessage({ ...draft, body }, ["cockpit"], "i", NOW)).toThrow(
+    expect(() => composeMessage({ ...draft, body }, ["cockpit"], "00000000000-iiii", NOW)).toThrow(
       "the body is 1 MiB, over the limit of 256 KiB: send a summary and point to a file instead",
     );
     expect(() =>
-      composeMessage({ ...draft, body: "x".repeat(MAX_BODY_BYTES) }, ["cockpit"], "i", NOW),
+      composeMessage(
+        { ...draft, body: "x".repeat(MAX_BODY_BYTES) },
+        ["cockpit"],
+        "00000000000-iiii",
+        NOW,
+      ),
     ).not.toThrow();
   });
 
   it("counts the body limit in UTF-8 bytes", () => {
     const body = "é".repeat(MAX_BODY_BYTES / 2 + 1);
-    expect(() => composeMessage({ ...draft, body }, ["cockpit"], "i", NOW)).toThrow(
+    expect(() => composeMessage({ ...draft, body }, ["cockpit"], "00000000000-iiii", NOW)).toThrow(
       /over the limit/,
     );
   });
@@ -95,7 +100,7 @@ describe("composeMessage", () => {
         payload: { task: "t1", branch: "flotilla/alice", files: ["a.ts"] },
       },
       ["cockpit"],
-      "i",
+      "00000000000-iiii",
       NOW,
     );
     expect(ok.payload).toEqual({ task: "t1", branch: "flotilla/alice", files: ["a.ts"] });
@@ -103,16 +108,16 @@ describe("composeMessage", () => {
       composeMessage(
         { ...draft, type: "worker_done", payload: { files: [] } },
         ["cockpit"],
-        "i",
+        "00000000000-iiii",
         NOW,
       ),
     ).toThrow(/worker_done payload needs.*branch/);
   });
 
   it("refuses an invalid sender name", () => {
-    expect(() => composeMessage({ ...draft, from: "../x" }, ["cockpit"], "i", NOW)).toThrow(
-      /invalid sender/,
-    );
+    expect(() =>
+      composeMessage({ ...draft, from: "../x" }, ["cockpit"], "00000000000-iiii", NOW),
+    ).toThrow(/invalid sender/);
   });
 });
 
@@ -121,7 +126,7 @@ describe("replies and threads", () => {
     const q = composeMessage(
       { ...draft, type: "question", subject: "which port?" },
       ["cockpit"],
-      "q1",
+      "00000000000-qqq1",
       NOW,
     );
     const r1 = draftReply(q, "cockpit", "8080");
@@ -129,21 +134,25 @@ describe("replies and threads", () => {
       from: "cockpit",
       to: "alice",
       subject: "Re: which port?",
-      thread: "q1",
-      replyTo: "q1",
+      thread: "00000000000-qqq1",
+      replyTo: "00000000000-qqq1",
       type: "result",
     });
-    const a1 = composeMessage(r1, ["alice"], "a1", new Date(NOW.getTime() + 1000));
+    const a1 = composeMessage(r1, ["alice"], "00000000000-aaa1", new Date(NOW.getTime() + 1000));
     const r2 = draftReply(a1, "alice", "thanks");
     expect(r2).toMatchObject({
       to: "cockpit",
       subject: "Re: which port?",
-      thread: "q1",
-      replyTo: "a1",
+      thread: "00000000000-qqq1",
+      replyTo: "00000000000-aaa1",
     });
-    const a2 = composeMessage(r2, ["cockpit"], "a2", new Date(NOW.getTime() + 2000));
-    const other = composeMessage(draft, ["cockpit"], "o1", NOW);
-    expect(threadOf([a2, other, a1, q], "q1").map((m) => m.id)).toEqual(["q1", "a1", "a2"]);
+    const a2 = composeMessage(r2, ["cockpit"], "00000000000-aaa2", new Date(NOW.getTime() + 2000));
+    const other = composeMessage(draft, ["cockpit"], "00000000000-ooo1", NOW);
+    expect(threadOf([a2, other, a1, q], "00000000000-qqq1").map((m) => m.id)).toEqual([
+      "00000000000-qqq1",
+      "00000000000-aaa1",
+      "00000000000-aaa2",
+    ]);
   });
 });
 

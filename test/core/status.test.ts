@@ -176,3 +176,14 @@ describe("StatusDebouncer", () => {
     expect(debouncer.propose("exited", 310)).toEqual({ emit: "exited" });
   });
 });
+
+describe("waiting patterns cannot stall the hub (issue 8 item 16)", () => {
+  it("item 16: a catastrophic pattern is matched in linear time", () => {
+    const [pattern] = compilePatterns(["^(a+)+$"]);
+    // Backtracking engines take 2^40 steps here; RE2 answers at once (the test would time out).
+    const screen = `${"a".repeat(40)}b\n${"a".repeat(5000)}!`;
+    expect(pattern!.test(screen)).toBe(false);
+    expect(pattern!.test("aaaa")).toBe(true);
+    expect(() => compilePatterns(["(?=lookahead)"])).toThrow(/invalid waiting pattern/);
+  });
+});

@@ -191,6 +191,7 @@ export function repoWithShells(
     };
   }
   writeFileSync(configPath, JSON.stringify(config, null, 2));
+  if (runCli(["trust"], repo).status !== 0) throw new Error("flotilla trust failed");
   for (const name of names) spawnOrThrow(repo, name, "bash");
   for (const name of Object.keys(commands)) spawnOrThrow(repo, name, name);
   return repo;

@@ -1,8 +1,13 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { isFlotillaError } from "../../src/core/errors.js";
-import { createWorktree, inspectWorktree, removeWorktree } from "../../src/git/worktrees.js";
+import {
+  assertWorktreeLink,
+  createWorktree,
+  inspectWorktree,
+  removeWorktree,
+} from "../../src/git/worktrees.js";
 import { commitFile, git, makeRepo, removeTempRepos } from "./temp-repo.js";
 
 afterAll(removeTempRepos);
@@ -189,5 +194,148 @@ describe("removeWorktree", () => {
     git(root, "worktree", "remove", "--force", info.worktree);
     const result = await removeWorktree(root, { name: "lou", ...info }, { target: "main" });
     expect(result).toEqual({ removedWorktree: false, deletedBranch: true, archiveRefs: [] });
+  });
+});
+
+describe("removeWorktree keeps everything (issue 8)", () => {
+  it("item 1: keeps commits made on a detached HEAD and ones only in the reflog", async () => {
+    const root = makeRepo();
+    const info = await createWorktree(root, "det");
+    git(info.worktree, "checkout", "-q", "--detach");
+    const detached = commitFile(info.worktree, "detached.txt", "d\n");
+    git(info.worktree, "checkout", "-q", "flotilla/det");
+    // A commit on the branch, then reset away: only the reflogs still know it.
+    const resetAway = commitFile(info.worktree, "gone.txt", "g\n");
+    git(info.worktree, "reset", "-q", "--hard", "HEAD~1");
+    const refused = await removeWorktree(root, { name: "det", ...info }, { target: "main" }).catch(
+      (e: unknown) => e,
+    );
+    expect(isFlotillaError(refused, "UNSAFE_REMOVAL")).toBe(true);
+    expect((refused as Error).message).toContain("2 commits");
+    const result = await removeWorktree(
+      root,
+      { name: "det", ...info },
+      { target: "main", force: true },
+    );
+    expect(existsSync(info.worktree)).toBe(false);
+    for (const sha of [detached, resetAway]) {
+      const holders = git(root, "for-each-ref", "--contains", sha, "--format=%(refname)");
+      expect(holders.split("\n").some((ref) => result.archiveRefs.includes(ref))).toBe(true);
+    }
+  });
+
+  it("item 2: refuses git-ignored files by name, and with force keeps them in a directory it names", async () => {
+    const root = makeRepo();
+    commitFile(root, ".gitignore", ".env\nbuild/\n");
+    const info = await createWorktree(root, "ign");
+    writeFileSync(path.join(info.worktree, ".env"), "SECRET=1\n");
+    mkdirSync(path.join(info.worktree, "build"));
+    writeFileSync(path.join(info.worktree, "build", "app.db"), "data\n");
+    const refused = await removeWorktree(root, { name: "ign", ...info }, { target: "main" }).catch(
+      (e: unknown) => e,
+    );
+    expect(isFlotillaError(refused, "UNSAFE_REMOVAL")).toBe(true);
+    expect((refused as Error).message).toContain("git-ignored files (.env, build/)");
+    expect(existsSync(path.join(info.worktree, ".env"))).toBe(true);
+    const result = await removeWorktree(
+      root,
+      { name: "ign", ...info },
+      { target: "main", force: true },
+    );
+    expect(result.keptDir).toBeDefined();
+    expect(readFileSync(path.join(result.keptDir!, ".env"), "utf8")).toBe("SECRET=1\n");
+    expect(readFileSync(path.join(result.keptDir!, "build", "app.db"), "utf8")).toBe("data\n");
+    expect(existsSync(info.worktree)).toBe(false);
+  });
+
+  it("item 3: keeps a nested repository whole, history included, instead of a gitlink", async () => {
+    const root = makeRepo();
+    const info = await createWorktree(root, "nest");
+    const inner = path.join(info.worktree, "vendor", "lib");
+    mkdirSync(inner, { recursive: true });
+    git(inner, "init", "-q", "-b", "main");
+    const innerSha = commitFile(inner, "lib.txt", "lib\n");
+    const refused = await removeWorktree(root, { name: "nest", ...info }, { target: "main" }).catch(
+      (e: unknown) => e,
+    );
+    expect((refused as Error).message).toContain("nested repositories (vendor/lib/)");
+    const result = await removeWorktree(
+      root,
+      { name: "nest", ...info },
+      { target: "main", force: true },
+    );
+    const kept = path.join(result.keptDir!, "vendor", "lib");
+    expect(git(kept, "rev-parse", "HEAD")).toBe(innerSha);
+    // No snapshot was needed, and none points at a commit this repository lacks.
+    for (const ref of result.archiveRefs) {
+      expect(git(root, "ls-tree", "-r", ref)).not.toContain("commit ");
+    }
+  });
+
+  it("item 4: a worktree whose .git link is missing never reads the main checkout, and removal finishes", async () => {
+    const { root, readme } = repoWithUserEdit();
+    const info = await createWorktree(root, "nolink");
+    const sha = commitFile(info.worktree, "work.txt", "w\n");
+    writeFileSync(path.join(info.worktree, "wip.txt"), "wip\n");
+    rmSync(path.join(info.worktree, ".git")); // what an interrupted removal leaves
+    const state = await inspectWorktree(root, info.worktree, info.branch, "main");
+    expect(state.linkProblem).toContain(".git is missing");
+    // The agent's files, not the main checkout's README edit.
+    expect(state.dirtyFiles).toContain("wip.txt");
+    expect(state.dirtyFiles).not.toContain("README.md");
+    expect(() => assertWorktreeLink("nolink", info.worktree)).toThrow(/broken/);
+    const result = await removeWorktree(
+      root,
+      { name: "nolink", ...info },
+      { target: "main", force: true },
+    );
+    expect(existsSync(info.worktree)).toBe(false);
+    const commits = result.archiveRefs.find((r) => !r.endsWith("-uncommitted"))!;
+    expect(git(root, "rev-parse", commits)).toBe(sha);
+    const wip = result.archiveRefs.find((r) => r.endsWith("-uncommitted"))!;
+    expect(git(root, "show", `${wip}:wip.txt`)).toBe("wip");
+    expect(readFileSync(path.join(root, "README.md"), "utf8")).toBe(readme);
+    expect(git(root, "worktree", "list")).not.toContain("nolink");
+  });
+
+  it("item 4: finishes a removal interrupted after git dropped its bookkeeping", async () => {
+    const root = makeRepo();
+    const info = await createWorktree(root, "half");
+    writeFileSync(path.join(info.worktree, "left.txt"), "left\n");
+    const admin = path.join(root, ".git", "worktrees", "half");
+    rmSync(admin, { recursive: true });
+    const refused = await removeWorktree(root, { name: "half", ...info }, { target: "main" }).catch(
+      (e: unknown) => e,
+    );
+    expect((refused as Error).message).toContain("git no longer tracks");
+    const result = await removeWorktree(
+      root,
+      { name: "half", ...info },
+      { target: "main", force: true },
+    );
+    expect(readFileSync(path.join(result.keptDir!, "left.txt"), "utf8")).toBe("left\n");
+    expect(existsSync(info.worktree)).toBe(false);
+    expect(git(root, "branch", "--list", "flotilla/half")).toBe("");
+  });
+
+  it("item 12: deletes only flotilla/<name>, never a tampered branch or one checked out elsewhere", async () => {
+    const root = makeRepo();
+    const info = await createWorktree(root, "tamp");
+    const result = await removeWorktree(
+      root,
+      { name: "tamp", worktree: info.worktree, branch: "main" },
+      { target: "main" },
+    );
+    expect(git(root, "branch", "--list", "main")).toContain("main");
+    expect(result.branchNote).toContain("main");
+    // flotilla/x checked out in another worktree is kept.
+    const other = await createWorktree(root, "held");
+    git(other.worktree, "checkout", "-q", "--detach");
+    const elsewhere = path.join(root, "..", path.basename(root) + "-elsewhere");
+    git(root, "worktree", "add", "-q", elsewhere, "flotilla/held");
+    const kept = await removeWorktree(root, { name: "held", ...other }, { target: "main" });
+    expect(kept.deletedBranch).toBe(false);
+    expect(git(root, "branch", "--list", "flotilla/held")).toContain("flotilla/held");
+    git(root, "worktree", "remove", "--force", elsewhere);
   });
 });

@@ -8,6 +8,7 @@ import type { HubContext, HubRunner } from "../../src/hub/runner.js";
 import { HUB_RUNNERS } from "../../src/hub/runners.js";
 import { initProject } from "../../src/hub/init.js";
 import { createAgent } from "../../src/hub/lifecycle.js";
+import { trustConfig } from "../../src/store/trust.js";
 import { makeRepo } from "../git/temp-repo.js";
 
 async function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
@@ -37,6 +38,7 @@ async function setup(
   };
   config.idleAfterMs = 300;
   writeFileSync(project.paths.config, JSON.stringify(config));
+  trustConfig(project.root, await project.readConfig());
   await createAgent(project, { name: "probe", runtime: "probe" });
   const hub = await createHub(project, runners);
   const events: HubEvent[] = [];
@@ -98,6 +100,7 @@ describe("hub", () => {
       ghost: { command: "definitely-not-installed-cli", prompt: { mode: "none" } },
     };
     writeFileSync(project.paths.config, JSON.stringify(config));
+    trustConfig(project.root, await project.readConfig());
     await createAgent(project, { name: "ghost", runtime: "ghost" });
     hub = await createHub(project, HUB_RUNNERS);
     const session = await waitFor(() => hub!.session("ghost"));

@@ -6,13 +6,13 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { isFlotillaError } from "../../src/core/errors.js";
 import {
   createAgent,
-  isProcessAlive,
   markAgent,
   reconcileAgents,
   removeAgent,
   respawnAgent,
   stopAgent,
 } from "../../src/hub/lifecycle.js";
+import { isProcessAlive, isSameProcess, processStartTime } from "../../src/hub/processes.js";
 import { initProject } from "../../src/hub/init.js";
 import type { Project } from "../../src/store/project.js";
 import { commitFile, git, makeRepo, removeTempRepos } from "../git/temp-repo.js";
@@ -74,6 +74,7 @@ describe("createAgent", () => {
       base: git(project.root, "rev-parse", "HEAD"),
       status: "starting",
       port: 4100, // the first FLOTILLA_PORT
+      launchId: expect.stringMatching(/^[0-9a-f]{12}$/),
       createdAt: now.toISOString(),
     });
     expect((await project.readState()).agents).toEqual([record]);
@@ -143,10 +144,10 @@ describe("markAgent and reconcileAgents", () => {
     await markAgent(project, "a2", { status: "idle", pid: process.pid });
     await markAgent(project, "a3", { status: "exited", pid: gone });
     // a4: starting, no pid yet.
-    expect(await reconcileAgents(project, isProcessAlive)).toEqual(["a1"]);
+    expect(await reconcileAgents(project)).toEqual(["a1"]);
     const statuses = (await project.readState()).agents.map((a) => a.status);
     expect(statuses).toEqual(["lost", "idle", "exited", "starting"]);
-    expect(await reconcileAgents(project, isProcessAlive)).toEqual([]);
+    expect(await reconcileAgents(project)).toEqual([]);
   });
 });
 
@@ -168,7 +169,9 @@ describe("stopAgent", () => {
     const project = await newProject();
     await createAgent(project, { name: "fay", runtime: "shell" });
     const signalled: number[] = [];
-    const result = await stopAgent(project, "fay", { signal: (pid) => signalled.push(pid) });
+    const result = await stopAgent(project, "fay", {
+      signal: (who) => void signalled.push(who.pid ?? -1),
+    });
     expect(result).toMatchObject({ signalled: false, alreadyStopped: false });
     expect(result.record.status).toBe("exited");
     expect(signalled).toEqual([]);
@@ -234,5 +237,74 @@ describe("removeAgent", () => {
     expect(git(project.root, "rev-parse", removal!.archiveRefs[0]!)).toBe(sha);
     expect(existsSync(rec.worktree)).toBe(false);
     expect((await project.readState()).agents).toEqual([]);
+  });
+});
+
+describe("process identity (issue 8 item 7)", () => {
+  /** A live process in its own group, standing for an unrelated program that got a reused pid. */
+  async function bystander(): Promise<ChildProcess> {
+    const child = spawn("sh", ["-c", "echo ready; exec sleep 1000"], {
+      detached: true,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    children.push(child);
+    await once(child.stdout!, "data");
+    return child;
+  }
+
+  it("item 7: kill never signals a pid now owned by another process, and clears it", async () => {
+    const project = await newProject();
+    await createAgent(project, { name: "d1", runtime: "shell" });
+    const other = await bystander();
+    const start = processStartTime(other.pid!)!;
+    // The agent's own process started at another time: this pid was reused since.
+    await markAgent(project, "d1", { status: "idle", pid: other.pid!, pidStart: start - 7 });
+    const result = await stopAgent(project, "d1");
+    expect(result.signalled).toBe(false);
+    expect(result.record.pid).toBeUndefined();
+    expect(isProcessAlive(other.pid!)).toBe(true);
+    expect(other.exitCode).toBeNull();
+  });
+
+  it("item 7: a stopped agent is never signalled, even when its process still runs", async () => {
+    const project = await newProject();
+    await createAgent(project, { name: "d2", runtime: "shell" });
+    const other = await bystander();
+    await markAgent(project, "d2", { status: "exited", pid: other.pid! });
+    const signalled: unknown[] = [];
+    const result = await stopAgent(project, "d2", { signal: (who) => void signalled.push(who) });
+    expect(result.alreadyStopped).toBe(true);
+    expect(signalled).toEqual([]);
+    expect(isProcessAlive(other.pid!)).toBe(true);
+  });
+
+  it("item 7: reconciliation marks an agent whose pid was reused lost and clears every stale pid", async () => {
+    const project = await newProject();
+    for (const name of ["r1", "r2", "r3"]) await createAgent(project, { name, runtime: "shell" });
+    const other = await bystander();
+    const real = processStartTime(other.pid!)!;
+    // An injected process table: r1's pid is alive but started later (reused).
+    const table = (pid: number) =>
+      pid === other.pid ? { state: "S", pgrp: pid, start: real } : undefined;
+    await markAgent(project, "r1", { status: "idle", pid: other.pid!, pidStart: real - 1 });
+    await markAgent(project, "r2", { status: "working", pid: other.pid!, pidStart: real });
+    await markAgent(project, "r3", { status: "exited", pid: 999_999, pidStart: 5 });
+    const lost = await reconcileAgents(project, (who) => isSameProcess(who, table));
+    expect(lost).toEqual(["r1"]);
+    const agents = (await project.readState()).agents;
+    expect(agents.map((a) => [a.name, a.status, a.pid ?? null])).toEqual([
+      ["r1", "lost", null],
+      ["r2", "working", other.pid],
+      ["r3", "exited", null],
+    ]);
+  });
+
+  it("item 7: a recorded pid carries the process's start time from /proc field 22", async () => {
+    const project = await newProject();
+    await createAgent(project, { name: "p1", runtime: "shell" });
+    const child = await bystander();
+    const record = await markAgent(project, "p1", { status: "working", pid: child.pid! });
+    expect(record.pidStart).toBe(processStartTime(child.pid!));
+    expect(isSameProcess(record)).toBe(true);
   });
 });

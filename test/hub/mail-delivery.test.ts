@@ -183,9 +183,9 @@ describe("MailDelivery", () => {
       },
     });
     // A hostile file dropped straight into the mailbox: the store validates senders on send,
-    // but anyone can write a file, and `from` is read back as any string.
+    // but anyone can write a file; a `from` that is no mailbox name makes it invalid (issue 8).
     const id = newMailId();
-    const evil = "m\x1b]0;owned\x07al\r\nrm -rf ~\r\x1b[31mlory";
+    const evil = "mallory";
     const message = composeMessage(
       { from: "mallory", to: "alice", subject: "\x1b]52;c;cm0=\x07s\rub", body: "x" },
       ["alice", "cockpit"],
@@ -201,12 +201,11 @@ describe("MailDelivery", () => {
     }
     await h.until(() => h.typed.length === 1 && h.last().cockpitUnread === 1);
     const text = h.typed[0]!.text;
-    // A sender that is not a valid name is not named at all.
-    expect(text).toBe("[1 from someone] please check\r");
+    expect(text).toBe("[1 from mallory] please check\r");
     expect(text.slice(0, -1)).not.toMatch(/[\x00-\x1f\x7f-\x9f]/);
     expect(h.last().latest).toEqual({
       id,
-      from: "mal rm -rf ~lory",
+      from: "mallory",
       subject: "sub",
       type: "status",
       priority: "normal",

@@ -250,3 +250,77 @@ describe("hub server", () => {
     ).toEqual([]);
   });
 });
+
+describe("limits on the socket (issue 8 item 16)", () => {
+  it("item 16: a resize beyond what a terminal can be is refused, the hub keeps serving", async () => {
+    await expectOnlyThatConnectionClosed((bad) => {
+      bad.sendHello();
+      bad.sendFrame({
+        type: "command",
+        command: { type: "resize", name: "alpha", cols: 10_000, rows: 10_000 },
+      });
+    }, /too_big|less than or equal|<=/i);
+  });
+
+  it("item 16: a connection that never says hello is closed", async () => {
+    await serve(new FakeBackend(), { helloTimeoutMs: 200 });
+    const silent = await raw();
+    await waitUntil(() => silent.closed, "the silent connection to close");
+    expect(silent.messages<{ message: string }>("error")[0]?.message).toMatch(/no hello/);
+  });
+
+  it("item 16: a big frame before hello is refused at once", async () => {
+    await serve();
+    const bad = await raw();
+    const header = Buffer.alloc(4);
+    header.writeUInt32BE(8 * 1024 * 1024, 0);
+    bad.socket.write(header);
+    await waitUntil(() => bad.closed, "the connection to close");
+    expect(bad.messages<{ message: string }>("error")[0]?.message).toMatch(/exceeds/);
+  });
+
+  it("item 16: partial frames are capped across connections, not only per connection", async () => {
+    const { server } = await serve(new FakeBackend(), { maxTotalPendingBytes: 1024 * 1024 });
+    const clients = [await raw(), await raw(), await raw()];
+    for (const client of clients) {
+      client.sendHello();
+      await waitUntil(() => client.messages("welcome").length === 1, "welcome");
+    }
+    for (const client of clients) {
+      const header = Buffer.alloc(4);
+      header.writeUInt32BE(4 * 1024 * 1024, 0); // a frame that never completes
+      client.socket.write(Buffer.concat([header, Buffer.alloc(450 * 1024, 0x20)]));
+    }
+    await waitUntil(() => clients.some((c) => c.closed), "one connection to be dropped");
+    expect(clients.filter((c) => c.closed).length).toBeGreaterThanOrEqual(1);
+    const ok = await connect();
+    expect(await ok.request({ type: "list" })).toMatchObject({ type: "result", ok: true });
+    expect(server.clientCount()).toBeLessThanOrEqual(3);
+  });
+});
+
+describe("a hub names its project (issue 8 item 11)", () => {
+  it("item 11: a client refuses a hub of another project, naming both", async () => {
+    const { realpathSync } = await import("node:fs");
+    const root = realpathSync(makeTempDir("flotilla-original-"));
+    await serve(new FakeBackend(), { project: { root, hubId: "h1" } });
+    const mine = await connectHub(socketPath, { cols: 80, rows: 24, client: "t", root });
+    connections.push(mine);
+    const copy = makeTempDir("flotilla-copy-");
+    const error = await connectHub(socketPath, {
+      cols: 80,
+      rows: 24,
+      client: "t",
+      root: copy,
+    }).catch((e: unknown) => e as Error);
+    expect((error as Error).message).toContain(`serves ${root}, not ${copy}`);
+    const otherStart = await connectHub(socketPath, {
+      cols: 80,
+      rows: 24,
+      client: "t",
+      root,
+      hubId: "h2",
+    }).catch((e: unknown) => e as Error);
+    expect((otherStart as Error).message).toContain("nothing was sent to it");
+  });
+});

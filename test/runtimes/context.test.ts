@@ -72,6 +72,7 @@ function setUp() {
   const config = JSON.parse(readFileSync(configFile, "utf8"));
   config.runtimes = { mybot: { command: "mybot", context: { mode: "file", path: "MYBOT.md" } } };
   writeFileSync(configFile, JSON.stringify(config, null, 2));
+  cli(root, ["trust"], env); // a runtime the config defines runs only once trusted
   const record = (...args: string[]) => cli(root, ["memory", "record", ...args], env);
   record(
     "forms",

@@ -1,6 +1,6 @@
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isFlotillaError } from "../../src/core/errors.js";
 import { Config, type AgentRecord } from "../../src/core/schema.js";
 import {
@@ -9,8 +9,10 @@ import {
   findExecutable,
   resolveRuntime,
 } from "../../src/runtimes/profiles.js";
+import { createWorktree } from "../../src/git/worktrees.js";
 import { projectPaths } from "../../src/store/paths.js";
-import { makeTempDir, removeTempRepos } from "../git/temp-repo.js";
+import { trustConfig } from "../../src/store/trust.js";
+import { makeRepo, makeTempDir, removeTempRepos } from "../git/temp-repo.js";
 
 afterAll(removeTempRepos);
 
@@ -118,10 +120,11 @@ describe("findExecutable", () => {
 });
 
 describe("buildLaunch", () => {
-  const root = makeTempDir();
+  const root = makeRepo();
   const project = { root, paths: projectPaths(root) };
   const worktree = path.join(root, ".flotilla/worktrees/alice");
-  mkdirSync(worktree, { recursive: true });
+  // A real worktree: nothing is launched in one whose .git link is broken.
+  beforeAll(() => createWorktree(root, "alice"));
 
   function record(runtime: string, extra: Partial<AgentRecord> = {}) {
     return { name: "alice", runtime, role: "worker", worktree, ...extra };
@@ -133,6 +136,7 @@ describe("buildLaunch", () => {
     const config = Config.parse({
       runtimes: { claude: { command: "claude", env: { ANSWER: "42" } } },
     });
+    trustConfig(root, config);
     const launch = buildLaunch(project, record("claude", { task: "t-7" }), config, env);
     expect(launch.file).toBe(path.join(bin, "claude"));
     expect(launch.cwd).toBe(worktree);

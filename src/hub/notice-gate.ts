@@ -1,0 +1,44 @@
+import path from "node:path";
+import { isForegroundOwner, procTable, type ProcessTable } from "./processes.js";
+
+/**
+ * Whether a mail notice may be typed into an agent's pty. Typing is input: it goes to
+ * whatever program reads the terminal. So a notice is typed only when the pty's foreground
+ * process group is the runtime's own process (not vim or a pager it started), and never into
+ * a shell, where a line is a command (zsh runs a `#` line too): shells show the notice in the
+ * pane title and the status bar (the unread count), which every agent gets anyway.
+ */
+
+/** Interactive shells by command name: a line typed into one runs. */
+const SHELLS = new Set([
+  "sh",
+  "bash",
+  "zsh",
+  "fish",
+  "dash",
+  "ksh",
+  "mksh",
+  "tcsh",
+  "csh",
+  "nu",
+  "pwsh",
+  "xonsh",
+  "elvish",
+]);
+
+/** True when `command` (a path or a bare name) runs an interactive shell. */
+export function isShellCommand(command: string): boolean {
+  return SHELLS.has(path.basename(command).replace(/^-/, ""));
+}
+
+/**
+ * True when a notice may be typed into the pty whose child is `pid`, running `command`:
+ * not a shell, and the runtime's process group owns the terminal's foreground.
+ */
+export function mayTypeNotice(
+  agent: { pid: number | undefined; command: string },
+  table: ProcessTable = procTable,
+): boolean {
+  if (agent.pid === undefined || isShellCommand(agent.command)) return false;
+  return isForegroundOwner(agent.pid, table);
+}
