@@ -6,6 +6,7 @@ import { registerUpCommands } from "./commands/up.js";
 import { registerDemoCommand } from "./commands/demo.js";
 import { registerMailCommands } from "./commands/mail.js";
 import { registerHubCommands } from "./commands/hub.js";
+import { registerTaskCommands } from "./commands/task.js";
 
 /**
  * Entry point: argv → one command. Command modules register their options here but load
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerMailCommands(program);
   registerHubCommands(program);
+  registerTaskCommands(program);
   return program;
 }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { TasksConfig } from "./tasks.js";
 
 /**
  * Zod schemas and types for every document Flotilla keeps under `.flotilla/`.
@@ -56,6 +57,8 @@ export const Config = z.object({
   runtimes: z.record(z.string(), RuntimeProfile).default({}),
   /** Agent considered idle after this many ms without output. */
   idleAfterMs: z.number().int().min(100).default(3000),
+  /** Task board and orchestration loop: attempts, stalls, autoSling (see core/tasks.ts). */
+  tasks: TasksConfig.prefault({}),
 });
 export type Config = z.infer<typeof Config>;
 
