@@ -6,7 +6,7 @@
  *
  *   node bench/run.mjs [--json FILE] [--targets tmux,flotilla] [--only ids] [--reps N] [--quick]
  *
- * Row ids: throughput1 throughput4 latency cpu memory reattach startup cli mail, or one
+ * Row ids: throughput1 throughput4 latency cpu memory reattach startup cli mail memcli merge, or one
  * table row as `<id>.<figure>` (e.g. `memory.hubMiB`). "flotilla" is the default `up` (hub
  * daemon + cockpit client over its socket); rows marked "(in-process)" run `up --in-process`.
  * Targets alternate order between repetitions so drift on a shared machine falls on both.
@@ -17,6 +17,8 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { measureCliWall, measureConcurrentSenders, measureHistory } from "./lib/mail-rows.mjs";
+import { measureMemoryCli } from "./lib/memory-rows.mjs";
+import { measureMergeQueue } from "./lib/merge-rows.mjs";
 import { listProcesses, readCmdline } from "./lib/procfs.mjs";
 import { renderTable } from "./lib/report.mjs";
 import {
@@ -42,6 +44,8 @@ const GROUP_IDS = [
   "startup",
   "cli",
   "mail",
+  "memcli",
+  "merge",
 ];
 const { values: options } = parseArgs({
   options: {
@@ -95,6 +99,9 @@ const mailHistory = quick ? 5_000 : 100_000;
 const senders = 32;
 const perStore = quick ? 20 : 100;
 const perCli = 1;
+const memoryRuns = quick ? 3 : 10;
+const mergeBranches = 20;
+const mergeGateSeconds = quick ? 0.5 : 1;
 
 /**
  * Row groups: one measurement function, run `reps` times per target, feeding one or more
@@ -478,7 +485,88 @@ const groups = [
       },
     ],
   },
+  {
+    id: "merge",
+    reps: 1,
+    table: "baseline",
+    targets: ["flotilla"],
+    note: () =>
+      `${mergeBranches} branches each adding its own file, a gate that sleeps ${mergeGateSeconds} s; \`flotilla merge run\` (real binary) vs a plain git script (detached worktree, merge --no-ff, gate, update-ref) in the same run; bad = one branch the gate refuses`,
+    run: async () => measureMergeQueue({ branches: mergeBranches, gateSeconds: mergeGateSeconds }),
+    metrics: [
+      {
+        key: "overheadMs",
+        refKey: "scriptOverheadMs",
+        what: "Merge queue overhead per entry beyond the gate, batch 1, vs git script",
+        unit: "ms",
+        digits: 0,
+        target: "≤ 2× script",
+        met: (f, b) => f <= 2 * b,
+      },
+      {
+        key: "batch4WallS",
+        refKey: "batch1WallS",
+        what: `Merge queue wall time, ${mergeBranches} branches, batch 4 vs batch 1`,
+        unit: "s",
+        digits: 1,
+        target: "",
+        met: undefined,
+      },
+      {
+        key: "batch4GateRuns",
+        refKey: "batch1GateRuns",
+        what: `Gate runs, ${mergeBranches} branches, batch 4 vs batch 1`,
+        unit: "runs",
+        digits: 0,
+        target: "",
+        met: undefined,
+      },
+      {
+        key: "badGateRuns",
+        refKey: "batch1GateRuns",
+        what: `Gate runs, ${mergeBranches} branches, one bad, batch 4 vs batch 1`,
+        unit: "runs",
+        digits: 0,
+        target: "≤ 10 (serial: 20)",
+        met: (f) => f <= 10,
+      },
+      {
+        key: "badWallS",
+        refKey: "batch1WallS",
+        what: `Merge queue wall time, one bad, batch 4 vs batch 1`,
+        unit: "s",
+        digits: 1,
+        target: "",
+        met: undefined,
+      },
+    ],
+  },
 ];
+
+// Shared memory (issue 10): prime and search wall times, 10,000 records vs 100 and vs node.
+groups.push({
+  id: "memcli",
+  reps: 1,
+  table: "baseline",
+  targets: ["flotilla"],
+  note: () =>
+    `spawn to exit of the real CLI, ${memoryRuns} interleaved runs each (after one untimed round); 10,000 vs 100 records across 20 domains; prime = every domain at the default 4,000-token budget; search = "validation errors"`,
+  run: () => measureMemoryCli({ runs: memoryRuns }),
+  metrics: [
+    ["prime", "primeLargeMs", "primeSmallMs", "100 records", "flat (≤ 2×)"],
+    ["prime", "primeLargeMs", "nodeMs", "node -e 0", "≤ 2× node -e 0"],
+    ["search", "searchLargeMs", "searchSmallMs", "100 records", "flat (≤ 2×)"],
+    ["search", "searchLargeMs", "nodeMs", "node -e 0", "≤ 2× node -e 0"],
+  ].map(([command, key, refKey, against, target]) => ({
+    key,
+    refKey,
+    what: `\`flotilla memory ${command}\`, 10,000 records vs ${against}`,
+    unit: "ms",
+    digits: 0,
+    target,
+    met: (f, b) => f <= 2 * b,
+  })),
+});
 
 function describeMachine() {
   const version = (cmd, args) => {

@@ -6,6 +6,8 @@ import { registerUpCommands } from "./commands/up.js";
 import { registerDemoCommand } from "./commands/demo.js";
 import { registerMailCommands } from "./commands/mail.js";
 import { registerHubCommands } from "./commands/hub.js";
+import { registerMemoryCommands } from "./commands/memory.js";
+import { registerMergeCommands } from "./commands/merge.js";
 import { registerTaskCommands } from "./commands/task.js";
 
 /**
@@ -24,6 +26,8 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerMailCommands(program);
   registerHubCommands(program);
+  registerMemoryCommands(program);
+  registerMergeCommands(program);
   registerTaskCommands(program);
   return program;
 }

@@ -1,6 +1,8 @@
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import type { AgentRecord } from "../core/schema.js";
+import type { Project } from "../store/project.js";
 
 /**
  * `init`, `spawn`, `kill`, `ls`, `respawn`: agent lifecycle from the command line. They work
@@ -37,7 +39,7 @@ export function registerAgentCommands(program: Command, io: CommandIo = processI
       "\nRun it once in the main checkout; running it again changes nothing but repairs the shim.",
     )
     .action(async (options: { target?: string }) => {
-      const { initProject } = await import("../store/init.js");
+      const { initProject } = await import("../hub/init.js");
       const result = await initProject(io.cwd(), {
         ...(options.target !== undefined ? { targetBranch: options.target } : {}),
       });
@@ -72,14 +74,29 @@ export function registerAgentCommands(program: Command, io: CommandIo = processI
       "commit the branch starts from (default: HEAD of the main checkout)",
     )
     .option("--role <role>", "the agent's role, e.g. worker, reviewer, coordinator", "worker")
+    .option(
+      "--memory <domains>",
+      'prime the agent with shared memory: comma-separated domains, or "auto" (records tied to files its prompt names, and domains it names)',
+    )
+    .option(
+      "--memory-budget <tokens>",
+      "primer budget in approximate tokens (default memory.budgetTokens, 4000)",
+    )
     .addHelpText(
       "after",
-      '\nExample: flotilla spawn alice --runtime claude --prompt "add a --json flag to ls"',
+      '\nExample: flotilla spawn alice --runtime claude --prompt "add a --json flag to ls" --memory auto\nThe primer reaches the agent the runtime\'s way (claude: --append-system-prompt; codex: -c developer_instructions; gemini: GEMINI.md; others: $FLOTILLA_CONTEXT), never through a tracked file.',
     )
     .action(
       async (
         name: string,
-        options: { runtime: string; prompt?: string; base?: string; role: string },
+        options: {
+          runtime: string;
+          prompt?: string;
+          base?: string;
+          role: string;
+          memory?: string;
+          memoryBudget?: string;
+        },
       ) => {
         const [{ openProject }, { createAgent }, { buildLaunch, resolveRuntime }] =
           await Promise.all([
@@ -88,12 +105,15 @@ export function registerAgentCommands(program: Command, io: CommandIo = processI
             import("../runtimes/profiles.js"),
           ]);
         const project = openProject(io.cwd());
+        const primer =
+          options.memory !== undefined ? await memoryPrimer(io, project, options) : undefined;
         const record = await createAgent(project, {
           name,
           runtime: options.runtime,
           role: options.role,
           ...(options.prompt !== undefined ? { prompt: options.prompt } : {}),
           ...(options.base !== undefined ? { base: options.base } : {}),
+          ...(primer?.text !== undefined ? { context: primer.text } : {}),
         });
         io.out(
           [
@@ -112,6 +132,17 @@ export function registerAgentCommands(program: Command, io: CommandIo = processI
           );
         }
         const profile = resolveRuntime(config, record.runtime);
+        if (primer) io.out(`  memory    ${primer.summary}\n`);
+        if (primer?.text !== undefined && profile.context.mode === "file") {
+          // A tracked file of that name is left as it is; then only $FLOTILLA_CONTEXT has it.
+          const { readAgentContext } = await import("../runtimes/context.js");
+          const target = path.join(record.worktree, profile.context.path);
+          const delivered = existsSync(target) ? readFileSync(target, "utf8") : undefined;
+          if (delivered !== readAgentContext(record.worktree))
+            io.err(
+              `note: ${profile.context.path} is tracked in this repository, so the primer was not written there; ${record.name} can read it at $FLOTILLA_CONTEXT\n`,
+            );
+        }
         if (record.prompt !== undefined && profile.prompt.mode === "none") {
           io.err(
             `note: runtime ${record.runtime} takes no first prompt; type it in ${record.name}'s pane\n`,
@@ -174,6 +205,43 @@ export function registerAgentCommands(program: Command, io: CommandIo = processI
         `${record.name} is starting again in ${path.relative(project.root, record.worktree)} (the cockpit, flotilla up, runs it)\n`,
       );
     });
+}
+
+/**
+ * The memory primer for `spawn --memory`: `text` to deliver (absent when no record
+ * qualifies) and a one-line summary for spawn's output.
+ */
+async function memoryPrimer(
+  io: CommandIo,
+  project: Project,
+  options: { memory?: string; memoryBudget?: string; prompt?: string },
+): Promise<{ text?: string; summary: string }> {
+  const [{ MemoryStore, primeForAgent }, { FlotillaError }] = await Promise.all([
+    import("../store/memory-store.js"),
+    import("../core/errors.js"),
+  ]);
+  const config = await project.readConfig();
+  let tokens = config.memory.budgetTokens;
+  if (options.memoryBudget !== undefined) {
+    tokens = Number(options.memoryBudget);
+    if (!Number.isInteger(tokens) || tokens <= 0)
+      throw new FlotillaError(
+        "INVALID_INPUT",
+        `--memory-budget "${options.memoryBudget}" is not a whole number > 0`,
+      );
+  }
+  const plan = await primeForAgent(MemoryStore.forProject(project.root, config), {
+    memory: options.memory ?? "auto",
+    ...(options.prompt !== undefined ? { task: options.prompt } : {}),
+    budgetChars: tokens * 4,
+  });
+  for (const problem of plan.problems) io.err(`warning: ${problem.message}\n`);
+  if (plan.included.length === 0)
+    return { summary: `no records to prime (${plan.domains.join(", ") || "no domains"})` };
+  return {
+    text: plan.markdown,
+    summary: `primed ${plan.included.length} record(s) from ${plan.domains.join(", ")} (~${plan.tokens} tokens; ${plan.leftOut.length} left out for the budget)`,
+  };
 }
 
 /** One agent as `ls --json` prints it (and the table shows). */

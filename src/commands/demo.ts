@@ -13,7 +13,7 @@ export function registerDemoCommand(program: Command): void {
       const path = await import("node:path");
       const { FlotillaError } = await import("../core/errors.js");
       const { createDemoRepo } = await import("../demo/repo.js");
-      const { initProject } = await import("../store/init.js");
+      const { initProject } = await import("../hub/init.js");
       const { createAgent } = await import("../hub/lifecycle.js");
 
       let dir: string;

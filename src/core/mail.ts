@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { FlotillaError } from "./errors.js";
+import { FlotillaError, firstZodIssue } from "./errors.js";
 import { MAIL_PRIORITIES, MAIL_TYPES } from "./mail-kinds.js";
 import { checkAgentName } from "./names.js";
 import type { AgentRecord, AgentStatus } from "./schema.js";
@@ -210,10 +210,10 @@ export function composeMessage(
     if (type === "worker_done") {
       const parsed = WorkerDonePayload.safeParse(payload);
       if (!parsed.success) {
-        const issue = parsed.error.issues[0];
+        const issue = firstZodIssue(parsed.error);
         throw new FlotillaError(
           "MAIL",
-          `a worker_done payload needs {"branch": string, "task"?: string, "files": string[]}: ${issue?.path.join(".") || "payload"} ${issue?.message ?? "is invalid"}`,
+          `a worker_done payload needs {"branch": string, "task"?: string, "files": string[]}: ${issue.path.map(String).join(".") || "payload"} ${issue.message}`,
         );
       }
       payload = parsed.data;

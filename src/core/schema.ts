@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { MemoryConfig } from "./memory.js";
+import { GatesConfig, MergeConfig } from "./merge-queue.js";
 import { TasksConfig } from "./tasks.js";
 
 /**
@@ -23,6 +25,33 @@ export const PromptMode = z.discriminatedUnion("mode", [
 export type PromptMode = z.infer<typeof PromptMode>;
 
 /**
+ * How text for an agent's context (the memory primer; later a task's brief) reaches the
+ * runtime, through its own mechanism. The text is always kept in `<worktree>/.flotilla/
+ * context.md` (excluded from git by `/.flotilla/`) and named by `FLOTILLA_CONTEXT`; then:
+ * - `flag`: passed as `<flag> <value>` on the command line at every launch; `value` is
+ *   `template` with `{text}` replaced by the text, or `{toml}` by the text as a TOML basic
+ *   string (for Codex's `-c key=value`).
+ * - `file`: also written to `path` (relative to the worktree) for a runtime that reads it
+ *   there; Flotilla excludes it from git and never writes over a tracked file. With `flag`,
+ *   `<flag> <path>` is passed too (Aider's `--read`).
+ * - `none`: nothing more; the agent can read `$FLOTILLA_CONTEXT`.
+ */
+export const ContextDelivery = z.discriminatedUnion("mode", [
+  z.object({
+    mode: z.literal("flag"),
+    flag: z.string().min(1),
+    template: z.string().min(1).default("{text}"),
+  }),
+  z.object({
+    mode: z.literal("file"),
+    path: z.string().min(1),
+    flag: z.string().min(1).optional(),
+  }),
+  z.object({ mode: z.literal("none") }),
+]);
+export type ContextDelivery = z.infer<typeof ContextDelivery>;
+
+/**
  * A runtime profile: the agent CLI to run and how to read its screen.
  * `waitingPatterns` are regular-expression sources matched against the visible screen text;
  * any match means the agent is waiting for the human.
@@ -35,6 +64,8 @@ export const RuntimeProfile = z.object({
   waitingPatterns: z.array(z.string()).default([]),
   /** Line typed into an idle agent's terminal when mail arrives; `{count}`/`{from}` filled in. */
   mailNotice: z.string().optional(),
+  /** How the memory primer (and a task's brief) reaches the agent; see {@link ContextDelivery}. */
+  context: ContextDelivery.default({ mode: "none" }),
   description: z.string().optional(),
 });
 export type RuntimeProfile = z.infer<typeof RuntimeProfile>;
@@ -57,6 +88,11 @@ export const Config = z.object({
   runtimes: z.record(z.string(), RuntimeProfile).default({}),
   /** Agent considered idle after this many ms without output. */
   idleAfterMs: z.number().int().min(100).default(3000),
+  /** Shared memory: where domain files live, shelf lives, prime budget (see core/memory.ts). */
+  memory: MemoryConfig.prefault({}),
+  /** Merge queue: quality gates run on every merged result, and how the queue runs. */
+  gates: GatesConfig,
+  merge: MergeConfig.prefault({}),
   /** Task board and orchestration loop: attempts, stalls, autoSling (see core/tasks.ts). */
   tasks: TasksConfig.prefault({}),
 });
@@ -69,6 +105,8 @@ export const AgentRecord = z.object({
   role: z.string().default("worker"),
   prompt: z.string().optional(),
   task: z.string().optional(),
+  /** Declared file scope (globs): the merge queue's scope check lists changes outside it. */
+  scope: z.array(z.string()).optional(),
   /** Absolute path of the agent's worktree. */
   worktree: z.string(),
   branch: z.string(),

@@ -1,15 +1,12 @@
-import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { promisify } from "node:util";
+import { runGitIn } from "../git/git.js";
 import { FlotillaError, describeError } from "../core/errors.js";
 import type { DemoScript } from "./script.js";
 import { docsScript } from "./scripts/docs.js";
 import { testsScript } from "./scripts/tests.js";
 import { validationScript } from "./scripts/validation.js";
-
-const execFileAsync = promisify(execFile);
 
 /** One demo agent's task: who does it, the prompt it is started with, and what it plays. */
 export interface DemoTask {
@@ -117,7 +114,7 @@ export const DEMO_TASKS: readonly DemoTask[] = [
 
 async function git(cwd: string, args: string[]): Promise<void> {
   try {
-    await execFileAsync("git", args, { cwd });
+    await runGitIn(cwd, args);
   } catch (error) {
     throw new FlotillaError(
       "GIT_FAILED",

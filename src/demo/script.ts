@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { isAbsolute, normalize, sep } from "node:path";
 import { z } from "zod";
-import { FlotillaError } from "../core/errors.js";
+import { FlotillaError, firstZodIssue } from "../core/errors.js";
 
 /**
  * Demo scripts: what the built-in scripted agent (`dist/demo/agent.js`) does, as JSON data
@@ -211,9 +211,9 @@ function formatPath(path: readonly PropertyKey[]): string {
 export function parseDemoScript(value: unknown, source = "demo script"): DemoScript {
   const result = DemoScriptSchema.safeParse(value);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const where = issue ? formatPath(issue.path) : "script";
-  const what = issue?.message ?? "invalid";
+  const issue = firstZodIssue(result.error);
+  const where = formatPath(issue.path);
+  const what = issue.message;
   throw new FlotillaError("INVALID_INPUT", `${source}: ${where}: ${what}`);
 }
 

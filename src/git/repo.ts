@@ -1,22 +1,12 @@
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
-import { simpleGit, type SimpleGit } from "simple-git";
 import { FlotillaError, describeError } from "../core/errors.js";
+import { gitAt, type GitClient } from "./git.js";
 
-/** Small read-only questions about a repository, answered by git through simple-git. */
+/** Small read-only questions about a repository, answered by git (through git.ts). */
 
-/** A simple-git client rooted at `dir` (absolute path of a checkout or worktree). */
-export function gitAt(dir: string): SimpleGit {
-  return simpleGit({ baseDir: dir, trimmed: false });
-}
-
-const execFileAsync = promisify(execFile);
+export { gitAt, type GitClient };
 
 /**
  * Runs `git <args>` in `dir` with extra environment variables and returns its stdout.
- * Used instead of simple-git where a custom environment is needed (e.g. `GIT_INDEX_FILE`):
- * simple-git refuses any custom environment that still carries the user's `EDITOR` or
- * `PAGER`, which git plumbing never uses.
  * @throws FlotillaError GIT_FAILED as {@link runGit}.
  */
 export async function runGitWithEnv(
@@ -25,28 +15,14 @@ export async function runGitWithEnv(
   extraEnv: Record<string, string>,
   what: string,
 ): Promise<string> {
-  try {
-    const { stdout } = await execFileAsync("git", args, {
-      cwd: dir,
-      env: { ...process.env, ...extraEnv },
-      encoding: "utf8",
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    return stdout;
-  } catch (error) {
-    const stderr = (error as { stderr?: string }).stderr ?? "";
-    const message = gitMessage(stderr.trim().length > 0 ? stderr : error);
-    throw new FlotillaError("GIT_FAILED", `git failed while ${what}: ${message}`, {
-      cause: error,
-    });
-  }
+  return runGit(gitAt(dir, extraEnv), args, what);
 }
 
 /**
  * Runs `git <args>` in `dir` and returns its stdout.
  * @throws FlotillaError GIT_FAILED with git's first error line and `what` (what we were doing).
  */
-export async function runGit(git: SimpleGit, args: string[], what: string): Promise<string> {
+export async function runGit(git: GitClient, args: string[], what: string): Promise<string> {
   try {
     return await git.raw(args);
   } catch (error) {
@@ -57,7 +33,7 @@ export async function runGit(git: SimpleGit, args: string[], what: string): Prom
 }
 
 /**
- * git's error line from an error or stderr text (simple-git puts stderr in the message): the
+ * git's error line from an error or stderr text (`GitClient` puts stderr in the message): the
  * first `fatal:`/`error:` line without its prefix, else the first non-empty line. Progress
  * lines such as "Preparing worktree" come before the real reason, hence the preference.
  */
@@ -72,7 +48,7 @@ export function gitMessage(error: unknown): string {
 }
 
 /** The full object name of `ref` as a commit, or `undefined` when it names no commit. */
-export async function resolveCommit(git: SimpleGit, ref: string): Promise<string | undefined> {
+export async function resolveCommit(git: GitClient, ref: string): Promise<string | undefined> {
   if (ref.startsWith("-")) return undefined; // never let a ref be read as an option
   try {
     const out = await git.raw(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);

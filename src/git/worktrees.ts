@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { FlotillaError } from "../core/errors.js";
 import { assertAgentName } from "../core/names.js";
-import { projectPaths } from "../store/paths.js";
+import { FLOTILLA_DIR, WORKTREES_DIR } from "../core/project-layout.js";
 import { gitAt, gitMessage, resolveCommit, runGit, runGitWithEnv } from "./repo.js";
 
 /**
@@ -52,7 +52,12 @@ export function agentBranch(name: string): string {
 
 /** Absolute path of an agent's worktree under the main checkout `root`. */
 export function agentWorktreePath(root: string, name: string): string {
-  return path.join(projectPaths(root).worktrees, name);
+  return path.join(worktreesDir(root), name);
+}
+
+/** The folder holding every agent worktree of the main checkout `root`. */
+function worktreesDir(root: string): string {
+  return path.join(root, FLOTILLA_DIR, WORKTREES_DIR);
 }
 
 /**
@@ -159,7 +164,7 @@ export async function removeWorktree(
   options: { force?: boolean; target: string; now?: Date },
 ): Promise<WorktreeRemoval> {
   const worktree = path.resolve(rec.worktree);
-  const container = projectPaths(root).worktrees;
+  const container = worktreesDir(root);
   if (path.dirname(worktree) !== container) {
     throw new FlotillaError(
       "UNSAFE_REMOVAL",

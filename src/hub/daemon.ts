@@ -8,14 +8,13 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
-  renameSync,
   unlinkSync,
-  writeFileSync,
 } from "node:fs";
 import path from "node:path";
-import lockfile from "proper-lockfile";
 import { z } from "zod";
 import { FlotillaError, describeError, isFlotillaError } from "../core/errors.js";
+import { JsonDocument } from "../store/json-store.js";
+import { withFileLock } from "../store/lock.js";
 import type { Project } from "../store/project.js";
 import { connectHub } from "./client.js";
 import { isSocketAnswering } from "./server.js";
@@ -39,51 +38,43 @@ export type HubRecord = z.infer<typeof HubRecord>;
 
 /** Where the hub record of `project` lives. */
 export function hubRecordPath(project: Project): string {
-  return path.join(project.paths.dir, "hub.json");
+  return project.paths.hubRecord;
+}
+
+/** `hub.json` as a document: `null` when missing, private to the user (0600). */
+function hubRecordDoc(project: Project): JsonDocument<z.ZodNullable<typeof HubRecord>> {
+  return new JsonDocument(project.paths.hubRecord, HubRecord.nullable(), {
+    missing: null,
+    mode: 0o600,
+  });
 }
 
 /**
  * The hub record, or `null` when there is none.
  * @throws FlotillaError INVALID_STATE_FILE when the file is not a valid record.
  */
-export function readHubRecord(project: Project): HubRecord | null {
-  const file = hubRecordPath(project);
-  let text: string;
+export async function readHubRecord(project: Project): Promise<HubRecord | null> {
   try {
-    text = readFileSync(file, "utf8");
+    return await hubRecordDoc(project).read();
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw error;
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    raw = undefined;
-  }
-  const parsed = HubRecord.safeParse(raw);
-  if (!parsed.success) {
+    if (!isFlotillaError(error, "INVALID_STATE_FILE")) throw error;
     throw new FlotillaError(
       "INVALID_STATE_FILE",
-      `${file} is not a valid hub record: if no hub is running, remove it`,
+      `${hubRecordPath(project)} is not a valid hub record: if no hub is running, remove it`,
+      { cause: error },
     );
   }
-  return parsed.data;
 }
 
-/** Writes the hub record atomically (temp file + rename). */
-export function writeHubRecord(project: Project, record: HubRecord): void {
-  const file = hubRecordPath(project);
-  mkdirSync(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, JSON.stringify(record, null, 2) + "\n", { mode: 0o600 });
-  renameSync(temp, file);
+/** Writes the hub record atomically (temp file + rename, through the document layer). */
+export async function writeHubRecord(project: Project, record: HubRecord): Promise<void> {
+  await hubRecordDoc(project).write(record);
 }
 
 /** Removes the hub record if it still names `pid` (any record when `pid` is omitted). */
-export function removeHubRecord(project: Project, pid?: number): void {
+export async function removeHubRecord(project: Project, pid?: number): Promise<void> {
   try {
-    if (pid !== undefined && readHubRecord(project)?.pid !== pid) return;
+    if (pid !== undefined && (await readHubRecord(project))?.pid !== pid) return;
     unlinkSync(hubRecordPath(project));
   } catch {
     // Gone already, or not ours to remove.
@@ -116,7 +107,7 @@ export interface DaemonOptions {
 
 /** Reports on `project`'s hub without changing anything. */
 export async function hubStatus(project: Project, options: DaemonOptions = {}): Promise<HubStatus> {
-  const record = readHubRecord(project);
+  const record = await readHubRecord(project);
   const socket = record?.socket ?? resolveSocketPath(project.root, options.env);
   const probe = await probeHub(socket);
   if (probe.ok) return { state: "running", pid: probe.hubPid, socket, record };
@@ -181,7 +172,7 @@ export async function ensureHub(
           `${status.reason}: see ${project.paths.hubLog}, then stop it with \`flotilla hub stop\``,
         );
       case "stale":
-        cleanUpStale(project, status.socket);
+        await cleanUpStale(project, status.socket);
         break;
       case "stopped":
         break;
@@ -208,7 +199,7 @@ export async function stopHub(project: Project, options: DaemonOptions = {}): Pr
     const status = await hubStatus(project, options);
     if (status.state === "stopped") return { how: "none" };
     if (status.state === "stale") {
-      cleanUpStale(project, status.socket);
+      await cleanUpStale(project, status.socket);
       return { how: "none" };
     }
     const socket = status.socket;
@@ -244,7 +235,7 @@ export async function stopHub(project: Project, options: DaemonOptions = {}): Pr
         );
       }
     }
-    cleanUpStale(project, socket);
+    await cleanUpStale(project, socket);
     return { how, pid };
   });
 }
@@ -281,8 +272,8 @@ function looksLikeHub(pid: number): boolean {
   }
 }
 
-function cleanUpStale(project: Project, socket: string): void {
-  removeHubRecord(project);
+async function cleanUpStale(project: Project, socket: string): Promise<void> {
+  await removeHubRecord(project);
   try {
     if (lstatSync(socket).isSocket()) unlinkSync(socket);
   } catch {
@@ -377,28 +368,14 @@ async function waitFor(
   }
 }
 
-async function withRecordLock<T>(project: Project, fn: () => Promise<T>): Promise<T> {
-  const file = hubRecordPath(project);
-  mkdirSync(path.dirname(file), { recursive: true });
-  let release: () => Promise<void>;
-  try {
-    release = await lockfile.lock(file, {
-      realpath: false,
-      stale: 10_000,
-      retries: { retries: 300, factor: 1.2, minTimeout: 20, maxTimeout: 200 },
-    });
-  } catch (error) {
-    throw new FlotillaError(
-      "LOCK_FAILED",
-      `could not lock ${file}: ${describeError(error)}; if no flotilla process is running, remove ${file}.lock`,
-      { cause: error },
-    );
-  }
-  try {
-    return await fn();
-  } finally {
-    await release().catch(() => undefined);
-  }
+function withRecordLock<T>(project: Project, fn: () => Promise<T>): Promise<T> {
+  // Long waits: a hub starting holds it until its socket answers.
+  return withFileLock(hubRecordPath(project), fn, {
+    retries: 300,
+    factor: 1.2,
+    minTimeout: 20,
+    maxTimeout: 200,
+  });
 }
 
 export { isProcessAlive };

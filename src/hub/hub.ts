@@ -1,7 +1,6 @@
-import { watch, type FSWatcher } from "node:fs";
 import type { AgentRecord, AgentStatus, Config } from "../core/schema.js";
 import { compilePatterns } from "../core/status.js";
-import { describeError } from "../core/errors.js";
+import { FlotillaError, describeError } from "../core/errors.js";
 import { buildLaunch, resolveRuntime } from "../runtimes/profiles.js";
 import type { Project } from "../store/project.js";
 import type { HubBackend } from "./backend.js";
@@ -18,9 +17,10 @@ import {
   respawnAgent,
   stopAgent,
 } from "./lifecycle.js";
-import type { AgentView, HubCommand, HubEvent } from "./protocol.js";
+import { toWireError, type AgentView, type HubCommand, type HubEvent } from "./protocol.js";
 import { AgentSession } from "./session.js";
-import { MailDelivery, prepareAgentMail, type MailSummary } from "./mail-delivery.js";
+import { createProjectWatcher, type ProjectWatcher } from "./project-watcher.js";
+import type { HubContext, HubRunner, HubRunnerFactory } from "./runner.js";
 
 /** Default pty size, in cells, before any client has laid the pane out. */
 const DEFAULT_SIZE = { cols: 80, rows: 24 };
@@ -31,6 +31,8 @@ const DEFAULT_SIZE = { cols: 80, rows: 24 };
  *
  * Agents recorded as `starting` (spawned by the CLI, or respawned) are launched by the
  * hub; the hub watches `.flotilla/` so `flotilla spawn` from another terminal shows up live.
+ * Everything else that lives in the hub (mail delivery, the merge queue, …) is a
+ * `HubRunner` from the list the hub is given.
  */
 export class Hub implements HubBackend {
   private readonly sessions = new Map<string, AgentSession>();
@@ -39,19 +41,26 @@ export class Hub implements HubBackend {
   /** Pane sizes each attached client asked for; the most recently active client's apply. */
   private readonly clientSizes = new Map<string, Map<string, { cols: number; rows: number }>>();
   private activeClient: string | undefined;
-  private watcher: FSWatcher | undefined;
+  /** The one watcher of `.flotilla/`, shared with every runner. */
+  private readonly watcher: ProjectWatcher;
+  private unwatchState: (() => void) | undefined;
+  private readonly runners: HubRunner[];
   private reloadTimer: NodeJS.Timeout | undefined;
   private reloading: Promise<void> = Promise.resolve();
   private persistChain: Promise<unknown> = Promise.resolve();
   private disposed = false;
-  private mail: MailDelivery | undefined;
-  /** The last mail summary (unread counts), replayed to each client that lists the agents. */
-  private mailSummary: MailSummary = { unread: {}, cockpitUnread: 0, reactions: [] };
+  /** Runners whose `start` resolved (only these get hooks and `dispose`). */
+  private readonly started: HubRunner[] = [];
 
+  /** `runners`: the runner factories to run, in start order (usually `HUB_RUNNERS`). */
   constructor(
     readonly project: Project,
     private config: Config,
-  ) {}
+    runners: readonly HubRunnerFactory[] = [],
+  ) {
+    this.watcher = createProjectWatcher(project.paths.dir);
+    this.runners = runners.map((make) => make());
+  }
 
   /**
    * Adopts the recorded agents, starts every agent waiting to start, and begins watching
@@ -66,14 +75,25 @@ export class Hub implements HubBackend {
     }
     await reconcileAgents(this.project, () => false);
     await this.reload();
-    this.mail = new MailDelivery({
+    const context = this.runnerContext();
+    for (const runner of this.runners) {
+      if (this.disposed) return;
+      await runner.start(context);
+      this.started.push(runner);
+    }
+    this.unwatchState = this.watcher.subscribe("", (file) => {
+      if (file === "state.json") this.scheduleReload();
+    });
+    // Without a watch (no directory), CLI changes show up on the next command instead.
+    await this.watcher.refresh("");
+  }
+
+  /** What every runner is handed at start (see `HubContext`). */
+  private runnerContext(): HubContext {
+    return {
       project: this.project,
-      getAgents: () => this.agents(),
-      typeInto: (name, text) => this.typeNotice(name, text),
-      notify: (summary) => {
-        this.mailSummary = { ...summary, reactions: [] };
-        this.broadcast({ type: "mail", summary });
-      },
+      config: () => this.config,
+      agents: () => this.agents(),
       profileFor: (runtime) => {
         try {
           return resolveRuntime(this.config, runtime);
@@ -81,18 +101,11 @@ export class Hub implements HubBackend {
           return undefined;
         }
       },
-      onError: (error) =>
-        this.broadcast({ type: "notice", level: "error", text: `mail: ${describeError(error)}` }),
-    });
-    await this.mail.start();
-    try {
-      this.watcher = watch(this.project.paths.dir, (_event, file) => {
-        if (file === "state.json") this.scheduleReload();
-      });
-      this.watcher.on("error", () => undefined);
-    } catch {
-      // Without a watcher, CLI changes show up on the next command instead.
-    }
+      typeInto: (name, text) => this.typeNotice(name, text),
+      broadcast: (event) => this.broadcast(event),
+      notify: (text) => this.broadcast({ type: "notice", level: "error", text }),
+      watcher: this.watcher,
+    };
   }
 
   /** Every agent as clients see it, in creation order. */
@@ -116,8 +129,7 @@ export class Hub implements HubBackend {
       work.then(
         (value) => id !== undefined && reply({ type: "result", id, ok: true, value }),
         (error: unknown) => {
-          if (id !== undefined)
-            reply({ type: "result", id, ok: false, error: describeError(error) });
+          if (id !== undefined) reply({ type: "result", id, ok: false, error: toWireError(error) });
           else this.broadcast({ type: "notice", level: "error", text: describeError(error) });
         },
       );
@@ -140,12 +152,17 @@ export class Hub implements HubBackend {
       }
       case "list":
         respond(Promise.resolve(this.agents()));
-        reply({ type: "mail", summary: this.mailSummary });
+        for (const runner of this.started)
+          for (const event of runner.replay?.() ?? []) reply(event);
         return;
       case "snapshot": {
         const session = this.sessions.get(command.name);
         if (!session) {
-          respond(Promise.reject(new Error(`no pane for agent "${command.name}"`)));
+          respond(
+            Promise.reject(
+              new FlotillaError("UNKNOWN_AGENT", `no pane for agent "${command.name}"`),
+            ),
+          );
           return;
         }
         reply({
@@ -214,7 +231,7 @@ export class Hub implements HubBackend {
   }
 
   /**
-   * Types a mail notice into an agent: the text, then Enter a moment later, so a TUI that
+   * Types a notice into an agent: the text, then Enter a moment later, so a TUI that
    * treats a burst of input as a paste still submits it.
    */
   private typeNotice(name: string, text: string): void {
@@ -228,8 +245,15 @@ export class Hub implements HubBackend {
   /** Kills every agent's process and stops watching. */
   dispose(): void {
     this.disposed = true;
-    this.mail?.dispose();
-    this.watcher?.close();
+    for (const runner of this.started.splice(0).reverse()) {
+      try {
+        runner.dispose();
+      } catch {
+        // One runner failing to stop must not keep the others (or the ptys) alive.
+      }
+    }
+    this.unwatchState?.();
+    this.watcher.close();
     clearTimeout(this.reloadTimer);
     for (const session of this.sessions.values()) session.dispose();
   }
@@ -288,7 +312,7 @@ export class Hub implements HubBackend {
 
   private async respawn(name: string): Promise<void> {
     if (this.sessions.get(name)?.isRunning)
-      throw new Error(`agent "${name}" is still running: kill it first`);
+      throw new FlotillaError("INVALID_INPUT", `agent "${name}" is still running: kill it first`);
     await respawnAgent(this.project, name);
     await this.reload();
   }
@@ -369,13 +393,15 @@ export class Hub implements HubBackend {
     );
     this.sessions.set(name, session);
     if (!launch.problem) {
-      prepareAgentMail(record.runtime, profile, record.worktree).catch((error: unknown) =>
-        this.broadcast({
-          type: "notice",
-          level: "error",
-          text: `mail hook: ${describeError(error)}`,
-        }),
-      );
+      for (const runner of this.started) {
+        runner.prepareAgent?.(record, profile).catch((error: unknown) =>
+          this.broadcast({
+            type: "notice",
+            level: "error",
+            text: `${runner.name} hook: ${describeError(error)}`,
+          }),
+        );
+      }
     }
     session.start(launch);
     this.project.log("agent.started", {
@@ -391,7 +417,7 @@ export class Hub implements HubBackend {
       if (status === "exited") record.exitCode = exitCode ?? null;
     }
     this.broadcast({ type: "status", name, status, exitCode });
-    this.mail?.onStatusChange(name, status);
+    for (const runner of this.started) runner.onAgentStatus?.(name, status);
     if (status === "exited") {
       this.project.log("agent.exited", { agent: name, detail: { exitCode } });
       this.persist(name, { status, exitCode: exitCode ?? null, endedAt: new Date().toISOString() });
@@ -413,10 +439,11 @@ export class Hub implements HubBackend {
 
   private view(record: AgentRecord): AgentView {
     const session = this.sessions.get(record.name);
-    const unread = this.mailSummary.unread[record.name] ?? 0;
-    return session
-      ? { ...record, status: session.currentStatus, pid: session.pid ?? record.pid, unread }
-      : { ...record, unread };
+    let view: AgentView = session
+      ? { ...record, status: session.currentStatus, pid: session.pid ?? record.pid }
+      : { ...record };
+    for (const runner of this.started) view = runner.decorateAgent?.(view) ?? view;
+    return view;
   }
 
   private broadcast(event: HubEvent): void {
@@ -424,9 +451,15 @@ export class Hub implements HubBackend {
   }
 }
 
-/** Builds and starts the hub for `project` (the daemon's entry point uses this too). */
-export async function createHub(project: Project): Promise<Hub> {
-  const hub = new Hub(project, await project.readConfig());
+/**
+ * Builds and starts the hub for `project` with `runners` (the composition roots pass
+ * `HUB_RUNNERS`; tests may pass fewer).
+ */
+export async function createHub(
+  project: Project,
+  runners: readonly HubRunnerFactory[] = [],
+): Promise<Hub> {
+  const hub = new Hub(project, await project.readConfig(), runners);
   await hub.start();
   return hub;
 }

@@ -12,6 +12,7 @@ import {
   type WorktreeRemoval,
 } from "../git/worktrees.js";
 import { resolveRuntime } from "../runtimes/profiles.js";
+import { writeAgentContext } from "../runtimes/context.js";
 import type { Project } from "../store/project.js";
 
 /**
@@ -37,6 +38,12 @@ export interface CreateAgentOptions {
   role?: string;
   /** Task id from the task board. */
   task?: string;
+  /**
+   * Text for the agent's context (memory primer, brief): written into the new worktree before
+   * the agent is recorded (so no hub launches it without), delivered per the runtime's
+   * profile (`runtimes/context.ts`).
+   */
+  context?: string;
 }
 
 /** Field changes for {@link markAgent}; a key set to `undefined` clears that field. */
@@ -60,11 +67,23 @@ export async function createAgent(
   const { name } = options;
   assertAgentName(name);
   const config = await project.readConfig();
-  resolveRuntime(config, options.runtime);
+  const profile = resolveRuntime(config, options.runtime);
   // Fail fast before touching git; re-checked under the lock below.
   assertNoAgent(await project.readState(), name);
 
   const info = await createWorktree(project.root, name, options.base);
+  if (options.context !== undefined) {
+    try {
+      const written = writeAgentContext(profile, info.worktree, options.context);
+      project.log("agent.context", {
+        agent: name,
+        detail: { written: written.written, skipped: written.skipped },
+      });
+    } catch (error) {
+      await discardNewWorktree(project.root, info);
+      throw error;
+    }
+  }
   const record: AgentRecord = {
     name,
     runtime: options.runtime,

@@ -1,5 +1,5 @@
 import type { Hub } from "./hub.js";
-import type { HubCommand, HubEvent } from "./protocol.js";
+import { fromWireError, type HubCommand, type HubEvent } from "./protocol.js";
 import type { HubLink, PaneScreens } from "./link.js";
 
 /**
@@ -18,7 +18,7 @@ export function linkLocalHub(
     if (!waiter) return;
     pending.delete(event.id);
     if (event.ok) waiter.resolve(event.value);
-    else waiter.reject(new Error(event.error ?? "failed"));
+    else waiter.reject(fromWireError(event.error, "failed"));
   };
   const link: HubLink = {
     send: (command: HubCommand) => hub.handle(command, clientId, reply),

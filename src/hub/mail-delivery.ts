@@ -1,27 +1,29 @@
-import { watch, type FSWatcher } from "node:fs";
-import { mkdir, readdir, stat } from "node:fs/promises";
+import { mkdir, readdir } from "node:fs/promises";
 import path from "node:path";
 import {
   checkMailboxName,
   COCKPIT,
   planNotices,
-  type MailPriority,
   type MailType,
   type UnreadSummary,
 } from "../core/mail.js";
+import { describeError } from "../core/errors.js";
 import { sanitizeLine } from "../core/sanitize.js";
 import type { AgentStatus, RuntimeProfile } from "../core/schema.js";
 import { installClaudeMailHook } from "../runtimes/claude-hooks.js";
 import { MailStore, type StoredMail } from "../store/mail-store.js";
+import type { AgentView, HubEvent, MailHeadline, MailReaction, MailSummary } from "./protocol.js";
+import { createProjectWatcher, type ProjectWatcher } from "./project-watcher.js";
+import type { HubContext, HubRunner } from "./runner.js";
 
 /**
  * Mail delivery inside the hub: watches `.flotilla/mail/`, tells idle agents they have mail
  * by typing a one-line notice into their pty, and reports unread counts and the messages the
  * cockpit reacts to (urgent mail for the human, `worker_done`, `error`, `escalation`).
  *
- * Watching: `fs.watch` on the mail directory (new mailboxes appear there) and on each
- * mailbox's `new/` (a message arrives or is read: the store renames files in and out of it).
- * Non-recursive, so it works on every platform Node 20 supports. Events are coalesced for
+ * Watching, through the hub's shared `ProjectWatcher`: the mail directory (new mailboxes
+ * appear there) and each mailbox's `new/` (a message arrives or is read: the store renames
+ * files in and out of it). Non-recursive, so it works on every platform Node 20 supports. Events are coalesced for
  * {@link DEFAULT_DEBOUNCE_MS}; nothing runs while no mail moves (no polling timer).
  */
 
@@ -35,46 +37,7 @@ export interface DeliveryAgent {
   status: AgentStatus;
 }
 
-/**
- * Something the cockpit does because of a message from an agent: `done` for `worker_done`
- * (mark the agent done; later, enqueue its branch), `alert` for `error` and `escalation`
- * (highlight the pane). Reported once per message id.
- */
-export interface MailReaction {
-  /** The sender. */
-  agent: string;
-  kind: "done" | "alert";
-  /** The message that caused it (read its payload with `MailStore.find`). */
-  id: string;
-  type: MailType;
-}
-
-/** The newest new message for the cockpit, with its text already made one safe line. */
-export interface MailHeadline {
-  id: string;
-  from: string;
-  subject: string;
-  type: MailType;
-  priority: MailPriority;
-}
-
-/**
- * What {@link MailDelivery} reports through `notify`: a full picture of unread counts plus
- * what is new since the last report.
- */
-export interface MailSummary {
-  /** Unread messages per agent mailbox (every agent of `getAgents()` is present, 0 included). */
-  unread: Record<string, number>;
-  /** Unread messages in the cockpit's mailbox (the human's). */
-  cockpitUnread: number;
-  /**
-   * Set when mail for the cockpit arrived since the last report: the newest urgent one if
-   * any, else the newest. Ring the bell / notify when `priority === "urgent"`.
-   */
-  latest?: MailHeadline;
-  /** Reactions to messages that arrived since the last report, oldest first. */
-  reactions: MailReaction[];
-}
+export type { MailHeadline, MailReaction, MailSummary } from "./protocol.js";
 
 /** How {@link MailDelivery} reaches the world; everything it touches comes through here. */
 export interface MailDeliveryOptions {
@@ -102,6 +65,8 @@ export interface MailDeliveryOptions {
   noticeStatuses?: readonly AgentStatus[];
   /** Errors of a pass (unreadable directory, failed typing); default: ignored. */
   onError?(error: unknown): void;
+  /** The watcher to subscribe through (the hub's shared one); default: a private one. */
+  watcher?: ProjectWatcher;
 }
 
 const REACTIONS: Partial<Record<MailType, MailReaction["kind"]>> = {
@@ -132,7 +97,11 @@ export class MailDelivery {
   private readonly store: MailStore;
   private readonly debounceMs: number;
   private readonly noticeStatuses: ReadonlySet<AgentStatus>;
-  private readonly watchers = new Map<string, FSWatcher>();
+  private readonly watcher: ProjectWatcher;
+  /** Whether `watcher` is this delivery's own (closed on dispose). */
+  private readonly ownsWatcher: boolean;
+  /** Unsubscribe functions of the directories watched, by absolute path. */
+  private readonly watched = new Map<string, () => void>();
   private timer: NodeJS.Timeout | undefined;
   private scanning = false;
   private rescan = false;
@@ -148,8 +117,6 @@ export class MailDelivery {
   private lastCounts = "";
   /** Parsed unread messages per mailbox by id (`null`: a file that could not be read). */
   private readonly cache = new Map<string, Map<string, StoredMail | null>>();
-  /** Inode of each watched directory when its watcher was set. */
-  private readonly inodes = new Map<string, number>();
 
   constructor(private readonly options: MailDeliveryOptions) {
     this.store =
@@ -157,6 +124,8 @@ export class MailDelivery {
       new MailStore(options.project.paths.mail, options.now ? { now: options.now } : {});
     this.debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
     this.noticeStatuses = new Set(options.noticeStatuses ?? ["idle"]);
+    this.ownsWatcher = !options.watcher;
+    this.watcher = options.watcher ?? createProjectWatcher(this.store.dir);
   }
 
   /**
@@ -200,8 +169,9 @@ export class MailDelivery {
     this.disposed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    for (const watcher of this.watchers.values()) watcher.close();
-    this.watchers.clear();
+    for (const unsubscribe of this.watched.values()) unsubscribe();
+    this.watched.clear();
+    if (this.ownsWatcher) this.watcher.close();
     this.releaseWaiters();
   }
 
@@ -240,41 +210,17 @@ export class MailDelivery {
 
   /**
    * Makes `dir` if needed and watches it, again if it was removed and made anew since the
-   * last pass (a watcher follows the directory it was set on, not its path).
+   * last pass (the shared watcher checks the inode).
    */
   private async ensureWatched(dir: string): Promise<void> {
     await mkdir(dir, { recursive: true });
-    const { ino } = await stat(dir);
-    if (this.inodes.get(dir) !== ino) {
-      this.watchers.get(dir)?.close();
-      this.watchers.delete(dir);
-      this.inodes.set(dir, ino);
-    }
-    this.watch(dir);
-  }
-
-  private watch(dir: string): void {
-    if (this.watchers.has(dir) || this.disposed) return;
-    let watcher: FSWatcher;
-    try {
-      watcher = watch(dir, { persistent: false }, (_event, name) => {
-        // The directory itself went away (Linux reports its own name): its inode may be
-        // reused by the next one made there, so re-watch on the next pass whatever stat says.
-        if (name === path.basename(dir)) this.inodes.delete(dir);
-        this.schedule();
-      });
-    } catch (error) {
-      this.options.onError?.(error);
-      return;
-    }
-    // A watched directory that goes away (purge, rm -rf) errors: forget it, the next pass
-    // watches it again if it comes back.
-    watcher.on("error", () => {
-      watcher.close();
-      if (this.watchers.get(dir) === watcher) this.watchers.delete(dir);
-      this.schedule();
-    });
-    this.watchers.set(dir, watcher);
+    if (this.disposed) return;
+    if (!this.watched.has(dir))
+      this.watched.set(
+        dir,
+        this.watcher.subscribe(dir, () => this.schedule()),
+      );
+    await this.watcher.refresh(dir);
   }
 
   private schedule(): void {
@@ -314,11 +260,10 @@ export class MailDelivery {
     const boxes = await this.store.mailboxes();
     // A mailbox removed by hand leaves a watcher on nothing: drop it (re-made if it returns).
     const wanted = new Set(boxes.map((box) => path.join(this.store.dir, box, "new")));
-    for (const [dir, watcher] of this.watchers)
+    for (const [dir, unsubscribe] of this.watched)
       if (dir !== this.store.dir && !wanted.has(dir)) {
-        watcher.close();
-        this.watchers.delete(dir);
-        this.inodes.delete(dir);
+        unsubscribe();
+        this.watched.delete(dir);
       }
     const unread: Record<string, StoredMail[]> = {};
     for (const box of boxes) {
@@ -459,4 +404,55 @@ export async function prepareAgentMail(
   const command = profile ? path.basename(profile.command) : undefined;
   if (runtime !== "claude" && command !== "claude") return undefined;
   return installClaudeMailHook(worktree);
+}
+
+/**
+ * Mail delivery as a hub runner (the hub's first): runs a {@link MailDelivery} on the hub's
+ * shared watcher, keeps the last summary for clients that attach later (`replay`), fills
+ * each agent's `unread` count, and installs Claude Code's mail hooks before an agent starts.
+ */
+export class MailRunner implements HubRunner {
+  readonly name = "mail";
+  private delivery: MailDelivery | undefined;
+  /** The last summary (unread counts), without its one-off reactions. */
+  private summary: MailSummary = { unread: {}, cockpitUnread: 0, reactions: [] };
+
+  async start(context: HubContext): Promise<void> {
+    this.delivery = new MailDelivery({
+      project: context.project,
+      watcher: context.watcher,
+      getAgents: () => context.agents(),
+      typeInto: (name, text) => context.typeInto(name, text),
+      notify: (summary) => {
+        this.summary = { ...summary, reactions: [] };
+        context.broadcast({ type: "mail", summary });
+      },
+      profileFor: (runtime) => context.profileFor(runtime),
+      onError: (error) => context.notify(`mail: ${describeError(error)}`),
+    });
+    await this.delivery.start();
+  }
+
+  onAgentStatus(name: string, status: AgentStatus): void {
+    this.delivery?.onStatusChange(name, status);
+  }
+
+  async prepareAgent(
+    agent: { runtime: string; worktree: string },
+    profile: RuntimeProfile | undefined,
+  ): Promise<void> {
+    await prepareAgentMail(agent.runtime, profile, agent.worktree);
+  }
+
+  decorateAgent(view: AgentView): AgentView {
+    return { ...view, unread: this.summary.unread[view.name] ?? 0 };
+  }
+
+  replay(): HubEvent[] {
+    return [{ type: "mail", summary: this.summary }];
+  }
+
+  dispose(): void {
+    this.delivery?.dispose();
+  }
 }

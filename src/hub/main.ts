@@ -1,5 +1,6 @@
 import { describeError } from "../core/errors.js";
 import { Project } from "../store/project.js";
+import { HUB_RUNNERS } from "./runners.js";
 import { startHubService, type HubService } from "./service.js";
 
 /**
@@ -41,6 +42,7 @@ async function run(): Promise<void> {
     service = await startHubService(project, {
       ...(socketArg ? { socketPath: socketArg } : {}),
       log,
+      runners: HUB_RUNNERS,
       onShutdown: () => void stop("a client asked"),
     });
   } catch (error) {

@@ -1,71 +1,52 @@
-import type { AgentRecord, AgentStatus } from "../core/schema.js";
-import type { MailSummary } from "./mail-delivery.js";
+import type { z } from "zod";
+import { FlotillaError, describeError, isFlotillaError } from "../core/errors.js";
+import type {
+  AgentViewSchema,
+  HubCommandSchema,
+  HubEventSchema,
+  MailHeadlineSchema,
+  MailReactionSchema,
+  MailSummarySchema,
+  WireErrorSchema,
+} from "./wire.js";
 
 /**
- * The hub's whole interface: serializable commands in, events out. In-process today; the
- * daemon issue moves the same messages over a Unix socket, so nothing here may hold a
- * function, a class instance or a Buffer (pty bytes travel as UTF-8 strings or base64).
+ * The hub's whole interface: serializable commands in, events out, in process or over the
+ * Unix socket, so nothing here may hold a function, a class instance or a Buffer (pty bytes
+ * travel as UTF-8 strings). The types are inferred from the zod schemas in wire.ts, their
+ * only definition (see the schemas for each message's fields); this module imports zod's
+ * types only, so loading it costs nothing.
  */
 
-/** What a client knows about one agent: its record plus live fields. */
-export interface AgentView extends AgentRecord {
-  /** Unread mail addressed to this agent (filled in by the mail issue; 0 until then). */
-  unread?: number;
-  /** Human-readable problem, e.g. "command not found: claude". */
-  problem?: string;
-}
-
+/** What a client knows about one agent: its record plus live fields (`unread`, `problem`). */
+export type AgentView = z.infer<typeof AgentViewSchema>;
 /** Commands a client sends to the hub. `id` correlates a `result` event. */
-export type HubCommand =
-  | {
-      type: "spawn";
-      id?: number;
-      name: string;
-      runtime: string;
-      prompt?: string;
-      base?: string;
-      role?: string;
-    }
-  | { type: "kill"; id?: number; name: string; clean?: boolean; force?: boolean }
-  | { type: "respawn"; id?: number; name: string }
-  /** Raw input bytes for an agent's pty (UTF-8 string, exactly as typed). */
-  | { type: "input"; name: string; data: string }
-  /** Resize an agent's pty to its pane's inner size, in cells. */
-  | { type: "resize"; name: string; cols: number; rows: number }
-  /** Ask for a serialized snapshot of one pane (answered by a `snapshot` event). */
-  | { type: "snapshot"; id?: number; name: string; scrollback?: number }
-  | { type: "list"; id?: number };
-
-/** Events the hub emits to every client. */
-export type HubEvent =
-  | { type: "agents"; agents: AgentView[] }
-  | { type: "agent"; agent: AgentView }
-  | { type: "removed"; name: string }
-  | { type: "status"; name: string; status: AgentStatus; exitCode?: number | null }
-  /** Raw pty output after the given sequence point (`seq` counts output events per agent). */
-  | { type: "output"; name: string; seq: number; data: string }
-  /**
-   * A pane's screen serialized by @xterm/addon-serialize (escape sequences that redraw it,
-   * including modes), taken just after output event `seq`.
-   */
-  | {
-      type: "snapshot";
-      id?: number;
-      name: string;
-      seq: number;
-      cols: number;
-      rows: number;
-      data: string;
-    }
-  /**
-   * A pane's pty and screen changed size, at this point in its output stream (mirrors resize
-   * before applying later output). Sizes follow the most recently active client.
-   */
-  | { type: "resized"; name: string; cols: number; rows: number }
-  /** Unread counts and what is new in the mail (see `MailDelivery`). */
-  | { type: "mail"; summary: MailSummary }
-  | { type: "result"; id: number; ok: boolean; error?: string; value?: unknown }
-  | { type: "notice"; level: "info" | "error"; text: string };
-
+export type HubCommand = z.infer<typeof HubCommandSchema>;
+/** Events the hub emits to clients. */
+export type HubEvent = z.infer<typeof HubEventSchema>;
 /** Narrowing helper for event handlers. */
 export type HubEventOf<T extends HubEvent["type"]> = Extract<HubEvent, { type: T }>;
+/** Unread counts and what is new in the mail: the `mail` event's summary. */
+export type MailSummary = z.infer<typeof MailSummarySchema>;
+/** A cockpit reaction to an agent's message (`worker_done`, `error`, `escalation`). */
+export type MailReaction = z.infer<typeof MailReactionSchema>;
+/** The newest new message for the cockpit, as one safe line. */
+export type MailHeadline = z.infer<typeof MailHeadlineSchema>;
+/** A failed command's error as it crosses the wire. */
+export type WireError = z.infer<typeof WireErrorSchema>;
+
+/** `error` as a `result` carries it: a `FlotillaError` keeps its code, anything else is `UNEXPECTED`. */
+export function toWireError(error: unknown): WireError {
+  return {
+    code: isFlotillaError(error) ? error.code : "UNEXPECTED",
+    message: describeError(error),
+  };
+}
+
+/**
+ * The `FlotillaError` a link rethrows for a failed `result` (the hub's code and message);
+ * `fallback` is the message when the hub sent none.
+ */
+export function fromWireError(error: WireError | undefined, fallback: string): FlotillaError {
+  return new FlotillaError(error?.code ?? "UNEXPECTED", error?.message ?? fallback);
+}

@@ -1,7 +1,7 @@
 import { PaneScreen } from "../terminal/pane-screen.js";
 import type { HubLink, PaneScreens } from "./link.js";
 import type { HubConnection } from "./client.js";
-import type { HubCommand, HubEvent, HubEventOf } from "./protocol.js";
+import { fromWireError, type HubCommand, type HubEvent, type HubEventOf } from "./protocol.js";
 
 interface Mirror {
   screen: PaneScreen;
@@ -35,7 +35,7 @@ export class RemoteHub implements PaneScreens {
       request: async (command: HubCommand) => {
         const reply = await connection.request(command);
         if (reply.type === "snapshot") return reply;
-        if (!reply.ok) throw new Error(reply.error ?? `${command.type} failed`);
+        if (!reply.ok) throw fromWireError(reply.error, `${command.type} failed`);
         return reply.value;
       },
       onEvent: (listener) => connection.onEvent(listener),

@@ -1,11 +1,11 @@
 import { chmodSync, lstatSync, unlinkSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import lockfile from "proper-lockfile";
+import { withFileLock } from "../store/lock.js";
 import { FlotillaError, describeError } from "../core/errors.js";
 import type { HubBackend } from "./backend.js";
 import { FrameDecoder, MAX_FRAME_BYTES, encodeFrame } from "./framing.js";
-import type { HubCommand, HubEvent } from "./protocol.js";
+import { toWireError, type HubCommand, type HubEvent } from "./protocol.js";
 import { ensurePrivateDir } from "./socket-path.js";
 import {
   PROTOCOL_VERSION,
@@ -66,27 +66,27 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
   // was attached would hang its client and keep `close()` waiting for ever.
   const hub = new SocketHub(server, options, log);
   // Serialize "is the socket stale? remove it, listen" between hubs starting at once.
-  const release = await lockfile.lock(socketPath, {
-    realpath: false,
-    stale: 10_000,
-    retries: { retries: 100, factor: 1.2, minTimeout: 10, maxTimeout: 200 },
-  });
-  try {
-    await removeStaleSocket(socketPath, log);
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(socketPath, () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
-    chmodSync(socketPath, 0o600);
-  } catch (error) {
-    hub.abandon();
-    throw error;
-  } finally {
-    await release().catch(() => undefined);
-  }
+  const lockRetries = { retries: 100, factor: 1.2, minTimeout: 10, maxTimeout: 200 };
+  await withFileLock(
+    socketPath,
+    async () => {
+      try {
+        await removeStaleSocket(socketPath, log);
+        await new Promise<void>((resolve, reject) => {
+          server.once("error", reject);
+          server.listen(socketPath, () => {
+            server.off("error", reject);
+            resolve();
+          });
+        });
+        chmodSync(socketPath, 0o600);
+      } catch (error) {
+        hub.abandon();
+        throw error;
+      }
+    },
+    lockRetries,
+  );
   log(`listening on ${socketPath}`);
   return hub;
 }
@@ -315,7 +315,7 @@ class SocketHub implements HubServer {
           type: "result",
           id: command.id,
           ok: false,
-          error: describeError(error),
+          error: toWireError(error),
         });
       }
     }

@@ -2,6 +2,8 @@ import { describeError, FlotillaError } from "../core/errors.js";
 import type { Project } from "../store/project.js";
 import { removeHubRecord, writeHubRecord } from "./daemon.js";
 import { createHub, type Hub } from "./hub.js";
+import type { HubRunnerFactory } from "./runner.js";
+import { HUB_RUNNERS } from "./runners.js";
 import { isSocketAnswering, startHubServer, type HubServer } from "./server.js";
 import { resolveSocketPath } from "./socket-path.js";
 import { PROTOCOL_VERSION } from "./wire.js";
@@ -22,7 +24,13 @@ export interface HubService {
  */
 export async function startHubService(
   project: Project,
-  options: { socketPath?: string; log?: (line: string) => void; onShutdown?: () => void } = {},
+  options: {
+    socketPath?: string;
+    log?: (line: string) => void;
+    onShutdown?: () => void;
+    /** The hub's runners (default `HUB_RUNNERS`). */
+    runners?: readonly HubRunnerFactory[];
+  } = {},
 ): Promise<HubService> {
   const socketPath = options.socketPath ?? resolveSocketPath(project.root);
   if (await isSocketAnswering(socketPath)) {
@@ -31,7 +39,7 @@ export async function startHubService(
       `a hub is already running for ${project.root}: attach to it with "flotilla attach"`,
     );
   }
-  const hub = await createHub(project);
+  const hub = await createHub(project, options.runners ?? HUB_RUNNERS);
   let server: HubServer;
   try {
     server = await startHubServer({
@@ -44,7 +52,7 @@ export async function startHubService(
     await hub.shutdown();
     throw error;
   }
-  writeHubRecord(project, {
+  await writeHubRecord(project, {
     pid: process.pid,
     socket: socketPath,
     protocol: PROTOCOL_VERSION,
@@ -59,7 +67,7 @@ export async function startHubService(
       } catch (error) {
         options.log?.(`while stopping: ${describeError(error)}`);
       } finally {
-        removeHubRecord(project, process.pid);
+        await removeHubRecord(project, process.pid);
       }
     })());
   return { hub, server, stop };

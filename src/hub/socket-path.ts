@@ -3,6 +3,7 @@ import { chmodSync, lstatSync, mkdirSync, realpathSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { FlotillaError } from "../core/errors.js";
+import { projectPaths } from "../store/paths.js";
 
 /**
  * Where a project's hub socket lives. The socket sits in a directory only the user can
@@ -31,7 +32,7 @@ export function resolveSocketPath(root: string, env: NodeJS.ProcessEnv = process
   if (env.XDG_RUNTIME_DIR && path.isAbsolute(env.XDG_RUNTIME_DIR)) {
     candidates.push(path.join(env.XDG_RUNTIME_DIR, "flotilla"));
   }
-  candidates.push(path.join(root, ".flotilla", "run"));
+  candidates.push(projectPaths(root).run);
   candidates.push(path.join(os.tmpdir(), `flotilla-${process.getuid?.() ?? "user"}`));
   const problems: string[] = [];
   for (const dir of candidates) {

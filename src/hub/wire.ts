@@ -1,7 +1,7 @@
 import { z } from "zod";
+import { ERROR_CODES, firstZodIssue } from "../core/errors.js";
 import { AgentRecord, AgentStatus } from "../core/schema.js";
 import { MAIL_PRIORITIES, MAIL_TYPES } from "../core/mail-kinds.js";
-import type { HubCommand, HubEvent } from "./protocol.js";
 
 /**
  * Messages on the hub's socket, one per frame (framing.ts). A connection opens with
@@ -9,14 +9,21 @@ import type { HubCommand, HubEvent } from "./protocol.js";
  * sends `command` (a HubCommand) and `shutdown`; the hub sends `event` (a HubEvent) and,
  * just before it closes a connection for a protocol violation, `error`.
  * Every message is validated with zod on receive.
+ *
+ * These schemas are the protocol's only definition: the TypeScript types in protocol.ts
+ * are inferred from them.
  */
 
-/** Version of this wire protocol; bump on any incompatible change to the messages. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Version of this wire protocol; bump on any incompatible change to the messages.
+ * 2: a failed `result` carries `{ code, message }` instead of a string.
+ */
+export const PROTOCOL_VERSION = 2;
 
 const Size = z.number().int().min(1).max(10_000);
 const Id = z.number().int().optional();
 
+/** Commands a client sends to the hub. `id` correlates a `result` (or `snapshot`) event. */
 export const HubCommandSchema = z.discriminatedUnion("type", [
   z.object({
     type: z.literal("spawn"),
@@ -35,8 +42,11 @@ export const HubCommandSchema = z.discriminatedUnion("type", [
     force: z.boolean().optional(),
   }),
   z.object({ type: z.literal("respawn"), id: Id, name: z.string() }),
+  /** Raw input bytes for an agent's pty (UTF-8 string, exactly as typed). */
   z.object({ type: z.literal("input"), name: z.string(), data: z.string() }),
+  /** Resize an agent's pty to its pane's inner size, in cells. */
   z.object({ type: z.literal("resize"), name: z.string(), cols: Size, rows: Size }),
+  /** Ask for a serialized snapshot of one pane (answered by a `snapshot` event). */
   z.object({
     type: z.literal("snapshot"),
     id: Id,
@@ -46,11 +56,58 @@ export const HubCommandSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("list"), id: Id }),
 ]);
 
-const AgentViewSchema = AgentRecord.extend({
+/** What a client knows about one agent: its record plus live fields. */
+export const AgentViewSchema = AgentRecord.extend({
+  /** Unread mail addressed to this agent (filled in by the mail runner). */
   unread: z.number().int().optional(),
+  /** Human-readable problem, e.g. "command not found: claude". */
   problem: z.string().optional(),
 });
 
+/**
+ * Something the cockpit does because of a message from an agent: `done` for `worker_done`
+ * (mark the agent done; later, enqueue its branch), `alert` for `error` and `escalation`
+ * (highlight the pane). Reported once per message id; `id` is the message that caused it.
+ */
+export const MailReactionSchema = z.object({
+  /** The sender. */
+  agent: z.string(),
+  kind: z.enum(["done", "alert"]),
+  id: z.string(),
+  type: z.enum(MAIL_TYPES),
+});
+
+/** The newest new message for the cockpit, with its text already made one safe line. */
+export const MailHeadlineSchema = z.object({
+  id: z.string(),
+  from: z.string(),
+  subject: z.string(),
+  type: z.enum(MAIL_TYPES),
+  priority: z.enum(MAIL_PRIORITIES),
+});
+
+/**
+ * What mail delivery reports (the `mail` event): a full picture of unread counts plus what
+ * is new since the last report.
+ */
+export const MailSummarySchema = z.object({
+  /** Unread messages per agent mailbox (every agent the hub runs is present, 0 included). */
+  unread: z.record(z.string(), z.number().int()),
+  /** Unread messages in the cockpit's mailbox (the human's). */
+  cockpitUnread: z.number().int(),
+  /**
+   * Set when mail for the cockpit arrived since the last report: the newest urgent one if
+   * any, else the newest. Ring the bell / notify when `priority === "urgent"`.
+   */
+  latest: MailHeadlineSchema.optional(),
+  /** Reactions to messages that arrived since the last report, oldest first. */
+  reactions: z.array(MailReactionSchema),
+});
+
+/** Why a command failed: the `FlotillaError` code (`UNEXPECTED` for any other error) and its one line. */
+export const WireErrorSchema = z.object({ code: z.enum(ERROR_CODES), message: z.string() });
+
+/** Events the hub emits to every client (or, for answers, to the one that asked). */
 export const HubEventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("agents"), agents: z.array(AgentViewSchema) }),
   z.object({ type: z.literal("agent"), agent: AgentViewSchema }),
@@ -61,12 +118,17 @@ export const HubEventSchema = z.discriminatedUnion("type", [
     status: AgentStatus,
     exitCode: z.number().int().nullable().optional(),
   }),
+  /** Raw pty output after the given sequence point (`seq` counts output events per agent). */
   z.object({
     type: z.literal("output"),
     name: z.string(),
     seq: z.number().int(),
     data: z.string(),
   }),
+  /**
+   * A pane's screen serialized by @xterm/addon-serialize (escape sequences that redraw it,
+   * including modes), taken just after output event `seq`.
+   */
   z.object({
     type: z.literal("snapshot"),
     id: Id,
@@ -76,48 +138,23 @@ export const HubEventSchema = z.discriminatedUnion("type", [
     rows: z.number().int(),
     data: z.string(),
   }),
+  /** The answer to a command with an `id`: `value` when `ok`, else `error`. */
   z.object({
     type: z.literal("result"),
     id: z.number().int(),
     ok: z.boolean(),
-    error: z.string().optional(),
+    error: WireErrorSchema.optional(),
     value: z.unknown().optional(),
   }),
   z.object({ type: z.literal("notice"), level: z.enum(["info", "error"]), text: z.string() }),
+  /**
+   * A pane's pty and screen changed size, at this point in its output stream (mirrors resize
+   * before applying later output). Sizes follow the most recently active client.
+   */
   z.object({ type: z.literal("resized"), name: z.string(), cols: Size, rows: Size }),
-  z.object({
-    type: z.literal("mail"),
-    summary: z.object({
-      unread: z.record(z.string(), z.number().int()),
-      cockpitUnread: z.number().int(),
-      latest: z
-        .object({
-          id: z.string(),
-          from: z.string(),
-          subject: z.string(),
-          type: z.enum(MAIL_TYPES),
-          priority: z.enum(MAIL_PRIORITIES),
-        })
-        .optional(),
-      reactions: z.array(
-        z.object({
-          agent: z.string(),
-          kind: z.enum(["done", "alert"]),
-          id: z.string(),
-          type: z.enum(MAIL_TYPES),
-        }),
-      ),
-    }),
-  }),
+  /** Unread counts and what is new in the mail (see `MailDelivery`). */
+  z.object({ type: z.literal("mail"), summary: MailSummarySchema }),
 ]);
-
-// Compile-time guard: these schemas must describe exactly protocol.ts's types. If the
-// protocol gains a command or event, one of these lines stops compiling until wire.ts
-// learns it too.
-type Same<A, B> =
-  (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
-const _commandsMatch: Same<z.output<typeof HubCommandSchema>, HubCommand> = true;
-const _eventsMatch: Same<z.output<typeof HubEventSchema>, HubEvent> = true;
 
 /** Client → hub: first message on every connection. `cols`/`rows`: the client's terminal, in cells. */
 export const HelloSchema = z.object({
@@ -179,7 +216,6 @@ export function protocolMismatchMessage(hubProtocol: number, clientProtocol: num
 
 function toParsed<T>(result: z.ZodSafeParseResult<T>): Parsed<T> {
   if (result.success) return { ok: true, message: result.data };
-  const issue = result.error.issues[0];
-  const where = issue && issue.path.length > 0 ? ` at ${issue.path.join(".")}` : "";
-  return { ok: false, error: `invalid message${where}: ${issue?.message ?? "wrong shape"}` };
+  const { where, message } = firstZodIssue(result.error);
+  return { ok: false, error: `invalid message${where}: ${message}` };
 }

@@ -5,6 +5,7 @@ import { FlotillaError } from "../core/errors.js";
 import { RuntimeProfile, type AgentRecord, type Config } from "../core/schema.js";
 import type { Project } from "../store/project.js";
 import { demoAgentPath } from "./package-files.js";
+import { deliverContext, readAgentContext } from "./context.js";
 
 /**
  * Built-in runtime profiles (one per agent CLI) and how an agent's process is launched.
@@ -28,6 +29,12 @@ import { demoAgentPath } from "./package-files.js";
  *   argument is a project directory, so a bare prompt would be misread).
  * - `shell`: `$SHELL` (or `/bin/bash`), no prompt.
  * - `demo`: the scripted demo agent, `node <package>/dist/demo/agent.js "<prompt>"`.
+ *
+ * `context` says how the memory primer reaches each (see `ContextDelivery`): Claude Code
+ * `--append-system-prompt <text>`; Codex `-c developer_instructions="<text>"` (an extra
+ * developer message; AGENTS.md still loads); Gemini CLI `GEMINI.md` in the worktree (kept out
+ * of git, never written over a tracked one); Aider `--read .flotilla/context.md`; OpenCode,
+ * the shell and the demo only `$FLOTILLA_CONTEXT`.
  */
 export function builtinRuntimes(
   env: NodeJS.ProcessEnv = process.env,
@@ -37,6 +44,7 @@ export function builtinRuntimes(
     claude: RuntimeProfile.parse({
       command: "claude",
       prompt: { mode: "arg" },
+      context: { mode: "flag", flag: "--append-system-prompt" },
       waitingPatterns: [
         "Do you want to",
         "❯\\s*1\\.\\s*Yes",
@@ -49,6 +57,8 @@ export function builtinRuntimes(
     codex: RuntimeProfile.parse({
       command: "codex",
       prompt: { mode: "arg" },
+      // Additive developer message (checked with `codex debug prompt-input`); AGENTS.md stays.
+      context: { mode: "flag", flag: "-c", template: "developer_instructions={toml}" },
       waitingPatterns: [
         "Would you like to",
         "Allow command\\?",
@@ -61,6 +71,8 @@ export function builtinRuntimes(
     gemini: RuntimeProfile.parse({
       command: "gemini",
       prompt: { mode: "flag", flag: "--prompt-interactive" },
+      // No flag for extra instructions; it loads GEMINI.md from the worktree's root.
+      context: { mode: "file", path: "GEMINI.md" },
       waitingPatterns: [
         "Allow execution",
         "Apply this change\\?",
@@ -73,6 +85,8 @@ export function builtinRuntimes(
     aider: RuntimeProfile.parse({
       command: "aider",
       prompt: { mode: "none" },
+      // --read adds a read-only file to the chat.
+      context: { mode: "file", path: ".flotilla/context.md", flag: "--read" },
       waitingPatterns: ["\\(Y\\)es/\\(N\\)o", yesNo],
       description: "Aider (takes no first prompt: type it in its pane)",
     }),
@@ -196,7 +210,7 @@ export function buildLaunch(
   childEnv.TERM = "xterm-256color";
   childEnv.COLORTERM = "truecolor";
   Object.assign(childEnv, profile.env);
-  const binDir = path.join(project.paths.dir, "bin");
+  const binDir = project.paths.bin;
   const inheritedPath = profile.env.PATH ?? env.PATH ?? "/usr/local/bin:/usr/bin:/bin";
   childEnv.PATH = `${binDir}${path.delimiter}${inheritedPath}`;
   childEnv.FLOTILLA_ROOT = project.root;
@@ -205,6 +219,13 @@ export function buildLaunch(
   if (record.task !== undefined) childEnv.FLOTILLA_TASK = record.task;
 
   const args = [...profile.args];
+  // Memory primer (or brief) written at spawn: delivered the runtime's way at every launch.
+  const context = readAgentContext(record.worktree);
+  if (context !== undefined) {
+    const plan = deliverContext(profile, record.worktree, context);
+    args.push(...plan.args);
+    Object.assign(childEnv, plan.env);
+  }
   const prompt = record.prompt;
   if (prompt !== undefined && prompt.length > 0) {
     if (profile.prompt.mode === "arg") args.push(prompt);

@@ -1,9 +1,17 @@
-import { mkdirSync } from "node:fs";
+import { chmod, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { DataFile } from "lowdb/node";
-import lockfile from "proper-lockfile";
 import type { z } from "zod";
-import { FlotillaError } from "../core/errors.js";
+import { FlotillaError, firstZodIssue } from "../core/errors.js";
+import { withFileLock } from "./lock.js";
+
+/** Options of a {@link JsonDocument}. */
+export interface JsonDocumentOptions {
+  /** What a missing file reads as before validation (default `{}`: the schema's defaults). */
+  missing?: unknown;
+  /** File mode to give the file after each write (e.g. `0o600`); default: the umask's. */
+  mode?: number;
+}
 
 /**
  * Validated JSON documents on disk, built on lowdb's `DataFile` adapter (atomic writes
@@ -18,10 +26,12 @@ export class JsonDocument<S extends z.ZodType> {
   readonly file: string;
   private readonly schema: S;
   private readonly adapter: DataFile<unknown>;
+  private readonly options: JsonDocumentOptions;
 
-  constructor(file: string, schema: S) {
+  constructor(file: string, schema: S, options: JsonDocumentOptions = {}) {
     this.file = file;
     this.schema = schema;
+    this.options = options;
     this.adapter = new DataFile<unknown>(file, {
       parse: (text) => parseJson(file, text),
       stringify: (data) => JSON.stringify(data, null, 2) + "\n",
@@ -31,7 +41,16 @@ export class JsonDocument<S extends z.ZodType> {
   /** Reads and validates the document; a missing file yields the schema's default. */
   async read(): Promise<z.infer<S>> {
     const raw = await this.adapter.read();
-    return this.validate(raw ?? {});
+    if (raw !== null) return this.validate(raw);
+    return this.validate("missing" in this.options ? this.options.missing : {});
+  }
+
+  /**
+   * Validates `value` and writes it atomically, without the lock: for a document only one
+   * process writes (the hub's own record). Others use {@link update}.
+   */
+  async write(value: z.infer<S>): Promise<void> {
+    await this.writeValid(this.validate(value));
   }
 
   /**
@@ -44,43 +63,29 @@ export class JsonDocument<S extends z.ZodType> {
       const current = await this.read();
       const next = change(current) ?? current;
       const valid = this.validate(next);
-      await this.adapter.write(valid);
+      await this.writeValid(valid);
       return valid;
     });
   }
 
-  /** Runs `fn` while holding this document's cross-process lock. */
-  async withLock<T>(fn: () => Promise<T>): Promise<T> {
-    mkdirSync(path.dirname(this.file), { recursive: true });
-    let release: () => Promise<void>;
-    try {
-      release = await lockfile.lock(this.file, {
-        realpath: false,
-        stale: 10_000,
-        retries: { retries: 200, factor: 1.2, minTimeout: 5, maxTimeout: 100, randomize: true },
-      });
-    } catch (error) {
-      throw new FlotillaError(
-        "LOCK_FAILED",
-        `could not lock ${this.file}: ${(error as Error).message}; if no flotilla process is running, remove ${this.file}.lock`,
-        { cause: error },
-      );
-    }
-    try {
-      return await fn();
-    } finally {
-      await release().catch(() => undefined);
-    }
+  private async writeValid(valid: z.infer<S>): Promise<void> {
+    await mkdir(path.dirname(this.file), { recursive: true });
+    await this.adapter.write(valid);
+    if (this.options.mode !== undefined) await chmod(this.file, this.options.mode);
+  }
+
+  /** Runs `fn` while holding this document's cross-process lock (see `withFileLock`). */
+  withLock<T>(fn: () => Promise<T>): Promise<T> {
+    return withFileLock(this.file, fn);
   }
 
   private validate(raw: unknown): z.infer<S> {
     const result = this.schema.safeParse(raw);
     if (!result.success) {
-      const issue = result.error.issues[0];
-      const where = issue && issue.path.length > 0 ? ` at ${issue.path.join(".")}` : "";
+      const { where, message } = firstZodIssue(result.error);
       throw new FlotillaError(
         "INVALID_STATE_FILE",
-        `${this.file} is invalid${where}: ${issue?.message ?? "does not match its schema"}; fix or move the file (it was left untouched)`,
+        `${this.file} is invalid${where}: ${message}; fix or move the file (it was left untouched)`,
       );
     }
     return result.data;

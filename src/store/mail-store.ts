@@ -11,7 +11,7 @@ import {
   writeFile,
 } from "node:fs/promises";
 import path from "node:path";
-import { FlotillaError } from "../core/errors.js";
+import { FlotillaError, firstZodIssue } from "../core/errors.js";
 import {
   checkMailboxName,
   composeMessage,
@@ -372,11 +372,8 @@ export class MailStore {
     }
     const result = MailMessage.safeParse(raw);
     if (!result.success) {
-      const issue = result.error.issues[0];
-      const where = issue && issue.path.length > 0 ? ` at ${issue.path.join(".")}` : "";
-      problems.push(
-        `${file} is not a valid message${where}: ${issue?.message ?? "invalid"}; it was left untouched`,
-      );
+      const { where, message } = firstZodIssue(result.error);
+      problems.push(`${file} is not a valid message${where}: ${message}; it was left untouched`);
       return undefined;
     }
     let readAt: string | null = null;

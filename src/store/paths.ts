@@ -1,7 +1,8 @@
-import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { FlotillaError } from "../core/errors.js";
+import { gitSync } from "../git/git.js";
+import { FLOTILLA_DIR, WORKTREES_DIR } from "../core/project-layout.js";
 
 /** Absolute paths of everything Flotilla keeps for one project (main checkout). */
 export interface ProjectPaths {
@@ -9,26 +10,53 @@ export interface ProjectPaths {
   root: string;
   /** `<root>/.flotilla`. */
   dir: string;
+  /** `config.json`: runtimes, target branch, limits (the one file a team may commit). */
   config: string;
+  /** `state.json`: the agents. */
   state: string;
+  /** `events.jsonl`: append-only event log. */
   events: string;
+  /** `worktrees/`: one git worktree per agent, `worktrees/<agent>/`. */
   worktrees: string;
+  /** `mail/`: one mailbox per agent and the cockpit (`mail/<box>/{tmp,new,cur}`). */
   mail: string;
+  /** `hub.log`: the hub daemon's stdout and stderr. */
   hubLog: string;
+  /** `hub.json`: the running hub's pid, socket and protocol (see `HubRecord`). */
+  hubRecord: string;
+  /** `run/`: the hub's socket when no shorter runtime directory is available. */
+  run: string;
+  /** `bin/`: put first on agents' PATH. */
+  bin: string;
+  /** `bin/flotilla`: the shim that runs this package's CLI for agents. */
+  shim: string;
+  /** `tasks.json`: the task board. */
+  tasks: string;
+  /** `merge-queue.json`: merge queue entries and journal. */
+  mergeQueue: string;
+  /** `memory/`: one file per memory domain. */
+  memory: string;
 }
 
 /** Paths under `.flotilla/` for the main checkout at `root` (absolute). */
 export function projectPaths(root: string): ProjectPaths {
-  const dir = path.join(root, ".flotilla");
+  const dir = path.join(root, FLOTILLA_DIR);
   return {
     root,
     dir,
     config: path.join(dir, "config.json"),
     state: path.join(dir, "state.json"),
     events: path.join(dir, "events.jsonl"),
-    worktrees: path.join(dir, "worktrees"),
+    worktrees: path.join(dir, WORKTREES_DIR),
     mail: path.join(dir, "mail"),
     hubLog: path.join(dir, "hub.log"),
+    hubRecord: path.join(dir, "hub.json"),
+    run: path.join(dir, "run"),
+    bin: path.join(dir, "bin"),
+    shim: path.join(dir, "bin", "flotilla"),
+    tasks: path.join(dir, "tasks.json"),
+    mergeQueue: path.join(dir, "merge-queue.json"),
+    memory: path.join(dir, "memory"),
   };
 }
 
@@ -43,11 +71,7 @@ export function findProjectRoot(cwd: string = process.cwd(), env = process.env):
   if (fromEnv && existsSync(path.join(fromEnv, ".git"))) return path.resolve(fromEnv);
   let commonDir: string;
   try {
-    commonDir = execFileSync("git", ["rev-parse", "--path-format=absolute", "--git-common-dir"], {
-      cwd,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "ignore"],
-    }).trim();
+    commonDir = gitSync(cwd, ["rev-parse", "--path-format=absolute", "--git-common-dir"]);
   } catch {
     throw new FlotillaError(
       "NOT_A_GIT_REPO",
@@ -56,5 +80,5 @@ export function findProjectRoot(cwd: string = process.cwd(), env = process.env):
   }
   if (path.basename(commonDir) === ".git") return path.dirname(commonDir);
   // A bare repository or unusual layout: fall back to the current worktree's top level.
-  return execFileSync("git", ["rev-parse", "--show-toplevel"], { cwd, encoding: "utf8" }).trim();
+  return gitSync(cwd, ["rev-parse", "--show-toplevel"]);
 }

@@ -18,7 +18,7 @@ import {
 } from "../core/keymap.js";
 import { describeKey } from "../core/key-names.js";
 import { parseMouseEvents, translateInput, type MouseEvent } from "../terminal/input.js";
-import { mailAlert } from "../hub/notify.js";
+import { mailAlert } from "./notify.js";
 import { MailMarks, applyAgentEvent } from "./agent-list.js";
 import type { ChromeScene } from "./chrome-painter.js";
 import { FrameComposer } from "./frame-composer.js";

@@ -1,3 +1,4 @@
+import { cockpitMemory } from "./cockpit-memory.js";
 import path from "node:path";
 import { COCKPIT } from "../core/mail.js";
 import { FlotillaError } from "../core/errors.js";
@@ -156,6 +157,7 @@ async function openCockpit(
     title: `flotilla · ${path.basename(project.root)}`,
     runtimes: runtimeNames(config),
     mail: cockpitMail(project),
+    services: { memory: cockpitMemory(project.root, config) },
     env: wiring.env,
     onQuit: wiring.onQuit,
     ...(wiring.onDetach ? { onDetach: wiring.onDetach } : {}),

@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { formatAge } from "../../src/commands/agents.js";
 import { createAgent, markAgent } from "../../src/hub/lifecycle.js";
-import { initProject } from "../../src/store/init.js";
+import { initProject } from "../../src/hub/init.js";
 import { Project } from "../../src/store/project.js";
 import {
   cleanEnv,

@@ -1,11 +1,11 @@
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createDemoRepo, DEMO_FILES, type DemoRepo, type DemoTask } from "../../src/demo/repo.js";
 import { demoAgentPath } from "../../src/runtimes/package-files.js";
 import { PtyAgent } from "./agent-pty.js";
+import { makeTempDir } from "../git/temp-repo.js";
 
 let tmp: string;
 let repo: DemoRepo;
@@ -53,7 +53,7 @@ function task(name: string): DemoTask {
 }
 
 beforeEach(async () => {
-  tmp = mkdtempSync(join(tmpdir(), "flotilla-demo-"));
+  tmp = makeTempDir("flotilla-demo-");
   repo = await createDemoRepo(join(tmp, "repo"));
 });
 

@@ -1,14 +1,14 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createDemoRepo } from "../../src/demo/repo.js";
 import { demoAgentPath } from "../../src/runtimes/package-files.js";
+import { makeTempDir } from "../git/temp-repo.js";
 
 let tmp: string;
 beforeEach(() => {
-  tmp = mkdtempSync(join(tmpdir(), "flotilla-demo-repo-"));
+  tmp = makeTempDir("flotilla-demo-repo-");
 });
 afterEach(() => rmSync(tmp, { recursive: true, force: true }));
 

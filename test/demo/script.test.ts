@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { isFlotillaError } from "../../src/core/errors.js";
 import { loadDemoScript, parseDemoScript } from "../../src/demo/script.js";
 import { BUILTIN_SCRIPTS } from "../../src/demo/scripts/index.js";
+import { makeTempDir } from "../git/temp-repo.js";
 
 function reason(value: unknown): string {
   try {
@@ -103,7 +103,7 @@ describe("loadDemoScript", () => {
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
   function file(content: string): string {
-    const dir = mkdtempSync(join(tmpdir(), "flotilla-script-"));
+    const dir = makeTempDir("flotilla-script-");
     dirs.push(dir);
     writeFileSync(join(dir, "s.json"), content);
     return join(dir, "s.json");

@@ -1,9 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, realpathSync } from "node:fs";
+
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { TerminalDriver, stopHub } from "./harness.js";
+import { makeTempDir } from "../git/temp-repo.js";
 
 describe("flotilla demo, end to end", () => {
   let driver: TerminalDriver | undefined;
@@ -14,10 +15,7 @@ describe("flotilla demo, end to end", () => {
   });
 
   it("runs three demo agents; alice reaches her question, gets y, and commits on her branch", async () => {
-    repo = path.join(
-      realpathSync(mkdtempSync(path.join(os.tmpdir(), "flotilla-demo-e2e-"))),
-      "demo",
-    );
+    repo = path.join(makeTempDir("flotilla-demo-e2e-"), "demo");
     driver = new TerminalDriver(
       ["demo", "--dir", repo],
       os.tmpdir(),

@@ -1,10 +1,25 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { waitFor } from "../wait-for.js";
 import { PREFIX, TerminalDriver, paneText, repoWithShells, runCli, stopHub } from "./harness.js";
 
-/** Prints "tick N" every 100 ms: proof that an agent works while no client is attached. */
-const TICKER = 'i=0; while :; do i=$((i+1)); echo "tick $i"; sleep 0.1; done';
+/**
+ * Prints "tick N" every 100 ms, and writes N to `.tick` in its worktree: proof that an agent
+ * works while no client is attached.
+ */
+const TICKER = 'i=0; while :; do i=$((i+1)); echo "tick $i"; echo $i > .tick; sleep 0.1; done';
+
+/** The last tick the `ticker` agent wrote to its worktree (0 before the first). */
+function fileTick(repo: string): number {
+  try {
+    return Number(
+      readFileSync(path.join(repo, ".flotilla", "worktrees", "ticker", ".tick"), "utf8"),
+    );
+  } catch {
+    return 0;
+  }
+}
 
 function lastTick(text: string): number {
   const ticks = [...text.matchAll(/tick (\d+)/g)].map((m) => Number(m[1]));
@@ -51,10 +66,16 @@ describe("detach and reattach: the hub outlives the terminal", () => {
       status: string;
     }>;
     expect(ls.map((a) => a.status)).not.toContain("exited");
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    // The agent keeps ticking while no client is attached.
+    await waitFor(() => fileTick(repo!) > tickBefore + 3, { what: "ticks while detached" });
 
     const second = open(["attach"]);
     await second.waitFor((t) => t.includes(" sh ") && lastTick(t) > tickBefore + 3);
+    // Panes are drawn one after another: wait for the shell's, then compare it in full.
+    const same = JSON.stringify(shellBefore);
+    await waitFor(async () => JSON.stringify(paneText(await second.screen(), "sh")) === same, {
+      what: "the shell pane redrawn as it was",
+    }).catch(() => undefined);
     expect(paneText(await second.screen(), "sh")).toEqual(shellBefore);
     second.type("echo after-attach\r");
     await second.waitFor(/^┃after-attach/m);

@@ -1,9 +1,9 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import * as pty from "node-pty";
 import xtermHeadless from "@xterm/headless";
+import { git, makeRepo as makeTempRepo } from "../git/temp-repo.js";
 
 const { Terminal } = xtermHeadless;
 
@@ -32,14 +32,10 @@ export function runCli(
 
 /** A temp git repository with one commit; returns its real path. */
 export function makeRepo(prefix = "flotilla-e2e-"): string {
-  const dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), prefix)));
-  const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, stdio: "ignore" });
-  git("init", "-q", "-b", "main");
-  git("config", "user.email", "test@example.com");
-  git("config", "user.name", "Test");
-  writeFileSync(path.join(dir, "README.md"), "# test repo\n");
-  git("add", ".");
-  git("commit", "-q", "-m", "initial");
+  const dir = makeTempRepo({ prefix });
+  // The CLI under test runs with its own environment: give the repository an identity.
+  git(dir, "config", "user.email", "test@example.com");
+  git(dir, "config", "user.name", "Test");
   return dir;
 }
 

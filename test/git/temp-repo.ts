@@ -2,13 +2,18 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { afterAll } from "vitest";
 
 /**
- * Real temporary git repositories for tests. Every repository made here is deleted by
- * {@link removeTempRepos} (call it in `afterAll`/`afterEach`).
+ * Real temporary directories and git repositories for tests: the only place tests make
+ * them. Everything made here is deleted after the test file that made it (this module
+ * registers {@link removeTempRepos} as a file-level `afterAll` when first imported), or
+ * earlier by calling {@link removeTempRepos} in an `afterEach`. A test run leaves the OS
+ * temp dir as it found it.
  */
 
 const made: string[] = [];
+afterAll(() => removeTempRepos());
 
 /** Environment for git and the CLI in tests: no inherited FLOTILLA_* or GIT_* variables. */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -52,8 +57,10 @@ export function makeTempDir(prefix = "flotilla-test-"): string {
  * A new repository on branch `branch` (default "main"); with `commit` (default true) it has
  * one commit holding README.md.
  */
-export function makeRepo(options: { branch?: string; commit?: boolean } = {}): string {
-  const dir = makeTempDir();
+export function makeRepo(
+  options: { branch?: string; commit?: boolean; prefix?: string } = {},
+): string {
+  const dir = makeTempDir(options.prefix);
   git(dir, "init", "-q", "-b", options.branch ?? "main");
   git(dir, "config", "commit.gpgsign", "false");
   if (options.commit ?? true) {

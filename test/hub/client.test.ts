@@ -1,18 +1,18 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { HubBackend } from "../../src/hub/backend.js";
 import { connectHub } from "../../src/hub/client.js";
 import { startHubServer, type HubServer } from "../../src/hub/server.js";
 import { FakeBackend } from "./fake-backend.js";
+import { makeTempDir } from "../git/temp-repo.js";
 
 let dir: string;
 let socketPath: string;
 let server: HubServer | undefined;
 
 beforeEach(() => {
-  dir = mkdtempSync(path.join(os.tmpdir(), "flotilla-client-"));
+  dir = makeTempDir("flotilla-client-");
   socketPath = path.join(dir, "hub.sock");
 });
 

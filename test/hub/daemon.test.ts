@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { connectHub } from "../../src/hub/client.js";
@@ -13,6 +12,8 @@ import {
 } from "../../src/hub/daemon.js";
 import { Project } from "../../src/store/project.js";
 import { waitUntil } from "./fake-backend.js";
+import { PROTOCOL_VERSION } from "../../src/hub/wire.js";
+import { makeTempDir } from "../git/temp-repo.js";
 
 // The daemon runs as a real detached process from the build (`npm test` builds first).
 const entry = path.resolve("dist/hub/main.js");
@@ -24,7 +25,7 @@ const started = new Set<number>();
 
 beforeEach(() => {
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
-  project = new Project(mkdtempSync(path.join(os.tmpdir(), "flotilla-daemon-")));
+  project = new Project(makeTempDir("flotilla-daemon-"));
 });
 
 afterEach(() => rmSync(project.root, { recursive: true, force: true }));
@@ -51,7 +52,11 @@ describe("hub daemon", () => {
     expect(hub.started).toBe(true);
     expect(hub.pid).not.toBe(process.pid);
     expect(sessionId(hub.pid)).toBe(hub.pid); // its own session: a closed terminal cannot reach it
-    expect(readHubRecord(project)).toMatchObject({ pid: hub.pid, socket: hub.socket, protocol: 1 });
+    expect(await readHubRecord(project)).toMatchObject({
+      pid: hub.pid,
+      socket: hub.socket,
+      protocol: PROTOCOL_VERSION,
+    });
     expect(statSync(hub.socket).mode & 0o777).toBe(0o600);
 
     process.kill(hub.pid, "SIGHUP");
@@ -68,7 +73,7 @@ describe("hub daemon", () => {
 
     expect(await stopHub(project, { env })).toEqual({ how: "asked", pid: hub.pid });
     expect(isProcessAlive(hub.pid)).toBe(false);
-    expect(readHubRecord(project)).toBeNull();
+    expect(await readHubRecord(project)).toBeNull();
     expect(existsSync(hub.socket)).toBe(false);
     expect(readFileSync(project.paths.hubLog, "utf8")).toMatch(
       /SIGHUP ignored[\s\S]*stopping: a client asked/,
@@ -96,28 +101,43 @@ describe("hub daemon", () => {
     const fresh = await start();
     expect(fresh.started).toBe(true);
     expect(fresh.pid).not.toBe(old.pid);
-    expect(readHubRecord(project)?.pid).toBe(fresh.pid);
+    expect((await readHubRecord(project))?.pid).toBe(fresh.pid);
     await stopHub(project, { env });
+  });
+
+  it("writes hub.json through the document layer, private to the user, and reads it back", async () => {
+    expect(await readHubRecord(project)).toBeNull();
+    const record = {
+      pid: 4242,
+      socket: path.join(project.paths.run, "x.sock"),
+      protocol: PROTOCOL_VERSION,
+      startedAt: "2020-01-01T00:00:00Z",
+    };
+    await writeHubRecord(project, record);
+    expect(statSync(project.paths.hubRecord).mode & 0o777).toBe(0o600);
+    expect(await readHubRecord(project)).toEqual(record);
+    writeFileSync(project.paths.hubRecord, "{not json");
+    await expect(readHubRecord(project)).rejects.toThrow(/is not a valid hub record/);
   });
 
   it("treats a record naming a dead pid with no socket as stale and removes it", async () => {
     const socket = path.join(project.paths.dir, "run", "gone.sock");
-    writeHubRecord(project, {
+    await writeHubRecord(project, {
       pid: 2 ** 22 + 1,
       socket,
-      protocol: 1,
+      protocol: PROTOCOL_VERSION,
       startedAt: "2020-01-01T00:00:00Z",
     });
     expect((await hubStatus(project, { env })).state).toBe("stale");
     expect(await stopHub(project, { env })).toEqual({ how: "none" });
-    expect(readHubRecord(project)).toBeNull();
+    expect(await readHubRecord(project)).toBeNull();
   });
 
   it("stops on SIGTERM, removing its record and socket", async () => {
     const hub = await start();
     process.kill(hub.pid, "SIGTERM");
     await waitUntil(() => !isProcessAlive(hub.pid), "the hub to exit");
-    expect(readHubRecord(project)).toBeNull();
+    expect(await readHubRecord(project)).toBeNull();
     expect(existsSync(hub.socket)).toBe(false);
   });
 

@@ -2,6 +2,7 @@ import net from "node:net";
 import type { HubBackend } from "../../src/hub/backend.js";
 import { FrameDecoder, encodeFrame } from "../../src/hub/framing.js";
 import type { HubCommand, HubEvent } from "../../src/hub/protocol.js";
+import { PROTOCOL_VERSION } from "../../src/hub/wire.js";
 
 /**
  * A hub backend for transport tests: records what clients send, broadcasts what the test
@@ -92,7 +93,7 @@ export class RawClient {
     this.socket.write(encodeFrame(value));
   }
 
-  sendHello(protocol = 1): void {
+  sendHello(protocol = PROTOCOL_VERSION): void {
     this.sendFrame({ type: "hello", protocol, cols: 100, rows: 30, client: "raw test client" });
   }
 

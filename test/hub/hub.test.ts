@@ -1,10 +1,14 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
+import { FlotillaError } from "../../src/core/errors.js";
 import { Hub, createHub } from "../../src/hub/hub.js";
-import type { HubEvent } from "../../src/hub/protocol.js";
-import { initProject } from "../../src/store/init.js";
+import { linkLocalHub } from "../../src/hub/local-link.js";
+import type { AgentView, HubEvent } from "../../src/hub/protocol.js";
+import type { HubContext, HubRunner } from "../../src/hub/runner.js";
+import { HUB_RUNNERS } from "../../src/hub/runners.js";
+import { initProject } from "../../src/hub/init.js";
 import { createAgent } from "../../src/hub/lifecycle.js";
-import { makeRepo } from "../e2e/harness.js";
+import { makeRepo } from "../git/temp-repo.js";
 
 async function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -16,8 +20,11 @@ async function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 10_000
   }
 }
 
-async function setup(command: string): Promise<{ hub: Hub; events: HubEvent[] }> {
-  const repo = makeRepo("flotilla-hub-");
+async function setup(
+  command: string,
+  runners = HUB_RUNNERS,
+): Promise<{ hub: Hub; events: HubEvent[] }> {
+  const repo = makeRepo({ prefix: "flotilla-hub-" });
   const { project } = await initProject(repo);
   const config = JSON.parse(readFileSync(project.paths.config, "utf8"));
   config.runtimes = {
@@ -31,7 +38,7 @@ async function setup(command: string): Promise<{ hub: Hub; events: HubEvent[] }>
   config.idleAfterMs = 300;
   writeFileSync(project.paths.config, JSON.stringify(config));
   await createAgent(project, { name: "probe", runtime: "probe" });
-  const hub = await createHub(project);
+  const hub = await createHub(project, runners);
   const events: HubEvent[] = [];
   hub.subscribe((event) => events.push(event));
   return { hub, events };
@@ -39,7 +46,11 @@ async function setup(command: string): Promise<{ hub: Hub; events: HubEvent[] }>
 
 describe("hub", () => {
   let hub: Hub | undefined;
-  afterEach(() => hub?.dispose());
+  // Shut down (not just dispose) so no state write lands after the temp repo is removed.
+  afterEach(async () => {
+    await hub?.shutdown(2000);
+    hub = undefined;
+  });
 
   it("runs a recorded agent in a pty, streams its output and tracks working → waiting → exited", async () => {
     const setupResult = await setup(
@@ -66,7 +77,10 @@ describe("hub", () => {
   });
 
   it("resizes the pty to the pane and answers snapshots that redraw the same screen", async () => {
-    const setupResult = await setup("stty size; sleep 0.3; stty size; sleep 30");
+    // Reports the size once the resize arrived, however long that takes.
+    const setupResult = await setup(
+      'stty size; until [ "$(stty size)" = "12 50" ]; do sleep 0.05; done; stty size; sleep 30',
+    );
     hub = setupResult.hub;
     hub.handle({ type: "resize", name: "probe", cols: 50, rows: 12 }, "test", () => undefined);
     const session = await waitFor(() => hub!.session("probe"));
@@ -77,7 +91,7 @@ describe("hub", () => {
   });
 
   it("shows a missing command in the pane and keeps going", async () => {
-    const repo = makeRepo("flotilla-hub-");
+    const repo = makeRepo({ prefix: "flotilla-hub-" });
     const { project } = await initProject(repo);
     const config = JSON.parse(readFileSync(project.paths.config, "utf8"));
     config.runtimes = {
@@ -85,9 +99,62 @@ describe("hub", () => {
     };
     writeFileSync(project.paths.config, JSON.stringify(config));
     await createAgent(project, { name: "ghost", runtime: "ghost" });
-    hub = await createHub(project);
+    hub = await createHub(project, HUB_RUNNERS);
     const session = await waitFor(() => hub!.session("ghost"));
     await waitFor(() => session.screen.text().includes("not found"));
     expect(session.currentStatus).toBe("exited");
+  });
+
+  it("runs the runners it is given: start with context, status hooks, decorated views, replay, dispose", async () => {
+    const calls: string[] = [];
+    let context: HubContext | undefined;
+    const runner: HubRunner = {
+      name: "recorder",
+      async start(given) {
+        context = given;
+        calls.push(
+          `start:${given
+            .agents()
+            .map((a) => a.name)
+            .join(",")}`,
+        );
+      },
+      onAgentStatus: (name, status) => calls.push(`status:${name}:${status}`),
+      decorateAgent: (view: AgentView) => ({ ...view, problem: "decorated" }),
+      replay: () => [{ type: "notice", level: "info", text: "replayed" }],
+      dispose: () => calls.push("dispose"),
+    };
+    const setupResult = await setup("echo hi; sleep 30", [() => runner]);
+    hub = setupResult.hub;
+    expect(calls[0]).toBe("start:probe");
+    expect(context?.watcher.root).toBe(hub.project.paths.dir);
+    await waitFor(() => calls.includes("status:probe:working"));
+    const replies: HubEvent[] = [];
+    hub.handle({ type: "list", id: 7 }, "test", (event) => replies.push(event));
+    await waitFor(() => replies.length >= 2);
+    const result = replies.find((e) => e.type === "result");
+    expect(result).toMatchObject({ ok: true, value: [{ name: "probe", problem: "decorated" }] });
+    expect(replies).toContainEqual({ type: "notice", level: "info", text: "replayed" });
+    hub.dispose();
+    hub.dispose();
+    expect(calls.filter((c) => c === "dispose")).toHaveLength(1);
+    hub = undefined;
+  });
+
+  it("rejects a failed request through the local link with the hub's error code", async () => {
+    const setupResult = await setup("echo hi; sleep 30", []);
+    hub = setupResult.hub;
+    const { link } = linkLocalHub(hub);
+    await waitFor(() => hub!.session("probe")?.isRunning);
+    const error = await link.request({ type: "respawn", name: "probe" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FlotillaError);
+    expect(error).toMatchObject({
+      code: "INVALID_INPUT",
+      message: expect.stringContaining("still running"),
+    });
+    const missing = await link
+      .request({ type: "snapshot", name: "nobody" })
+      .catch((e: unknown) => e);
+    expect(missing).toMatchObject({ code: "UNKNOWN_AGENT" });
   });
 });

@@ -13,7 +13,7 @@ import {
   respawnAgent,
   stopAgent,
 } from "../../src/hub/lifecycle.js";
-import { initProject } from "../../src/store/init.js";
+import { initProject } from "../../src/hub/init.js";
 import type { Project } from "../../src/store/project.js";
 import { commitFile, git, makeRepo, removeTempRepos } from "../git/temp-repo.js";
 

@@ -1,6 +1,5 @@
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
@@ -14,6 +13,7 @@ import {
 } from "../../src/hub/mail-delivery.js";
 import { MailStore, newMailId } from "../../src/store/mail-store.js";
 import { makeProject, REPO } from "../store/mail-fixture.js";
+import { makeTempDir } from "../git/temp-repo.js";
 
 const run = promisify(execFile);
 
@@ -336,7 +336,7 @@ describe("MailDelivery", () => {
 
 describe("prepareAgentMail", () => {
   it("installs the Claude Code mail hooks for claude agents only", async () => {
-    const dir = path.join(os.tmpdir(), `flotilla-hooks-${process.pid}-${Date.now()}`);
+    const dir = makeTempDir("flotilla-hooks-");
     const shell = path.join(dir, "shell");
     expect(await prepareAgentMail("shell", RuntimeProfile.parse({ command: "bash" }), shell)).toBe(
       undefined,

@@ -1,12 +1,13 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
-import os from "node:os";
+import { rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { connectHub, type HubConnection } from "../../src/hub/client.js";
 import type { HubEvent } from "../../src/hub/protocol.js";
 import { startHubServer, type HubServer, type HubServerOptions } from "../../src/hub/server.js";
 import { FakeBackend, RawClient, waitUntil } from "./fake-backend.js";
+import { PROTOCOL_VERSION } from "../../src/hub/wire.js";
+import { makeTempDir } from "../git/temp-repo.js";
 
 let dir: string;
 let socketPath: string;
@@ -15,7 +16,7 @@ const connections: HubConnection[] = [];
 const raws: RawClient[] = [];
 
 beforeEach(() => {
-  dir = mkdtempSync(path.join(os.tmpdir(), "flotilla-server-"));
+  dir = makeTempDir("flotilla-server-");
   socketPath = path.join(dir, "run", "hub.sock");
 });
 
@@ -134,11 +135,12 @@ describe("hub server", () => {
   it("closes a client of another protocol version with a clear error, others keep working", async () => {
     await serve();
     const current = await connect();
-    await expect(connectHub(socketPath, { cols: 80, rows: 24, protocol: 2 })).rejects.toThrow(
-      "hub speaks protocol 1, client 2: restart the hub with `flotilla hub stop` (its agents stop; worktrees and branches stay) and run flotilla again",
+    const other = PROTOCOL_VERSION + 1;
+    await expect(connectHub(socketPath, { cols: 80, rows: 24, protocol: other })).rejects.toThrow(
+      `hub speaks protocol ${PROTOCOL_VERSION}, client ${other}: restart the hub with \`flotilla hub stop\` (its agents stop; worktrees and branches stay) and run flotilla again`,
     );
     const old = await raw();
-    old.sendHello(2);
+    old.sendHello(other);
     await waitUntil(() => old.closed, "the mismatched connection to close");
     expect(old.messages("welcome")).toEqual([]);
     expect(await current.request({ type: "list" })).toMatchObject({ ok: true });

@@ -1,13 +1,13 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
-import os from "node:os";
+import { chmodSync, mkdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MAX_SOCKET_PATH_BYTES, resolveSocketPath } from "../../src/hub/socket-path.js";
+import { makeTempDir } from "../git/temp-repo.js";
 
 let dir: string;
 
 beforeEach(() => {
-  dir = mkdtempSync(path.join(os.tmpdir(), "flotilla-sock-"));
+  dir = makeTempDir("flotilla-sock-");
 });
 
 afterEach(() => rmSync(dir, { recursive: true, force: true }));

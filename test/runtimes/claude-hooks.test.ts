@@ -1,13 +1,13 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { chmodSync } from "node:fs";
 import { installClaudeMailHook, mailHookCommand } from "../../src/runtimes/claude-hooks.js";
+import { makeTempDir } from "../git/temp-repo.js";
 
 function worktree(settings?: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "flotilla-hooks-"));
+  const dir = makeTempDir("flotilla-hooks-");
   if (settings !== undefined) {
     mkdirSync(path.join(dir, ".claude"));
     writeFileSync(path.join(dir, ".claude", "settings.local.json"), settings);

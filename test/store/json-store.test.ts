@@ -1,13 +1,13 @@
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { isFlotillaError } from "../../src/core/errors.js";
 import { Config, State } from "../../src/core/schema.js";
 import { JsonDocument } from "../../src/store/json-store.js";
+import { makeTempDir } from "../git/temp-repo.js";
 
 function tempFile(name: string): string {
-  return path.join(mkdtempSync(path.join(os.tmpdir(), "flotilla-json-")), name);
+  return path.join(makeTempDir("flotilla-json-"), name);
 }
 
 const agent = {

@@ -1,12 +1,12 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { MailMessage } from "../../src/core/mail.js";
 import { MailStore } from "../../src/store/mail-store.js";
 import { ensureBuilt, REPO, walk } from "./mail-fixture.js";
+import { makeTempDir } from "../git/temp-repo.js";
 
 /**
  * Many real processes writing the store at once, and senders killed with SIGKILL mid-write.
@@ -92,7 +92,7 @@ beforeAll(() => ensureBuilt(), 120_000);
 
 describe("mail store under concurrency", () => {
   it("32 processes sending 100 messages each: every message present exactly once per recipient", async () => {
-    const root = mkdtempSync(path.join(os.tmpdir(), "flotilla-mail32-"));
+    const root = makeTempDir("flotilla-mail32-");
     const dir = path.join(root, "mail");
     const script = path.join(root, "sender.mjs");
     writeFileSync(script, SENDER);
@@ -134,7 +134,7 @@ describe("mail store under concurrency", () => {
   }, 60_000);
 
   it("a sender SIGKILLed mid-write 50 times never leaves a partial message", async () => {
-    const root = mkdtempSync(path.join(os.tmpdir(), "flotilla-mailkill-"));
+    const root = makeTempDir("flotilla-mailkill-");
     const dir = path.join(root, "mail");
     const script = path.join(root, "killed.mjs");
     writeFileSync(script, KILLED);

@@ -1,9 +1,9 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AgentRecord } from "../../src/core/schema.js";
+import { makeRepo } from "../git/temp-repo.js";
 
 /** The worktree root (where package.json and dist/ live). */
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -39,8 +39,7 @@ export const TEAM: AgentRecord[] = [
  * state.json listing `agents`. Returns its root.
  */
 export function makeProject(agents: AgentRecord[] = TEAM): string {
-  const root = mkdtempSync(path.join(os.tmpdir(), "flotilla-mail-"));
-  execFileSync("git", ["init", "-q"], { cwd: root });
+  const root = makeRepo({ prefix: "flotilla-mail-", commit: false });
   mkdirSync(path.join(root, ".flotilla"), { recursive: true });
   writeFileSync(path.join(root, ".flotilla", "config.json"), "{}\n");
   writeFileSync(

@@ -1,14 +1,13 @@
 import { mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { mkdtempSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { MailStore, newMailId, sendMail } from "../../src/store/mail-store.js";
 import { openProject } from "../../src/store/project.js";
 import { makeProject, walk } from "./mail-fixture.js";
+import { makeTempDir } from "../git/temp-repo.js";
 
 function tempStore(now?: () => Date): { dir: string; store: MailStore } {
-  const dir = path.join(mkdtempSync(path.join(os.tmpdir(), "flotilla-mailstore-")), "mail");
+  const dir = path.join(makeTempDir("flotilla-mailstore-"), "mail");
   return { dir, store: new MailStore(dir, now ? { now } : {}) };
 }
 

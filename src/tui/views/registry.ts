@@ -1,6 +1,7 @@
 import { confirmView } from "./confirm.js";
 import { helpView } from "./help.js";
 import { inboxView } from "./inbox.js";
+import { memoryView } from "./memory.js";
 import { spawnView } from "./spawn.js";
 import type { View } from "./view.js";
 
@@ -32,6 +33,7 @@ export const VIEWS: readonly AnyView[] = [
   register(confirmView),
   register(spawnView),
   register(inboxView),
+  register(memoryView),
 ];
 
 /** A view of any state type: the cockpit keeps each one's state opaque. */

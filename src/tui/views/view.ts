@@ -3,6 +3,7 @@ import type { Binding, CockpitCommand, HelpSection, Keymap } from "../../core/ke
 import type { ViewSize } from "../../core/layout.js";
 import type { AgentView, HubCommand, HubEvent } from "../../hub/protocol.js";
 import type { CockpitMail } from "./inbox.js";
+import type { CockpitMemory } from "./memory.js";
 
 /**
  * A cockpit view: help, a dialog, the inbox, and next the merge queue, memory browser and
@@ -116,6 +117,8 @@ export function isCockpitEffect(effect: { type: string }): effect is CockpitEffe
 export interface ViewServices {
   /** The human's mailbox; absent: the inbox says there is none. */
   mail?: CockpitMail;
+  /** The project's shared memory; absent: the memory browser says there is none. */
+  memory?: CockpitMemory;
   /** Runtimes offered by the spawn form. */
   runtimes: readonly string[];
   /** Whether prefix d can detach (a hub daemon runs the agents). */

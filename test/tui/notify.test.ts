@@ -7,7 +7,7 @@ import {
   MAX_TITLE_CHARS,
   notificationFor,
   notificationKind,
-} from "../../src/hub/notify.js";
+} from "../../src/tui/notify.js";
 
 const ESC = "\x1b";
 const BEL = "\x07";

@@ -4,8 +4,8 @@ import { Config } from "../core/schema.js";
 import { FlotillaError } from "../core/errors.js";
 import { currentBranch, gitCommonDir, hasCommits } from "../git/repo.js";
 import { cliEntryPath } from "../runtimes/package-files.js";
-import { findProjectRoot } from "./paths.js";
-import { Project } from "./project.js";
+import { findProjectRoot } from "../store/paths.js";
+import { Project } from "../store/project.js";
 
 /** The line `init` adds to `.git/info/exclude` (shared by every worktree of the repository). */
 export const EXCLUDE_LINE = "/.flotilla/";
@@ -72,7 +72,7 @@ export async function initProject(cwd: string, options: InitOptions = {}): Promi
 
 /** Absolute path of the directory holding the `flotilla` shim (put first on agents' PATH). */
 export function shimDir(project: Project): string {
-  return path.join(project.paths.dir, "bin");
+  return project.paths.bin;
 }
 
 /**
@@ -81,9 +81,8 @@ export function shimDir(project: Project): string {
  * call (cheap), which also repairs it after the package moved. Returns the shim's path.
  */
 export function writeShim(project: Project, cliPath: string): string {
-  const dir = shimDir(project);
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, "flotilla");
+  mkdirSync(project.paths.bin, { recursive: true });
+  const file = project.paths.shim;
   const script = `#!/bin/sh\n# Written by "flotilla init": runs this project's flotilla for agents.\nexec node ${shellQuote(cliPath)} "$@"\n`;
   writeFileSync(file, script);
   chmodSync(file, 0o755);

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { isFlotillaError } from "../../src/core/errors.js";
-import { initProject } from "../../src/store/init.js";
+import { initProject } from "../../src/hub/init.js";
 import { makeRepo, makeTempDir, removeTempRepos } from "../git/temp-repo.js";
 
 afterAll(removeTempRepos);

@@ -1,0 +1,9 @@
+import { MailRunner } from "./mail-delivery.js";
+import type { HubRunnerFactory } from "./runner.js";
+
+/**
+ * The runners every hub runs, in start order (see `HubRunner`). Adding a runner is one
+ * module plus one line here; the composition roots (the daemon, `up --in-process`) hand
+ * this list to the hub.
+ */
+export const HUB_RUNNERS: readonly HubRunnerFactory[] = [() => new MailRunner()];
