@@ -70,12 +70,11 @@ async function guardPolicy(
   const record = (await project.readState()).agents.find((a) => a.name === agent);
   const worktree = record?.worktree ?? toplevel(cwd);
   const taskId = io.env.FLOTILLA_TASK?.trim() || record?.task;
-  const task = taskId
-    ? findTask(await TaskStore.forDir(project.paths.dir).read(), taskId)
-    : undefined;
+  const task = taskId ? findTask(await TaskStore.of(project.paths).read(), taskId) : undefined;
   const role = io.env.FLOTILLA_ROLE?.trim() || task?.role || record?.role || "builder";
   return {
     worktree,
+    root,
     scope: task?.scope ?? [],
     role,
     readOnly: READ_ONLY_ROLES.has(role),

@@ -128,7 +128,7 @@ export function registerTaskCommands(program: Command, io: TaskIo = processTaskI
           ? { specPath: path.relative(project.root, candidate) }
           : { spec: options.spec };
       }
-      const created = await TaskStore.forDir(project.paths.dir).add({
+      const created = await TaskStore.of(project.paths).add({
         title: title.trim(),
         ...spec,
         scope: options.scope ?? [],
@@ -154,7 +154,7 @@ export function registerTaskCommands(program: Command, io: TaskIo = processTaskI
     .action(async (options: { json?: boolean }) => {
       const { openProject, TaskStore } = await load();
       const project = openProject(io.cwd);
-      const board = await TaskStore.forDir(project.paths.dir).read();
+      const board = await TaskStore.of(project.paths).read();
       if (options.json) {
         io.stdout.write(JSON.stringify(board.tasks, null, 2) + "\n");
         return;
@@ -170,7 +170,7 @@ export function registerTaskCommands(program: Command, io: TaskIo = processTaskI
     .action(async (id: string, options: { json?: boolean }) => {
       const { openProject, TaskStore, requireTask } = await load();
       const project = openProject(io.cwd);
-      const found = requireTask(await TaskStore.forDir(project.paths.dir).read(), id);
+      const found = requireTask(await TaskStore.of(project.paths).read(), id);
       if (options.json) {
         io.stdout.write(JSON.stringify(found, null, 2) + "\n");
         return;
@@ -192,7 +192,7 @@ export function registerTaskCommands(program: Command, io: TaskIo = processTaskI
       const role = io.env.FLOTILLA_ROLE?.trim() || undefined;
       const { openProject, TaskStore } = await load();
       const project = openProject(io.cwd);
-      const result = await TaskStore.forDir(project.paths.dir).claimNext(agent, role);
+      const result = await TaskStore.of(project.paths).claimNext(agent, role);
       if (!result) {
         if (options.json) io.stdout.write("null\n");
         else io.stdout.write(`no ready task fits role ${role ?? "builder"}\n`);
@@ -215,7 +215,7 @@ export function registerTaskCommands(program: Command, io: TaskIo = processTaskI
     .action(async (id: string, options: { reason: string }) => {
       const { openProject, TaskStore } = await load();
       const project = openProject(io.cwd);
-      const failed = await TaskStore.forDir(project.paths.dir).fail(id, options.reason);
+      const failed = await TaskStore.of(project.paths).fail(id, options.reason);
       project.log("task.failed", { detail: { task: id, reason: options.reason } });
       io.stdout.write(`${failed.id} is failed: ${sanitizeLine(options.reason)}\n`);
     });
@@ -227,7 +227,7 @@ export function registerTaskCommands(program: Command, io: TaskIo = processTaskI
     .action(async (id: string) => {
       const { openProject, TaskStore } = await load();
       const project = openProject(io.cwd);
-      const again = await TaskStore.forDir(project.paths.dir).retry(id);
+      const again = await TaskStore.of(project.paths).retry(id);
       project.log("task.retry", { detail: { task: id } });
       io.stdout.write(`${again.id} is ${again.state}: "flotilla sling ${again.id}" starts it\n`);
     });
@@ -256,7 +256,7 @@ export function registerTaskCommands(program: Command, io: TaskIo = processTaskI
       ) => {
         const { openProject, TaskStore, gateFromCommand } = await load();
         const project = openProject(io.cwd);
-        const edited = await TaskStore.forDir(project.paths.dir).edit(id, {
+        const edited = await TaskStore.of(project.paths).edit(id, {
           ...(options.title !== undefined ? { title: options.title } : {}),
           ...(options.scope !== undefined ? { scope: options.scope } : {}),
           ...(options.after !== undefined
@@ -271,6 +271,103 @@ export function registerTaskCommands(program: Command, io: TaskIo = processTaskI
     );
 
   program
+    .command("sling")
+    .description(
+      "start tasks: worktree + branch + brief (spec, scope, gates, memory primer) + agent",
+    )
+    .argument("[id]", "task id, e.g. T1")
+    .option("--all-ready", "every ready task (in id order), up to --max running")
+    .option("-r, --runtime <runtime>", "agent CLI to run (default: the task's, else tasks.runtime)")
+    .option("--max <n>", "at most this many tasks running at once, these included", parseCount)
+    .option("--force", "start even when the scope overlaps a running task's (warns)")
+    .option("--name <agent>", "agent name (one task only; default t<N>-<title>)")
+    .addHelpText(
+      "after",
+      "\nOnly a coordinator (FLOTILLA_ROLE=coordinator) or the human may sling, unless\ntasks.slingRoles allows more. Scope overlap is checked conservatively: globs that cannot\nbe proven disjoint count as overlapping.",
+    )
+    .action(
+      async (
+        id: string | undefined,
+        options: {
+          allReady?: boolean;
+          runtime?: string;
+          max?: number;
+          force?: boolean;
+          name?: string;
+        },
+      ) => {
+        const [{ openProject }, { slingTask, slingRefusal }, { TaskStore }] = await Promise.all([
+          import("../store/project.js"),
+          import("../hub/sling.js"),
+          import("../store/task-store.js"),
+        ]);
+        const project = openProject(io.cwd);
+        const config = await project.readConfig();
+        const refusal = slingRefusal(io.env, config);
+        if (refusal) throw new FlotillaError("INVALID_INPUT", refusal);
+        if ((id === undefined) === !options.allReady)
+          throw new FlotillaError(
+            "INVALID_INPUT",
+            "name one task (flotilla sling T1) or pass --all-ready",
+          );
+        if (options.allReady && options.name !== undefined)
+          throw new FlotillaError("INVALID_INPUT", "--name applies to one task, not --all-ready");
+        const ids = options.allReady
+          ? (await TaskStore.of(project.paths).read()).tasks
+              .filter((t) => t.state === "ready")
+              .map((t) => t.id)
+          : [id!];
+        if (ids.length === 0) {
+          io.stdout.write("no ready tasks to sling\n");
+          return;
+        }
+        let started = 0;
+        for (const taskId of ids) {
+          try {
+            const result = await slingTask(project, taskId, {
+              ...(options.runtime !== undefined ? { runtime: options.runtime } : {}),
+              ...(options.max !== undefined ? { max: options.max } : {}),
+              ...(options.force ? { force: true } : {}),
+              ...(options.name !== undefined ? { name: options.name } : {}),
+            });
+            for (const w of result.warnings)
+              io.stderr.write(`warning: ${sanitizeLine(w)} (--force)\n`);
+            io.stdout.write(
+              `slung ${taskId} to ${result.agent.name} (runtime ${result.agent.runtime}, role ${result.agent.role}) on ${result.agent.branch}; ${sanitizeLine(result.primer)}\n`,
+            );
+            started += 1;
+          } catch (error) {
+            if (!options.allReady) throw error;
+            io.stderr.write(`skipped ${taskId}: ${sanitizeLine((error as Error).message)}\n`);
+          }
+        }
+        if (options.allReady)
+          io.stdout.write(
+            `${started} of ${ids.length} ready task(s) slung; the hub starts them (flotilla up)\n`,
+          );
+      },
+    );
+
+  program
+    .command("done")
+    .description(
+      "inside an agent: run the gates; only if they pass, send worker_done and enqueue the merge",
+    )
+    .option("--learned <text>", "also record what you learned in shared memory")
+    .option(
+      "--domain <domain>",
+      "memory domain for --learned (default: the task's first, else general)",
+    )
+    .addHelpText(
+      "after",
+      "\nRefuses uncommitted changes. Runs the project's gates then the task's in your worktree;\na failing gate's last lines are printed and nothing is sent.",
+    )
+    .action(async (options: { learned?: string; domain?: string }) => {
+      const { runDone } = await import("./done-action.js");
+      await runDone(io, options);
+    });
+
+  program
     .command("guard")
     .description("Claude Code PreToolUse hook: block writes outside the task's scope or worktree")
     .addHelpText(
@@ -281,6 +378,13 @@ export function registerTaskCommands(program: Command, io: TaskIo = processTaskI
       const { runGuard } = await import("./guard-action.js");
       await runGuard(io);
     });
+}
+
+function parseCount(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0)
+    throw new FlotillaError("INVALID_INPUT", `"${text}" is not a whole number ≥ 0`);
+  return n;
 }
 
 /** The agent calling, from `$FLOTILLA_AGENT`. */

@@ -12,7 +12,8 @@ import { inScope } from "./scope.js";
  *
  * Rules: a read-only role (scout, reviewer) writes nothing; anyone else writes only inside
  * its worktree and, when the task declares a scope, inside that scope. Scratch space
- * (`/tmp/…`, `/dev/null` and the other `/dev/` streams) is allowed. Bash commands are
+ * (`/tmp/…`, `/dev/null` and the other `/dev/` streams) is allowed unless it lies inside the
+ * project (the main checkout and the other agents' worktrees are never scratch). Bash commands are
  * checked best effort: redirections (`>`, `>>`), `tee`, `touch`, `mkdir`, `rm`, `rmdir`,
  * `mv`, `cp`, `ln`, `install`, `sed -i`, `truncate`, `dd of=` and, for read-only roles, git
  * commands that change the repository are recognised; anything cleverer (a script that
@@ -42,6 +43,8 @@ export interface GuardInput {
 export interface GuardPolicy {
   /** The agent's worktree root. */
   worktree: string;
+  /** The main checkout's root (every agent's worktree is under it): never scratch space. */
+  root?: string;
   /** The task's scope globs (relative to the worktree); empty: the whole worktree. */
   scope: readonly string[];
   /** Role name, for messages. */
@@ -99,8 +102,9 @@ function readOnlyReason(policy: GuardPolicy, what: string): string {
 }
 
 function checkTarget(target: string, policy: GuardPolicy, what: string): GuardDecision {
-  if (isScratch(target)) return { allow: true };
   const rel = relativeTo(policy.worktree, target);
+  const inProject = policy.root !== undefined && relativeTo(policy.root, target) !== undefined;
+  if (rel === undefined && isScratch(target) && !inProject) return { allow: true };
   if (rel === undefined)
     return deny(
       `Flotilla guard: blocked ${what}: ${target} is outside your worktree ${policy.worktree}. Work only inside your own worktree (your branch); ask your coordinator by mail if you need something elsewhere.`,

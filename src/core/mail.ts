@@ -33,6 +33,8 @@ export const MAX_PAYLOAD_BYTES = 64 * 1024;
 export const WorkerDonePayload = z.object({
   task: z.string().optional(),
   branch: z.string().min(1),
+  /** The branch's head commit when the worker's gates passed (`flotilla done`). */
+  head: z.string().optional(),
   files: z.array(z.string()).default([]),
 });
 export type WorkerDonePayload = z.infer<typeof WorkerDonePayload>;

@@ -1,4 +1,3 @@
-import path from "node:path";
 import {
   addTask,
   claimNext,
@@ -18,6 +17,7 @@ import {
   type TaskEdit,
 } from "../core/tasks.js";
 import { JsonDocument } from "./json-store.js";
+import type { ProjectPaths } from "./paths.js";
 
 /**
  * The task board on disk: `.flotilla/tasks.json` through the project's `JsonDocument`
@@ -28,14 +28,14 @@ import { JsonDocument } from "./json-store.js";
 export class TaskStore {
   readonly doc: JsonDocument<typeof TaskBoard>;
 
-  /** `file` is `.flotilla/tasks.json` (`ProjectPaths.tasks` once every path is there). */
+  /** `file` is `.flotilla/tasks.json` (`ProjectPaths.tasks`). */
   constructor(file: string) {
     this.doc = new JsonDocument(file, TaskBoard);
   }
 
-  /** The store of the project whose `.flotilla/` is `flotillaDir`. */
-  static forDir(flotillaDir: string): TaskStore {
-    return new TaskStore(path.join(flotillaDir, "tasks.json"));
+  /** The board of the project with these paths. */
+  static of(paths: Pick<ProjectPaths, "tasks">): TaskStore {
+    return new TaskStore(paths.tasks);
   }
 
   /** The validated board (empty when the file does not exist yet). */

@@ -31,7 +31,7 @@ describe("flotilla task claim (real processes)", () => {
 
   it("16 processes claiming from 10 tasks at once: each task claimed exactly once, 6 get none", async () => {
     const root = makeProject([]);
-    const store = TaskStore.forDir(path.join(root, ".flotilla"));
+    const store = new TaskStore(path.join(root, ".flotilla", "tasks.json"));
     for (let i = 1; i <= 10; i++) await store.add({ title: `task ${i}` });
 
     const agents = Array.from({ length: 16 }, (_, i) => `w${i + 1}`);
