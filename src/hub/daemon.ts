@@ -316,8 +316,14 @@ async function startHub(
   const answered = await waitFor(async () => {
     if (exit !== undefined) return true;
     const probe = await probeHub(socket);
-    if (probe.ok) return true;
-    last = probe.reason;
+    if (!probe.ok) {
+      last = probe.reason;
+      return false;
+    }
+    // The hub answers a moment before its record is on disk; started means both.
+    const record = await readHubRecord(project).catch(() => null);
+    if (record?.pid === probe.hubPid) return true;
+    last = `answers, but ${hubRecordPath(project)} does not name pid ${probe.hubPid} yet`;
     return false;
   }, timeoutMs);
   if (exit !== undefined) {

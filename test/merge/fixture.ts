@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { GateConfig, MergeConfig } from "../../src/core/merge-queue.js";
 import { createAgent } from "../../src/hub/lifecycle.js";
-import { initProject } from "../../src/store/init.js";
+import { initProject } from "../../src/hub/init.js";
 import { Project } from "../../src/store/project.js";
 import { commitFile, git, makeRepo, makeTempDir } from "../git/temp-repo.js";
 
