@@ -1,9 +1,13 @@
 import { MailRunner } from "./mail-delivery.js";
 import type { HubRunnerFactory } from "./runner.js";
+import { TaskLoop } from "./task-loop.js";
 
 /**
  * The runners every hub runs, in start order (see `HubRunner`). Adding a runner is one
  * module plus one line here; the composition roots (the daemon, `up --in-process`) hand
  * this list to the hub.
  */
-export const HUB_RUNNERS: readonly HubRunnerFactory[] = [() => new MailRunner()];
+export const HUB_RUNNERS: readonly HubRunnerFactory[] = [
+  () => new MailRunner(),
+  () => new TaskLoop(),
+];
