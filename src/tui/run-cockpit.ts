@@ -1,4 +1,5 @@
 import { cockpitMemory } from "./cockpit-memory.js";
+import { cockpitTasks } from "./cockpit-tasks.js";
 import path from "node:path";
 import { COCKPIT } from "../core/mail.js";
 import { FlotillaError } from "../core/errors.js";
@@ -157,7 +158,7 @@ async function openCockpit(
     title: `flotilla · ${path.basename(project.root)}`,
     runtimes: runtimeNames(config),
     mail: cockpitMail(project),
-    services: { memory: cockpitMemory(project.root, config) },
+    services: { memory: cockpitMemory(project.root, config), tasks: cockpitTasks(project) },
     env: wiring.env,
     onQuit: wiring.onQuit,
     ...(wiring.onDetach ? { onDetach: wiring.onDetach } : {}),

@@ -3,6 +3,7 @@ import { helpView } from "./help.js";
 import { inboxView } from "./inbox.js";
 import { memoryView } from "./memory.js";
 import { spawnView } from "./spawn.js";
+import { taskBoardView } from "./tasks.js";
 import type { View } from "./view.js";
 
 /**
@@ -34,6 +35,7 @@ export const VIEWS: readonly AnyView[] = [
   register(spawnView),
   register(inboxView),
   register(memoryView),
+  register(taskBoardView),
 ];
 
 /** A view of any state type: the cockpit keeps each one's state opaque. */
