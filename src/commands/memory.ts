@@ -25,13 +25,7 @@ async function load() {
     import("../store/project.js"),
     import("../core/mail.js"),
   ]);
-  return {
-    ...core,
-    ...store,
-    ...project,
-    parseDuration: mail.parseDuration,
-    formatAge: mail.formatAge,
-  };
+  return { ...core, ...store, ...project, parseDuration: mail.parseDuration };
 }
 
 /** The world the memory commands touch, handed in so tests can run them in-process. */

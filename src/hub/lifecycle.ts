@@ -74,7 +74,7 @@ export async function createAgent(
   const info = await createWorktree(project.root, name, options.base);
   if (options.context !== undefined) {
     try {
-      const written = writeAgentContext(profile, info.worktree, options.context);
+      const written = await writeAgentContext(profile, info.worktree, options.context);
       project.log("agent.context", {
         agent: name,
         detail: { written: written.written, skipped: written.skipped },

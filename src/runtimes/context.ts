@@ -1,9 +1,9 @@
-import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { FlotillaError } from "../core/errors.js";
 import { sanitizeForTerminal } from "../core/sanitize.js";
 import type { ContextDelivery, RuntimeProfile } from "../core/schema.js";
+import { runGitIn } from "../git/git.js";
 
 /**
  * Text for an agent's context (the memory primer; the tasks issue's briefs use the same
@@ -103,11 +103,11 @@ export interface ContextWrite {
  * `.flotilla/context.md` then.
  * @throws FlotillaError INVALID_INPUT when a profile path leaves the worktree.
  */
-export function writeAgentContext(
+export async function writeAgentContext(
   profile: Pick<RuntimeProfile, "context">,
   worktree: string,
   text: string,
-): ContextWrite {
+): Promise<ContextWrite> {
   const plan = deliverContext(profile, worktree, text);
   const written: string[] = [];
   const skipped: string[] = [];
@@ -119,11 +119,11 @@ export function writeAgentContext(
       );
     const target = path.join(worktree, file.path);
     if (file.path !== CONTEXT_FILE && !file.path.startsWith(`.flotilla${path.sep}`)) {
-      if (isTracked(worktree, file.path)) {
+      if (await isTracked(worktree, file.path)) {
         skipped.push(target);
         continue;
       }
-      ensureIgnored(worktree, file.path);
+      await ensureIgnored(worktree, file.path);
     }
     mkdirSync(path.dirname(target), { recursive: true });
     const tmp = `${target}.${process.pid}.tmp`;
@@ -134,31 +134,24 @@ export function writeAgentContext(
   return { plan, written, skipped };
 }
 
-function git(worktree: string, args: string[]): { ok: boolean; out: string } {
+/** `git <args>` in `worktree`: whether it exited 0, and its stdout. */
+async function git(worktree: string, args: string[]): Promise<{ ok: boolean; out: string }> {
   try {
-    const out = execFileSync("git", args, {
-      cwd: worktree,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "ignore"],
-    });
-    return { ok: true, out };
+    return { ok: true, out: await runGitIn(worktree, args) };
   } catch {
     return { ok: false, out: "" };
   }
 }
 
-function isTracked(worktree: string, file: string): boolean {
-  return git(worktree, ["ls-files", "--error-unmatch", "--", file]).ok;
+async function isTracked(worktree: string, file: string): Promise<boolean> {
+  return (await git(worktree, ["ls-files", "--error-unmatch", "--", file])).ok;
 }
 
 /** Adds `/<file>` to the repository's `info/exclude` unless git already ignores the path. */
-function ensureIgnored(worktree: string, file: string): void {
-  if (git(worktree, ["check-ignore", "-q", "--no-index", "--", file]).ok) return;
-  const commonDir = git(worktree, [
-    "rev-parse",
-    "--path-format=absolute",
-    "--git-common-dir",
-  ]).out.trim();
+async function ensureIgnored(worktree: string, file: string): Promise<void> {
+  if ((await git(worktree, ["check-ignore", "-q", "--no-index", "--", file])).ok) return;
+  const common = await git(worktree, ["rev-parse", "--path-format=absolute", "--git-common-dir"]);
+  const commonDir = common.out.trim();
   if (!commonDir)
     throw new FlotillaError(
       "GIT_FAILED",

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { deliverContext, tomlString } from "../../src/runtimes/context.js";
+import { deliverContext, tomlString, writeAgentContext } from "../../src/runtimes/context.js";
 import { buildLaunch, builtinRuntimes } from "../../src/runtimes/profiles.js";
 import { openProject } from "../../src/store/project.js";
 import {
@@ -209,14 +209,12 @@ describe("deliverContext", () => {
     expect(tomlString('a"b\\c\nd\x7f')).toBe('"a\\"b\\\\c\\nd\\u007F"');
   });
 
-  it("a profile path outside the worktree is refused", () => {
+  it("a profile path outside the worktree is refused", async () => {
     const root = makeRepo();
     mkdirSync(path.join(root, ".flotilla"), { recursive: true });
-    return import("../../src/runtimes/context.js").then(({ writeAgentContext }) => {
-      expect(() =>
-        writeAgentContext({ context: { mode: "file", path: "../escape.md" } }, root, "x"),
-      ).toThrow(/must stay inside the worktree/);
-      expect(existsSync(path.join(root, "..", "escape.md"))).toBe(false);
-    });
+    await expect(
+      writeAgentContext({ context: { mode: "file", path: "../escape.md" } }, root, "x"),
+    ).rejects.toThrow(/must stay inside the worktree/);
+    expect(existsSync(path.join(root, "..", "escape.md"))).toBe(false);
   });
 });
