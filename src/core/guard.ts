@@ -32,6 +32,23 @@ export const WRITE_TOOLS: ReadonlySet<string> = new Set([
 /** The hook matcher the guard is installed with (the tools it judges). */
 export const GUARD_MATCHER = "Write|Edit|MultiEdit|NotebookEdit|Bash";
 
+/** The command Claude Code's `PreToolUse` hook runs (the agent's PATH has `flotilla`). */
+export const GUARD_COMMAND = "flotilla guard";
+
+/**
+ * The entry that installs the guard in Claude Code's settings, under `hooks.PreToolUse`
+ * (the shape of code.claude.com/docs/en/hooks): the write tools and Bash, 10 s timeout.
+ */
+export function guardHookEntry(): {
+  matcher: string;
+  hooks: Array<{ type: "command"; command: string; timeout: number }>;
+} {
+  return {
+    matcher: GUARD_MATCHER,
+    hooks: [{ type: "command", command: GUARD_COMMAND, timeout: 10 }],
+  };
+}
+
 /** The parts of a `PreToolUse` payload the guard reads. */
 export interface GuardInput {
   tool_name: string;

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { shellWrites } from "../../src/core/guard.js";
+import { guardHookEntry, shellWrites } from "../../src/core/guard.js";
 import { slingTask } from "../../src/hub/sling.js";
 import { cleanEnv, removeTempRepos } from "../git/temp-repo.js";
 import { makeTaskProject } from "../hub/task-fixture.js";
@@ -155,5 +155,14 @@ describe("shellWrites (best effort)", () => {
     expect(shellWrites("cd /elsewhere && touch f").targets).toEqual(["cd:/elsewhere", "f"]);
     expect(shellWrites('echo "a > b" >&2').targets).toEqual([]);
     expect(shellWrites("git commit -m x").gitWrites).toEqual(["git commit"]);
+  });
+});
+
+describe("guardHookEntry", () => {
+  it("is a PreToolUse settings entry for the write tools and Bash that runs flotilla guard", () => {
+    const entry = guardHookEntry();
+    expect(new RegExp(`^(${entry.matcher})$`).test("Edit")).toBe(true);
+    expect(new RegExp(`^(${entry.matcher})$`).test("Read")).toBe(false);
+    expect(entry.hooks).toEqual([{ type: "command", command: "flotilla guard", timeout: 10 }]);
   });
 });
