@@ -6,6 +6,8 @@ import { registerUpCommands } from "./commands/up.js";
 import { registerDemoCommand } from "./commands/demo.js";
 import { registerMailCommands } from "./commands/mail.js";
 import { registerHubCommands } from "./commands/hub.js";
+import { registerHookCommand } from "./commands/hook.js";
+import { registerCostsCommand } from "./commands/costs.js";
 import { registerMemoryCommands } from "./commands/memory.js";
 import { registerMergeCommands } from "./commands/merge.js";
 import { registerTaskCommands } from "./commands/task.js";
@@ -26,6 +28,8 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerMailCommands(program);
   registerHubCommands(program);
+  registerHookCommand(program);
+  registerCostsCommand(program);
   registerMemoryCommands(program);
   registerMergeCommands(program);
   registerTaskCommands(program);

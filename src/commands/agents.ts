@@ -75,6 +75,10 @@ export function registerAgentCommands(program: Command, io: CommandIo = processI
     )
     .option("--role <role>", "the agent's role, e.g. worker, reviewer, coordinator", "worker")
     .option(
+      "-m, --model <model>",
+      "model for the agent, passed through its CLI's own flag (claude, codex, gemini, opencode, aider: --model)",
+    )
+    .option(
       "--memory <domains>",
       'prime the agent with shared memory: comma-separated domains, or "auto" (records tied to files its prompt names, and domains it names)',
     )
@@ -84,7 +88,7 @@ export function registerAgentCommands(program: Command, io: CommandIo = processI
     )
     .addHelpText(
       "after",
-      '\nExample: flotilla spawn alice --runtime claude --prompt "add a --json flag to ls" --memory auto\nThe primer reaches the agent the runtime\'s way (claude: --append-system-prompt; codex: -c developer_instructions; gemini: GEMINI.md; others: $FLOTILLA_CONTEXT), never through a tracked file.',
+      "\nExample: flotilla spawn alice --runtime claude --model opus --prompt \"add a --json flag to ls\" --memory auto\nThe primer reaches the agent the runtime's way (claude: --append-system-prompt; codex: -c developer_instructions; gemini: GEMINI.md; others: $FLOTILLA_CONTEXT), never through a tracked file.\n\nFiles listed in .worktreeinclude (or worktree.include in config) are copied into the new\nworktree; worktree.setup runs there, in the agent's pane, before the agent starts.",
     )
     .action(
       async (
@@ -96,6 +100,7 @@ export function registerAgentCommands(program: Command, io: CommandIo = processI
           role: string;
           memory?: string;
           memoryBudget?: string;
+          model?: string;
         },
       ) => {
         const [{ openProject }, { createAgent }, { buildLaunch, resolveRuntime }] =
@@ -113,18 +118,29 @@ export function registerAgentCommands(program: Command, io: CommandIo = processI
           role: options.role,
           ...(options.prompt !== undefined ? { prompt: options.prompt } : {}),
           ...(options.base !== undefined ? { base: options.base } : {}),
+          ...(options.model !== undefined ? { model: options.model } : {}),
           ...(primer?.text !== undefined ? { context: primer.text } : {}),
         });
+        const config = await project.readConfig();
+        const copied = record.copiedFiles ?? [];
         io.out(
           [
-            `spawned ${record.name} (runtime ${record.runtime}, role ${record.role})`,
+            `spawned ${record.name} (runtime ${record.runtime}, role ${record.role}${record.model ? `, model ${record.model}` : ""})`,
             `  worktree  ${path.relative(project.root, record.worktree)}`,
             `  branch    ${record.branch} from ${record.base.slice(0, 7)}`,
+            ...(record.port !== undefined ? [`  port      FLOTILLA_PORT=${record.port}`] : []),
+            ...(copied.length > 0
+              ? [
+                  `  copied    ${copied.length} file(s) from .worktreeinclude: ${copied.slice(0, 5).join(", ")}${copied.length > 5 ? ", …" : ""}`,
+                ]
+              : []),
+            ...(config.worktree.setup !== undefined
+              ? [`  setup     ${config.worktree.setup} (runs in its pane before the agent starts)`]
+              : []),
             `  status    starting: the cockpit (flotilla up) runs it in its own pane`,
             "",
           ].join("\n"),
         );
-        const config = await project.readConfig();
         const launch = buildLaunch(project, record, config);
         if (launch.problem !== undefined) {
           io.err(
@@ -132,6 +148,11 @@ export function registerAgentCommands(program: Command, io: CommandIo = processI
           );
         }
         const profile = resolveRuntime(config, record.runtime);
+        if (record.model !== undefined && profile.modelFlag === undefined) {
+          io.err(
+            `note: runtime ${record.runtime} has no model flag ("modelFlag" in its profile); --model is ignored\n`,
+          );
+        }
         if (primer) io.out(`  memory    ${primer.summary}\n`);
         if (primer?.text !== undefined && profile.context.mode === "file") {
           // A tracked file of that name is left as it is; then only $FLOTILLA_CONTEXT has it.
@@ -172,14 +193,16 @@ export function registerAgentCommands(program: Command, io: CommandIo = processI
     .command("ls")
     .description("list agents: name, runtime, status, branch, worktree, pid, age")
     .option("--json", "print a JSON array instead of a table (age in seconds)")
-    .action(async (options: { json?: boolean }) => {
+    .option("--waiting", "agents waiting for you first, the longest-waiting at the top")
+    .action(async (options: { json?: boolean; waiting?: boolean }) => {
       const [{ openProject }, { reconcileAgents, isProcessAlive }] = await Promise.all([
         import("../store/project.js"),
         import("../hub/lifecycle.js"),
       ]);
       const project = openProject(io.cwd());
       await reconcileAgents(project, isProcessAlive);
-      const rows = listRows((await project.readState()).agents, new Date());
+      let rows = listRows((await project.readState()).agents, new Date());
+      if (options.waiting) rows = sortWaitingFirst(rows);
       if (options.json) {
         io.out(JSON.stringify(rows, null, 2) + "\n");
         return;
@@ -193,16 +216,26 @@ export function registerAgentCommands(program: Command, io: CommandIo = processI
 
   program
     .command("respawn <name>")
-    .description("start a stopped (exited or lost) agent again in its existing worktree")
-    .action(async (name: string) => {
-      const [{ openProject }, { respawnAgent }] = await Promise.all([
+    .description(
+      "start a stopped (exited or lost) agent again in its existing worktree, resuming its conversation",
+    )
+    .option("--fresh", "start a new conversation instead of resuming the recorded one")
+    .addHelpText(
+      "after",
+      "\nResumes with the agent CLI's own form: claude --resume <session id>, codex resume <id>\n(or --last), gemini --resume <id>, opencode --continue; a runtime without one starts fresh.",
+    )
+    .action(async (name: string, options: { fresh?: boolean }) => {
+      const [{ openProject }, { respawnAgent, isProcessAlive }] = await Promise.all([
         import("../store/project.js"),
         import("../hub/lifecycle.js"),
       ]);
       const project = openProject(io.cwd());
-      const record = await respawnAgent(project, name);
+      const record = await respawnAgent(project, name, isProcessAlive, {
+        fresh: options.fresh ?? false,
+      });
+      const how = options.fresh ? "with a fresh conversation" : "resuming its conversation";
       io.out(
-        `${record.name} is starting again in ${path.relative(project.root, record.worktree)} (the cockpit, flotilla up, runs it)\n`,
+        `${record.name} is starting again in ${path.relative(project.root, record.worktree)}, ${how} (the cockpit, flotilla up, runs it)\n`,
       );
     });
 }
@@ -257,6 +290,8 @@ export interface AgentRow {
   /** Seconds since the agent was created. */
   age: number;
   createdAt: string;
+  /** Seconds it has waited for you, `null` when it is not waiting. */
+  waitingFor: number | null;
 }
 
 /** The `ls` rows for `agents` at time `now`. */
@@ -271,7 +306,19 @@ export function listRows(agents: AgentRecord[], now: Date): AgentRow[] {
     pid: agent.pid ?? null,
     age: Math.max(0, Math.floor((now.getTime() - Date.parse(agent.createdAt)) / 1000)),
     createdAt: agent.createdAt,
+    waitingFor:
+      agent.status === "waiting" && agent.waitingSince !== undefined
+        ? Math.max(0, Math.floor((now.getTime() - Date.parse(agent.waitingSince)) / 1000))
+        : null,
   }));
+}
+
+/** Waiting agents first, the longest-waiting at the top; the rest in their order. */
+export function sortWaitingFirst(rows: AgentRow[]): AgentRow[] {
+  const waiting = rows
+    .filter((row) => row.status === "waiting")
+    .sort((a, b) => (b.waitingFor ?? 0) - (a.waitingFor ?? 0));
+  return [...waiting, ...rows.filter((row) => row.status !== "waiting")];
 }
 
 /** `45` → `45s`, `300` → `5m`, `7200` → `2h`, `259200` → `3d` (seconds in, largest unit out). */
@@ -288,7 +335,7 @@ export function formatTable(root: string, rows: AgentRow[]): string {
   const cells = rows.map((row) => [
     row.name,
     row.runtime,
-    row.status,
+    row.waitingFor !== null ? `${row.status} ${formatAge(row.waitingFor)}` : row.status,
     row.branch,
     path.relative(root, row.worktree) || ".",
     row.pid === null ? "-" : String(row.pid),

@@ -38,6 +38,7 @@ export type CockpitCommand =
   | "spawn-dialog"
   | "kill"
   | "respawn"
+  | "jump-waiting"
   | "help"
   | "quit"
   | "detach"
@@ -252,6 +253,12 @@ function bindingSpecs(prefix: string, prefixLabel: string): BindingSpec[] {
       command: "respawn",
       keys: ["r"],
       description: "respawn the focused agent when it has exited or is lost",
+    },
+    {
+      context: p,
+      command: "jump-waiting",
+      keys: ["w"],
+      description: "jump to the agent that has waited for you longest",
     },
     { context: p, command: "inbox", keys: ["m"], description: "open the inbox", hint: "inbox" },
     {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CostsConfig, NotifyConfig, WorktreeConfig } from "./agent-config.js";
 import { MemoryConfig } from "./memory.js";
 import { GatesConfig, MergeConfig } from "./merge-queue.js";
 import { TasksConfig } from "./tasks.js";
@@ -67,9 +68,33 @@ export const RuntimeProfile = z.object({
   /** How the memory primer (and a task's brief) reaches the agent; see {@link ContextDelivery}. */
   context: ContextDelivery.default({ mode: "none" }),
   description: z.string().optional(),
+  /**
+   * How the CLI tells Flotilla its own status: `claude-code` (hooks through `--settings`, a
+   * file outside the worktree), `codex` (its `notify` program, through `-c notify=…`).
+   * Absent: the screen patterns alone.
+   */
+  hooks: z.enum(["claude-code", "codex"]).optional(),
+  /** The CLI's flag for the model (`spawn --model M` → `<modelFlag> M`), e.g. `--model`. */
+  modelFlag: z.string().min(1).optional(),
+  /** How the CLI starts and resumes a conversation; see {@link SessionArgs}. */
+  session: z
+    .object({
+      /** Arguments starting a new conversation with an id Flotilla chose (`{id}`, a UUID). */
+      newArgs: z.array(z.string()).optional(),
+      /** Arguments resuming the recorded conversation `{id}`. */
+      resumeArgs: z.array(z.string()).optional(),
+      /** Arguments resuming the latest conversation in the worktree, when no id is known. */
+      resumeLatestArgs: z.array(z.string()).optional(),
+      /** The resume arguments are a subcommand: they go first (`codex resume <id>`). */
+      resumeFirst: z.boolean().default(false),
+    })
+    .optional(),
 });
 export type RuntimeProfile = z.infer<typeof RuntimeProfile>;
 export type RuntimeProfileInput = z.input<typeof RuntimeProfile>;
+
+/** A runtime's `session` (see {@link RuntimeProfile}). */
+export type SessionArgs = NonNullable<RuntimeProfile["session"]>;
 
 /** Cockpit key settings. `prefix` is a key name like `C-b`, `C-a`, `C-space`. */
 export const KeysConfig = z.object({
@@ -88,6 +113,9 @@ export const Config = z.object({
   runtimes: z.record(z.string(), RuntimeProfile).default({}),
   /** Agent considered idle after this many ms without output. */
   idleAfterMs: z.number().int().min(100).default(3000),
+  worktree: WorktreeConfig.default(WorktreeConfig.parse({})),
+  costs: CostsConfig.default(CostsConfig.parse({})),
+  notify: NotifyConfig.default(NotifyConfig.parse({})),
   /** Shared memory: where domain files live, shelf lives, prime budget (see core/memory.ts). */
   memory: MemoryConfig.prefault({}),
   /** Merge queue: quality gates run on every merged result, and how the queue runs. */
@@ -105,6 +133,26 @@ export const AgentRecord = z.object({
   role: z.string().default("worker"),
   prompt: z.string().optional(),
   task: z.string().optional(),
+  /** Model asked for with `spawn --model`, passed through the runtime's `modelFlag`. */
+  model: z.string().optional(),
+  /**
+   * The agent CLI's conversation id: Claude Code's `session_id` (Flotilla chooses it with
+   * `--session-id`; its hooks confirm it), Codex's thread id (from its `notify`), Gemini's
+   * `--session-id`.
+   */
+  conversation: z.string().optional(),
+  /** The conversation has been seen to exist (a hook or notify reported it): resumable. */
+  conversationConfirmed: z.boolean().optional(),
+  /** The next start resumes the conversation (set by `respawn`, cleared by `--fresh`). */
+  resume: z.boolean().optional(),
+  /** The agent has been started at least once in its worktree (OpenCode's `--continue`). */
+  everStarted: z.boolean().optional(),
+  /** Since when the agent waits for the human (set while `status` is `waiting`), ISO-8601. */
+  waitingSince: z.string().optional(),
+  /** Files copied from the main checkout at creation (`.worktreeinclude`), relative paths. */
+  copiedFiles: z.array(z.string()).optional(),
+  /** `FLOTILLA_PORT` for this agent: distinct across agents (dev servers do not collide). */
+  port: z.number().int().min(1).max(65535).optional(),
   /** Declared file scope (globs): the merge queue's scope check lists changes outside it. */
   scope: z.array(z.string()).optional(),
   /** Absolute path of the agent's worktree. */

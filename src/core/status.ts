@@ -26,20 +26,115 @@ export interface StatusInput {
   waitingPatterns: readonly RegExp[];
   /** Quiet time after which a running agent counts as idle, in ms (config `idleAfterMs`). */
   idleAfterMs: number;
+  /**
+   * The last status the agent itself reported (Claude Code hooks, Codex `notify`; see
+   * `src/runtimes/agent-events.ts`), with when it was reported; absent for runtimes without
+   * hooks, and before the first report.
+   */
+  reported?: ReportedStatus;
 }
+
+/** A status an agent reported about itself, at `at` (ms, the clock of {@link StatusInput}). */
+export interface ReportedStatus {
+  status: "working" | "waiting" | "idle";
+  at: number;
+}
+
+/**
+ * How long a reported `working` holds with neither output nor a new report, in ms: a turn
+ * the user interrupted (Esc) sends no `Stop`, so it must age out; a long quiet tool run
+ * (a test suite) stays `working` up to this.
+ */
+export const REPORTED_WORKING_HOLD_MS = 5 * 60_000;
 
 /**
  * The status to show, first rule that applies wins: exited → `exited`; not started →
  * `starting`; a waiting pattern matches the visible screen → `waiting` (even while output
- * still flows, e.g. a spinner beside a permission prompt); output less than `idleAfterMs`
- * ago → `working`; otherwise `idle` (including a started agent that has printed nothing).
+ * still flows, e.g. a spinner beside a permission prompt); a status the agent reported
+ * itself (hooks) → that status (a reported `working` ages out after
+ * {@link REPORTED_WORKING_HOLD_MS} of silence); output less than `idleAfterMs` ago →
+ * `working`; otherwise `idle` (including a started agent that has printed nothing).
+ * `lastOutputAt` must not count the echo of the user's own typing (see {@link isEcho}).
  */
 export function deriveStatus(input: StatusInput): AgentStatus {
   if (input.exited) return "exited";
   if (!input.started) return "starting";
   if (input.waitingPatterns.some((pattern) => pattern.test(input.screenText))) return "waiting";
+  const reported = input.reported;
+  if (reported) {
+    if (reported.status !== "working") return reported.status;
+    const last = Math.max(reported.at, input.lastOutputAt ?? 0);
+    if (input.now - last < REPORTED_WORKING_HOLD_MS) return "working";
+    return "idle";
+  }
   if (isRecent(input)) return "working";
   return "idle";
+}
+
+/**
+ * How long after the user's last keystroke the pane's output counts as its echo, in ms:
+ * a TUI redraws its input line within a frame or two; 300 ms leaves room for a loaded box.
+ */
+export const ECHO_WINDOW_MS = 300;
+
+/**
+ * Whether output at `outputAt` is the echo of the user's typing (last keystroke at
+ * `lastInputAt`, same clock, ms) rather than the agent working: typing into a pane must
+ * not mark it `working`. Output that goes on past the window (the agent answering after
+ * Enter) counts again.
+ */
+export function isEcho(
+  outputAt: number,
+  lastInputAt: number | undefined,
+  windowMs = ECHO_WINDOW_MS,
+): boolean {
+  return lastInputAt !== undefined && outputAt >= lastInputAt && outputAt - lastInputAt < windowMs;
+}
+
+/** Default time a new status must hold before it is reported, in ms (config `statusDebounceMs`). */
+export const STATUS_DEBOUNCE_MS = 400;
+
+/**
+ * Debounces status changes so a flicker (a prompt redrawn, a spinner frame between two
+ * waits) does not ring a notification: a new status is reported once it has held for
+ * `debounceMs`; `exited`, and the first status, are reported at once. Pure: the caller
+ * feeds each derived status with the time and arms a timer for `recheckIn`.
+ */
+export class StatusDebouncer {
+  private reported: AgentStatus | undefined;
+  private pending: { status: AgentStatus; since: number } | undefined;
+
+  constructor(private readonly debounceMs: number = STATUS_DEBOUNCE_MS) {}
+
+  /** The status last reported, `undefined` before the first. */
+  get current(): AgentStatus | undefined {
+    return this.reported;
+  }
+
+  /**
+   * Takes the status derived at `now` (ms). Returns `emit` when a change is to be reported
+   * now, and `recheckIn` (ms) when the caller should call again with the same status to
+   * report a pending change.
+   */
+  propose(status: AgentStatus, now: number): { emit?: AgentStatus; recheckIn?: number } {
+    if (status === this.reported) {
+      this.pending = undefined;
+      return {};
+    }
+    if (this.reported === undefined || status === "exited" || this.debounceMs <= 0) {
+      this.reported = status;
+      this.pending = undefined;
+      return { emit: status };
+    }
+    if (this.pending?.status !== status) this.pending = { status, since: now };
+    const held = now - this.pending.since;
+    if (held >= this.debounceMs) {
+      this.reported = status;
+      this.pending = undefined;
+      return { emit: status };
+    }
+    return { recheckIn: this.debounceMs - held };
+  }
 }
 
 /**
@@ -51,7 +146,12 @@ export function deriveStatus(input: StatusInput): AgentStatus {
  * keeps an agent `working` until the clock catches up.
  */
 export function nextStatusCheckDelay(input: StatusInput): number | undefined {
-  if (deriveStatus(input) !== "working" || input.lastOutputAt === undefined) return undefined;
+  if (deriveStatus(input) !== "working") return undefined;
+  if (input.reported?.status === "working") {
+    const last = Math.max(input.reported.at, input.lastOutputAt ?? 0);
+    return last + REPORTED_WORKING_HOLD_MS - input.now;
+  }
+  if (input.lastOutputAt === undefined) return undefined;
   return input.lastOutputAt + input.idleAfterMs - input.now;
 }
 

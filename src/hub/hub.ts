@@ -105,6 +105,8 @@ export class Hub implements HubBackend {
       broadcast: (event) => this.broadcast(event),
       notify: (text) => this.broadcast({ type: "notice", level: "error", text }),
       watcher: this.watcher,
+      reportStatus: (name, status) => this.sessions.get(name)?.report(status),
+      updateAgent: (name, patch) => this.persist(name, patch),
     };
   }
 

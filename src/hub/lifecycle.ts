@@ -2,7 +2,7 @@ import { hangUp, isProcessAlive } from "./processes.js";
 import { existsSync } from "node:fs";
 import { FlotillaError } from "../core/errors.js";
 import { assertAgentName } from "../core/names.js";
-import type { AgentRecord, AgentStatus, State } from "../core/schema.js";
+import type { AgentRecord, AgentStatus, RuntimeProfile, State } from "../core/schema.js";
 import {
   createWorktree,
   discardNewWorktree,
@@ -11,7 +11,9 @@ import {
   type WorktreeInspection,
   type WorktreeRemoval,
 } from "../git/worktrees.js";
+import { randomUUID } from "node:crypto";
 import { resolveRuntime } from "../runtimes/profiles.js";
+import { copyIncludedFiles, includePatterns } from "../runtimes/worktree-setup.js";
 import { writeAgentContext } from "../runtimes/context.js";
 import type { Project } from "../store/project.js";
 
@@ -38,6 +40,8 @@ export interface CreateAgentOptions {
   role?: string;
   /** Task id from the task board. */
   task?: string;
+  /** Model, passed through the runtime's `modelFlag`. */
+  model?: string;
   /**
    * Text for the agent's context (memory primer, brief): written into the new worktree before
    * the agent is recorded (so no hub launches it without), delivered per the runtime's
@@ -72,6 +76,7 @@ export async function createAgent(
   assertNoAgent(await project.readState(), name);
 
   const info = await createWorktree(project.root, name, options.base);
+  const conversation = newConversationId(profile);
   if (options.context !== undefined) {
     try {
       const written = await writeAgentContext(profile, info.worktree, options.context);
@@ -90,6 +95,8 @@ export async function createAgent(
     role: options.role ?? "worker",
     ...(options.prompt !== undefined ? { prompt: options.prompt } : {}),
     ...(options.task !== undefined ? { task: options.task } : {}),
+    ...(options.model !== undefined ? { model: options.model } : {}),
+    ...(conversation !== undefined ? { conversation } : {}),
     worktree: info.worktree,
     branch: info.branch,
     base: info.base,
@@ -97,8 +104,15 @@ export async function createAgent(
     createdAt: now.toISOString(),
   };
   try {
+    const copied = await copyIncludedFiles(
+      project.root,
+      info.worktree,
+      includePatterns(project.root, config.worktree),
+    );
+    if (copied.length > 0) record.copiedFiles = copied;
     await project.stateDoc.update((state) => {
       assertNoAgent(state, name);
+      record.port = freePort(state, config.worktree.portBase);
       state.agents.push(record);
     });
   } catch (error) {
@@ -251,7 +265,12 @@ export async function respawnAgent(
   project: Project,
   name: string,
   isAlive: IsAlive = isProcessAlive,
+  options: { fresh?: boolean } = {},
 ): Promise<AgentRecord> {
+  const profile = resolveRuntime(
+    await project.readConfig(),
+    requireAgent(await project.readState(), name).runtime,
+  );
   await reconcileAgents(project, isAlive);
   const current = requireAgent(await project.readState(), name);
   if (!existsSync(current.worktree)) {
@@ -270,12 +289,21 @@ export async function respawnAgent(
       );
     }
     record.status = "starting";
+    if (record.startedAt !== undefined) record.everStarted = true;
+    // Resume the conversation unless asked for a fresh one (which gets a new id).
+    record.resume = !options.fresh;
+    if (options.fresh) {
+      const id = newConversationId(profile);
+      if (id !== undefined) record.conversation = id;
+      else delete record.conversation;
+      delete record.conversationConfirmed;
+    }
     delete record.pid;
     delete record.exitCode;
     delete record.startedAt;
     delete record.endedAt;
   });
-  project.log("agent.respawn", { agent: name });
+  project.log("agent.respawn", { agent: name, detail: { fresh: options.fresh ?? false } });
   return requireAgent(state, name);
 }
 
@@ -305,7 +333,21 @@ export async function reconcileAgents(
   return lost;
 }
 
-/** Sends SIGHUP then SIGTERM to `pid`'s process group, or to `pid` when it leads none. */
+/**
+ * A new conversation id (a UUID) when the runtime lets Flotilla choose one (its
+ * `session.newArgs` hold `{id}`), else `undefined`.
+ */
+function newConversationId(profile: RuntimeProfile): string | undefined {
+  return profile.session?.newArgs?.some((arg) => arg.includes("{id}")) ? randomUUID() : undefined;
+}
+
+/** The lowest port from `base` no other agent has (each agent's `FLOTILLA_PORT`). */
+function freePort(state: State, base: number): number {
+  const taken = new Set(state.agents.map((agent) => agent.port));
+  let port = base;
+  while (taken.has(port)) port += 1;
+  return port;
+}
 
 function assertNoAgent(state: State, name: string): void {
   const existing = state.agents.find((agent) => agent.name === name);

@@ -10,7 +10,7 @@ import {
 import { describeError } from "../core/errors.js";
 import { sanitizeLine } from "../core/sanitize.js";
 import type { AgentStatus, RuntimeProfile } from "../core/schema.js";
-import { installClaudeMailHook } from "../runtimes/claude-hooks.js";
+import { removeLegacyClaudeSettings } from "../runtimes/claude-hooks.js";
 import { MailStore, type StoredMail } from "../store/mail-store.js";
 import type { AgentView, HubEvent, MailHeadline, MailReaction, MailSummary } from "./protocol.js";
 import { createProjectWatcher, type ProjectWatcher } from "./project-watcher.js";
@@ -389,12 +389,10 @@ export class MailDelivery {
 }
 
 /**
- * Prepares an agent's worktree for mail when it is created or started: for Claude Code
- * (runtime `claude`, or a profile whose command is `claude`) it installs the
- * `UserPromptSubmit`/`PostToolUse` mail hooks in `<worktree>/.claude/settings.local.json`
- * (see `installClaudeMailHook`) and returns that file's path; other runtimes need nothing
- * and get `undefined`.
- * @throws FlotillaError INVALID_INPUT when the existing settings file is not a JSON object.
+ * Prepares an agent's worktree when it is started: its mail hooks now reach Claude Code
+ * through `--settings` (see `runtimes/claude-hooks.ts`), so all that is left to do is to
+ * remove the `<worktree>/.claude/settings.local.json` earlier versions wrote there, when it
+ * holds nothing but Flotilla's hooks. Returns the removed file's path, else `undefined`.
  */
 export async function prepareAgentMail(
   runtime: string,
@@ -403,7 +401,9 @@ export async function prepareAgentMail(
 ): Promise<string | undefined> {
   const command = profile ? path.basename(profile.command) : undefined;
   if (runtime !== "claude" && command !== "claude") return undefined;
-  return installClaudeMailHook(worktree);
+  return removeLegacyClaudeSettings(worktree)
+    ? path.join(worktree, ".claude", "settings.local.json")
+    : undefined;
 }
 
 /**

@@ -28,6 +28,13 @@ export interface HubContext {
   notify(text: string): void;
   /** The hub's one watcher of `.flotilla/` (see `ProjectWatcher`). */
   readonly watcher: ProjectWatcher;
+  /**
+   * A status `name` reported itself (its CLI's hooks): it outranks the pane's output clock
+   * (see `AgentSession.report`). Nothing happens when the hub runs no pane for `name`.
+   */
+  reportStatus(name: string, status: "working" | "waiting" | "idle"): void;
+  /** Queues a change of `name`'s record in state.json, serialized with the hub's own writes. */
+  updateAgent(name: string, patch: Partial<Omit<AgentRecord, "name">>): void;
 }
 
 /**

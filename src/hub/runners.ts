@@ -1,3 +1,4 @@
+import { AgentReportsRunner } from "./agent-reports.js";
 import { MailRunner } from "./mail-delivery.js";
 import type { HubRunnerFactory } from "./runner.js";
 import { TaskLoop } from "./task-loop.js";
@@ -9,5 +10,6 @@ import { TaskLoop } from "./task-loop.js";
  */
 export const HUB_RUNNERS: readonly HubRunnerFactory[] = [
   () => new MailRunner(),
+  () => new AgentReportsRunner(),
   () => new TaskLoop(),
 ];

@@ -1,6 +1,15 @@
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import * as pty from "node-pty";
 import type { AgentStatus } from "../core/schema.js";
-import { deriveStatus, nextStatusCheckDelay } from "../core/status.js";
+import {
+  deriveStatus,
+  isEcho,
+  nextStatusCheckDelay,
+  StatusDebouncer,
+  STATUS_DEBOUNCE_MS,
+  type ReportedStatus,
+} from "../core/status.js";
 import { PaneScreen } from "../terminal/pane-screen.js";
 import type { Launch } from "../runtimes/profiles.js";
 
@@ -38,7 +47,13 @@ export class AgentSession {
   /** Resolves when the agent's process has exited (or failed to start). */
   readonly exited: Promise<void>;
   private exitCode: number | null | undefined;
+  /** When the agent last printed something that was not the echo of the user's typing. */
   private lastOutputAt: number | undefined;
+  /** When the user (or the hub, for a mail notice) last typed into the pty. */
+  private lastInputAt: number | undefined;
+  /** The last status the agent reported itself (hooks); it outranks the output clock. */
+  private reported: ReportedStatus | undefined;
+  private readonly debouncer: StatusDebouncer;
   /** The visible screen's text as of the last scan (scans follow output, at most every 150 ms). */
   private screenText = "";
   private status: AgentStatus = "starting";
@@ -55,12 +70,16 @@ export class AgentSession {
     private readonly now: () => number = Date.now,
     /** Output sequence to continue from (a respawned agent's stream goes on, never restarts). */
     initialSeq = 0,
+    /** Time a new status must hold before it is reported, in ms (0: at once). */
+    debounceMs: number = STATUS_DEBOUNCE_MS,
   ) {
     this.seq = initialSeq;
+    // A flicker is shorter than the working spell a single burst of output makes.
+    this.debouncer = new StatusDebouncer(Math.min(debounceMs, Math.floor(idleAfterMs / 2)));
     this.name = name;
     this.screen = new PaneScreen({ cols: size.cols, rows: size.rows, scrollback });
     // Programs that ask the terminal (cursor position, device attributes) get the answer.
-    this.screen.onReply((data) => this.write(data));
+    this.screen.onReply((data) => this.writeRaw(data));
     this.exited = new Promise((resolve) => (this.resolveExited = resolve));
   }
 
@@ -96,6 +115,7 @@ export class AgentSession {
       return;
     }
     try {
+      writeLaunchFiles(launch.files ?? []);
       this.proc = pty.spawn(launch.file, launch.args, {
         name: "xterm-256color",
         cols: this.screen.cols,
@@ -121,8 +141,30 @@ export class AgentSession {
     this.refreshStatus();
   }
 
-  /** Types `data` into the agent's pty exactly as given. Ignored once the agent exited. */
+  /**
+   * Types `data` (the user's keys, or a notice) into the agent's pty exactly as given.
+   * Ignored once the agent exited. The output that follows within the echo window is not
+   * counted as the agent working; Enter answers a prompt the agent reported waiting on.
+   */
   write(data: string): void {
+    this.lastInputAt = this.now();
+    if (this.reported?.status === "waiting" && /[\r\n]/.test(data)) {
+      this.reported = undefined;
+      this.refreshStatus();
+    }
+    this.writeRaw(data);
+  }
+
+  /**
+   * A status the agent reported itself (a Claude Code hook, Codex's notify), at `at` (ms,
+   * the session's clock); it outranks the output clock until the next report.
+   */
+  report(status: ReportedStatus["status"], at: number = this.now()): void {
+    this.reported = { status, at };
+    this.refreshStatus();
+  }
+
+  private writeRaw(data: string): void {
     if (this.proc && !this.hasExited) this.proc.write(data);
   }
 
@@ -167,7 +209,8 @@ export class AgentSession {
   private emitOutput(data: string): void {
     this.seq += 1;
     const seq = this.seq;
-    this.lastOutputAt = this.now();
+    const now = this.now();
+    if (!isEcho(now, this.lastInputAt)) this.lastOutputAt = now;
     this.pendingParse += data.length;
     if (!this.paused && this.proc && this.pendingParse > PARSER_HIGH_WATER) {
       this.paused = true;
@@ -219,18 +262,33 @@ export class AgentSession {
       screenText: this.screenText,
       waitingPatterns: this.waitingPatterns,
       idleAfterMs: this.idleAfterMs,
+      ...(this.reported ? { reported: this.reported } : {}),
     };
-    const next = deriveStatus(input);
-    if (next !== this.status) {
-      this.status = next;
-      this.events.status(next, this.exitCode);
+    // "starting" is where every session begins: the debouncer starts there too.
+    if (this.debouncer.current === undefined) this.debouncer.propose(this.status, now);
+    const { emit, recheckIn } = this.debouncer.propose(deriveStatus(input), now);
+    if (emit !== undefined && emit !== this.status) {
+      this.status = emit;
+      this.events.status(emit, this.exitCode);
     }
     clearTimeout(this.statusTimer);
     this.statusTimer = undefined;
-    const delay = nextStatusCheckDelay(input);
-    if (delay !== undefined && delay >= 0) {
-      this.statusTimer = setTimeout(() => this.refreshStatus(), delay + 1);
+    const aging = nextStatusCheckDelay(input);
+    const delays = [aging !== undefined && aging >= 0 ? aging + 1 : undefined, recheckIn];
+    const delay = Math.min(...delays.filter((d): d is number => d !== undefined));
+    if (Number.isFinite(delay)) {
+      this.statusTimer = setTimeout(() => this.refreshStatus(), delay);
       this.statusTimer.unref?.();
     }
+  }
+}
+
+/** Writes each file atomically (temp file + rename), making its directory first. */
+function writeLaunchFiles(files: readonly { path: string; content: string }[]): void {
+  for (const file of files) {
+    mkdirSync(path.dirname(file.path), { recursive: true, mode: 0o700 });
+    const tmp = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, file.content, { mode: 0o600 });
+    renameSync(tmp, file.path);
   }
 }

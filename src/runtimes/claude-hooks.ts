@@ -1,23 +1,49 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { readFileSync, rmdirSync, unlinkSync } from "node:fs";
 import path from "node:path";
-import { FlotillaError } from "../core/errors.js";
+import { guardHookEntry, GUARD_COMMAND } from "../core/guard.js";
 
 /**
- * Claude Code hooks that deliver mail into an agent's context.
- *
- * Claude Code reads hooks from `.claude/settings.local.json` (local project settings, not
- * committed) in this shape (code.claude.com/docs/en/hooks):
+ * Claude Code settings for a Flotilla agent: the hooks that deliver mail into its context
+ * and report its status to the hub. They reach Claude Code through `--settings <file>`
+ * (`claude --help`: "Path to a settings JSON file or a JSON string to load additional
+ * settings from"), with the file under `.flotilla/agents/<name>/` in the main checkout, so
+ * nothing of Flotilla's is written into the agent's worktree (where `git status` would show
+ * it, `git add -A` would commit it and Claude Code would warn that "this folder configures
+ * hooks"). The settings shape is Claude Code's (code.claude.com/docs/en/hooks):
  * ```json
  * { "hooks": { "<Event>": [ { "matcher": "<tool regex>", "hooks": [ { "type": "command", "command": "…" } ] } ] } }
  * ```
- * `UserPromptSubmit` takes no matcher; `PostToolUse` gets `"*"` (every tool). A command that
- * exits 0 and prints `{"hookSpecificOutput": {"hookEventName": E, "additionalContext": T}}`
- * has `T` added to the model's context, which `flotilla mail check --inject --hook-event E`
- * prints when there is unread mail (and nothing otherwise).
+ * A mail hook that exits 0 and prints `{"hookSpecificOutput": {"hookEventName": E,
+ * "additionalContext": T}}` has `T` added to the model's context, which
+ * `flotilla mail check --inject --hook-event E` prints when there is unread mail. A status
+ * hook runs `flotilla hook claude`, which reads the hook's JSON from stdin (`hook_event_name`,
+ * `session_id`, `notification_type`) and appends the status it means for the hub.
  */
 
 /** Hook events mail is checked on: each prompt the agent gets, and after each tool it runs. */
 export const MAIL_HOOK_EVENTS = ["UserPromptSubmit", "PostToolUse"] as const;
+
+/**
+ * Hook events that say what the agent is doing (event names from the Claude Code 2.1.197
+ * binary): a prompt submitted or a tool about to run or done → working; a permission
+ * request or a notification (permission prompt, question) → waiting; Stop → idle;
+ * SessionStart carries the conversation's `session_id`.
+ */
+export const STATUS_HOOK_EVENTS = [
+  "SessionStart",
+  "UserPromptSubmit",
+  "PreToolUse",
+  "PostToolUse",
+  "PermissionRequest",
+  "Notification",
+  "Stop",
+] as const;
+
+/** Events whose hooks take a tool matcher (`"*"`: every tool). */
+const TOOL_EVENTS = new Set<string>(["PreToolUse", "PostToolUse", "PermissionRequest"]);
+
+/** The command a status hook runs (the agent's PATH has `flotilla` on it). */
+export const STATUS_HOOK_COMMAND = "flotilla hook claude";
 
 /**
  * The shell command a mail hook runs for `event`. PostToolUse fires after every tool call, so
@@ -33,84 +59,83 @@ export function mailHookCommand(event: (typeof MAIL_HOOK_EVENTS)[number]): strin
   );
 }
 
-const MARKER = "flotilla mail check --inject";
-
 interface HookCommand {
-  type: string;
-  command?: string;
-  timeout?: number;
-  [key: string]: unknown;
+  type: "command";
+  command: string;
+  timeout: number;
 }
 
 interface HookMatcher {
   matcher?: string;
-  hooks?: HookCommand[];
-  [key: string]: unknown;
+  hooks: HookCommand[];
 }
+
+/** The settings document Flotilla hands Claude Code with `--settings`: hooks only. */
+export function claudeSettings(): { hooks: Record<string, HookMatcher[]> } {
+  const hooks: Record<string, HookMatcher[]> = {};
+  const add = (event: string, command: string): void => {
+    const entry: HookMatcher = {
+      ...(TOOL_EVENTS.has(event) ? { matcher: "*" } : {}),
+      hooks: [{ type: "command", command, timeout: 10 }],
+    };
+    (hooks[event] ??= []).push(entry);
+  };
+  for (const event of STATUS_HOOK_EVENTS) add(event, STATUS_HOOK_COMMAND);
+  for (const event of MAIL_HOOK_EVENTS) add(event, mailHookCommand(event));
+  // The task scope guard: blocks writes outside the task's scope or worktree (core/guard.ts).
+  (hooks.PreToolUse ??= []).push(guardHookEntry());
+  return { hooks };
+}
+
+/** Where an agent's Claude Code settings live: `<.flotilla>/agents/<name>/claude-settings.json`. */
+export function claudeSettingsPath(flotillaDir: string, name: string): string {
+  return path.join(flotillaDir, "agents", name, "claude-settings.json");
+}
+
+/** Markers of Flotilla's own hook commands (this version's and the earlier mail-only ones). */
+const OUR_COMMANDS = ["flotilla mail check --inject", STATUS_HOOK_COMMAND, GUARD_COMMAND];
 
 /**
- * Writes or merges `<worktree>/.claude/settings.local.json` so Claude Code runs the mail
- * hooks. Everything already in the file is kept (other settings, other hooks); a flotilla
- * mail hook already present for an event is replaced rather than duplicated, so running it
- * twice changes nothing. The file is written atomically (temp file + rename).
- * Returns the settings file's path.
- * @throws FlotillaError INVALID_INPUT when the existing file is not a JSON object (it is left
- *   untouched).
+ * Removes `<worktree>/.claude/settings.local.json` when earlier Flotilla versions wrote it
+ * there and it holds nothing but Flotilla's hooks (then also `.claude/` when that is left
+ * empty). A file with anything else in it (the user's settings or hooks) is left alone.
+ * Returns whether it was removed.
  */
-export async function installClaudeMailHook(worktree: string): Promise<string> {
+export function removeLegacyClaudeSettings(worktree: string): boolean {
   const file = path.join(worktree, ".claude", "settings.local.json");
-  const settings = await readSettings(file);
-  const hooks = isObject(settings.hooks) ? settings.hooks : {};
-  for (const event of MAIL_HOOK_EVENTS) {
-    const current = Array.isArray(hooks[event]) ? (hooks[event] as HookMatcher[]) : [];
-    const kept = current
-      .map((entry) =>
-        isObject(entry) && Array.isArray(entry.hooks)
-          ? {
-              ...entry,
-              hooks: entry.hooks.filter((hook) => !String(hook?.command ?? "").includes(MARKER)),
-            }
-          : entry,
-      )
-      .filter((entry) => !isObject(entry) || !Array.isArray(entry.hooks) || entry.hooks.length > 0);
-    const ours: HookMatcher = {
-      ...(event === "PostToolUse" ? { matcher: "*" } : {}),
-      hooks: [{ type: "command", command: mailHookCommand(event), timeout: 10 }],
-    };
-    hooks[event] = [...kept, ours];
+  let settings: unknown;
+  try {
+    settings = JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    return false; // missing, unreadable or not JSON: not ours to judge
   }
-  settings.hooks = hooks;
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(settings, null, 2) + "\n");
-  await rename(tmp, file);
-  return file;
+  if (!isFlotillaOnly(settings)) return false;
+  unlinkSync(file);
+  try {
+    rmdirSync(path.dirname(file)); // only when empty
+  } catch {
+    // other files in .claude/: keep them
+  }
+  return true;
 }
 
-async function readSettings(file: string): Promise<Record<string, unknown>> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    if ((error as { code?: string }).code === "ENOENT") return {};
-    throw error;
+function isFlotillaOnly(settings: unknown): boolean {
+  if (!isObject(settings)) return false;
+  const keys = Object.keys(settings);
+  if (keys.length !== 1 || keys[0] !== "hooks" || !isObject(settings.hooks)) return false;
+  let commands = 0;
+  for (const entries of Object.values(settings.hooks)) {
+    if (!Array.isArray(entries)) return false;
+    for (const entry of entries) {
+      if (!isObject(entry) || !Array.isArray(entry.hooks)) return false;
+      for (const hook of entry.hooks) {
+        const command = isObject(hook) ? String(hook.command ?? "") : "";
+        if (!OUR_COMMANDS.some((marker) => command.includes(marker))) return false;
+        commands += 1;
+      }
+    }
   }
-  if (text.trim() === "") return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new FlotillaError(
-      "INVALID_INPUT",
-      `${file} is not valid JSON (${(error as Error).message}); fix it, then install the mail hooks again (the file was left untouched)`,
-    );
-  }
-  if (!isObject(parsed))
-    throw new FlotillaError(
-      "INVALID_INPUT",
-      `${file} is not a JSON object; fix it (the file was left untouched)`,
-    );
-  return parsed;
+  return commands > 0;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

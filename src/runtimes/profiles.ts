@@ -4,6 +4,9 @@ import path from "node:path";
 import { FlotillaError } from "../core/errors.js";
 import { RuntimeProfile, type AgentRecord, type Config } from "../core/schema.js";
 import type { Project } from "../store/project.js";
+import { claudeSettings, claudeSettingsPath } from "./claude-hooks.js";
+import { agentBaseEnvironment } from "./environment.js";
+import { setupMarkerPath, wrapWithSetup } from "./worktree-setup.js";
 import { demoAgentPath } from "./package-files.js";
 import { deliverContext, readAgentContext } from "./context.js";
 
@@ -41,18 +44,28 @@ export function builtinRuntimes(
 ): Record<string, RuntimeProfile> {
   const yesNo = "\\((y/n|Y/n|y/N)\\)";
   return {
+    // Patterns from the real screens in test/fixtures/clis/ (scripts/capture-cli-screens.mjs).
     claude: RuntimeProfile.parse({
       command: "claude",
       prompt: { mode: "arg" },
       context: { mode: "flag", flag: "--append-system-prompt" },
       waitingPatterns: [
-        "Do you want to",
-        "❯\\s*1\\.\\s*Yes",
-        "\\bAllow\\b.*\\?",
+        // Trust dialog (2.1.x): "❯ 1. Yes, I trust this folder"; older: "Do you trust the files…".
+        "Yes, I trust this folder",
         "Do you trust the files in this folder",
+        // Permission prompts and the detected-API-key question: "Do you want to …?".
+        "Do you want to",
+        // The footer of every Claude Code selection dialog (trust, API key, permissions).
+        "Enter to confirm · Esc to cancel",
+        "Select login method",
+        "❯\\s*1\\.\\s*Yes",
         yesNo,
       ],
       description: "Claude Code (Anthropic)",
+      hooks: "claude-code",
+      modelFlag: "--model",
+      // `claude --help`: --session-id <uuid>, -r/--resume [value].
+      session: { newArgs: ["--session-id", "{id}"], resumeArgs: ["--resume", "{id}"] },
     }),
     codex: RuntimeProfile.parse({
       command: "codex",
@@ -60,6 +73,13 @@ export function builtinRuntimes(
       // Additive developer message (checked with `codex debug prompt-input`); AGENTS.md stays.
       context: { mode: "flag", flag: "-c", template: "developer_instructions={toml}" },
       waitingPatterns: [
+        // Login menu, browser sign-in, "Sign in another way", the API-key box.
+        "Choose how you want to use Codex",
+        "Finish signing in via your browser",
+        "Paste or type your API key",
+        "Sign in another way",
+        "Use an OpenAI API key",
+        // Approvals and the trust question.
         "Would you like to",
         "Allow command\\?",
         "Yes, proceed",
@@ -67,6 +87,14 @@ export function builtinRuntimes(
         yesNo,
       ],
       description: "Codex CLI (OpenAI)",
+      hooks: "codex",
+      modelFlag: "--model",
+      // `codex resume --help`: codex resume [SESSION_ID] [PROMPT], --last for the latest in cwd.
+      session: {
+        resumeArgs: ["resume", "{id}"],
+        resumeLatestArgs: ["resume", "--last"],
+        resumeFirst: true,
+      },
     }),
     gemini: RuntimeProfile.parse({
       command: "gemini",
@@ -74,6 +102,9 @@ export function builtinRuntimes(
       // No flag for extra instructions; it loads GEMINI.md from the worktree's root.
       context: { mode: "file", path: "GEMINI.md" },
       waitingPatterns: [
+        "Do you trust the files in this folder",
+        "How would you like to authenticate",
+        "Enter Gemini API Key",
         "Allow execution",
         "Apply this change\\?",
         "Yes, allow once",
@@ -81,6 +112,13 @@ export function builtinRuntimes(
         yesNo,
       ],
       description: "Gemini CLI (Google)",
+      modelFlag: "--model",
+      // `gemini --help`: --session-id (a UUID), -r/--resume (latest, an index or a UUID).
+      session: {
+        newArgs: ["--session-id", "{id}"],
+        resumeArgs: ["--resume", "{id}"],
+        resumeLatestArgs: ["--resume", "latest"],
+      },
     }),
     aider: RuntimeProfile.parse({
       command: "aider",
@@ -89,12 +127,17 @@ export function builtinRuntimes(
       context: { mode: "file", path: ".flotilla/context.md", flag: "--read" },
       waitingPatterns: ["\\(Y\\)es/\\(N\\)o", yesNo],
       description: "Aider (takes no first prompt: type it in its pane)",
+      modelFlag: "--model",
     }),
     opencode: RuntimeProfile.parse({
       command: "opencode",
       prompt: { mode: "flag", flag: "--prompt" },
       waitingPatterns: ["Permission required", "Allow once", yesNo],
       description: "OpenCode",
+      // `opencode --help`: -m/--model provider/model, -c/--continue the last session (of
+      // this directory: each agent has its own worktree), -s/--session <id>.
+      modelFlag: "--model",
+      session: { resumeLatestArgs: ["--continue"] },
     }),
     shell: RuntimeProfile.parse({
       command: env.SHELL && env.SHELL.length > 0 ? env.SHELL : "/bin/bash",
@@ -173,6 +216,13 @@ export interface Launch {
   cwd: string;
   env: Record<string, string>;
   /**
+   * Files to write before starting (absolute paths, all outside the worktree), e.g. Claude
+   * Code's `--settings` file.
+   */
+  files?: { path: string; content: string }[];
+  /** The launch resumes the recorded conversation (no first prompt is passed). */
+  resumed?: boolean;
+  /**
    * Why the agent cannot start, e.g. `command not found: claude (install Claude Code or
    * choose another --runtime)`; the pane shows it instead of spawning.
    */
@@ -189,26 +239,30 @@ const INSTALL_HINTS: Record<string, string> = {
 };
 
 /**
- * Builds the launch of `record` in its worktree. The environment is `env` plus
- * `TERM=xterm-256color`, `COLORTERM=truecolor`, the profile's `env`, and the agent's
+ * Builds the launch of `record` in its worktree. The environment is `env` without the outer
+ * terminal's variables (`TMUX`, `TERM_PROGRAM`, `KITTY_*`, …; see `./environment.ts`) plus
+ * `TERM=xterm-256color`, `COLORTERM=truecolor`, `TERM_PROGRAM=flotilla`, the profile's `env`, and the agent's
  * identity: `FLOTILLA_ROOT`, `FLOTILLA_AGENT`, `FLOTILLA_ROLE`, `FLOTILLA_TASK` (only when
  * the agent has a task) and a `PATH` with `.flotilla/bin` first (where the `flotilla` shim is).
- * The prompt is added per the profile's prompt mode.
+ * The prompt is added per the profile's prompt mode; `resume` picks the profile's resume
+ * arguments, `model` its `modelFlag`; `worktree.setup` (until it has succeeded once) wraps
+ * the launch so the command runs first in the pane.
  * @throws FlotillaError UNKNOWN_RUNTIME.
  */
 export function buildLaunch(
   project: Pick<Project, "root" | "paths">,
-  record: Pick<AgentRecord, "name" | "runtime" | "role" | "task" | "prompt" | "worktree">,
-  config: Pick<Config, "runtimes">,
+  record: Pick<AgentRecord, "name" | "runtime" | "role" | "task" | "prompt" | "worktree"> &
+    Partial<
+      Pick<
+        AgentRecord,
+        "model" | "conversation" | "conversationConfirmed" | "resume" | "everStarted" | "port"
+      >
+    >,
+  config: Pick<Config, "runtimes"> & Partial<Pick<Config, "worktree">>,
   env: NodeJS.ProcessEnv = process.env,
 ): Launch {
   const profile = resolveRuntime(config, record.runtime, env);
-  const childEnv: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) {
-    if (value !== undefined && !key.startsWith("FLOTILLA_")) childEnv[key] = value;
-  }
-  childEnv.TERM = "xterm-256color";
-  childEnv.COLORTERM = "truecolor";
+  const childEnv = agentBaseEnvironment(env);
   Object.assign(childEnv, profile.env);
   const binDir = project.paths.bin;
   const inheritedPath = profile.env.PATH ?? env.PATH ?? "/usr/local/bin:/usr/bin:/bin";
@@ -217,8 +271,29 @@ export function buildLaunch(
   childEnv.FLOTILLA_AGENT = record.name;
   childEnv.FLOTILLA_ROLE = record.role;
   if (record.task !== undefined) childEnv.FLOTILLA_TASK = record.task;
+  if (record.port !== undefined) childEnv.FLOTILLA_PORT = String(record.port);
 
   const args = [...profile.args];
+  const files: { path: string; content: string }[] = [];
+  const resumeArgs = chooseResume(profile, record);
+  if (resumeArgs) {
+    if (profile.session?.resumeFirst) args.unshift(...resumeArgs);
+    else args.push(...resumeArgs);
+  } else if (profile.session?.newArgs && record.conversation !== undefined) {
+    args.push(...fillId(profile.session.newArgs, record.conversation));
+  }
+  if (record.model !== undefined && profile.modelFlag !== undefined) {
+    args.push(profile.modelFlag, record.model);
+  }
+  const hooks = hooksOf(record.runtime, profile);
+  if (hooks === "claude-code") {
+    const file = claudeSettingsPath(project.paths.dir, record.name);
+    files.push({ path: file, content: JSON.stringify(claudeSettings(), null, 2) + "\n" });
+    args.push("--settings", file);
+  } else if (hooks === "codex") {
+    // Codex runs `notify` with one JSON argument after each turn (agent-turn-complete).
+    args.push("-c", `notify=${JSON.stringify(["flotilla", "hook", "codex"])}`);
+  }
   // Memory primer (or brief) written at spawn: delivered the runtime's way at every launch.
   const context = readAgentContext(record.worktree);
   if (context !== undefined) {
@@ -227,7 +302,7 @@ export function buildLaunch(
     Object.assign(childEnv, plan.env);
   }
   const prompt = record.prompt;
-  if (prompt !== undefined && prompt.length > 0) {
+  if (!resumeArgs && prompt !== undefined && prompt.length > 0) {
     if (profile.prompt.mode === "arg") args.push(prompt);
     else if (profile.prompt.mode === "flag") args.push(profile.prompt.flag, prompt);
   }
@@ -238,6 +313,8 @@ export function buildLaunch(
     args,
     cwd: record.worktree,
     env: childEnv,
+    files,
+    resumed: resumeArgs !== undefined,
   };
   if (found === undefined) {
     const hint = INSTALL_HINTS[record.runtime] ?? `install ${profile.command}`;
@@ -246,8 +323,48 @@ export function buildLaunch(
     launch.problem = `demo agent not built: ${profile.args[0]} is missing (run "npm run build")`;
   } else if (!existsSync(record.worktree)) {
     launch.problem = `worktree missing: ${record.worktree} (remove the agent with "flotilla kill ${record.name} --clean")`;
+  } else {
+    const marker = setupMarkerPath(project.paths.dir, record.name);
+    Object.assign(launch, wrapWithSetup(launch, config.worktree?.setup, marker));
   }
   return launch;
+}
+
+/**
+ * How the runtime reports its own status: the profile's `hooks`, or `claude-code` for any
+ * runtime whose command is `claude` (a custom profile wrapping Claude Code).
+ */
+export function hooksOf(runtime: string, profile: RuntimeProfile): RuntimeProfile["hooks"] {
+  if (profile.hooks) return profile.hooks;
+  return runtime === "claude" || path.basename(profile.command) === "claude"
+    ? "claude-code"
+    : undefined;
+}
+
+/**
+ * The arguments resuming `record`'s conversation, or `undefined` for a fresh start: only
+ * when `respawn` asked for it (`record.resume`) and there is something to resume, i.e. a
+ * recorded id the CLI has confirmed (runtimes with hooks) or used before, else the CLI's
+ * "latest conversation here" form once the agent has run in its worktree.
+ */
+function chooseResume(
+  profile: RuntimeProfile,
+  record: Partial<
+    Pick<AgentRecord, "conversation" | "conversationConfirmed" | "resume" | "everStarted">
+  >,
+): string[] | undefined {
+  const session = profile.session;
+  if (!record.resume || !session) return undefined;
+  const known =
+    record.conversation !== undefined &&
+    (record.conversationConfirmed === true || (!profile.hooks && record.everStarted === true));
+  if (known && session.resumeArgs) return fillId(session.resumeArgs, record.conversation ?? "");
+  if (record.everStarted && session.resumeLatestArgs) return [...session.resumeLatestArgs];
+  return undefined;
+}
+
+function fillId(args: readonly string[], id: string): string[] {
+  return args.map((arg) => arg.replaceAll("{id}", id));
 }
 
 function isBuiltinDemo(config: Pick<Config, "runtimes">, runtime: string): boolean {

@@ -8,6 +8,7 @@ import type { AgentView, HubEvent, HubEventOf } from "../hub/protocol.js";
 export function applyAgentEvent(
   agents: readonly AgentView[],
   event: HubEvent,
+  now: () => Date = () => new Date(),
 ): readonly AgentView[] {
   switch (event.type) {
     case "agents":
@@ -21,15 +22,23 @@ export function applyAgentEvent(
     case "removed":
       return agents.filter((a) => a.name !== event.name);
     case "status":
-      return agents.map((a) =>
-        a.name !== event.name
-          ? a
-          : {
-              ...a,
-              status: event.status,
-              ...(event.exitCode !== undefined ? { exitCode: event.exitCode } : {}),
-            },
-      );
+      return agents.map((a) => {
+        if (a.name !== event.name) return a;
+        const { waitingSince, ...rest } = a;
+        // Since when it waits (prefix w): kept through the wait, stamped when one begins.
+        const since =
+          event.status !== "waiting"
+            ? undefined
+            : a.status === "waiting" && waitingSince !== undefined
+              ? waitingSince
+              : now().toISOString();
+        return {
+          ...rest,
+          status: event.status,
+          ...(since !== undefined ? { waitingSince: since } : {}),
+          ...(event.exitCode !== undefined ? { exitCode: event.exitCode } : {}),
+        };
+      });
     default:
       return agents;
   }
@@ -62,4 +71,15 @@ export class MailMarks {
     }
     return agents.map((a) => ({ ...a, unread: summary.unread[a.name] ?? 0 }));
   }
+}
+
+/**
+ * The agent that has waited for the human longest (earliest `waitingSince`; a waiting agent
+ * without one counts as the newest), or `undefined` when none waits.
+ */
+export function longestWaiting(agents: readonly AgentView[]): string | undefined {
+  const waiting = agents.filter((agent) => agent.status === "waiting");
+  const since = (agent: AgentView) =>
+    agent.waitingSince !== undefined ? Date.parse(agent.waitingSince) : Number.POSITIVE_INFINITY;
+  return [...waiting].sort((a, b) => since(a) - since(b))[0]?.name;
 }

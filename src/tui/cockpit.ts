@@ -19,7 +19,7 @@ import {
 import { describeKey } from "../core/key-names.js";
 import { parseMouseEvents, translateInput, type MouseEvent } from "../terminal/input.js";
 import { mailAlert } from "./notify.js";
-import { MailMarks, applyAgentEvent } from "./agent-list.js";
+import { MailMarks, applyAgentEvent, longestWaiting } from "./agent-list.js";
 import type { ChromeScene } from "./chrome-painter.js";
 import { FrameComposer } from "./frame-composer.js";
 import { FrameScheduler } from "./frame-scheduler.js";
@@ -240,6 +240,8 @@ export class Cockpit {
           "info",
           `${focus} is ${agent.status}: only an exited or lost agent can be respawned`,
         );
+      case "jump-waiting": // to the agent that has waited longest; none waits: focus stays
+        return this.setFocus(longestWaiting(this.agents) ?? focus);
       case "detach":
         if (this.options.onDetach) return this.options.onDetach();
         return this.notice.show(

@@ -190,6 +190,7 @@ describe("flotilla ls", () => {
       "role",
       "runtime",
       "status",
+      "waitingFor",
       "worktree",
     ]);
     expect(row).toMatchObject({
@@ -336,4 +337,31 @@ describe("help", () => {
       expect(out.split("\n").length).toBeGreaterThan(4);
     },
   );
+});
+
+describe("ls --waiting", () => {
+  it("puts waiting agents first, the longest-waiting at the top", async () => {
+    const { listRows, sortWaitingFirst } = await import("../../src/commands/agents.js");
+    const base = {
+      runtime: "claude",
+      role: "worker",
+      worktree: "/r/w",
+      branch: "b",
+      base: "0",
+      createdAt: "2026-12-01T20:00:00.000Z",
+    };
+    const rows = listRows(
+      [
+        { ...base, name: "a", status: "working" },
+        { ...base, name: "b", status: "waiting", waitingSince: "2026-12-01T20:09:00.000Z" },
+        { ...base, name: "c", status: "waiting", waitingSince: "2026-12-01T20:05:00.000Z" },
+      ],
+      new Date("2026-12-01T20:10:00.000Z"),
+    );
+    expect(sortWaitingFirst(rows).map((row) => [row.name, row.waitingFor])).toEqual([
+      ["c", 300],
+      ["b", 60],
+      ["a", null],
+    ]);
+  });
 });

@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { guardHookEntry, shellWrites } from "../../src/core/guard.js";
+import { claudeSettings } from "../../src/runtimes/claude-hooks.js";
 import { slingTask } from "../../src/hub/sling.js";
 import { cleanEnv, removeTempRepos } from "../git/temp-repo.js";
 import { makeTaskProject } from "../hub/task-fixture.js";
@@ -164,5 +165,11 @@ describe("guardHookEntry", () => {
     expect(new RegExp(`^(${entry.matcher})$`).test("Edit")).toBe(true);
     expect(new RegExp(`^(${entry.matcher})$`).test("Read")).toBe(false);
     expect(entry.hooks).toEqual([{ type: "command", command: "flotilla guard", timeout: 10 }]);
+  });
+});
+
+describe("Claude Code settings (--settings file outside the worktree)", () => {
+  it("install the guard as a PreToolUse hook on the write tools and Bash", () => {
+    expect(claudeSettings().hooks.PreToolUse).toContainEqual(guardHookEntry());
   });
 });

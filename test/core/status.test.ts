@@ -3,7 +3,10 @@ import { isFlotillaError } from "../../src/core/errors.js";
 import {
   compilePatterns,
   deriveStatus,
+  isEcho,
   nextStatusCheckDelay,
+  REPORTED_WORKING_HOLD_MS,
+  StatusDebouncer,
   type StatusInput,
 } from "../../src/core/status.js";
 
@@ -103,5 +106,73 @@ describe("compilePatterns", () => {
     expect(message).toMatch(/Unterminated group/);
     expect(message).toContain(".flotilla/config.json");
     expect(message).not.toContain("\n");
+  });
+});
+
+describe("status the agent reports itself (hooks)", () => {
+  it("outranks the output clock: a quiet agent that said it works is working", () => {
+    const quiet = input({ lastOutputAt: 0, now: 60_000 });
+    expect(deriveStatus(quiet)).toBe("idle");
+    expect(deriveStatus({ ...quiet, reported: { status: "working", at: 59_000 } })).toBe("working");
+    // Output after a Stop (the prompt redrawn) does not make it working again.
+    expect(deriveStatus(input({ reported: { status: "idle", at: 10_500 } }))).toBe("idle");
+    expect(deriveStatus(input({ reported: { status: "waiting", at: 10_500 } }))).toBe("waiting");
+  });
+
+  it("ages a reported working out after a long silence (an interrupted turn sends no Stop)", () => {
+    const at = 1_000;
+    const base = input({ lastOutputAt: at, reported: { status: "working", at } });
+    expect(deriveStatus({ ...base, now: at + REPORTED_WORKING_HOLD_MS - 1 })).toBe("working");
+    expect(nextStatusCheckDelay({ ...base, now: at + 1 })).toBe(REPORTED_WORKING_HOLD_MS - 1);
+    expect(deriveStatus({ ...base, now: at + REPORTED_WORKING_HOLD_MS })).toBe("idle");
+  });
+
+  it("still shows a waiting pattern on screen (the trust dialog comes before any hook)", () => {
+    expect(
+      deriveStatus(
+        input({ reported: { status: "idle", at: 10_500 }, screenText: "Do you want to proceed?" }),
+      ),
+    ).toBe("waiting");
+  });
+});
+
+describe("isEcho", () => {
+  it("counts output right after a keystroke as its echo, and later output as work", () => {
+    expect(isEcho(1_100, 1_000)).toBe(true);
+    expect(isEcho(1_299, 1_000)).toBe(true);
+    expect(isEcho(1_300, 1_000)).toBe(false);
+    expect(isEcho(900, 1_000)).toBe(false);
+    expect(isEcho(1_000, undefined)).toBe(false);
+  });
+});
+
+describe("StatusDebouncer", () => {
+  it("reports the first status at once and a change only once it has held", () => {
+    const debouncer = new StatusDebouncer(400);
+    expect(debouncer.propose("idle", 0)).toEqual({ emit: "idle" });
+    expect(debouncer.propose("waiting", 1_000)).toEqual({ recheckIn: 400 });
+    expect(debouncer.propose("waiting", 1_300)).toEqual({ recheckIn: 100 });
+    expect(debouncer.propose("waiting", 1_400)).toEqual({ emit: "waiting" });
+    expect(debouncer.current).toBe("waiting");
+  });
+
+  it("swallows a flicker: waiting → working → waiting within the window rings nothing", () => {
+    const debouncer = new StatusDebouncer(400);
+    debouncer.propose("waiting", 0);
+    const emitted = [
+      debouncer.propose("working", 100),
+      debouncer.propose("waiting", 200),
+      debouncer.propose("waiting", 900),
+    ].filter((step) => step.emit !== undefined);
+    expect(emitted).toEqual([]);
+    expect(debouncer.current).toBe("waiting");
+  });
+
+  it("restarts the wait when the pending status changes, and reports an exit at once", () => {
+    const debouncer = new StatusDebouncer(400);
+    debouncer.propose("idle", 0);
+    debouncer.propose("working", 100);
+    expect(debouncer.propose("waiting", 300)).toEqual({ recheckIn: 400 });
+    expect(debouncer.propose("exited", 310)).toEqual({ emit: "exited" });
   });
 });

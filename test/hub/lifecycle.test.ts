@@ -73,6 +73,7 @@ describe("createAgent", () => {
       branch: "flotilla/alice",
       base: git(project.root, "rev-parse", "HEAD"),
       status: "starting",
+      port: 4100, // the first FLOTILLA_PORT
       createdAt: now.toISOString(),
     });
     expect((await project.readState()).agents).toEqual([record]);

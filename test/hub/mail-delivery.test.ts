@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
@@ -11,6 +11,7 @@ import {
   type DeliveryAgent,
   type MailSummary,
 } from "../../src/hub/mail-delivery.js";
+import { mailHookCommand } from "../../src/runtimes/claude-hooks.js";
 import { MailStore, newMailId } from "../../src/store/mail-store.js";
 import { makeProject, REPO } from "../store/mail-fixture.js";
 import { makeTempDir } from "../git/temp-repo.js";
@@ -335,7 +336,7 @@ describe("MailDelivery", () => {
 });
 
 describe("prepareAgentMail", () => {
-  it("installs the Claude Code mail hooks for claude agents only", async () => {
+  it("writes nothing into a worktree, and removes the hook file earlier versions left there", async () => {
     const dir = makeTempDir("flotilla-hooks-");
     const shell = path.join(dir, "shell");
     expect(await prepareAgentMail("shell", RuntimeProfile.parse({ command: "bash" }), shell)).toBe(
@@ -344,16 +345,22 @@ describe("prepareAgentMail", () => {
     expect(existsSync(path.join(shell, ".claude"))).toBe(false);
 
     const custom = path.join(dir, "custom");
-    const file = await prepareAgentMail(
-      "opus",
-      RuntimeProfile.parse({ command: "/usr/local/bin/claude" }),
-      custom,
-    );
-    expect(file).toBe(path.join(custom, ".claude", "settings.local.json"));
-    const settings = JSON.parse(readFileSync(file!, "utf8"));
-    expect(Object.keys(settings.hooks)).toEqual(["UserPromptSubmit", "PostToolUse"]);
-    expect(await prepareAgentMail("claude", undefined, path.join(dir, "c"))).toMatch(
-      /settings\.local\.json$/,
-    );
+    mkdirSync(path.join(custom, ".claude"), { recursive: true });
+    const legacy = path.join(custom, ".claude", "settings.local.json");
+    const old = {
+      hooks: {
+        UserPromptSubmit: [
+          {
+            hooks: [{ type: "command", command: mailHookCommand("UserPromptSubmit"), timeout: 10 }],
+          },
+        ],
+      },
+    };
+    writeFileSync(legacy, JSON.stringify(old));
+    const profile = RuntimeProfile.parse({ command: "/usr/local/bin/claude" });
+    expect(await prepareAgentMail("opus", profile, custom)).toBe(legacy);
+    expect(existsSync(path.join(custom, ".claude"))).toBe(false);
+    expect(await prepareAgentMail("claude", undefined, path.join(dir, "c"))).toBeUndefined();
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -40,6 +40,8 @@ function fakeHub(project: Project, config: Config) {
     typeInto: (name, text) => void typed.push({ name, text }),
     broadcast: () => undefined,
     notify: (text) => void notices.push(text),
+    reportStatus: () => undefined,
+    updateAgent: () => undefined,
     watcher,
   };
   return { context, typed, notices, close: () => watcher.close() };

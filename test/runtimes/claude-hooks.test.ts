@@ -1,13 +1,26 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
-import { chmodSync } from "node:fs";
-import { installClaudeMailHook, mailHookCommand } from "../../src/runtimes/claude-hooks.js";
-import { makeTempDir } from "../git/temp-repo.js";
+import {
+  claudeSettings,
+  claudeSettingsPath,
+  mailHookCommand,
+  removeLegacyClaudeSettings,
+  STATUS_HOOK_COMMAND,
+  STATUS_HOOK_EVENTS,
+} from "../../src/runtimes/claude-hooks.js";
 
 function worktree(settings?: string): string {
-  const dir = makeTempDir("flotilla-hooks-");
+  const dir = mkdtempSync(path.join(os.tmpdir(), "flotilla-hooks-"));
   if (settings !== undefined) {
     mkdirSync(path.join(dir, ".claude"));
     writeFileSync(path.join(dir, ".claude", "settings.local.json"), settings);
@@ -15,81 +28,80 @@ function worktree(settings?: string): string {
   return dir;
 }
 
-const read = (file: string) => JSON.parse(readFileSync(file, "utf8"));
-
-describe("installClaudeMailHook", () => {
-  it("writes UserPromptSubmit and PostToolUse hooks that run mail check --inject", async () => {
-    const file = await installClaudeMailHook(worktree());
-    expect(read(file)).toEqual({
-      hooks: {
-        UserPromptSubmit: [
-          {
-            hooks: [
-              {
-                type: "command",
-                command: mailHookCommand("UserPromptSubmit"),
-                timeout: 10,
-              },
-            ],
-          },
-        ],
-        PostToolUse: [
-          {
-            matcher: "*",
-            hooks: [
-              {
-                type: "command",
-                command: mailHookCommand("PostToolUse"),
-                timeout: 10,
-              },
-            ],
-          },
-        ],
-      },
+describe("claudeSettings", () => {
+  it("has the status hooks on every event and the mail hooks on prompts and tool results", () => {
+    const { hooks } = claudeSettings();
+    for (const event of STATUS_HOOK_EVENTS) {
+      expect(hooks[event]?.some((entry) => entry.hooks[0]?.command === STATUS_HOOK_COMMAND)).toBe(
+        true,
+      );
+    }
+    expect(hooks.PreToolUse?.[0]?.matcher).toBe("*");
+    expect(hooks.Stop?.[0]).not.toHaveProperty("matcher");
+    expect(hooks.UserPromptSubmit?.map((entry) => entry.hooks[0]?.command)).toEqual([
+      STATUS_HOOK_COMMAND,
+      mailHookCommand("UserPromptSubmit"),
+    ]);
+    expect(hooks.PostToolUse?.at(-1)).toEqual({
+      matcher: "*",
+      hooks: [{ type: "command", command: mailHookCommand("PostToolUse"), timeout: 10 }],
     });
   });
 
-  it("keeps existing settings and hooks, and is idempotent", async () => {
-    const existing = {
-      permissions: { allow: ["Bash(npm test)"] },
-      hooks: {
-        PostToolUse: [
-          { matcher: "Write|Edit", hooks: [{ type: "command", command: "npx prettier --write" }] },
-        ],
-        Stop: [{ hooks: [{ type: "command", command: "say done" }] }],
-      },
-    };
-    const dir = worktree(JSON.stringify(existing));
-    await installClaudeMailHook(dir);
-    const file = await installClaudeMailHook(dir);
-    const settings = read(file);
-    expect(settings.permissions).toEqual(existing.permissions);
-    expect(settings.hooks.Stop).toEqual(existing.hooks.Stop);
-    expect(settings.hooks.PostToolUse).toEqual([
-      existing.hooks.PostToolUse[0],
-      {
-        matcher: "*",
-        hooks: [
-          {
-            type: "command",
-            command: mailHookCommand("PostToolUse"),
-            timeout: 10,
-          },
-        ],
-      },
-    ]);
-    expect(settings.hooks.UserPromptSubmit).toHaveLength(1);
-  });
-
-  it("refuses to touch a settings file that is not valid JSON", async () => {
-    const dir = worktree("{ not json");
-    await expect(installClaudeMailHook(dir)).rejects.toThrow(/is not valid JSON.*left untouched/);
-    expect(readFileSync(path.join(dir, ".claude", "settings.local.json"), "utf8")).toBe(
-      "{ not json",
+  it("lives under .flotilla/agents/<name>/, outside the worktree", () => {
+    expect(claudeSettingsPath("/repo/.flotilla", "alice")).toBe(
+      "/repo/.flotilla/agents/alice/claude-settings.json",
     );
   });
+});
 
-  it("the hook command starts flotilla only when the agent has unread mail", () => {
+describe("removeLegacyClaudeSettings", () => {
+  const ours = JSON.stringify({
+    hooks: {
+      UserPromptSubmit: [
+        { hooks: [{ type: "command", command: mailHookCommand("UserPromptSubmit"), timeout: 10 }] },
+      ],
+      PostToolUse: [
+        {
+          matcher: "*",
+          hooks: [{ type: "command", command: mailHookCommand("PostToolUse"), timeout: 10 }],
+        },
+      ],
+    },
+  });
+
+  it("removes the file (and .claude/) when it holds only Flotilla's hooks", () => {
+    const dir = worktree(ours);
+    expect(removeLegacyClaudeSettings(dir)).toBe(true);
+    expect(existsSync(path.join(dir, ".claude"))).toBe(false);
+  });
+
+  it("keeps .claude/ when it holds other files", () => {
+    const dir = worktree(ours);
+    writeFileSync(path.join(dir, ".claude", "commands.md"), "mine");
+    expect(removeLegacyClaudeSettings(dir)).toBe(true);
+    expect(existsSync(path.join(dir, ".claude", "commands.md"))).toBe(true);
+  });
+
+  it("leaves a file with the user's own settings or hooks, or that is not JSON, alone", () => {
+    const mixed = JSON.parse(ours);
+    mixed.permissions = { allow: ["Bash(npm test)"] };
+    const withSettings = worktree(JSON.stringify(mixed));
+    expect(removeLegacyClaudeSettings(withSettings)).toBe(false);
+    const theirs = JSON.parse(ours);
+    theirs.hooks.Stop = [{ hooks: [{ type: "command", command: "say done" }] }];
+    expect(removeLegacyClaudeSettings(worktree(JSON.stringify(theirs)))).toBe(false);
+    const broken = worktree("{ not json");
+    expect(removeLegacyClaudeSettings(broken)).toBe(false);
+    expect(readFileSync(path.join(broken, ".claude", "settings.local.json"), "utf8")).toBe(
+      "{ not json",
+    );
+    expect(removeLegacyClaudeSettings(worktree())).toBe(false);
+  });
+});
+
+describe("mailHookCommand", () => {
+  it("starts flotilla only when the agent has unread mail", () => {
     const root = worktree();
     const bin = path.join(root, "bin");
     mkdirSync(bin);

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { isFlotillaError } from "../../src/core/errors.js";
-import { Config } from "../../src/core/schema.js";
+import { Config, type AgentRecord } from "../../src/core/schema.js";
 import {
   buildLaunch,
   builtinRuntimes,
@@ -123,7 +123,7 @@ describe("buildLaunch", () => {
   const worktree = path.join(root, ".flotilla/worktrees/alice");
   mkdirSync(worktree, { recursive: true });
 
-  function record(runtime: string, extra: { prompt?: string; task?: string } = {}) {
+  function record(runtime: string, extra: Partial<AgentRecord> = {}) {
     return { name: "alice", runtime, role: "worker", worktree, ...extra };
   }
 
@@ -168,12 +168,84 @@ describe("buildLaunch", () => {
     const prompt = "fix the tests; don't touch docs";
     const argsOf = (runtime: string) =>
       buildLaunch(project, record(runtime, { prompt }), config, env).args;
-    expect(argsOf("claude")).toEqual([prompt]);
-    expect(argsOf("codex")).toEqual([prompt]);
+    const settings = path.join(root, ".flotilla", "agents", "alice", "claude-settings.json");
+    expect(argsOf("claude")).toEqual(["--settings", settings, prompt]);
+    expect(argsOf("codex")).toEqual(["-c", 'notify=["flotilla","hook","codex"]', prompt]);
     expect(argsOf("gemini")).toEqual(["--prompt-interactive", prompt]);
     expect(argsOf("opencode")).toEqual(["--prompt", prompt]);
     expect(argsOf("aider")).toEqual([]);
-    expect(buildLaunch(project, record("claude"), config, env).args).toEqual([]);
+    expect(buildLaunch(project, record("claude"), config, env).args).toEqual([
+      "--settings",
+      settings,
+    ]);
+  });
+
+  it("hands Claude Code its hooks in a settings file outside the worktree", () => {
+    const bin = binDir("claude");
+    const launch = buildLaunch(project, record("claude"), Config.parse({}), { PATH: bin });
+    const [file] = launch.files ?? [];
+    expect(file?.path).toBe(
+      path.join(root, ".flotilla", "agents", "alice", "claude-settings.json"),
+    );
+    expect(path.relative(root, file?.path ?? "").startsWith(".flotilla")).toBe(true);
+    expect(JSON.parse(file?.content ?? "{}").hooks.Stop[0].hooks[0].command).toBe(
+      "flotilla hook claude",
+    );
+  });
+
+  it("passes --model through each runtime's own flag", () => {
+    const bin = binDir("claude", "codex", "gemini", "aider", "opencode");
+    const config = Config.parse({});
+    const argsOf = (runtime: string, model: string) =>
+      buildLaunch(project, record(runtime, { model }), config, { PATH: bin }).args;
+    expect(argsOf("claude", "opus")).toEqual(expect.arrayContaining(["--model", "opus"]));
+    expect(argsOf("codex", "o3")).toContain("o3");
+    expect(argsOf("gemini", "gemini-2.5-pro")).toEqual(["--model", "gemini-2.5-pro"]);
+    expect(argsOf("opencode", "anthropic/claude-sonnet-4")).toEqual([
+      "--model",
+      "anthropic/claude-sonnet-4",
+    ]);
+    expect(argsOf("aider", "sonnet")).toEqual(["--model", "sonnet"]);
+    // A runtime without a model flag ignores it.
+    expect(
+      buildLaunch(project, record("shell", { model: "x" }), config, { SHELL: "/bin/sh" }).args,
+    ).toEqual([]);
+  });
+
+  it("starts Claude Code on the conversation id Flotilla chose, and resumes it when asked", () => {
+    const bin = binDir("claude", "codex", "gemini", "opencode");
+    const config = Config.parse({});
+    const id = "0b5c3a52-3a3e-4f55-9d0c-6c1f0a4f7c11";
+    const launch = (runtime: string, extra: Partial<AgentRecord>) =>
+      buildLaunch(project, record(runtime, { prompt: "go", conversation: id, ...extra }), config, {
+        PATH: bin,
+      });
+    expect(launch("claude", {}).args).toEqual(expect.arrayContaining(["--session-id", id, "go"]));
+    const resumed = launch("claude", { resume: true, conversationConfirmed: true });
+    expect(resumed.resumed).toBe(true);
+    expect(resumed.args).toEqual(expect.arrayContaining(["--resume", id]));
+    expect(resumed.args).not.toContain("go");
+    expect(resumed.args).not.toContain("--session-id");
+    // Not confirmed by a hook (it never got that far): a fresh start on the same id.
+    expect(launch("claude", { resume: true }).args).toContain("--session-id");
+    // Codex: a subcommand, first; by id from notify, else the latest in its worktree.
+    expect(launch("codex", { resume: true, conversationConfirmed: true }).args.slice(0, 2)).toEqual(
+      ["resume", id],
+    );
+    expect(
+      launch("codex", { resume: true, conversation: undefined, everStarted: true }).args.slice(
+        0,
+        2,
+      ),
+    ).toEqual(["resume", "--last"]);
+    expect(launch("gemini", { resume: true, everStarted: true }).args).toEqual(["--resume", id]);
+    expect(
+      launch("opencode", { resume: true, conversation: undefined, everStarted: true }).args,
+    ).toEqual(["--continue"]);
+    expect(launch("opencode", { resume: false, everStarted: true }).args).toEqual([
+      "--prompt",
+      "go",
+    ]);
   });
 
   it("runs the demo agent with this node", () => {

@@ -322,3 +322,26 @@ describe("Cockpit", () => {
     expect(rig.hub.typed("alice")).toBe("");
   });
 });
+
+describe("needs-you routing", () => {
+  it("prefix w jumps to the agent that has waited longest, and the status bar counts the waiting", async () => {
+    const { cockpit, hub, text } = await startCockpit(["alice", "bob", "carol"], {}, { cols: 120 });
+    const waiting = (name: string, since: string): AgentView => ({
+      ...agent(name),
+      status: "waiting",
+      waitingSince: since,
+    });
+    hub.emit({ type: "agent", agent: waiting("carol", "2026-01-01T00:05:00.000Z") });
+    hub.emit({ type: "agent", agent: waiting("bob", "2026-01-01T00:01:00.000Z") });
+    await until({ cockpit, hub, text } as Rig, (t) => t.includes("2 waiting"));
+    cockpit.input(PREFIX + "w");
+    cockpit.input("y");
+    expect(hub.typed("bob")).toBe("y");
+    // bob answered: carol is the one left waiting.
+    hub.emit({ type: "status", name: "bob", status: "working" });
+    cockpit.input(PREFIX + "w");
+    cockpit.input("n");
+    expect(hub.typed("carol")).toBe("n");
+    expect(await text()).toContain("1 waiting");
+  });
+});
