@@ -12,6 +12,7 @@ import { registerCostsCommand } from "./commands/costs.js";
 import { registerMemoryCommands } from "./commands/memory.js";
 import { registerMergeCommands } from "./commands/merge.js";
 import { registerTrustCommand } from "./commands/trust.js";
+import { registerTaskCommands } from "./commands/task.js";
 
 /**
  * Entry point: argv → one command. Command modules register their options here but load
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerMemoryCommands(program);
   registerMergeCommands(program);
   registerTrustCommand(program);
+  registerTaskCommands(program);
   return program;
 }
 

@@ -42,6 +42,8 @@ const Mailbox = z.string().superRefine((name, ctx) => {
 export const WorkerDonePayload = z.object({
   task: z.string().optional(),
   branch: z.string().min(1),
+  /** The branch's head commit when the worker's gates passed (`flotilla done`). */
+  head: z.string().optional(),
   files: z.array(z.string()).default([]),
 });
 export type WorkerDonePayload = z.infer<typeof WorkerDonePayload>;

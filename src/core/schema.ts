@@ -5,6 +5,7 @@ import { TerminalConfig } from "./terminal-config.js";
 import { MemoryConfig } from "./memory.js";
 import { GatesConfig, MergeConfig } from "./merge-queue.js";
 import { checkAgentName, checkRoleName, checkRuntimeName } from "./names.js";
+import { TasksConfig } from "./tasks.js";
 
 /**
  * Zod schemas and types for every document Flotilla keeps under `.flotilla/`.
@@ -148,6 +149,8 @@ export const Config = z.object({
   /** Merge queue: quality gates run on every merged result, and how the queue runs. */
   gates: GatesConfig,
   merge: MergeConfig.prefault({}),
+  /** Task board and orchestration loop: attempts, stalls, autoSling (see core/tasks.ts). */
+  tasks: TasksConfig.prefault({}),
 });
 export type Config = z.infer<typeof Config>;
 

@@ -3,6 +3,7 @@ import { MailRunner } from "./mail-delivery.js";
 import { MergeQueueRunner } from "./merge-queue-runner.js";
 import { MemoryDraftsRunner } from "./memory-drafts.js";
 import type { HubRunnerFactory } from "./runner.js";
+import { TaskLoop } from "./task-loop.js";
 
 /**
  * The runners every hub runs, in start order (see `HubRunner`). Adding a runner is one
@@ -14,4 +15,5 @@ export const HUB_RUNNERS: readonly HubRunnerFactory[] = [
   () => new AgentReportsRunner(),
   () => new MergeQueueRunner(),
   () => new MemoryDraftsRunner(),
+  () => new TaskLoop(),
 ];

@@ -1,5 +1,6 @@
 import { readFileSync, rmdirSync, unlinkSync } from "node:fs";
 import path from "node:path";
+import { guardHookEntry, GUARD_COMMAND } from "../core/guard.js";
 
 /**
  * Claude Code settings for a Flotilla agent: the hooks that deliver mail into its context
@@ -81,6 +82,8 @@ export function claudeSettings(): { hooks: Record<string, HookMatcher[]> } {
   };
   for (const event of STATUS_HOOK_EVENTS) add(event, STATUS_HOOK_COMMAND);
   for (const event of MAIL_HOOK_EVENTS) add(event, mailHookCommand(event));
+  // The task scope guard: blocks writes outside the task's scope or worktree (core/guard.ts).
+  (hooks.PreToolUse ??= []).push(guardHookEntry());
   return { hooks };
 }
 
@@ -90,7 +93,7 @@ export function claudeSettingsPath(flotillaDir: string, name: string): string {
 }
 
 /** Markers of Flotilla's own hook commands (this version's and the earlier mail-only ones). */
-const OUR_COMMANDS = ["flotilla mail check --inject", STATUS_HOOK_COMMAND];
+const OUR_COMMANDS = ["flotilla mail check --inject", STATUS_HOOK_COMMAND, GUARD_COMMAND];
 
 /**
  * Removes `<worktree>/.claude/settings.local.json` when earlier Flotilla versions wrote it

@@ -1,4 +1,5 @@
 import { cockpitMemory } from "./cockpit-memory.js";
+import { cockpitTasks } from "./cockpit-tasks.js";
 import path from "node:path";
 import { COCKPIT } from "../core/mail.js";
 import { FlotillaError } from "../core/errors.js";
@@ -182,6 +183,7 @@ async function openCockpit(
     services: {
       mergeQueue: mergeQueueSource(project),
       memory: cockpitMemory(project.root, config),
+      tasks: cockpitTasks(project),
     },
     env: wiring.env,
     layout: config.layout,

@@ -277,7 +277,7 @@ describe("Cockpit", () => {
           description: "close the board",
         },
       ],
-      opener: { key: "t", description: "open the task board", hint: "tasks" },
+      opener: { key: "B", description: "open the test board", hint: "board" },
       open: async () => ({ state: { title: `board v${++loads}` } }),
       key: (state, key) => ({ state, effects: key === "x" ? [{ type: "close" }] : [] }),
       onEvent: (state, event) =>
@@ -292,13 +292,13 @@ describe("Cockpit", () => {
     });
     const views = [...VIEWS, boardView as unknown as (typeof VIEWS)[number]];
     // Tall enough for the whole help (a shorter terminal cuts it off).
-    const rig = await startCockpit(["alice"], { views }, { cols: 100, rows: 100 });
+    const rig = await startCockpit(["alice"], { views }, { cols: 100, rows: 110 });
     rig.cockpit.input(PREFIX + "?");
     const help = await rig.text();
-    expect(help).toContain("open the task board");
+    expect(help).toContain("open the test board");
     expect(help).toContain("close the board");
     rig.cockpit.input(" ");
-    rig.cockpit.input(PREFIX + "t");
+    rig.cockpit.input(PREFIX + "B");
     await until(rig, (t) => t.includes("board v1"));
     rig.hub.emit({ type: "agent", agent: agent("bob") });
     await until(rig, (t) => t.includes("board v2"));

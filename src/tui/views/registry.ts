@@ -4,6 +4,7 @@ import { inboxView } from "./inbox.js";
 import { mergeQueueView } from "./merge-queue.js";
 import { memoryView } from "./memory.js";
 import { spawnView } from "./spawn.js";
+import { taskBoardView } from "./tasks.js";
 import type { View } from "./view.js";
 
 /**
@@ -36,6 +37,7 @@ export const VIEWS: readonly AnyView[] = [
   register(inboxView),
   register(mergeQueueView),
   register(memoryView),
+  register(taskBoardView),
 ];
 
 /** A view of any state type: the cockpit keeps each one's state opaque. */

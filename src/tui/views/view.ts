@@ -5,6 +5,7 @@ import type { AgentView, HubCommand, HubEvent } from "../../hub/protocol.js";
 import type { CockpitMail } from "./inbox.js";
 import type { MergeQueueSource } from "./merge-queue.js";
 import type { CockpitMemory } from "./memory.js";
+import type { CockpitTasks } from "./tasks.js";
 
 /**
  * A cockpit view: help, a dialog, the inbox, and next the merge queue, memory browser and
@@ -122,6 +123,8 @@ export interface ViewServices {
   mergeQueue?: MergeQueueSource;
   /** The project's shared memory; absent: the memory browser says there is none. */
   memory?: CockpitMemory;
+  /** The task board; absent: the board says there is none. */
+  tasks?: CockpitTasks;
   /** Runtimes offered by the spawn form. */
   runtimes: readonly string[];
   /** Whether prefix d can detach (a hub daemon runs the agents). */
