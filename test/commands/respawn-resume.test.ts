@@ -3,6 +3,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createHub, type Hub } from "../../src/hub/hub.js";
 import { initProject } from "../../src/hub/init.js";
+import { trustConfig } from "../../src/store/trust.js";
 import { makeRepo, runCli } from "../e2e/harness.js";
 import { waitUntil } from "../hub/fake-backend.js";
 
@@ -41,6 +42,7 @@ async function fakeCliProject() {
     },
   };
   writeFileSync(project.paths.config, JSON.stringify(config));
+  trustConfig(project.root, await project.readConfig()); // a config that defines runtimes needs the user's trust
   const runs = (): string[][] =>
     existsSync(log)
       ? readFileSync(log, "utf8")

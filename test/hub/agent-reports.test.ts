@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { reportHook } from "../../src/commands/hook.js";
 import { createHub, type Hub } from "../../src/hub/hub.js";
 import { initProject } from "../../src/hub/init.js";
+import { trustConfig } from "../../src/store/trust.js";
 import { createAgent } from "../../src/hub/lifecycle.js";
 import type { HubEvent } from "../../src/hub/protocol.js";
 import { HUB_RUNNERS } from "../../src/hub/runners.js";
@@ -37,6 +38,7 @@ describe("budget warnings in the hub", () => {
     };
     config.costs = { budgetPerAgent: 0.015 }; // the fixture transcript costs $0.0125: 83 %
     writeFileSync(project.paths.config, JSON.stringify(config));
+    trustConfig(project.root, await project.readConfig()); // a config that defines runtimes needs the user's trust
     const record = await createAgent(project, { name: "p", runtime: "probe" });
     const claudeHome = mkdtempSync(path.join(os.tmpdir(), "flotilla-budget-claude-"));
     dirs.push(claudeHome);

@@ -8,6 +8,7 @@ import { createAgent } from "../../src/hub/lifecycle.js";
 import { NeedsYou, runDetached } from "../../src/hub/needs-you.js";
 import { HUB_RUNNERS } from "../../src/hub/runners.js";
 import { initProject } from "../../src/hub/init.js";
+import { trustConfig } from "../../src/store/trust.js";
 import { makeRepo, runCli } from "../e2e/harness.js";
 import { waitUntil } from "./fake-backend.js";
 
@@ -87,6 +88,7 @@ describe("the hub routes what agents report", () => {
     };
     config.notify = { command: `cat >> ${out}` };
     writeFileSync(project.paths.config, JSON.stringify(config));
+    trustConfig(project.root, await project.readConfig()); // a config that defines runtimes needs the user's trust
     await createAgent(project, { name: "p", runtime: "probe" });
     hub = await createHub(project, HUB_RUNNERS);
     const view = () => hub?.agents().find((agent) => agent.name === "p");

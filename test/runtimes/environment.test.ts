@@ -5,6 +5,7 @@ import { ensureHub, isProcessAlive, stopHub } from "../../src/hub/daemon.js";
 import { createAgent } from "../../src/hub/lifecycle.js";
 import { agentBaseEnvironment, isOuterTerminalVariable } from "../../src/runtimes/environment.js";
 import { initProject } from "../../src/hub/init.js";
+import { trustConfig } from "../../src/store/trust.js";
 import { makeRepo } from "../e2e/harness.js";
 import { waitUntil } from "../hub/fake-backend.js";
 
@@ -65,6 +66,7 @@ describe("agent environment", () => {
       },
     };
     writeFileSync(project.paths.config, JSON.stringify(config));
+    trustConfig(project.root, await project.readConfig()); // a config that defines runtimes needs the user's trust
     await createAgent(project, { name: "dump", runtime: "envdump" });
     const env: NodeJS.ProcessEnv = { ...process.env, ...OUTER };
     delete env.XDG_RUNTIME_DIR;

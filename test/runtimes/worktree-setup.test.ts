@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createHub, type Hub } from "../../src/hub/hub.js";
 import { createAgent } from "../../src/hub/lifecycle.js";
 import { initProject } from "../../src/hub/init.js";
+import { trustConfig } from "../../src/store/trust.js";
 import { makeRepo } from "../e2e/harness.js";
 import { waitUntil } from "../hub/fake-backend.js";
 
@@ -49,6 +50,7 @@ async function repoWithLocalFiles(config: Record<string, unknown> = {}) {
   const doc = JSON.parse(readFileSync(project.paths.config, "utf8"));
   Object.assign(doc, config);
   writeFileSync(project.paths.config, JSON.stringify(doc));
+  trustConfig(project.root, await project.readConfig()); // a config that defines runtimes needs the user's trust
   return { repo, project };
 }
 
@@ -85,6 +87,7 @@ describe("worktree set-up", () => {
     doc.worktree = { setup };
     doc.runtimes = { probe: { command: agent, prompt: { mode: "none" } } };
     writeFileSync(project.paths.config, JSON.stringify(doc));
+    trustConfig(project.root, await project.readConfig());
     const record = await createAgent(project, { name: "s", runtime: "probe" });
     hub = await createHub(project);
     const session = hub.session("s");
