@@ -34,6 +34,11 @@ import { writeStream } from "./lib/stream.mjs";
 import { FLOTILLA_CLI, makeTemp, removeTemp } from "./lib/targets.mjs";
 import { performance } from "node:perf_hooks";
 
+// `flotilla trust` of the bench repos' runtimes goes to a trust file of this run, not the user's.
+const benchConfigHome = makeTemp("flotilla-bench-config-");
+process.env.XDG_CONFIG_HOME = benchConfigHome;
+process.on("exit", () => removeTemp(benchConfigHome));
+
 const GROUP_IDS = [
   "throughput1",
   "throughput4",

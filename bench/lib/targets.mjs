@@ -180,6 +180,7 @@ export function startFlotilla({ cols, rows, scripts, dir, inProcess = false }) {
     }),
   );
   writeFileSync(configPath, JSON.stringify(config, null, 2));
+  cli("trust"); // the bench's own runtimes (recorded in the run's private XDG_CONFIG_HOME)
   const labels = scripts.map((_, i) => `ag${i}`);
   labels.forEach((name, i) => cli("spawn", name, "--runtime", `bench${i}`));
   const worktrees = path.join(repo, ".flotilla", "worktrees") + path.sep;
