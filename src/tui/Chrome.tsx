@@ -140,6 +140,8 @@ export function StatusBar(props: {
 /** A centered box with a title and lines of text (help, confirmations, messages). */
 export function Dialog(props: {
   width: number;
+  /** Rows the box fills (border included); by default as many as its content needs. */
+  height?: number;
   title: string;
   lines: string[];
   footer?: string;
@@ -150,6 +152,7 @@ export function Dialog(props: {
     <Box
       flexDirection="column"
       width={props.width}
+      {...(props.height !== undefined ? { height: props.height } : {})}
       borderStyle="double"
       borderColor={props.tone === "danger" ? "red" : "cyan"}
       paddingX={1}

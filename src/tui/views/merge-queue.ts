@@ -392,7 +392,7 @@ export const mergeQueueView = defineView<MergeQueueState, QueueEffect>({
   element: (state, { width, height }): ReactElement =>
     createElement(
       Dialog,
-      { width, title: "", lines: [] },
+      { width, height, title: "", lines: [] },
       ...queueLines(state, width - 4, height - 2).map((line, i) =>
         createElement(
           Text,
