@@ -1,3 +1,4 @@
+import { readStdinText } from "./stdin.js";
 import type { Command } from "commander";
 
 /**
@@ -65,8 +66,5 @@ function parseJson(text: string): unknown {
 }
 
 async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) return "";
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
+  return process.stdin.isTTY ? "" : readStdinText();
 }

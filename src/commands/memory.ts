@@ -1,3 +1,4 @@
+import { readStdinText } from "./stdin.js";
 import { readFile, writeFile, rename } from "node:fs/promises";
 import path from "node:path";
 import { Option, type Command } from "commander";
@@ -46,11 +47,7 @@ export function processIo(): MemoryIo {
     env: process.env,
     stdout: process.stdout,
     stderr: process.stderr,
-    readStdin: async () => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks).toString("utf8");
-    },
+    readStdin: readStdinText,
   };
 }
 

@@ -1,3 +1,4 @@
+import { readStdinText } from "./stdin.js";
 import type { Command } from "commander";
 import { FlotillaError } from "../core/errors.js";
 import { sanitizeForTerminal, sanitizeLine } from "../core/sanitize.js";
@@ -28,11 +29,7 @@ export function processTaskIo(): TaskIo {
     env: process.env,
     stdout: process.stdout,
     stderr: process.stderr,
-    readStdin: async () => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks).toString("utf8");
-    },
+    readStdin: readStdinText,
     setExitCode: (code) => {
       process.exitCode = code;
     },
