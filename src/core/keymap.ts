@@ -1,12 +1,10 @@
 import { FlotillaError } from "./errors.js";
+import { COPY_BINDINGS, type CopyCommand } from "./copy-keys.js";
 import { describeKey } from "./key-names.js";
 import {
   DOWN,
-  END,
   ESC,
-  HOME,
   LEFT,
-  PAGE_DOWN,
   PAGE_UP,
   PASTE_END,
   PASTE_START,
@@ -37,7 +35,8 @@ export type CockpitCommand =
   | "next-layout"
   | "swap-prev"
   | "swap-next"
-  | "scroll-mode"
+  | "copy-mode"
+  | "copy-mode-page-up"
   | "spawn-dialog"
   | "kill"
   | "respawn"
@@ -47,18 +46,12 @@ export type CockpitCommand =
   | "detach"
   | "inbox"
   | "send-prefix"
-  | "scroll-page-up"
-  | "scroll-page-down"
-  | "scroll-line-up"
-  | "scroll-line-down"
-  | "scroll-top"
-  | "scroll-bottom"
-  | "scroll-exit"
+  | CopyCommand
   | `view:${string}`;
 
 /**
  * Where a cockpit binding applies: `prefix` keys are pressed after the prefix key (Ctrl-b z);
- * `scroll` keys are pressed alone while a pane is in scroll mode.
+ * `scroll` keys are pressed alone while a pane is in copy mode (`core/copy-keys.ts`).
  */
 export type KeyContext = "prefix" | "scroll";
 
@@ -182,7 +175,6 @@ export function bindingHelpLines(sections: readonly HelpSection[], width?: numbe
 
 function bindingSpecs(prefix: string, prefixLabel: string): BindingSpec[] {
   const p = "prefix" as const;
-  const s = "scroll" as const;
   return [
     {
       context: p,
@@ -250,10 +242,16 @@ function bindingSpecs(prefix: string, prefixLabel: string): BindingSpec[] {
     },
     {
       context: p,
-      command: "scroll-mode",
+      command: "copy-mode",
       keys: ["["],
-      description: "scroll back through the focused pane's history",
-      hint: "scroll",
+      description: "copy mode: scroll, search and copy the focused pane's history",
+      hint: "copy",
+    },
+    {
+      context: p,
+      command: "copy-mode-page-up",
+      keys: [PAGE_UP],
+      description: "copy mode, one page up",
     },
     {
       context: p,
@@ -314,58 +312,7 @@ function bindingSpecs(prefix: string, prefixLabel: string): BindingSpec[] {
       keys: [prefix],
       description: `send ${prefixLabel} itself to the focused pane`,
     },
-    {
-      context: s,
-      command: "scroll-page-up",
-      keys: [PAGE_UP],
-      description: "scroll up one page",
-      group: "page",
-      hint: "page",
-    },
-    {
-      context: s,
-      command: "scroll-page-down",
-      keys: [PAGE_DOWN],
-      description: "scroll down one page",
-      group: "page",
-    },
-    {
-      context: s,
-      command: "scroll-line-up",
-      keys: [...UP, "k"],
-      description: "scroll up one line",
-      group: "line",
-      hint: "line",
-    },
-    {
-      context: s,
-      command: "scroll-line-down",
-      keys: [...DOWN, "j"],
-      description: "scroll down one line",
-      group: "line",
-    },
-    {
-      context: s,
-      command: "scroll-top",
-      keys: ["g", ...HOME],
-      description: "go to the oldest line kept",
-      group: "ends",
-      hint: "top/bottom",
-    },
-    {
-      context: s,
-      command: "scroll-bottom",
-      keys: ["G", ...END],
-      description: "go back to the live screen",
-      group: "ends",
-    },
-    {
-      context: s,
-      command: "scroll-exit",
-      keys: ["q", ESC],
-      description: "leave scroll mode",
-      hint: "leave",
-    },
+    ...COPY_BINDINGS,
   ];
 }
 
@@ -386,7 +333,7 @@ export function createKeymap(prefix = "\x02", extra: readonly BindingSpec[] = []
     );
   const prefixLabel = describeKey(prefix);
   const specs = bindingSpecs(prefix, prefixLabel);
-  // View keys go after the built-in prefix keys and before the scroll-mode table.
+  // View keys go after the built-in prefix keys and before the copy-mode table.
   const firstScroll = specs.findIndex((spec) => spec.context === "scroll");
   specs.splice(firstScroll, 0, ...extra);
   const bindings = defineBindings(
@@ -420,22 +367,22 @@ export function matchBinding(
  * Press Ctrl-b, then:
  *   ← h        move focus to the pane on the left
  * ...
- * In scroll mode:
- *   PgUp       scroll up one page
+ * In copy mode:
+ *   ↑ k Ctrl-p move up a line (scrolls at the top)
  * ```
  */
 export function helpLines(keymap: Keymap): string[] {
   return bindingHelpLines(keymapHelpSections(keymap));
 }
 
-/** The panes' help sections: the prefix keys, then scroll mode's. */
+/** The panes' help sections: the prefix keys, then copy mode's. */
 export function keymapHelpSections(keymap: Keymap): HelpSection[] {
   return [
     {
       heading: `Press ${keymap.prefixLabel}, then:`,
       bindings: keymap.bindings.filter((b) => b.context === "prefix"),
     },
-    { heading: "In scroll mode:", bindings: keymap.bindings.filter((b) => b.context === "scroll") },
+    { heading: "In copy mode:", bindings: keymap.bindings.filter((b) => b.context === "scroll") },
   ];
 }
 
@@ -443,7 +390,7 @@ export function keymapHelpSections(keymap: Keymap): HelpSection[] {
  * What the status bar shows in each situation:
  * - `normal`: the prefix and the essential keys, `Ctrl-b: z zoom  n new  d detach  ? help`;
  * - `prefix` (the prefix was pressed, a key is awaited): every prefix hint;
- * - `scroll`: the scroll-mode hints, `PgUp/PgDn page  ↑/↓ line  g/G top/bottom  q/Esc leave`.
+ * - `scroll` (copy mode): its hints, `↑/↓/←/→ move  PgUp/PgDn page  …  q leave`.
  * Hints are separated by two spaces.
  */
 export function statusHints(keymap: Keymap, context: "normal" | KeyContext): string {
@@ -460,13 +407,11 @@ export function statusHints(keymap: Keymap, context: "normal" | KeyContext): str
  * them); make one with {@link createInputState}.
  */
 export interface InputState {
-  /** `pane`: keys go to the focused pane; `scroll`: keys drive scroll mode. */
-  readonly mode: "pane" | "scroll";
   /**
-   * In scroll mode, how many lines the focused pane is scrolled back (0: the live screen);
-   * 0 in pane mode. This is the cockpit's only scroll state: only the focused pane scrolls.
+   * `pane`: keys go to the focused pane; `scroll`: the focused pane is in copy mode and every
+   * key goes to it (`copy-key` actions; its own state is `core/copy-mode.ts`'s).
    */
-  readonly scrollOffset: number;
+  readonly mode: "pane" | "scroll";
   /** The prefix was pressed and the next key names a command. */
   readonly prefixPending: boolean;
   /** An escape sequence begun in an earlier chunk and not finished yet; `""` when none. */
@@ -480,12 +425,14 @@ export interface InputState {
 /**
  * What to do with input: `forward` bytes to the focused pane's pty unchanged; run a
  * `command`; or report a key that is `unbound` in `context` (a key after the prefix, or a key
- * in scroll mode), e.g. to flash "Ctrl-b y is not bound".
+ * after the prefix), e.g. to flash "Ctrl-b y is not bound"; or hand a `copy-key` (one whole
+ * key pressed in copy mode) to copy mode.
  */
 export type InputAction =
   | { type: "forward"; data: string }
   | { type: "command"; command: CockpitCommand }
-  | { type: "unbound"; context: KeyContext; key: string };
+  | { type: "unbound"; context: KeyContext; key: string }
+  | { type: "copy-key"; key: string };
 
 /** Result of {@link feedInput} and {@link flushInput}. */
 export interface InputResult {
@@ -497,7 +444,6 @@ export interface InputResult {
 export function createInputState(): InputState {
   return {
     mode: "pane",
-    scrollOffset: 0,
     prefixPending: false,
     escape: "",
     paste: -1,
@@ -508,36 +454,6 @@ export function createInputState(): InputState {
 /** Enters scroll mode (e.g. on a mouse wheel), cancelling a pending prefix. */
 export function enterScrollMode(state: InputState): InputState {
   return { ...createInputState(), paste: state.paste, mode: "scroll" };
-}
-
-/** Scroll mode at `offset` lines back (entering it if needed; a pending prefix is kept). */
-export function scrollTo(state: InputState, offset: number): InputState {
-  const entered = state.mode === "scroll" ? state : enterScrollMode(state);
-  return { ...entered, scrollOffset: Math.max(0, offset) };
-}
-
-/**
- * The scroll offset (lines back from the live screen) a scroll command leads to from
- * `offset`, on a pane `rows` high with `scrollback` lines kept: a page is `rows - 1` lines;
- * the result is clamped to 0…`scrollback`. Undefined for other commands.
- */
-export function scrollTarget(
-  command: CockpitCommand,
-  offset: number,
-  pane: { rows: number; scrollback: number },
-): number | undefined {
-  const page = Math.max(1, pane.rows - 1);
-  const targets: Partial<Record<CockpitCommand, number>> = {
-    "scroll-mode": offset,
-    "scroll-page-up": offset + page,
-    "scroll-page-down": offset - page,
-    "scroll-line-up": offset + 1,
-    "scroll-line-down": offset - 1,
-    "scroll-top": pane.scrollback,
-    "scroll-bottom": 0,
-  };
-  const target = targets[command];
-  return target === undefined ? undefined : Math.max(0, Math.min(pane.scrollback, target));
 }
 
 /** Leaves scroll mode (e.g. when focus moves to another pane), cancelling a pending prefix. */
@@ -555,9 +471,10 @@ export function leaveScrollMode(state: InputState): InputState {
  *   (`ESC [ 5 ~` with prefix `5`) is forwarded, not taken as the prefix;
  * - a bracketed paste (`ESC [200~ … ESC [201~`) is forwarded whole, prefix bytes included,
  *   and leaves scroll mode first;
- * - the `scroll-mode` command enters scroll mode, where each key is matched against the
- *   `scroll` bindings; `scroll-exit` leaves it, and so does any prefix command except
- *   `scroll-mode` (a `scroll-exit` command is emitted before it);
+ * - the `copy-mode` commands enter copy mode, where each whole key is a `copy-key` action
+ *   (copy mode matches it, `core/copy-mode.ts`, and the cockpit leaves with
+ *   {@link leaveScrollMode}); any prefix command except `copy-mode` leaves it too (a
+ *   `copy-exit` command is emitted before it);
  * - the prefix may end one chunk and its key start the next, and an escape sequence may be
  *   split anywhere.
  * A lone Escape cannot be told from the start of a sequence until more input arrives: when
@@ -590,7 +507,6 @@ export function needsFlush(state: InputState): boolean {
 /** The step-by-step work of {@link feedInput}; lives for one chunk. */
 class InputMachine {
   private mode: InputState["mode"];
-  private scrollOffset: number;
   private prefixPending: boolean;
   private escape: string;
   private paste: number;
@@ -603,7 +519,6 @@ class InputMachine {
   ) {
     ({
       mode: this.mode,
-      scrollOffset: this.scrollOffset,
       prefixPending: this.prefixPending,
       escape: this.escape,
       paste: this.paste,
@@ -613,9 +528,8 @@ class InputMachine {
 
   result(): InputResult {
     const { mode, prefixPending, escape, paste, surrogate } = this;
-    const scrollOffset = mode === "scroll" ? this.scrollOffset : 0;
     return {
-      state: { mode, scrollOffset, prefixPending, escape, paste, surrogate },
+      state: { mode, prefixPending, escape, paste, surrogate },
       actions: this.actions,
     };
   }
@@ -708,9 +622,9 @@ class InputMachine {
         this.actions.push({ type: "unbound", context: "prefix", key });
         return;
       }
-      if (binding.command === "scroll-mode") {
+      if (binding.command === "copy-mode" || binding.command === "copy-mode-page-up") {
         this.mode = "scroll";
-        this.command("scroll-mode");
+        this.command(binding.command);
         return;
       }
       this.exitScroll();
@@ -718,19 +632,13 @@ class InputMachine {
       else this.command(binding.command);
       return;
     }
-    const binding = matchBinding(this.keymap, "scroll", key);
-    if (binding === undefined) {
-      this.actions.push({ type: "unbound", context: "scroll", key });
-      return;
-    }
-    if (binding.command === "scroll-exit") this.mode = "pane";
-    this.command(binding.command);
+    this.actions.push({ type: "copy-key", key });
   }
 
   private exitScroll(): void {
     if (this.mode !== "scroll") return;
     this.mode = "pane";
-    this.command("scroll-exit");
+    this.command("copy-exit");
   }
 
   private command(command: CockpitCommand): void {

@@ -149,3 +149,17 @@ export function encodeFocusForChild(
   if (!modes.sendFocusMode) return "";
   return focused ? "\x1b[I" : "\x1b[O";
 }
+
+/**
+ * The wheel as arrow keys, for a program on the alternate screen that has not asked for the
+ * mouse (xterm's alternate-scroll mode, DECSET 1007, which tmux and most terminals default
+ * on): `lines` presses of up (`wheel-up`) or down, in the child's cursor-key mode.
+ */
+export function wheelAsArrows(
+  up: boolean,
+  lines: number,
+  modes: Pick<ChildInputModes, "applicationCursorKeysMode">,
+): string {
+  const key = `${modes.applicationCursorKeysMode ? "\x1bO" : "\x1b["}${up ? "A" : "B"}`;
+  return key.repeat(Math.max(0, lines));
+}

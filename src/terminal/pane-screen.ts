@@ -129,6 +129,7 @@ export class PaneScreen {
   private shape = 0;
   private currentTitle = "";
   private bells = 0;
+  private dropped = 0;
   private readonly links: XtermLinks | undefined;
   // (underline style, colour, xterm link id) -> interned extras id, for this screen's links.
   private readonly extrasCache = new Map<number, number>();
@@ -153,6 +154,58 @@ export class PaneScreen {
     this.trackPrivateModes();
     this.term.onTitleChange((title) => (this.currentTitle = sanitizeTitle(title)));
     this.term.onBell(() => this.bells++);
+    this.countDroppedLines();
+  }
+
+  // Copy mode anchors its view on absolute line numbers (dropped + buffer index), so it must
+  // know how many lines fell off the top of a full scrollback. xterm tells only internally
+  // (CircularList.onTrim); without it the count stays 0 and a full scrollback drifts.
+  private countDroppedLines(): void {
+    const lines = (
+      this.term as unknown as {
+        _core?: {
+          buffers?: { normal?: { lines?: { onTrim?: (f: (n: number) => void) => void } } };
+        };
+      }
+    )._core?.buffers?.normal?.lines;
+    lines?.onTrim?.((amount) => (this.dropped += amount));
+  }
+
+  /**
+   * Lines dropped from the top of the normal buffer's full scrollback since this screen was
+   * made (monotonic): line `i` of the buffer is line `droppedLines + i` of the pane's history.
+   */
+  get droppedLines(): number {
+    return this.dropped;
+  }
+
+  /**
+   * Buffer line `index` (0 = oldest scrollback line kept; `scrollbackLength + y` = screen row
+   * y) as text with trailing blanks trimmed, the column of each UTF-16 unit of the text
+   * (`columns[k]`; absent when every unit is one column), and whether it continues the line
+   * before it (a soft wrap). Undefined beyond the buffer.
+   */
+  readLine(index: number): { text: string; wrapped: boolean; columns?: number[] } | undefined {
+    const line = this.term.buffer.active.getLine(index);
+    if (!line) return undefined;
+    const cell = this.scratch;
+    let text = "";
+    let columns: number[] | undefined;
+    let end = 0;
+    for (let c = 0; c < line.length; c++) {
+      if (!line.getCell(c, cell)) break;
+      const width = cell.getWidth();
+      if (width === 0) continue;
+      const chars = cell.getChars() || " ";
+      if (columns === undefined && (chars.length !== 1 || width !== 1 || text.length !== c))
+        columns = Array.from({ length: text.length }, (_, k) => k);
+      if (columns) for (let k = 0; k < chars.length; k++) columns.push(c);
+      text += chars;
+      if (chars !== " ") end = text.length;
+    }
+    text = text.slice(0, end);
+    if (columns) columns.length = end;
+    return columns ? { text, wrapped: line.isWrapped, columns } : { text, wrapped: line.isWrapped };
   }
 
   /** BELs the child printed so far: a reader that remembers the count sees new ones. */

@@ -69,7 +69,7 @@ export function PaneFrame(props: PaneFrameProps): React.JSX.Element {
   if (props.merge) parts.push([` · ${props.merge}`, mergeColor(props.merge), true]);
   if (props.zoomed) parts.push([" [zoom]", "cyan", false]);
   if (props.scroll)
-    parts.push([` [scroll ${props.scroll.offset}/${props.scroll.total}]`, "yellow", true]);
+    parts.push([` [copy ${props.scroll.offset}/${props.scroll.total}]`, "yellow", true]);
   if (props.paneTitle) parts.push([` · ${props.paneTitle}`, "white", false]);
   parts.push([" ", undefined, false]);
   const inner = props.width - 2;

@@ -20,13 +20,13 @@ import { MailMarks, applyAgentEvent, longestWaiting } from "./agent-list.js";
 import type { ChromeScene } from "./chrome-painter.js";
 import { FrameComposer } from "./frame-composer.js";
 import { FrameScheduler } from "./frame-scheduler.js";
-import { routeMouse } from "./mouse-routing.js";
+import { paneModes, routeMouse } from "./mouse-routing.js";
 import { ViewHost, describeError } from "./view-host.js";
 import { viewServices, type CockpitOptions, type CockpitTerminal } from "./cockpit-options.js";
 import { Notice } from "./notice.js";
 import { PaneArrangement } from "./pane-arrangement.js";
 import { PaneMarks } from "./pane-marks.js";
-import { PaneScroll } from "./pane-scroll.js";
+import { PaneScroll, type CopyView } from "./pane-scroll.js";
 import { VIEWS } from "./views/registry.js";
 import type { CockpitEffect } from "./views/view.js";
 
@@ -51,7 +51,7 @@ export class Cockpit {
   /** Titles and bell marks from the panes' own output. */
   private readonly marks = new PaneMarks();
   private readonly mail = new MailMarks();
-  /** Keys, the prefix, and scroll mode with the focused pane's offset (core/keymap.ts). */
+  /** Keys, the prefix, and whether copy mode has the keys (core/keymap.ts). */
   private inputState: InputState = createInputState();
   private readonly keymap: Keymap;
   private readonly views: ViewHost;
@@ -87,6 +87,8 @@ export class Cockpit {
         if (pane) this.composer.markPane(pane);
         this.invalidateChrome();
       },
+      terminal: this.terminal,
+      notice: this.notice,
     });
     const views = options.views ?? VIEWS;
     this.keymap = createKeymap(options.prefix, ViewHost.openerBindings(views));
@@ -179,10 +181,10 @@ export class Cockpit {
     this.screens.whenParsed(name, () => {
       this.parsing.delete(name);
       this.composer.markPane(name);
+      if (name === this.scrolling.pane) this.invalidateChrome(); // the [copy n/m] indicator
       const screen = this.screens.get(name);
       if (screen && this.marks.update(name, screen, this.focus)) this.invalidateChrome();
-      const echo = name === this.focus && this.now() - this.lastInputAt < ECHO_WINDOW_MS;
-      this.frames.schedule(echo);
+      this.frames.schedule(name === this.focus && this.now() - this.lastInputAt < ECHO_WINDOW_MS);
     });
   }
 
@@ -202,6 +204,7 @@ export class Cockpit {
     for (const action of result.actions) {
       if (action.type === "forward") this.forward(action.data);
       else if (action.type === "command") this.run(action.command);
+      else if (action.type === "copy-key") this.scrolling.key(action.key);
       else if (action.context === "prefix") {
         const prefix = describeKey(this.keymap.prefix);
         const key = describeKey(action.key);
@@ -271,19 +274,22 @@ export class Cockpit {
           "detach needs the hub daemon; this cockpit runs its agents itself",
         );
       default:
-        if (command.startsWith("scroll-")) this.scrolling.command(command);
+        if (command.startsWith("copy-")) this.scrolling.command(command);
     }
   }
 
   private onMouse(event: MouseEvent): void {
     if (this.views.modal) return;
     const route = routeMouse(this.layout, event, {
-      modes: (name) => this.screens.get(name)?.modes,
-      scrolled: this.inputState.mode === "scroll" ? this.focus : undefined,
+      modes: paneModes(this.screens),
+      scrolled: this.scrolling.pane,
       toChild: !this.views.isOpen,
+      dragging: this.scrolling.dragging,
     });
     if (route.type === "none") return;
-    if (route.type !== "child" || route.focus) this.setFocus(route.pane);
+    if (route.type === "select" ? route.phase === "start" : route.type !== "child" || route.focus)
+      this.setFocus(route.pane);
+    if (route.type === "select") return this.scrolling.select(route);
     if (route.type === "child")
       this.hub.send({ type: "input", name: route.pane, data: route.data });
     if (route.type === "wheel") this.scrolling.wheel(route.pane, route.delta);
@@ -359,10 +365,7 @@ export class Cockpit {
     this.frames.drawn();
     if (this.options.forwardTitle && this.focus)
       this.composer.setTitle(this.screens.get(this.focus)?.title || this.focus);
-    const scrolling = this.inputState.mode === "scroll" && this.focus !== undefined;
-    const scrolled = scrolling
-      ? { pane: this.focus!, offset: this.inputState.scrollOffset }
-      : undefined;
+    const scrolled = this.scrolling.view();
     this.composer.render({
       layout: this.layout,
       screens: this.screens,
@@ -373,10 +376,9 @@ export class Cockpit {
     });
   }
 
-  private scene(scrolled: { pane: string; offset: number } | undefined): ChromeScene {
+  private scene(scrolled: CopyView | undefined): ChromeScene {
     const { mode, prefixPending } = this.inputState;
     const context = mode === "scroll" ? "scroll" : prefixPending ? "prefix" : "normal";
-    const total = scrolled ? this.screens.get(scrolled.pane)?.scrollbackLength : undefined;
     return {
       ...this.size,
       layout: this.layout,
@@ -385,12 +387,12 @@ export class Cockpit {
       zoomed: this.arrangement.zoomed,
       prefix: this.options.prefix,
       title: this.options.title,
-      hints: this.views.hints() ?? statusHints(this.keymap, context),
+      hints: this.views.hints() ?? this.scrolling.prompt() ?? statusHints(this.keymap, context),
       notice: this.notice.current,
       mail: this.mail,
       paneTitles: this.marks.titles,
       bells: this.marks.bells,
-      ...(scrolled && total !== undefined ? { scroll: { ...scrolled, total } } : {}),
+      scroll: scrolled,
       view: this.views.drawing(),
     };
   }

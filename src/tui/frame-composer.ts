@@ -13,8 +13,12 @@ export interface FrameInput {
   scene(): ChromeScene;
   /** Panes whose screen is not drawn (a lost agent keeps the chrome's note). */
   hidden(name: string): boolean;
-  /** The scrolled-back pane and how far. */
-  scrolled?: { pane: string; offset: number };
+  /** The pane in copy mode, how far back, and what it paints over its copy (highlights). */
+  scrolled?: {
+    pane: string;
+    offset: number;
+    paint?(grid: CellGrid, x: number, y: number, width: number, height: number): void;
+  };
   /** The pane whose cursor is shown, if any (none while a view is open or scrolled). */
   cursorPane?: string;
 }
@@ -80,8 +84,9 @@ export class FrameComposer {
     for (const pane of panes) {
       if (!this.dirty.has(pane.name) || input.hidden(pane.name)) continue;
       const { x, y, width, height } = pane.inner;
-      const offset = input.scrolled?.pane === pane.name ? input.scrolled.offset : 0;
-      input.screens.get(pane.name)?.copyInto(this.frame, x, y, width, height, offset);
+      const scrolled = input.scrolled?.pane === pane.name ? input.scrolled : undefined;
+      input.screens.get(pane.name)?.copyInto(this.frame, x, y, width, height, scrolled?.offset);
+      scrolled?.paint?.(this.frame, x, y, width, height);
     }
     this.dirty.clear();
     const overlay = this.painted.overlay;

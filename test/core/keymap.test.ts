@@ -65,7 +65,7 @@ describe("the default keymap", () => {
     ).toEqual([
       "focus-next",
       "zoom",
-      "scroll-mode",
+      "copy-mode",
       "spawn-dialog",
       "kill",
       "help",
@@ -74,21 +74,24 @@ describe("the default keymap", () => {
       "inbox",
       "send-prefix",
     ]);
+    expect(find("prefix", "\x1b[5~")).toBe("copy-mode-page-up");
     expect(
-      ["\x1b[5~", "\x1b[6~", "\x1b[A", "k", "\x1b[B", "j", "g", "G", "q", "\x1b"].map((k) =>
-        find("scroll", k),
+      ["\x1b[5~", "\x1b[6~", "\x1b[A", "k", "\x1b[B", "j", "g", "G", "q", "\x1b", "/", "?"].map(
+        (k) => find("scroll", k),
       ),
     ).toEqual([
-      "scroll-page-up",
-      "scroll-page-down",
-      "scroll-line-up",
-      "scroll-line-up",
-      "scroll-line-down",
-      "scroll-line-down",
-      "scroll-top",
-      "scroll-bottom",
-      "scroll-exit",
-      "scroll-exit",
+      "copy-page-up",
+      "copy-page-down",
+      "copy-up",
+      "copy-up",
+      "copy-down",
+      "copy-down",
+      "copy-top",
+      "copy-bottom",
+      "copy-exit",
+      "copy-clear",
+      "copy-search-forward",
+      "copy-search-back",
     ]);
     expect(find("prefix", "y")).toBeUndefined();
     expect(find("scroll", "z")).toBeUndefined();
@@ -102,12 +105,15 @@ describe("the default keymap", () => {
   it("generates the help overlay from the table", () => {
     const lines = helpLines(keymap);
     expect(lines[0]).toBe("Press Ctrl-b, then:");
-    expect(lines[1]).toBe("  ← h     move focus to the pane on the left");
-    expect(lines).toContain("  x       kill the focused agent (asks first)");
-    expect(lines).toContain("  Ctrl-b  send Ctrl-b itself to the focused pane");
-    expect(lines).toContain("In scroll mode:");
-    expect(lines).toContain("  g Home  go to the oldest line kept");
-    expect(lines).toContain("  q Esc   leave scroll mode");
+    // Labels in one column as wide as the widest (copy mode's `PgDn Ctrl-v`).
+    const column = lines[1]!.indexOf("move");
+    expect(lines[1]).toBe("  ← h".padEnd(column) + "move focus to the pane on the left");
+    expect(lines).toContain("  x".padEnd(column) + "kill the focused agent (asks first)");
+    expect(lines).toContain("  Ctrl-b".padEnd(column) + "send Ctrl-b itself to the focused pane");
+    expect(lines).toContain("In copy mode:");
+    expect(lines.some((l) => /^ {2}g Home Alt-< +go to the oldest line kept$/.test(l))).toBe(true);
+    expect(lines.some((l) => /^ {2}q +leave copy mode$/.test(l))).toBe(true);
+    expect(lines.some((l) => /^ {2}\/ Ctrl-s +search forward/.test(l))).toBe(true);
     // Every binding appears exactly once.
     for (const binding of keymap.bindings)
       expect(lines.filter((line) => line.endsWith(binding.description))).toHaveLength(1);
@@ -117,10 +123,10 @@ describe("the default keymap", () => {
   it("generates status-bar hints for each situation", () => {
     expect(statusHints(keymap, "normal")).toBe("Ctrl-b: z zoom  n new  d detach  ? help");
     expect(statusHints(keymap, "prefix")).toBe(
-      "←/→/↑/↓ focus  o next  z zoom  [ scroll  n new  x kill  m inbox  d detach  q quit  ? help",
+      "←/→/↑/↓ focus  o next  z zoom  [ copy  n new  x kill  m inbox  d detach  q quit  ? help",
     );
     expect(statusHints(keymap, "scroll")).toBe(
-      "PgUp/PgDn page  ↑/↓ line  g/G top/bottom  q/Esc leave",
+      "↑/↓/←/→ move  PgUp/PgDn page  g/G top/bottom  //? search  n/N match  v/Space select  y/Enter copy  q leave",
     );
     expect(statusHints(createKeymap("\x01"), "normal")).toMatch(/^Ctrl-a: /);
   });
@@ -213,29 +219,31 @@ describe("feedInput", () => {
     expect(flushInput(result.state, keymap)).toEqual({ state: createInputState(), actions: [] });
   });
 
-  it("drives scroll mode with its own keys and leaves it on q or Escape", () => {
-    const { state, actions } = feed(["\x02[kkj\x1b[5~\x1b[6~gGxq", "abc"]);
+  it("hands every whole key pressed in copy mode to copy mode, Escape after the escape time", () => {
+    const copy = (key: string): InputAction => ({ type: "copy-key", key });
+    const { state, actions } = feed(["\x02[kj\x1b[5~/ab\r", "q"]);
     expect(actions).toEqual([
-      cmd("scroll-mode"),
-      cmd("scroll-line-up"),
-      cmd("scroll-line-up"),
-      cmd("scroll-line-down"),
-      cmd("scroll-page-up"),
-      cmd("scroll-page-down"),
-      cmd("scroll-top"),
-      cmd("scroll-bottom"),
-      { type: "unbound", context: "scroll", key: "x" },
-      cmd("scroll-exit"),
-      fwd("abc"),
+      cmd("copy-mode"),
+      copy("k"),
+      copy("j"),
+      copy("\x1b[5~"),
+      copy("/"),
+      copy("a"),
+      copy("b"),
+      copy("\r"),
+      copy("q"),
     ]);
-    expect(state.mode).toBe("pane");
+    // Copy mode leaves through leaveScrollMode (the cockpit calls it on q).
+    expect(state.mode).toBe("scroll");
+    expect(feed(["abc"], keymap, leaveScrollMode(state)).actions).toEqual([fwd("abc")]);
 
     const escaped = feed(["\x02[\x1b"]);
     expect(escaped.state.mode).toBe("scroll");
-    expect(flushInput(escaped.state, keymap).actions).toEqual([cmd("scroll-exit")]);
+    expect(flushInput(escaped.state, keymap).actions).toEqual([copy("\x1b")]);
     expect(feed(["\x1b[A\x1b\x02z"], keymap, enterScrollMode(createInputState())).actions).toEqual([
-      cmd("scroll-line-up"),
-      cmd("scroll-exit"),
+      copy("\x1b[A"),
+      copy("\x1b"),
+      cmd("copy-exit"),
       cmd("zoom"),
     ]);
   });
@@ -243,15 +251,12 @@ describe("feedInput", () => {
   it("leaves scroll mode before running a prefix command, but not for the scroll command", () => {
     const scrolling = enterScrollMode(createInputState());
     expect(feed(["\x02o"], keymap, scrolling).actions).toEqual([
-      cmd("scroll-exit"),
+      cmd("copy-exit"),
       cmd("focus-next"),
     ]);
-    expect(feed(["\x02\x02"], keymap, scrolling).actions).toEqual([
-      cmd("scroll-exit"),
-      fwd("\x02"),
-    ]);
+    expect(feed(["\x02\x02"], keymap, scrolling).actions).toEqual([cmd("copy-exit"), fwd("\x02")]);
     const again = feed(["\x02[k"], keymap, scrolling);
-    expect(again.actions).toEqual([cmd("scroll-mode"), cmd("scroll-line-up")]);
+    expect(again.actions).toEqual([cmd("copy-mode"), { type: "copy-key", key: "k" }]);
     expect(again.state.mode).toBe("scroll");
     expect(leaveScrollMode(again.state).mode).toBe("pane");
   });
@@ -265,7 +270,7 @@ describe("feedInput", () => {
     ]);
     // A paste arriving in scroll mode, or after the prefix, goes to the pane.
     expect(feed([paste], keymap, enterScrollMode(createInputState())).actions).toEqual([
-      cmd("scroll-exit"),
+      cmd("copy-exit"),
       fwd(paste),
     ]);
     expect(feed(["\x02" + paste]).actions).toEqual([fwd(paste)]);

@@ -56,13 +56,13 @@ describe("the cockpit, end to end", () => {
     d.type("seq 1 400\r");
     await d.waitFor(/^.*\b400\b/m);
     d.type(PREFIX + "[");
-    await d.waitFor("[scroll 0/");
+    await d.waitFor("[copy 0/");
     for (let i = 0; i < 30; i++) d.type("\x1b[5~");
     // The top of the history ("1" alone on a pane row) comes into view.
     const scrolled = await d.waitFor(/[┃│]1 +[┃│]/);
-    expect(scrolled).toMatch(/\[scroll [1-9]\d*\/\d+\]/);
+    expect(scrolled).toMatch(/\[copy [1-9]\d*\/\d+\]/);
     d.type("q");
-    await d.waitFor((t) => !t.includes("[scroll"));
+    await d.waitFor((t) => !t.includes("[copy"));
 
     // Resizing the terminal resizes the pty of every pane.
     d.resize(120, 40);

@@ -323,22 +323,22 @@ describe("Cockpit", () => {
     rig.cockpit.input("\x1b[5~");
     rig.cockpit.input("\x1b[5~");
     arrive();
-    await until(rig, (t) => /\[scroll 40\/\d+\]/.test(t));
+    await until(rig, (t) => /\[copy 40\/\d+\]/.test(t));
     expect(rig.hub.typed("alice")).toBe("");
   });
 
-  it("scrolls the focused pane back a page at a time in scroll mode, and leaves on q", async () => {
+  it("scrolls the focused pane back a page at a time in copy mode, and leaves on q", async () => {
     const rig = await startCockpit(["alice"]);
     const screen = rig.screens.get("alice")!;
     screen.write(Array.from({ length: 100 }, (_, i) => `line ${i + 1}`).join("\r\n"));
     await screen.flush();
     rig.cockpit.input(PREFIX + "[");
-    expect(await rig.text()).toContain("[scroll 0/");
+    expect(await rig.text()).toContain("[copy 0/");
     rig.cockpit.input("\x1b[5~");
     rig.cockpit.input("\x1b[5~");
-    expect(await rig.text()).toMatch(/\[scroll 40\/\d+\]/);
+    expect(await rig.text()).toMatch(/\[copy 40\/\d+\]/);
     rig.cockpit.input("q");
-    expect(await rig.text()).not.toContain("[scroll");
+    expect(await rig.text()).not.toContain("[copy");
     expect(rig.hub.typed("alice")).toBe("");
   });
 });
