@@ -1,5 +1,6 @@
 import { createElement, type ReactElement } from "react";
 import { describeKey } from "../core/key-names.js";
+import { plural } from "../core/plural.js";
 import type { Layout, Rect } from "../core/layout.js";
 import type { AgentView } from "../hub/protocol.js";
 import type { MailMarks } from "./agent-list.js";
@@ -125,7 +126,7 @@ export function paintChrome(renderer: ChromeRenderer, scene: ChromeScene): Paint
     const bar = layout.statusBar;
     const working = scene.agents.filter((a) => a.status === "working").length;
     const waiting = scene.agents.filter((a) => a.status === "waiting").length;
-    const left = `${scene.title} · ${scene.agents.length} agents · ${working} working${waiting ? ` · ${waiting} waiting` : ""}`;
+    const left = `${scene.title} · ${plural(scene.agents.length, "agent")} · ${working} working${waiting ? ` · ${waiting} waiting` : ""}`;
     const { notice, hints } = scene;
     const unread = scene.mail.cockpitUnread;
     const barPiece = renderer.piece(

@@ -98,10 +98,32 @@ describe("Cockpit", () => {
     const { cockpit, hub, text } = await startCockpit(["alice"]);
     cockpit.input(PREFIX + "n");
     expect(await text()).toContain("Spawn an agent");
-    cockpit.input("carol\t\x7f\x7f\x7f\x7f\x7fshell\r");
+    cockpit.input("carol\r");
     expect(hub.requests).toContainEqual({ type: "spawn", name: "carol", runtime: "shell" });
     expect(hub.typed("alice")).toBe("");
     expect(await text()).not.toContain("Spawn an agent");
+  });
+
+  it("offers every runtime as a list in the spawn form, and passes the model through", async () => {
+    const runtimes = ["shell", "claude", "codex"];
+    const { cockpit, hub, text } = await startCockpit(["alice"], { runtimes });
+    cockpit.input(PREFIX + "n");
+    const form = await text();
+    expect(form).toMatch(/Runtime\s+shell\s+claude\s+codex/);
+    // Tab to the runtime row, → to claude; typing there chooses, never edits.
+    cockpit.input("carol\t\x1b[C\x7f");
+    cockpit.input("\topus\tfix the tests\r");
+    expect(hub.requests).toContainEqual({
+      type: "spawn",
+      name: "carol",
+      runtime: "claude",
+      model: "opus",
+      prompt: "fix the tests",
+    });
+    cockpit.input(PREFIX + "n");
+    cockpit.input("dave\tc\r");
+    expect(hub.requests.at(-1)).toMatchObject({ name: "dave", runtime: "claude" });
+    expect(hub.requests.at(-1)).not.toHaveProperty("model");
   });
 
   it("takes a mouse report split across two reads as one click, typing nothing into the pane", async () => {

@@ -1,5 +1,6 @@
 import { createElement } from "react";
 import type { CockpitCommand } from "../../core/keymap.js";
+import { plural } from "../../core/plural.js";
 import { Dialog } from "../Chrome.js";
 import { defineView, type CockpitEffect, type ViewContext, type ViewOpen } from "./view.js";
 
@@ -46,7 +47,7 @@ const QUESTIONS: Partial<Record<CockpitCommand, Question>> = {
           title: "Leave the cockpit?",
           lines: [
             "d: detach: agents keep running in the hub; `flotilla attach` comes back",
-            `s: stop the hub and its ${running.length} running agent(s), then quit`,
+            `s: stop the hub and its ${plural(running.length, "running agent")}, then quit`,
             "",
             "any other key: stay",
           ],
@@ -59,7 +60,7 @@ const QUESTIONS: Partial<Record<CockpitCommand, Question>> = {
       state: {
         title: "Quit the cockpit?",
         lines: [
-          `${running.length} agent(s) still running will be stopped:`,
+          `${plural(running.length, "agent")} still running will be stopped:`,
           running.map((a) => a.name).join(", "),
           "Worktrees and branches are kept; `flotilla respawn <name>` restarts one.",
           "",
