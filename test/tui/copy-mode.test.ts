@@ -1,69 +1,12 @@
-import { afterEach, describe, expect, it } from "vitest";
-import type { HubLink, PaneScreens } from "../../src/hub/link.js";
-import type { AgentView, HubCommand, HubEvent } from "../../src/hub/protocol.js";
-import { PaneScreen } from "../../src/terminal/pane-screen.js";
-import { Cockpit } from "../../src/tui/cockpit.js";
-import { XtermSink } from "../terminal/helpers.js";
+import { describe, expect, it } from "vitest";
+import type { PaneScreen } from "../../src/terminal/pane-screen.js";
+import type { Cockpit } from "../../src/tui/cockpit.js";
+import type { XtermSink } from "../terminal/helpers.js";
+import { PREFIX, startCockpit, type FakeHub } from "./cockpit-rig.js";
 
-const PREFIX = "\x02";
 // Wide enough for the status bar to show a whole notice beside the hints.
 const COLS = 160;
 const ROWS = 24;
-
-function agent(name: string): AgentView {
-  return {
-    name,
-    runtime: "shell",
-    role: "worker",
-    worktree: `/tmp/${name}`,
-    branch: `flotilla/${name}`,
-    base: "abc123",
-    status: "idle",
-    createdAt: "2026-01-01T00:00:00.000Z",
-  };
-}
-
-/** A hub that answers `list`, records what is typed into each pane, and relays output events. */
-class FakeHub implements HubLink {
-  readonly sent: HubCommand[] = [];
-  private listeners = new Set<(event: HubEvent) => void>();
-  constructor(readonly agents: AgentView[]) {}
-  send(command: HubCommand): void {
-    this.sent.push(command);
-  }
-  request(command: HubCommand): Promise<unknown> {
-    return Promise.resolve(command.type === "list" ? this.agents : null);
-  }
-  onEvent(listener: (event: HubEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-  emit(event: HubEvent): void {
-    for (const listener of this.listeners) listener(event);
-  }
-  typed(name: string): string {
-    return this.sent
-      .flatMap((c) => (c.type === "input" && c.name === name ? [c.data] : []))
-      .join("");
-  }
-}
-
-/** Real screen models (scrollback of `scrollback` lines), as the in-process hub holds them. */
-class Screens implements PaneScreens {
-  readonly map = new Map<string, PaneScreen>();
-  constructor(names: string[], scrollback: number) {
-    for (const name of names)
-      this.map.set(name, new PaneScreen({ cols: COLS - 2, rows: ROWS - 3, scrollback }));
-  }
-  get(name: string): PaneScreen | undefined {
-    return this.map.get(name);
-  }
-  whenParsed(name: string, done: () => void): void {
-    const screen = this.map.get(name);
-    if (screen) screen.whenParsed(done);
-    else done();
-  }
-}
 
 interface Rig {
   cockpit: Cockpit;
@@ -78,41 +21,22 @@ interface Rig {
   pane(): Promise<string[]>;
 }
 
-const rigs: Array<{ cockpit: Cockpit; screens: Screens }> = [];
-afterEach(() => {
-  for (const { cockpit, screens } of rigs.splice(0)) {
-    cockpit.close();
-    for (const screen of screens.map.values()) screen.dispose();
-  }
-});
-
+/** One pane, `alice`, filling the outer terminal, with `scrollback` lines of scrollback. */
 async function start(scrollback = 1000): Promise<Rig> {
-  const hub = new FakeHub([agent("alice")]);
-  const screens = new Screens(["alice"], scrollback);
-  const sink = new XtermSink(COLS, ROWS);
-  const cockpit = new Cockpit(
-    { write: (data) => sink.write(data), size: () => ({ cols: COLS, rows: ROWS }) },
-    hub,
-    screens,
-    { prefix: PREFIX, title: "test", runtimes: ["shell"], onQuit: () => {} },
-  );
-  rigs.push({ cockpit, screens });
-  await cockpit.start();
-  const screen = screens.get("alice")!;
-  const rows = async (): Promise<string[]> => {
-    cockpit.renderNow();
-    await sink.screen.flush();
-    return sink.screen.text().split("\n");
-  };
+  const rig = await startCockpit(["alice"], {
+    cols: COLS,
+    rows: ROWS,
+    screenSize: { cols: COLS - 2, rows: ROWS - 3, scrollback },
+  });
+  const screen = rig.screens.get("alice")!;
+  const rows = async (): Promise<string[]> => (await rig.text()).split("\n");
   return {
-    cockpit,
-    hub,
+    cockpit: rig.cockpit,
+    hub: rig.hub,
     screen,
-    sink,
+    sink: rig.sink,
     print: async (text) => {
-      screen.write(text);
-      await screen.flush();
-      hub.emit({ type: "output", name: "alice" } as HubEvent);
+      await rig.output("alice", text);
       await screen.flush();
     },
     rows,
