@@ -190,4 +190,19 @@ describe("copy mode", () => {
     rig.cockpit.input(mouse(64, 10, 10));
     expect(rig.hub.typed("alice")).toMatch(/\x1b\[<64;\d+;\d+M$/);
   });
+
+  it("is listed in help, which scrolls to it on a terminal shorter than the help", async () => {
+    const rig = await start();
+    rig.cockpit.input(PREFIX + "?");
+    let text = (await rig.rows()).join("\n");
+    expect(text).toMatch(/Keys \(1–\d+ of \d+\)/);
+    expect(text).not.toContain("leave copy mode");
+    rig.cockpit.input("\x1b[6~\x1b[6~");
+    expect((await rig.rows()).join("\n")).toContain("In copy mode:");
+    rig.cockpit.input("\x1b[6~");
+    expect((await rig.rows()).join("\n")).toMatch(/\/ Ctrl-s +search forward/);
+    rig.cockpit.input("x"); // any other key closes it
+    expect((await rig.rows()).join("\n")).not.toContain("Keys (");
+    expect(rig.hub.typed("alice")).toBe("");
+  });
 });
