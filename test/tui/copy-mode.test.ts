@@ -194,7 +194,7 @@ describe("copy mode", () => {
   it("is listed in help, which scrolls to it on a terminal shorter than the help", async () => {
     const rig = await start();
     rig.cockpit.input(PREFIX + "?");
-    let text = (await rig.rows()).join("\n");
+    const text = (await rig.rows()).join("\n");
     expect(text).toMatch(/Keys \(1–\d+ of \d+\)/);
     expect(text).not.toContain("leave copy mode");
     rig.cockpit.input("\x1b[6~\x1b[6~");
