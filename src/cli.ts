@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from "commander";
-import { describeError, isFlotillaError } from "./core/errors.js";
+import { describeError, exitCodeFor, isFlotillaError } from "./core/errors.js";
 import { sanitizeForTerminal, sanitizeLine } from "./core/sanitize.js";
 import { registerAgentCommands } from "./commands/agents.js";
 import { registerUpCommands } from "./commands/up.js";
@@ -58,7 +58,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     if (outputClosed || isBrokenPipe(error)) return; // the reader went away (| head): not an error
     process.stderr.write(`flotilla: ${sanitizeLine(describeError(error))}\n`);
     if (!isFlotillaError(error) && process.env.FLOTILLA_DEBUG) console.error(error);
-    process.exitCode = isFlotillaError(error) ? 1 : 70;
+    process.exitCode = exitCodeFor(error);
   }
   if (outputClosed) process.exit(); // nothing more can be shown; do not wait for timers
 }

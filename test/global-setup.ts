@@ -1,14 +1,38 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /**
  * Vitest global setup: builds `dist/` once per run so end-to-end tests can start the real
  * binaries (`dist/cli.js`, `dist/demo/agent.js`). Skipped when `dist/` is newer than every
- * file under `src/`, so unit-test runs do not pay for a build they already have.
+ * file under `src/`, so unit-test runs do not pay for a build they already have. Its
+ * teardown checks the run's temp dir ({@link checkTempDir}).
  */
-export default function setup(): void {
+export default function setup(): () => void {
+  build();
+  return checkTempDir;
+}
+
+/**
+ * Global teardown: the run's own temp dir (TMPDIR, made by vitest.config.ts) must hold
+ * nothing but the trust store; it is removed either way, and the run fails naming each
+ * folder or file a test left behind.
+ */
+function checkTempDir(): void {
+  const runTmp = process.env.FLOTILLA_TEST_TMP;
+  if (!runTmp || !existsSync(runTmp)) return;
+  const left = readdirSync(runTmp).filter((name) => name !== "config-home");
+  rmSync(runTmp, { recursive: true, force: true });
+  if (left.length === 0) return;
+  // vitest reports a teardown error but still exits 0: set the status as well.
+  process.exitCode = 1;
+  throw new Error(
+    `the tests left ${left.length} entries in the temp dir (each test must remove what it makes): ${left.sort().join(", ")}`,
+  );
+}
+
+function build(): void {
   const root = join(dirname(fileURLToPath(import.meta.url)), "..");
   const stamp = join(root, "dist", ".build-stamp");
   if (existsSync(stamp) && newestMtime(join(root, "src")) < statSync(stamp).mtimeMs) return;

@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import type { AgentRecord } from "../core/schema.js";
 import { formatJson, sanitizeForTerminal } from "../core/sanitize.js";
 import type { Project } from "../store/project.js";
+import { plural } from "../core/plural.js";
 
 /**
  * `init`, `spawn`, `kill`, `ls`, `respawn`: agent lifecycle from the command line. They work
@@ -18,6 +19,8 @@ export interface CommandIo {
   cwd: () => string;
   /** Asks a yes/no question; resolves false when no one can answer (not a terminal). */
   confirm: (question: string) => Promise<boolean>;
+  /** Whether `confirm` can ask anyone (a terminal): a "no" then is an answer, not a refusal. */
+  canAsk?: () => boolean;
 }
 
 /** The real process; everything written is passed through the terminal sanitizer. */
@@ -26,6 +29,7 @@ export const processIo: CommandIo = {
   err: (text) => void process.stderr.write(sanitizeForTerminal(text)),
   cwd: () => process.cwd(),
   confirm: confirmOnTerminal,
+  canAsk: () => process.stdin.isTTY === true && process.stderr.isTTY === true,
 };
 
 /** Registers `init`, `spawn`, `kill`, `ls`, `respawn`. */
@@ -133,7 +137,7 @@ export function registerAgentCommands(program: Command, io: CommandIo = processI
             ...(record.port !== undefined ? [`  port      FLOTILLA_PORT=${record.port}`] : []),
             ...(copied.length > 0
               ? [
-                  `  copied    ${copied.length} file(s) from .worktreeinclude: ${copied.slice(0, 5).join(", ")}${copied.length > 5 ? ", …" : ""}`,
+                  `  copied    ${plural(copied.length, "file")} from .worktreeinclude: ${copied.slice(0, 5).join(", ")}${copied.length > 5 ? ", …" : ""}`,
                 ]
               : []),
             ...(config.worktree.setup !== undefined
@@ -213,7 +217,13 @@ export function registerAgentCommands(program: Command, io: CommandIo = processI
         io.out('no agents yet: flotilla spawn <name> --runtime claude --prompt "..."\n');
         return;
       }
-      io.out(formatTable(project.root, rows));
+      // A `starting` agent waits for a hub to start it: without one, say what to do.
+      let hubRunning = true;
+      if (rows.some((row) => row.status === "starting")) {
+        const { hubStatus } = await import("../hub/daemon.js");
+        hubRunning = (await hubStatus(project)).state === "running";
+      }
+      io.out(formatTable(project.root, rows, { hubRunning }));
     });
 
   program
@@ -331,13 +341,27 @@ export function formatAge(seconds: number): string {
   return `${Math.floor(seconds / 86400)}d`;
 }
 
-/** The `ls` table: a header and one line per row, columns padded to fit, worktrees relative. */
-export function formatTable(root: string, rows: AgentRow[]): string {
+/** What the STATUS column says for `row`: `waiting 5m`; `stopped — run flotilla up` for an
+ * agent waiting to start when no hub runs (nothing will start it until `up`). */
+function statusCell(row: AgentRow, hubRunning: boolean): string {
+  if (row.status === "starting" && !hubRunning) return "stopped — run flotilla up";
+  return row.waitingFor !== null ? `${row.status} ${formatAge(row.waitingFor)}` : row.status;
+}
+
+/**
+ * The `ls` table: a header and one line per row, columns padded to fit, worktrees relative.
+ * `hubRunning: false` (no hub runs this project) shows `starting` agents as stopped.
+ */
+export function formatTable(
+  root: string,
+  rows: AgentRow[],
+  { hubRunning = true }: { hubRunning?: boolean } = {},
+): string {
   const header = ["NAME", "RUNTIME", "STATUS", "BRANCH", "WORKTREE", "PID", "AGE"];
   const cells = rows.map((row) => [
     row.name,
     row.runtime,
-    row.waitingFor !== null ? `${row.status} ${formatAge(row.waitingFor)}` : row.status,
+    statusCell(row, hubRunning),
     row.branch,
     path.relative(root, row.worktree) || ".",
     row.pid === null ? "-" : String(row.pid),
@@ -391,6 +415,11 @@ async function killCommand(
       const ok = await io.confirm(
         `remove ${name}'s worktree and branch with ${what}? Commits and changes are kept under refs/flotilla/archive/, other files under .flotilla/kept/. [y/N] `,
       );
+      // Answering "n" is an answer (exit 0); with no terminal to ask on, say how to go on.
+      if (!ok && io.canAsk?.()) {
+        io.out(`not killed: ${name}, its worktree and branch are as they were\n`);
+        return;
+      }
       if (!ok) {
         throw new FlotillaError(
           "INVALID_INPUT",

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { plural } from "../core/plural.js";
 import { formatJson } from "../core/sanitize.js";
 import { processIo, type CommandIo } from "./agents.js";
 
@@ -57,12 +58,17 @@ export function registerHubCommands(program: Command, io: CommandIo = processIo)
         if (running.length > 0) {
           const names = running.map((a) => a.name).join(", ");
           const ok = await io.confirm(
-            `Stop the hub and its ${running.length} running agent(s) (${names})? [y/N] `,
+            `Stop the hub and its ${plural(running.length, "running agent")} (${names})? [y/N] `,
           );
+          // Declining is an answer, not an error: nothing changes, exit 0.
+          if (!ok && io.canAsk?.()) {
+            io.out(`not stopped: the hub and ${names} keep running\n`);
+            return;
+          }
           if (!ok) {
             throw new FlotillaError(
               "INVALID_INPUT",
-              `not stopped: ${running.length} agent(s) are running (${names}); pass -y to stop them without asking`,
+              `not stopped: ${plural(running.length, "agent")} running (${names}) and no terminal to ask on; pass -y to stop them`,
             );
           }
         }

@@ -84,3 +84,24 @@ export function firstZodIssue(error: ZodLikeError): {
     message: issue?.message ?? "invalid",
   };
 }
+
+/** Error classes that only a bug in Flotilla throws (a type, range or reference mistake). */
+const BUG_ERRORS = new Set([
+  "TypeError",
+  "RangeError",
+  "ReferenceError",
+  "SyntaxError",
+  "EvalError",
+  "URIError",
+  "AssertionError",
+]);
+
+/**
+ * The CLI's exit status for an error that reached it: 70 (EX_SOFTWARE in sysexits.h) for a
+ * bug (a TypeError and its kin), 1 for everything else, as the README promises: a
+ * FlotillaError, a git failure, a file the system refused (ENOENT, EACCES), a lock held.
+ */
+export function exitCodeFor(error: unknown): 1 | 70 {
+  if (isFlotillaError(error) || !(error instanceof Error)) return 1;
+  return BUG_ERRORS.has(error.name) ? 70 : 1;
+}

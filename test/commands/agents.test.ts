@@ -179,7 +179,7 @@ describe("flotilla ls", () => {
     const table = (await ok(root, "ls")).trimEnd().split("\n");
     expect(table[0]).toMatch(/^NAME\s+RUNTIME\s+STATUS\s+BRANCH\s+WORKTREE\s+PID\s+AGE$/);
     expect(table[1]).toMatch(
-      /^alice\s+shell\s+starting\s+flotilla\/alice\s+\.flotilla\/worktrees\/alice\s+-\s+\d+s$/,
+      /^alice\s+shell\s+stopped — run flotilla up\s+flotilla\/alice\s+\.flotilla\/worktrees\/alice\s+-\s+\d+s$/,
     );
     const [row] = await listJson(root);
     expect(Object.keys(row ?? {}).sort()).toEqual([
