@@ -356,7 +356,7 @@ class SocketHub implements HubServer {
         const terminal = client.terminal;
         if (!terminal) return this.reject(client, "size from a client with no terminal");
         terminal.size = { cols: message.cols, rows: message.rows };
-        terminal.cockpit?.resize();
+        this.drive(client, (cockpit) => cockpit.resize());
         return;
       }
       case "command":
@@ -435,7 +435,7 @@ class SocketHub implements HubServer {
       (cockpit) => {
         if (client.closing || client.socket.destroyed) return cockpit.close();
         terminal.cockpit = cockpit;
-        for (const keys of terminal.early.splice(0)) cockpit.input(keys);
+        for (const keys of terminal.early.splice(0)) this.drive(client, (c) => c.input(keys));
       },
       (error: unknown) => this.reject(client, `cannot open the cockpit: ${describeError(error)}`),
     );
@@ -445,7 +445,7 @@ class SocketHub implements HubServer {
     const terminal = client.terminal;
     if (!terminal) return this.reject(client, "binary frame from a client with no terminal");
     const keys = bytes.toString("utf8");
-    if (terminal.cockpit) terminal.cockpit.input(keys);
+    if (terminal.cockpit) this.drive(client, (cockpit) => cockpit.input(keys));
     else terminal.early.push(keys);
   }
 
@@ -467,7 +467,7 @@ class SocketHub implements HubServer {
       if (!terminal.skipped) return;
       terminal.skipped = false;
       this.log(`${client.id}: caught up; one full redraw`);
-      terminal.cockpit?.redraw();
+      this.drive(client, (cockpit) => cockpit.redraw());
     });
   }
 
@@ -487,6 +487,18 @@ class SocketHub implements HubServer {
       });
       client.socket.end();
     });
+  }
+
+  /** Calls into a client's cockpit; one that throws loses that client, not the hub. */
+  private drive(client: Client, call: (cockpit: HubCockpit) => void): void {
+    const cockpit = client.terminal?.cockpit;
+    if (!cockpit) return;
+    try {
+      call(cockpit);
+    } catch (error) {
+      this.closeCockpit(client);
+      this.reject(client, `the cockpit failed: ${describeError(error)}`);
+    }
   }
 
   private closeCockpit(client: Client): void {

@@ -51,4 +51,17 @@ describe("the thin client", () => {
     expect(d.term.buffer.active.type).toBe("normal");
     expect(runCli(["hub", "status", "--json"], repo).stdout).toContain('"state": "stopped"');
   });
+
+  it("restores the terminal on SIGHUP (the terminal closed) and leaves the hub running", async () => {
+    repo = repoWithShells(["sh"]);
+    const d = open(["up"]);
+    await d.waitFor("$ ");
+    d.proc.kill("SIGHUP");
+    await d.waitExit();
+    expect(d.term.buffer.active.type).toBe("normal");
+    const tail = d.raw.slice(d.raw.lastIndexOf("\x1b[?1049h"));
+    for (const reset of ["\x1b[?1049l", "\x1b[?1000l", "\x1b[?2004l", "\x1b[?25h"])
+      expect(tail).toContain(reset);
+    expect(JSON.parse(runCli(["hub", "status", "--json"], repo).stdout).state).toBe("running");
+  });
 });
