@@ -217,7 +217,7 @@ describe("detach and reattach: the hub outlives the terminal", () => {
       "until [ -e go ]; do sleep 0.05; done",
       "printf '\\033[?1049h\\033[H\\033[1;7mtop-bar\\033[0m\\n'",
       "printf '\\033[38;5;208morange\\033[0m \\033[48;2;10;20;30;33mdeep\\033[0m\\n'",
-      "printf '\\033[2mdim\\033[1mbold\\033[22m plain\\n'",
+      "printf '\\033[2mdim\\033[22;1mbold\\033[22m plain\\n'",
       'printf "\\033[$(tput lines);1H%s" "$(printf \'w%.0s\' $(seq 1 $(tput cols)))"',
       "exec sleep 600",
     ].join("; ");
