@@ -1,5 +1,6 @@
-// After tsc: make the CLI executable, and bundle the cockpit process (run-cockpit) and the
-// hub daemon each into one file.
+// After tsc: make the CLI executable, and bundle into one file each: the thin client
+// (client/attach), the terminal side of up/attach (run-cockpit), the hub daemon (daemon)
+// and the hub's cockpits (cockpit-factory, loaded by the hub on the first attach).
 // Loading Ink and React as ~150 separate ES modules costs ~0.6 s at start-up; one bundled
 // file loads in a fraction of that. The unbundled modules stay in dist/ as the fallback
 // and for everything else (the hub, the CLI, tests).
@@ -12,7 +13,7 @@ chmodSync(new URL("cli.js", dist), 0o755);
 
 const empty = fileURLToPath(new URL("tui/empty-module.js", dist));
 writeFileSync(empty, "export default {};\n");
-const bundle = (entry, out) =>
+const bundle = (entry, out, extra = {}) =>
   build({
     entryPoints: [fileURLToPath(new URL(entry, dist))],
     outfile: fileURLToPath(new URL(out, dist)),
@@ -29,7 +30,12 @@ const bundle = (entry, out) =>
       js: "import { createRequire as __flotillaRequire } from 'node:module'; const require = __flotillaRequire(import.meta.url);",
     },
     logLevel: "warning",
+    ...extra,
   });
+// The client must stay small: test/client/bundle.test.ts reads this metafile's inputs.
+const client = await bundle("client/attach.js", "client/attach.bundle.js", { metafile: true });
+writeFileSync(new URL("client/attach.meta.json", dist), JSON.stringify(client.metafile));
 await bundle("tui/run-cockpit.js", "tui/run-cockpit.bundle.js");
 // The hub daemon's start-up is on the critical path of `flotilla up`.
-await bundle("hub/main.js", "hub/main.bundle.js");
+await bundle("daemon.js", "daemon.bundle.js");
+await bundle("tui/cockpit-factory.js", "tui/cockpit-factory.bundle.js");

@@ -14,7 +14,7 @@ export function registerUpCommands(program: Command): void {
     )
     .addHelpText(
       "after",
-      "\nKeys: prefix (default Ctrl-b) then ? shows every binding; everything else goes to the focused pane.\nPrefix d detaches; the agents keep running and `flotilla attach` brings you back.",
+      "\nKeys: prefix (default Ctrl-b) then ? shows every binding; everything else goes to the focused pane.\nPrefix d detaches; the agents keep running and `flotilla attach` (or `flotilla attach --dir <repo>`) brings you back.",
     )
     .action(async (options: { inProcess?: boolean }) => {
       const { openProject } = await import("../store/project.js");
@@ -27,9 +27,13 @@ export function registerUpCommands(program: Command): void {
   program
     .command("attach")
     .description("attach to this project's running hub: every pane as it was")
-    .action(async () => {
+    .option("--dir <path>", "the project to attach to (default: the one around this directory)")
+    .action(async (options: { dir?: string }) => {
       const { openProject } = await import("../store/project.js");
-      await attachCockpit(openProject(), { start: false });
+      const path = await import("node:path");
+      await attachCockpit(openProject(options.dir ? path.resolve(options.dir) : undefined), {
+        start: false,
+      });
     });
 }
 
@@ -50,24 +54,12 @@ async function assertAgentsTrusted(project: Project): Promise<void> {
 type RunCockpit = typeof import("../tui/run-cockpit.js");
 
 /**
- * Loads the cockpit side of Flotilla with chalk forced to full colour: Ink's colours come
- * from chalk, which decides once at import, and the cockpit always owns a colour terminal.
- * The variable is put back at once so no agent inherits it. The build bundles this side
- * (Ink, React, the hub client, the compositor) into one file, which loads several times
- * faster than ~200 separate modules; the modules themselves are the fallback.
+ * Loads the terminal side of `up` and `attach`: the build's one-file bundle (the thin
+ * client and the hub's start; no Ink or React), or the modules as the fallback.
  */
 async function loadCockpit(): Promise<RunCockpit> {
-  const hadForce = process.env.FORCE_COLOR;
-  process.env.FORCE_COLOR = "3";
-  try {
-    const bundle = "../tui/run-cockpit.bundle.js";
-    return await (import(bundle) as Promise<RunCockpit>).catch(
-      () => import("../tui/run-cockpit.js"),
-    );
-  } finally {
-    if (hadForce === undefined) delete process.env.FORCE_COLOR;
-    else process.env.FORCE_COLOR = hadForce;
-  }
+  const bundle = "../tui/run-cockpit.bundle.js";
+  return await (import(bundle) as Promise<RunCockpit>).catch(() => import("../tui/run-cockpit.js"));
 }
 
 /**
@@ -75,7 +67,6 @@ async function loadCockpit(): Promise<RunCockpit> {
  * `start` is set (see `run-cockpit.ts`). Never resolves: the process exits on detach or quit.
  */
 export async function attachCockpit(project: Project, options: { start: boolean }): Promise<void> {
-  // Taken before loadCockpit touches FORCE_COLOR: a hub started from here inherits this.
   const env = { ...process.env };
   await (await loadCockpit()).attachCockpit(project, { ...options, env });
 }

@@ -1,12 +1,12 @@
-import { realpathSync } from "node:fs";
 import net from "node:net";
 import { FlotillaError, describeError } from "../core/errors.js";
+import { foreignHub } from "./foreign-hub.js";
 import { FrameDecoder, encodeFrame } from "./framing.js";
 import type { HubCommand, HubEvent, HubEventOf } from "./protocol.js";
 import { PROTOCOL_VERSION, parseServerMessage, type ClientMessage } from "./wire.js";
 
-/** What answers a `request`: the `result`, or for `snapshot` the `snapshot` event, with the request's id. */
-export type HubReply = HubEventOf<"result"> | HubEventOf<"snapshot">;
+/** What answers a `request`: the `result` event with the request's id. */
+export type HubReply = HubEventOf<"result">;
 
 /** An open, welcomed connection to a hub. */
 export interface HubConnection {
@@ -16,7 +16,7 @@ export interface HubConnection {
   send(command: HubCommand): void;
   /**
    * Sends a command with a fresh `id` (any id on `command` is replaced) and resolves with
-   * the event that carries it back (`result`, or `snapshot` for a snapshot command).
+   * the `result` event that carries it back.
    * @throws FlotillaError HUB_UNAVAILABLE when no answer comes within `timeoutMs`
    * (default 10 000 ms) or the connection closes first.
    */
@@ -259,7 +259,7 @@ class SocketConnection implements HubConnection {
   }
 
   private dispatch(event: HubEvent): void {
-    if ((event.type === "result" || event.type === "snapshot") && event.id !== undefined) {
+    if (event.type === "result") {
       const pending = this.pending.get(event.id);
       if (pending) {
         this.pending.delete(event.id);
@@ -286,28 +286,5 @@ class SocketConnection implements HubConnection {
     }
     this.pending.clear();
     for (const listener of this.closeListeners) listener(this.closeReason);
-  }
-}
-
-/** Why the hub that said `welcome` is not this client's, or `undefined` when it is. */
-function foreignHub(
-  welcome: { root: string; hubId: string },
-  options: ConnectOptions,
-  socketPath: string,
-): string | undefined {
-  if (options.root !== undefined && realPath(welcome.root) !== realPath(options.root)) {
-    return `the hub on ${socketPath} serves ${welcome.root || "another project"}, not ${options.root} (hub.json copied from another project?): nothing was sent to it; run "flotilla up" to start this project's own hub`;
-  }
-  if (options.hubId !== undefined && welcome.hubId !== options.hubId) {
-    return `the hub on ${socketPath} is not the one ${options.root ?? "this project"}'s hub.json names: nothing was sent to it`;
-  }
-  return undefined;
-}
-
-function realPath(file: string): string {
-  try {
-    return realpathSync(file);
-  } catch {
-    return file;
   }
 }

@@ -167,7 +167,7 @@ export interface HubHandle {
  * `node <entry> <root> <socket>`, detached into its own session with stdin closed and
  * stdout/stderr appended to `.flotilla/hub.log`, and not waited for on exit. Concurrent
  * callers are serialized by a lock on the hub record, so only one hub starts.
- * @param options.entry the daemon script; default `main.js` next to this module (dist).
+ * @param options.entry the daemon script; default dist/daemon.bundle.js (or daemon.js).
  * @throws FlotillaError HUB_UNAVAILABLE when the hub exits early or does not answer within
  * `timeoutMs` (the message points at hub.log), or when a recorded hub is unresponsive;
  * PROTOCOL when a hub of another protocol version runs.
@@ -293,7 +293,7 @@ async function probeHub(socket: string, root: string, hubId?: string): Promise<P
 function looksLikeHub(pid: number): boolean {
   try {
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-    return cmdline.includes(`hub${path.sep}main.`);
+    return /(hub\/main|daemon)(\.bundle)?\.js/.test(cmdline);
   } catch {
     return true;
   }
@@ -419,10 +419,13 @@ function withRecordLock<T>(project: Project, fn: () => Promise<T>): Promise<T> {
 
 export { isProcessAlive };
 
-/** The daemon script: the build's single-file bundle (faster to start) or plain `main.js`. */
+/**
+ * The daemon's entry point (src/daemon.ts, which hands the hub its cockpits): the build's
+ * single-file bundle (faster to start) or plain `daemon.js`.
+ */
 function defaultEntry(): string {
   // From the package root, not this module's URL: this module may run from a bundle.
-  const hub = path.join(packageRoot(), "dist", "hub");
-  const bundled = path.join(hub, "main.bundle.js");
-  return existsSync(bundled) ? bundled : path.join(hub, "main.js");
+  const dist = path.join(packageRoot(), "dist");
+  const bundled = path.join(dist, "daemon.bundle.js");
+  return existsSync(bundled) ? bundled : path.join(dist, "daemon.js");
 }

@@ -1,16 +1,36 @@
 import { FlotillaError } from "../core/errors.js";
 
 /**
- * Length-prefixed JSON frames for the hub's Unix socket: a 4-byte big-endian unsigned
- * payload length, then that many bytes of UTF-8 JSON. The protocol version is not in each
+ * Length-prefixed frames for the hub's Unix socket: a 4-byte big-endian unsigned header,
+ * then the payload. The header's top bit marks a binary frame (raw terminal bytes, e.g. an
+ * attached client's keystrokes or the hub's drawing for it); without it the payload is
+ * UTF-8 JSON. The low 31 bits are the payload length. The protocol version is not in each
  * frame but in the `hello`/`welcome` exchange that opens every connection (see wire.ts).
+ * This module imports nothing heavy: the thin client (src/client/) uses it as is.
  */
 
 /** Bytes in the length prefix. */
 export const FRAME_HEADER_BYTES = 4;
 
-/** Largest payload accepted by default: 16 MiB (a full-scrollback snapshot fits easily). */
+/** Largest payload accepted by default: 16 MiB (a full-screen redraw is a few hundred KiB). */
 export const MAX_FRAME_BYTES = 16 * 1024 * 1024;
+
+/** Header bit that marks a binary frame. */
+const BINARY_FLAG = 0x80000000;
+const LENGTH_MASK = 0x7fffffff;
+
+/**
+ * Encodes raw bytes (or a string, as UTF-8) as one binary frame: what the decoder returns
+ * as a `Buffer`. Large payloads are the caller's to split (a drawing is sent as it comes).
+ */
+export function encodeBinaryFrame(data: Uint8Array | string): Buffer {
+  const length = typeof data === "string" ? Buffer.byteLength(data, "utf8") : data.length;
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + length);
+  frame.writeUInt32BE((BINARY_FLAG | length) >>> 0, 0);
+  if (typeof data === "string") frame.write(data, FRAME_HEADER_BYTES, "utf8");
+  else frame.set(data, FRAME_HEADER_BYTES);
+  return frame;
+}
 
 /** Encodes one value as a frame. @throws FlotillaError PROTOCOL when the JSON exceeds `maxBytes`. */
 export function encodeFrame(value: unknown, maxBytes: number = MAX_FRAME_BYTES): Buffer {
@@ -30,7 +50,7 @@ export function encodeFrame(value: unknown, maxBytes: number = MAX_FRAME_BYTES):
 
 /**
  * Incremental decoder: feed it socket chunks in order; it returns every complete frame's
- * parsed JSON value. A frame may be split across any number of chunks and a chunk may hold
+ * parsed JSON value, or for a binary frame its bytes as a `Buffer` (JSON never parses to one). A frame may be split across any number of chunks and a chunk may hold
  * many frames. Once it throws, the stream is unusable and the connection must be closed.
  */
 export class FrameDecoder {
@@ -40,6 +60,7 @@ export class FrameDecoder {
   private buffered = 0;
   /** Payload length of the frame being assembled, once its header is complete. */
   private expected: number | undefined;
+  private binary = false;
 
   constructor(options: { maxBytes?: number } = {}) {
     this.maxBytes = options.maxBytes ?? MAX_FRAME_BYTES;
@@ -64,7 +85,9 @@ export class FrameDecoder {
     for (;;) {
       if (this.expected === undefined) {
         if (this.buffered < FRAME_HEADER_BYTES) break;
-        const length = this.take(FRAME_HEADER_BYTES).readUInt32BE(0);
+        const header = this.take(FRAME_HEADER_BYTES).readUInt32BE(0);
+        const length = header & LENGTH_MASK;
+        this.binary = header !== length;
         if (length > this.maxBytes) {
           throw new FlotillaError(
             "PROTOCOL",
@@ -76,7 +99,8 @@ export class FrameDecoder {
       if (this.buffered < this.expected) break;
       const payload = this.take(this.expected);
       this.expected = undefined;
-      values.push(parsePayload(payload));
+      // A binary payload may be a view into a chunk: copied, since the caller may keep it.
+      values.push(this.binary ? Buffer.from(payload) : parsePayload(payload));
     }
     return values;
   }

@@ -158,27 +158,6 @@ export class Hub implements HubBackend {
         for (const runner of this.started)
           for (const event of runner.replay?.() ?? []) reply(event);
         return;
-      case "snapshot": {
-        const session = this.sessions.get(command.name);
-        if (!session) {
-          respond(
-            Promise.reject(
-              new FlotillaError("UNKNOWN_AGENT", `no pane for agent "${command.name}"`),
-            ),
-          );
-          return;
-        }
-        reply({
-          type: "snapshot",
-          id: command.id,
-          name: command.name,
-          seq: session.outputSeq,
-          cols: session.screen.cols,
-          rows: session.screen.rows,
-          data: session.screen.serialize({ scrollback: command.scrollback ?? 0 }),
-        });
-        return;
-      }
       case "spawn":
         respond(this.spawn(command));
         return;

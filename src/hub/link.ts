@@ -2,8 +2,9 @@ import type { PaneScreen } from "../terminal/pane-screen.js";
 import type { HubCommand, HubEvent } from "./protocol.js";
 
 /**
- * How a cockpit talks to the hub: in-process (`local-link.ts`) or over the hub's socket
- * (`remote-link.ts`). The cockpit is written against this alone, so tests hand it a fake.
+ * How a cockpit talks to the hub. Cockpits run inside the hub (one per attached client), so
+ * the one real link is `local-link.ts`; the cockpit is written against this alone, so tests
+ * hand it a fake.
  */
 export interface HubLink {
   /** Sends a command that has no answer (input, resize). */
@@ -15,13 +16,15 @@ export interface HubLink {
 }
 
 /**
- * The screens the cockpit draws from. In-process these are the hub's own screen models;
- * a remote client keeps mirrors fed from snapshots and output events.
+ * The screens the cockpit draws from: the hub's own screen models (each byte parsed once).
  */
 export interface PaneScreens {
   get(name: string): PaneScreen | undefined;
   /** Calls `done` once output received so far for `name` has been parsed. */
   whenParsed(name: string, done: () => void): void;
-  /** Fetches `name`'s scrollback when it is not held locally (a remote hub sends it lazily). */
+  /**
+   * Fetches `name`'s scrollback when it is not held locally. The hub's screens hold it, so
+   * no link sets this today; scroll mode still waits on it when one does.
+   */
   loadScrollback?(name: string): Promise<void>;
 }

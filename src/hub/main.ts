@@ -1,23 +1,28 @@
+import path from "node:path";
 import { describeError } from "../core/errors.js";
+import type { CockpitFactoryMaker } from "./cockpits.js";
 import { Project } from "../store/project.js";
 import { HUB_RUNNERS } from "./runners.js";
 import { startHubService, type HubService } from "./service.js";
 
 /**
- * The hub daemon: `node dist/hub/main.js <root> [socket]`, started by `ensureHub` detached
+ * The hub daemon: `node dist/daemon.js <root> [socket]` (its entry point, which hands it the
+ * cockpits), started by `ensureHub` detached
  * (its own session) with stdout/stderr appended to `.flotilla/hub.log`. Serves the hub on
  * the project's socket, writes `.flotilla/hub.json`, ignores SIGHUP (the terminal going
  * away must not stop the agents) and exits cleanly on SIGTERM, SIGINT or a client's
- * `shutdown`, removing its socket and record.
+ * `shutdown`, removing its socket and record. Run as `node dist/hub/main.js` it serves
+ * the CLI only (no cockpits: `attach` is refused), which tests of the hub alone use.
  */
 
 function log(line: string): void {
   process.stdout.write(`${new Date().toISOString()} hub[${process.pid}] ${line}\n`);
 }
 
-async function run(): Promise<void> {
+/** Runs the daemon on `argv` (`<root> [socket]`); `cockpits` serves `up` and `attach`. */
+export async function runHubDaemon(argv: string[], cockpits?: CockpitFactoryMaker): Promise<void> {
   process.on("SIGHUP", () => log("SIGHUP ignored: the hub outlives its terminal"));
-  const [root, socketArg] = process.argv.slice(2);
+  const [root, socketArg] = argv;
   if (!root) {
     log("usage: main.js <project root> [socket path]");
     process.exit(2);
@@ -44,6 +49,7 @@ async function run(): Promise<void> {
       log,
       runners: HUB_RUNNERS,
       onShutdown: () => void stop("a client asked"),
+      ...(cockpits ? { cockpits } : {}),
     });
   } catch (error) {
     log(describeError(error));
@@ -52,9 +58,15 @@ async function run(): Promise<void> {
   log(`serving ${project.root}`);
 }
 
-run().catch((error: unknown) => {
+/** Logs why the daemon could not start and exits 1. */
+export function failedToStart(error: unknown): never {
   log(
     `failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
   );
   process.exit(1);
-});
+}
+
+// Run directly (not imported by dist/daemon.js or a bundle): a hub without cockpits.
+if (process.argv[1]?.endsWith(`hub${path.sep}main.js`)) {
+  runHubDaemon(process.argv.slice(2)).catch(failedToStart);
+}

@@ -4,7 +4,8 @@ import path from "node:path";
 import { withFileLock } from "../store/lock.js";
 import { FlotillaError, describeError } from "../core/errors.js";
 import type { HubBackend } from "./backend.js";
-import { FrameDecoder, MAX_FRAME_BYTES, encodeFrame } from "./framing.js";
+import type { CockpitFactory, HubCockpit, TerminalClient } from "./cockpits.js";
+import { FrameDecoder, MAX_FRAME_BYTES, encodeBinaryFrame, encodeFrame } from "./framing.js";
 import { toWireError, type HubCommand, type HubEvent } from "./protocol.js";
 import { ensurePrivateDir } from "./socket-path.js";
 import {
@@ -13,6 +14,7 @@ import {
   parseClientMessage,
   protocolMismatchMessage,
   type ClientMessage,
+  type Hello,
   type ServerMessage,
 } from "./wire.js";
 
@@ -25,7 +27,12 @@ export interface HubServerOptions {
   log?: (line: string) => void;
   /** A client sent `shutdown`. Without it, `shutdown` is refused with an error frame. */
   onShutdown?: (clientId: string) => void;
-  /** Above this, a client stops getting `output` and later gets snapshots. Default 1 MiB. */
+  /**
+   * Makes the cockpit a terminal client (a hello with `terminal`) gets; without it such a
+   * client is refused. Handed in by the daemon's entry point: the hub never imports tui.
+   */
+  cockpits?: CockpitFactory;
+  /** Above this, a terminal client's frames are skipped until it drains, then it gets one full redraw. Default 256 KiB. */
   slowClientBytes?: number;
   /** Above this, even non-output events cannot be queued and the client is dropped. Default 64 MiB. */
   maxClientBytes?: number;
@@ -46,7 +53,12 @@ export interface HubServer {
   readonly socketPath: string;
   /** Clients that completed the hello/welcome handshake. */
   clientCount(): number;
-  /** Stops listening, disconnects every client and removes the socket file. */
+  /** Stops every terminal client's cockpit (they keep their last frame until `close`). */
+  closeCockpits(): void;
+  /**
+   * Stops listening, sends terminal clients `bye` ("stopped") and waits for them to hang up
+   * (2 s at most), disconnects every other client and removes the socket file.
+   */
   close(): Promise<void>;
 }
 
@@ -58,9 +70,12 @@ export interface HubServer {
  * affected. The socket file is mode 0600 inside a 0700 directory owned by the user; that is
  * the access control (Node has no SO_PEERCRED, and /proc/net/unix does not name a peer).
  *
- * Slow clients never block the hub: once a client has more than `slowClientBytes` queued,
- * its `output` events are dropped, and when its queue drains it gets a fresh `snapshot` of
- * each pane it missed output for (and no output for that pane until then).
+ * A terminal client (hello with `terminal`) gets a cockpit of its own, made by
+ * `cockpits`: its keystrokes and size go to that cockpit, and the cockpit's drawing comes
+ * back as binary frames. Pane output is parsed once, by the hub's screens. A slow terminal
+ * client never blocks the hub or the others: past `slowClientBytes` queued, its frames are
+ * skipped, and once its socket drains its cockpit draws one full frame. Other clients (the
+ * CLI) get the hub's events except pane output, and answers to their commands.
  *
  * @throws FlotillaError HUB_UNAVAILABLE when a hub already answers on `socketPath`, or the
  * path holds something that is not a socket. A socket file nobody listens on is removed.
@@ -148,18 +163,22 @@ interface Client {
   decoder: FrameDecoder;
   welcomed: boolean;
   closing: boolean;
-  /** True while more than `slowClientBytes` are queued; `output` is being dropped. */
-  congested: boolean;
-  /** Panes whose output this client missed, by name: waiting for drain, or for a snapshot. */
-  stale: Map<string, StalePane>;
-  /** Snapshot requests the server made for this client: request id → pane name. */
-  recoveries: Map<number, string>;
+  /** A terminal client's cockpit state: set from its hello on. */
+  terminal?: TerminalState;
 }
 
-interface StalePane {
-  state: "missed" | "awaiting";
-  /** Highest output `seq` dropped for this pane. */
-  lastDropped: number;
+interface TerminalState {
+  size: { cols: number; rows: number };
+  /** The hub's cockpit for it, once the factory has made it. */
+  cockpit?: HubCockpit;
+  /** Keystrokes that came before the cockpit was ready, in order. */
+  early: string[];
+  /** True while its socket is backed up: frames are skipped. */
+  congested: boolean;
+  /** A frame was skipped: a full redraw is owed once it drains. */
+  skipped: boolean;
+  /** Set once a `bye` went out: nothing more is drawn. */
+  leaving: boolean;
 }
 
 class SocketHub implements HubServer {
@@ -170,8 +189,6 @@ class SocketHub implements HubServer {
   private readonly maxClientBytes: number;
   private readonly maxFrameBytes: number;
   private nextClient = 1;
-  /** Server-made request ids are negative so they never collide with a client's own. */
-  private nextRecoveryId = -1;
   private closed = false;
 
   constructor(
@@ -180,13 +197,17 @@ class SocketHub implements HubServer {
     private readonly log: (line: string) => void,
   ) {
     this.socketPath = options.socketPath;
-    this.slowClientBytes = options.slowClientBytes ?? 1024 * 1024;
+    this.slowClientBytes = options.slowClientBytes ?? 256 * 1024;
     this.maxClientBytes = options.maxClientBytes ?? 64 * 1024 * 1024;
     this.maxFrameBytes = options.maxFrameBytes ?? MAX_FRAME_BYTES;
     server.on("connection", (socket) => this.accept(socket));
     server.on("error", (error) => this.log(`server error: ${describeError(error)}`));
     this.unsubscribe = options.backend.subscribe((event) => {
-      for (const client of this.clients) if (client.welcomed) this.deliver(client, event);
+      // Pane output reaches terminal clients as their cockpit's drawing, and no CLI
+      // command reads it: it is not sent as events at all.
+      if (event.type === "output") return;
+      for (const client of this.clients)
+        if (client.welcomed && !client.terminal) this.deliver(client, event);
     });
   }
 
@@ -194,6 +215,10 @@ class SocketHub implements HubServer {
     let count = 0;
     for (const client of this.clients) if (client.welcomed && !client.closing) count++;
     return count;
+  }
+
+  closeCockpits(): void {
+    for (const client of this.clients) this.closeCockpit(client);
   }
 
   /** Undoes the constructor when listening failed (the socket path is not ours: left alone). */
@@ -208,7 +233,13 @@ class SocketHub implements HubServer {
     this.closed = true;
     this.unsubscribe();
     const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    for (const client of this.clients) client.socket.destroy();
+    const leaving: Promise<void>[] = [];
+    for (const client of this.clients) {
+      if (client.terminal && client.welcomed && !client.closing)
+        leaving.push(this.bye(client, "stopped"));
+      else client.socket.destroy();
+    }
+    await Promise.all(leaving);
     await stopped;
     // libuv unlinks the socket on close; this covers platforms that do not.
     try {
@@ -225,9 +256,6 @@ class SocketHub implements HubServer {
       decoder: new FrameDecoder({ maxBytes: this.options.maxHelloBytes ?? 64 * 1024 }),
       welcomed: false,
       closing: false,
-      congested: false,
-      stale: new Map(),
-      recoveries: new Map(),
     };
     this.clients.add(client);
     const helloTimer = setTimeout(() => {
@@ -246,6 +274,7 @@ class SocketHub implements HubServer {
     socket.on("error", (error) => this.log(`${client.id}: ${describeError(error)}`));
     socket.on("close", () => {
       this.clients.delete(client);
+      this.closeCockpit(client);
       if (client.welcomed) {
         this.log(`${client.id} disconnected`);
         this.options.backend.clientDetached?.(client.id);
@@ -271,7 +300,8 @@ class SocketHub implements HubServer {
     }
     for (const value of values) {
       if (client.closing) return;
-      this.dispatch(client, value);
+      if (Buffer.isBuffer(value)) this.keys(client, value);
+      else this.dispatch(client, value);
     }
   }
 
@@ -302,6 +332,10 @@ class SocketHub implements HubServer {
           this.reject(client, "hello sent twice");
           return;
         }
+        if (message.terminal && !this.options.cockpits) {
+          this.reject(client, "this hub has no cockpit to attach to (run `flotilla up`)");
+          return;
+        }
         client.welcomed = true;
         client.decoder.maxBytes = this.maxFrameBytes;
         this.log(`${client.id} connected: ${message.client} (${message.cols}x${message.rows})`);
@@ -316,7 +350,15 @@ class SocketHub implements HubServer {
           cols: message.cols,
           rows: message.rows,
         });
+        if (message.terminal) this.attach(client, message);
         return;
+      case "size": {
+        const terminal = client.terminal;
+        if (!terminal) return this.reject(client, "size from a client with no terminal");
+        terminal.size = { cols: message.cols, rows: message.rows };
+        this.drive(client, (cockpit) => cockpit.resize());
+        return;
+      }
       case "command":
         this.runCommand(client, message.command);
         return;
@@ -348,69 +390,126 @@ class SocketHub implements HubServer {
     }
   }
 
-  /** An event for this client only; answers to the server's own snapshot requests end stale panes. */
+  /** An event for this client only (answers to its own commands). */
   private reply(client: Client, event: HubEvent): void {
-    const id = "id" in event ? event.id : undefined;
-    const pane = id === undefined ? undefined : client.recoveries.get(id);
-    if (id === undefined || pane === undefined) {
-      this.deliver(client, event);
-      return;
-    }
-    client.recoveries.delete(id);
-    const stale = client.stale.get(pane);
-    if (event.type !== "snapshot") {
-      // The pane is gone (the backend answered with an error): nothing left to recover.
-      client.stale.delete(pane);
-      return;
-    }
-    if (stale && stale.lastDropped > event.seq) {
-      // Output newer than this snapshot was dropped while it was on its way: ask again.
-      this.recover(client, pane, stale);
-      return;
-    }
-    client.stale.delete(pane);
-    const { id: _internal, ...snapshot } = event;
-    this.deliver(client, snapshot);
+    this.deliver(client, event);
   }
 
   private deliver(client: Client, event: HubEvent): void {
     if (client.closing || client.socket.destroyed) return;
-    if (event.type === "output") {
-      const stale = client.stale.get(event.name);
-      if (client.congested || stale) {
-        if (stale) stale.lastDropped = Math.max(stale.lastDropped, event.seq);
-        else client.stale.set(event.name, { state: "missed", lastDropped: event.seq });
-        return;
-      }
-    } else if (event.type === "removed") {
-      client.stale.delete(event.name);
-    }
-    const writable = this.send(client, { type: "event", event });
+    this.send(client, { type: "event", event });
     const queued = client.socket.writableLength;
     if (queued > this.maxClientBytes) {
       this.log(`${client.id}: ${queued} bytes queued and not reading; disconnecting it`);
       client.closing = true;
       client.socket.destroy();
-    } else if (!writable && !client.congested && queued > this.slowClientBytes) {
-      client.congested = true;
-      this.log(`${client.id}: slow (${queued} bytes queued); pausing its output`);
-      client.socket.once("drain", () => this.drained(client));
     }
   }
 
-  private drained(client: Client): void {
-    client.congested = false;
-    this.log(`${client.id}: caught up; sending snapshots of ${client.stale.size} pane(s)`);
-    for (const [pane, stale] of client.stale) {
-      if (stale.state === "missed") this.recover(client, pane, stale);
+  /** Makes the cockpit of a terminal client; keystrokes that come meanwhile wait for it. */
+  private attach(client: Client, hello: Hello): void {
+    const terminal: TerminalState = {
+      size: { cols: hello.cols, rows: hello.rows },
+      early: [],
+      congested: false,
+      skipped: false,
+      leaving: false,
+    };
+    client.terminal = terminal;
+    const info: TerminalClient = {
+      id: client.id,
+      env: {
+        ...(hello.terminal?.term ? { TERM: hello.terminal.term } : {}),
+        ...(hello.terminal?.termProgram ? { TERM_PROGRAM: hello.terminal.termProgram } : {}),
+        ...(hello.terminal?.colorterm ? { COLORTERM: hello.terminal.colorterm } : {}),
+      },
+      canDetach: hello.pid !== process.pid,
+      terminal: {
+        write: (data) => this.draw(client, data),
+        size: () => terminal.size,
+      },
+      detach: () => void this.bye(client, "detach"),
+      quit: () => this.options.onShutdown?.(client.id),
+    };
+    this.options.cockpits!(info).then(
+      (cockpit) => {
+        if (client.closing || client.socket.destroyed) return cockpit.close();
+        terminal.cockpit = cockpit;
+        for (const keys of terminal.early.splice(0)) this.drive(client, (c) => c.input(keys));
+      },
+      (error: unknown) => this.reject(client, `cannot open the cockpit: ${describeError(error)}`),
+    );
+  }
+
+  private keys(client: Client, bytes: Buffer): void {
+    const terminal = client.terminal;
+    if (!terminal) return this.reject(client, "binary frame from a client with no terminal");
+    const keys = bytes.toString("utf8");
+    if (terminal.cockpit) this.drive(client, (cockpit) => cockpit.input(keys));
+    else terminal.early.push(keys);
+  }
+
+  /** Writes a terminal client's drawing, or skips it while the client is backed up. */
+  private draw(client: Client, data: string): void {
+    const terminal = client.terminal;
+    if (!terminal || terminal.leaving || client.closing || client.socket.destroyed) return;
+    if (terminal.congested) {
+      terminal.skipped = true;
+      return;
+    }
+    client.socket.write(encodeBinaryFrame(data));
+    const queued = client.socket.writableLength;
+    if (queued <= this.slowClientBytes) return;
+    terminal.congested = true;
+    this.log(`${client.id}: slow (${queued} bytes queued); skipping its frames until it drains`);
+    client.socket.once("drain", () => {
+      terminal.congested = false;
+      if (!terminal.skipped) return;
+      terminal.skipped = false;
+      this.log(`${client.id}: caught up; one full redraw`);
+      this.drive(client, (cockpit) => cockpit.redraw());
+    });
+  }
+
+  /** Tells a terminal client its cockpit leaves (it restores its terminal), then hangs up. */
+  private bye(client: Client, reason: "detach" | "stopped"): Promise<void> {
+    const terminal = client.terminal;
+    if (!terminal || terminal.leaving) return Promise.resolve();
+    this.closeCockpit(client);
+    terminal.leaving = true;
+    this.send(client, { type: "bye", reason });
+    client.closing = true;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => client.socket.destroy(), 2_000);
+      client.socket.once("close", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      client.socket.end();
+    });
+  }
+
+  /** Calls into a client's cockpit; one that throws loses that client, not the hub. */
+  private drive(client: Client, call: (cockpit: HubCockpit) => void): void {
+    const cockpit = client.terminal?.cockpit;
+    if (!cockpit) return;
+    try {
+      call(cockpit);
+    } catch (error) {
+      this.closeCockpit(client);
+      this.reject(client, `the cockpit failed: ${describeError(error)}`);
     }
   }
 
-  private recover(client: Client, pane: string, stale: StalePane): void {
-    stale.state = "awaiting";
-    const id = this.nextRecoveryId--;
-    client.recoveries.set(id, pane);
-    this.runCommand(client, { type: "snapshot", id, name: pane });
+  private closeCockpit(client: Client): void {
+    const cockpit = client.terminal?.cockpit;
+    if (!cockpit || !client.terminal) return;
+    client.terminal.cockpit = undefined;
+    try {
+      cockpit.close();
+    } catch (error) {
+      this.log(`${client.id}: closing its cockpit: ${describeError(error)}`);
+    }
   }
 
   /** Writes one message; returns what `socket.write` returned (false: queued past the high-water mark). */

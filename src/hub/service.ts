@@ -7,6 +7,7 @@ import { writePrivateFile } from "../store/safe-path.js";
 import { isSameProcess, processStartTime, type ProcessIdentity } from "./processes.js";
 import type { Project } from "../store/project.js";
 import { removeHubRecord, writeHubRecord } from "./daemon.js";
+import type { CockpitFactoryMaker } from "./cockpits.js";
 import { createHub, type Hub } from "./hub.js";
 import type { HubRunnerFactory } from "./runner.js";
 import { HUB_RUNNERS } from "./runners.js";
@@ -73,6 +74,8 @@ export async function startHubService(
     onShutdown?: () => void;
     /** The hub's runners (default `HUB_RUNNERS`). */
     runners?: readonly HubRunnerFactory[];
+    /** Cockpits for terminal clients (`up`, `attach`); without it only the CLI can connect. */
+    cockpits?: CockpitFactoryMaker;
   } = {},
 ): Promise<HubService> {
   const socketPath = options.socketPath ?? resolveSocketPath(project.root);
@@ -104,6 +107,7 @@ export async function startHubService(
       project: { root: realRoot(project.root), hubId },
       ...(options.log ? { log: options.log } : {}),
       ...(options.onShutdown ? { onShutdown: options.onShutdown } : {}),
+      ...(options.cockpits ? { cockpits: options.cockpits(hub) } : {}),
     });
   } catch (error) {
     await hub.shutdown();
@@ -120,13 +124,16 @@ export async function startHubService(
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
+      // Attached terminals are told "stopped" only once it is true (agents down, record
+      // gone): the cockpits stop drawing first, and the sockets close last.
       try {
-        await server.close();
+        server.closeCockpits();
         await hub.shutdown();
       } catch (error) {
         options.log?.(`while stopping: ${describeError(error)}`);
       } finally {
         await removeHubRecord(project, process.pid);
+        await server.close().catch(() => undefined);
         await releaseHubLock().catch(() => undefined);
       }
     })());

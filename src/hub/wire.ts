@@ -8,18 +8,17 @@ import { MAIL_PRIORITIES, MAIL_TYPES } from "../core/mail-kinds.js";
  * `hello` (client → hub), answered by `welcome` or by `error` and a close. Then the client
  * sends `command` (a HubCommand) and `shutdown`; the hub sends `event` (a HubEvent) and,
  * just before it closes a connection for a protocol violation, `error`.
- * Every message is validated with zod on receive.
+ * A hello with `terminal` attaches a cockpit instead (tmux's model: the hub draws, the
+ * client relays): the client then sends its keystrokes as binary frames and `size` on a
+ * resize; the hub sends the cockpit's drawing as binary frames and `bye` when it leaves.
+ * Every JSON message is validated with zod on receive (by the hub; the thin client, which
+ * carries no zod, reads its three messages by hand: src/client/).
  *
  * These schemas are the protocol's only definition: the TypeScript types in protocol.ts
  * are inferred from them.
  */
 
-/**
- * Version of this wire protocol; bump on any incompatible change to the messages.
- * 2: a failed `result` carries `{ code, message }` instead of a string.
- * 3: `welcome` names the hub's project root and id; sizes are bounded (MAX_COLS, MAX_ROWS).
- */
-export const PROTOCOL_VERSION = 3;
+export { PROTOCOL_VERSION } from "./protocol-version.js";
 
 /**
  * Largest pane or terminal accepted, in cells: what a terminal can be (an 8K screen at a
@@ -32,7 +31,7 @@ const Cols = z.number().int().min(1).max(MAX_COLS);
 const Rows = z.number().int().min(1).max(MAX_ROWS);
 const Id = z.number().int().optional();
 
-/** Commands a client sends to the hub. `id` correlates a `result` (or `snapshot`) event. */
+/** Commands a client sends to the hub. `id` correlates a `result` event. */
 export const HubCommandSchema = z.discriminatedUnion("type", [
   z.object({
     type: z.literal("spawn"),
@@ -57,13 +56,6 @@ export const HubCommandSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("input"), name: z.string(), data: z.string() }),
   /** Resize an agent's pty to its pane's inner size, in cells. */
   z.object({ type: z.literal("resize"), name: z.string(), cols: Cols, rows: Rows }),
-  /** Ask for a serialized snapshot of one pane (answered by a `snapshot` event). */
-  z.object({
-    type: z.literal("snapshot"),
-    id: Id,
-    name: z.string(),
-    scrollback: z.number().int().min(0).optional(),
-  }),
   z.object({ type: z.literal("list"), id: Id }),
 ]);
 
@@ -138,19 +130,6 @@ export const HubEventSchema = z.discriminatedUnion("type", [
     seq: z.number().int(),
     data: z.string(),
   }),
-  /**
-   * A pane's screen serialized by @xterm/addon-serialize (escape sequences that redraw it,
-   * including modes), taken just after output event `seq`.
-   */
-  z.object({
-    type: z.literal("snapshot"),
-    id: Id,
-    name: z.string(),
-    seq: z.number().int(),
-    cols: z.number().int(),
-    rows: z.number().int(),
-    data: z.string(),
-  }),
   /** The answer to a command with an `id`: `value` when `ok`, else `error`. */
   z.object({
     type: z.literal("result"),
@@ -179,6 +158,19 @@ export const HelloSchema = z.object({
   rows: Rows,
   /** Free text naming the client for the hub's log, e.g. "flotilla up (pid 123)". */
   client: z.string().max(200),
+  /** The client's process id: a client in the hub's own process (`up --in-process`) cannot detach. */
+  pid: z.number().int().optional(),
+  /**
+   * Set by a terminal client (`up`, `attach`): the hub runs a cockpit for it. The user's
+   * `TERM`, `TERM_PROGRAM` and `COLORTERM` choose how urgent mail notifies and the colours.
+   */
+  terminal: z
+    .object({
+      term: z.string().max(200).optional(),
+      termProgram: z.string().max(200).optional(),
+      colorterm: z.string().max(200).optional(),
+    })
+    .optional(),
 });
 export type Hello = z.infer<typeof HelloSchema>;
 
@@ -187,6 +179,8 @@ export const ClientMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("command"), command: HubCommandSchema }),
   /** Asks the hub process to stop its agents and exit (`flotilla hub stop`). */
   z.object({ type: z.literal("shutdown") }),
+  /** A terminal client's new size, in cells (on SIGWINCH). */
+  z.object({ type: z.literal("size"), cols: Cols, rows: Rows }),
 ]);
 export type ClientMessage = z.infer<typeof ClientMessageSchema>;
 
@@ -204,6 +198,11 @@ export const ServerMessageSchema = z.discriminatedUnion("type", [
   }),
   z.object({ type: z.literal("error"), message: z.string() }),
   z.object({ type: z.literal("event"), event: HubEventSchema }),
+  /**
+   * The cockpit of a terminal client is leaving: `detach` (prefix d), `stopped` (the hub
+   * and its agents stopped, e.g. quit). The client restores its terminal and exits 0.
+   */
+  z.object({ type: z.literal("bye"), reason: z.enum(["detach", "stopped"]) }),
 ]);
 export type ServerMessage = z.infer<typeof ServerMessageSchema>;
 

@@ -1,4 +1,5 @@
 import type { LayoutName } from "../core/layout.js";
+import type { PaneArrangement } from "./pane-arrangement.js";
 import type { CockpitMail } from "./views/inbox.js";
 import type { AnyView } from "./views/registry.js";
 import type { ViewServices } from "./views/view.js";
@@ -29,6 +30,10 @@ export interface CockpitOptions {
   services?: Partial<ViewServices>;
   /** The pane arrangement to start with (config `layout`); default `auto`. */
   layout?: LayoutName;
+  /** Pane order, layout and zoom to start from (the last client's, on attach); the cockpit changes it. */
+  arrangement?: PaneArrangement;
+  /** The pane to focus first when it exists (the last client's focus); default the first. */
+  focus?: string;
   /** Set the terminal's window title to the focused pane's (config `terminal.forwardTitle`). */
   forwardTitle?: boolean;
   /** The user's environment, to choose how urgent mail notifies (bell, OSC 9 / 777). */

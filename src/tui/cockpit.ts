@@ -77,7 +77,7 @@ export class Cockpit {
     private readonly options: CockpitOptions,
   ) {
     this.now = options.now ?? Date.now;
-    this.arrangement = new PaneArrangement(options.layout);
+    this.arrangement = options.arrangement ?? new PaneArrangement(options.layout);
     this.scrolling = new PaneScroll({
       screens,
       focus: () => this.focus,
@@ -110,9 +110,15 @@ export class Cockpit {
   /** Loads the agent list from the hub and draws the first frame. */
   async start(): Promise<void> {
     this.agents = (await this.hub.request({ type: "list" })) as AgentView[];
-    this.focus = this.agents[0]?.name;
+    this.focus =
+      this.agents.find((a) => a.name === this.options.focus)?.name ?? this.agents[0]?.name;
     this.relayout();
     this.renderNow();
+  }
+
+  /** The focused pane's name (kept across detach and attach). */
+  get focused(): string | undefined {
+    return this.focus;
   }
 
   /** Stops drawing and listening; the caller restores the terminal. */
@@ -144,7 +150,6 @@ export class Cockpit {
   private onEvent(event: HubEvent): void {
     switch (event.type) {
       case "output":
-      case "snapshot":
       case "resized":
         return this.paneOutput(event.name);
       case "result":
@@ -260,10 +265,7 @@ export class Cockpit {
         return this.setFocus(longestWaiting(this.agents) ?? focus);
       case "detach":
         if (this.options.onDetach) return this.options.onDetach();
-        return this.notice.show(
-          "info",
-          "detach needs the hub daemon; this cockpit runs its agents itself",
-        );
+        return this.notice.show("info", "up --in-process cannot detach: its agents run in it");
       default:
         if (command.startsWith("copy-")) this.scrolling.command(command);
     }

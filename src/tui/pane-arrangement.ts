@@ -15,6 +15,14 @@ export class PaneArrangement {
     this.layout = layout;
   }
 
+  /** An independent copy (each attached client arranges its own panes). */
+  clone(): PaneArrangement {
+    const copy = new PaneArrangement(this.layout);
+    copy.zoomed = this.zoomed;
+    copy.order = [...this.order];
+    return copy;
+  }
+
   /** Pane names in display order, for the agents `names` (in the hub's order). */
   panes(names: readonly string[]): string[] {
     const kept = this.order.filter((name) => names.includes(name));

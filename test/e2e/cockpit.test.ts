@@ -105,8 +105,8 @@ describe("the cockpit, end to end", () => {
     await d.waitFor(" first ");
     d.type(PREFIX + "n");
     await d.waitFor("Spawn an agent");
-    // Typed fast, as one chunk: name, Tab, a new runtime over "shell", Enter.
-    d.type("second\t\x7f\x7f\x7f\x7f\x7fbash\r");
+    // Typed fast, as one chunk: name, Tab, "b" picks bash from the runtime list, Enter.
+    d.type("second\tb\r");
     await d.waitFor(
       (t) => t.includes(" second · bash · flotilla/second ") && !t.includes("Spawn an agent"),
     );

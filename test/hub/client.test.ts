@@ -41,13 +41,14 @@ describe("hub client", () => {
     server = await startHubServer({ socketPath, backend: new FakeBackend() });
     const connection = await connectHub(socketPath, { cols: 80, rows: 24 });
     const [a, b, c] = await Promise.all([
-      connection.request({ type: "snapshot", name: "a" }),
+      connection.request({ type: "kill", name: "a" }),
       connection.request({ type: "list" }),
-      connection.request({ type: "snapshot", name: "c" }),
+      connection.request({ type: "respawn", name: "c" }),
     ]);
-    expect(a).toMatchObject({ type: "snapshot", name: "a" });
+    expect(a).toMatchObject({ type: "result", ok: true });
     expect(b).toMatchObject({ type: "result", ok: true, value: [] });
-    expect(c).toMatchObject({ type: "snapshot", name: "c" });
+    expect(c).toMatchObject({ type: "result", ok: true });
+    expect(new Set([a.id, b.id, c.id]).size).toBe(3);
     connection.close();
   });
 

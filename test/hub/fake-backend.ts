@@ -6,8 +6,7 @@ import { PROTOCOL_VERSION } from "../../src/hub/wire.js";
 
 /**
  * A hub backend for transport tests: records what clients send, broadcasts what the test
- * tells it to, numbers each pane's output like the real hub (`seq` from 1) and answers
- * `snapshot` with the pane's current `seq`.
+ * tells it to, and numbers each pane's output like the real hub (`seq` from 1).
  */
 export class FakeBackend implements HubBackend {
   readonly commands: { command: HubCommand; clientId: string }[] = [];
@@ -22,17 +21,6 @@ export class FakeBackend implements HubBackend {
       case "list":
         if (command.id !== undefined)
           reply({ type: "result", id: command.id, ok: true, value: [] });
-        return;
-      case "snapshot":
-        reply({
-          type: "snapshot",
-          id: command.id,
-          name: command.name,
-          seq: this.seqs.get(command.name) ?? 0,
-          cols: 80,
-          rows: 24,
-          data: `screen of ${command.name}`,
-        });
         return;
       default:
         if ("id" in command && command.id !== undefined) {
@@ -77,7 +65,12 @@ export class RawClient {
 
   constructor(socketPath: string) {
     this.socket = net.connect(socketPath);
-    this.socket.on("data", (chunk: Buffer) => this.received.push(...this.decoder.push(chunk)));
+    this.socket.on("data", (chunk: Buffer) => {
+      for (const value of this.decoder.push(chunk)) {
+        this.received.push(value);
+        if (Buffer.isBuffer(value)) this.lastFrame = value.toString("utf8");
+      }
+    });
     this.socket.on("error", () => undefined);
     this.socket.on("close", () => (this.closed = true));
   }
@@ -93,8 +86,26 @@ export class RawClient {
     this.socket.write(encodeFrame(value));
   }
 
-  sendHello(protocol = PROTOCOL_VERSION): void {
-    this.sendFrame({ type: "hello", protocol, cols: 100, rows: 30, client: "raw test client" });
+  sendHello(protocol = PROTOCOL_VERSION, extra: Record<string, unknown> = {}): void {
+    this.sendFrame({
+      type: "hello",
+      protocol,
+      cols: 100,
+      rows: 30,
+      client: "raw test client",
+      ...extra,
+    });
+  }
+
+  /** The last binary frame received, as text. */
+  lastFrame = "";
+
+  /** Binary frames received so far, as text (a terminal client's drawing). */
+  drawn(): string {
+    return this.received
+      .filter((m): m is Buffer => Buffer.isBuffer(m))
+      .map((m) => m.toString("utf8"))
+      .join("");
   }
 
   /** Messages received so far of the given type. */

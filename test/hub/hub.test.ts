@@ -78,7 +78,7 @@ describe("hub", () => {
     expect(state.agents[0]).toMatchObject({ name: "probe", status: "exited", exitCode: 3 });
   });
 
-  it("resizes the pty to the pane and answers snapshots that redraw the same screen", async () => {
+  it("resizes the pty and the pane's screen to the pane", async () => {
     // Reports the size once the resize arrived, however long that takes.
     const setupResult = await setup(
       'stty size; until [ "$(stty size)" = "12 50" ]; do sleep 0.05; done; stty size; sleep 30',
@@ -87,9 +87,10 @@ describe("hub", () => {
     hub.handle({ type: "resize", name: "probe", cols: 50, rows: 12 }, "test", () => undefined);
     const session = await waitFor(() => hub!.session("probe"));
     await waitFor(() => session.screen.text().includes("12 50"));
-    let snapshot: HubEvent | undefined;
-    hub.handle({ type: "snapshot", name: "probe", id: 1 }, "test", (event) => (snapshot = event));
-    expect(snapshot).toMatchObject({ type: "snapshot", cols: 50, rows: 12 });
+    expect({ cols: session.screen.cols, rows: session.screen.rows }).toEqual({
+      cols: 50,
+      rows: 12,
+    });
   });
 
   it("shows a missing command in the pane and keeps going", async () => {
@@ -156,7 +157,7 @@ describe("hub", () => {
       message: expect.stringContaining("still running"),
     });
     const missing = await link
-      .request({ type: "snapshot", name: "nobody" })
+      .request({ type: "respawn", name: "nobody" })
       .catch((e: unknown) => e);
     expect(missing).toMatchObject({ code: "UNKNOWN_AGENT" });
   });

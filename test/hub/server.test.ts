@@ -5,6 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { connectHub, type HubConnection } from "../../src/hub/client.js";
 import type { HubEvent } from "../../src/hub/protocol.js";
 import { startHubServer, type HubServer, type HubServerOptions } from "../../src/hub/server.js";
+import type { CockpitFactory, TerminalClient } from "../../src/hub/cockpits.js";
+import { encodeBinaryFrame } from "../../src/hub/framing.js";
 import { FakeBackend, RawClient, waitUntil } from "./fake-backend.js";
 import { PROTOCOL_VERSION } from "../../src/hub/wire.js";
 import { makeTempDir } from "../git/temp-repo.js";
@@ -74,8 +76,8 @@ describe("hub server", () => {
     const connection = await connect();
     expect(connection.hubPid).toBe(process.pid);
     expect([...backend.attached.values()]).toEqual([{ cols: 120, rows: 40 }]);
-    const answer = await connection.request({ type: "snapshot", name: "alpha" });
-    expect(answer).toMatchObject({ type: "snapshot", name: "alpha", data: "screen of alpha" });
+    const answer = await connection.request({ type: "list" });
+    expect(answer).toMatchObject({ type: "result", ok: true, value: [] });
     connection.send({ type: "input", name: "alpha", data: "ls\r" });
     await waitUntil(() => backend.commands.some((c) => c.command.type === "input"), "input");
     expect(backend.commands.at(-1)?.command).toEqual({
@@ -195,59 +197,158 @@ describe("hub server", () => {
     expect(asked).toMatch(/^c\d+$/);
   });
 
-  it("keeps a slow client from blocking others, then sends it a snapshot instead of the missed output", async () => {
-    const { backend, lines } = await serve(new FakeBackend(), { slowClientBytes: 64 * 1024 });
-    const fast = await connect();
-    const fastOutputs: number[] = [];
-    fast.onEvent((e) => e.type === "output" && fastOutputs.push(e.seq));
-    const slow = await raw();
-    slow.sendHello();
-    await waitUntil(() => slow.messages("welcome").length === 1, "welcome");
-    slow.socket.pause(); // stops reading: the kernel buffer fills, then the hub's queue grows
-
-    const total = 150;
-    const chunk = "x".repeat(32 * 1024);
-    for (let i = 1; i <= total; i++) {
-      backend.output("alpha", chunk);
-      await waitUntil(() => fastOutputs.length === i, `the fast client to get output ${i}`);
-    }
-    await waitUntil(
-      () => lines.some((l) => l.includes("slow")),
-      "the hub to notice the slow client",
-    );
+  it("sends CLI clients every event but pane output (nothing there reads it)", async () => {
+    const { backend } = await serve();
+    const cli = await connect();
+    const seen: HubEvent[] = [];
+    cli.onEvent((e) => seen.push(e));
+    backend.output("alpha", "not for the CLI");
     backend.emit({ type: "status", name: "alpha", status: "idle" });
-    await waitUntil(() => fastOutputs.length === total, "all output on the fast client");
+    await waitUntil(() => seen.length === 1, "the status event");
+    expect(seen).toEqual([{ type: "status", name: "alpha", status: "idle" }]);
+  });
+});
+
+/**
+ * A cockpit factory for transport tests: each cockpit records the keys and sizes it got,
+ * and draws what the test tells it to (`draw`), or "FULL <n>" on a redraw.
+ */
+class FakeCockpits {
+  readonly clients: TerminalClient[] = [];
+  readonly keys = new Map<string, string>();
+  readonly redraws = new Map<string, number>();
+  readonly sizes = new Map<string, { cols: number; rows: number }[]>();
+  readonly closed: string[] = [];
+  readonly factory: CockpitFactory = async (client) => {
+    this.clients.push(client);
+    client.terminal.write(`FIRST ${client.id}`);
+    return {
+      input: (keys) => this.keys.set(client.id, (this.keys.get(client.id) ?? "") + keys),
+      resize: () =>
+        this.sizes.set(client.id, [...(this.sizes.get(client.id) ?? []), client.terminal.size()]),
+      redraw: () => {
+        const count = (this.redraws.get(client.id) ?? 0) + 1;
+        this.redraws.set(client.id, count);
+        client.terminal.write(`FULL ${count}`);
+      },
+      close: () => this.closed.push(client.id),
+    };
+  };
+
+  /** Every cockpit draws `data`. */
+  draw(data: string): void {
+    for (const client of this.clients) client.terminal.write(data);
+  }
+}
+
+async function terminalClient(extra: Record<string, unknown> = {}): Promise<RawClient> {
+  const client = await raw();
+  client.sendHello(PROTOCOL_VERSION, {
+    terminal: { term: "xterm-256color", termProgram: "WezTerm", colorterm: "truecolor" },
+    ...extra,
+  });
+  await waitUntil(() => client.drawn().includes("FIRST"), "the first frame");
+  return client;
+}
+
+function binary(text: string): Buffer {
+  return encodeBinaryFrame(text);
+}
+
+describe("terminal clients: the hub draws, the client relays", () => {
+  it("gives each terminal its own cockpit: keys and sizes in, its drawing out as binary frames", async () => {
+    const cockpits = new FakeCockpits();
+    await serve(new FakeBackend(), { cockpits: cockpits.factory });
+    const a = await terminalClient();
+    const b = await terminalClient();
+    const [ca, cb] = cockpits.clients;
+    expect(ca?.env).toEqual({
+      TERM: "xterm-256color",
+      TERM_PROGRAM: "WezTerm",
+      COLORTERM: "truecolor",
+    });
+    expect(ca?.terminal.size()).toEqual({ cols: 100, rows: 30 });
+    a.socket.write(binary("ls\r"));
+    b.socket.write(binary("é\x02d"));
+    await waitUntil(() => cockpits.keys.size === 2, "both cockpits' keys");
+    expect(cockpits.keys.get(ca!.id)).toBe("ls\r");
+    expect(cockpits.keys.get(cb!.id)).toBe("é\x02d");
+    a.sendFrame({ type: "size", cols: 80, rows: 24 });
+    await waitUntil(() => cockpits.sizes.has(ca!.id), "the resize");
+    expect(cockpits.sizes.get(ca!.id)).toEqual([{ cols: 80, rows: 24 }]);
+    expect(cb?.terminal.size()).toEqual({ cols: 100, rows: 30 });
+    // Drawing is bytes, never JSON events.
+    expect(
+      a.received.filter((m) => !Buffer.isBuffer(m)).map((m) => (m as { type: string }).type),
+    ).toEqual(["welcome"]);
+  });
+
+  it("detach says bye to that client only and closes its cockpit", async () => {
+    const cockpits = new FakeCockpits();
+    const { server } = await serve(new FakeBackend(), { cockpits: cockpits.factory });
+    const a = await terminalClient();
+    await terminalClient();
+    cockpits.clients[0]!.detach();
+    await waitUntil(() => a.closed, "the detached client to be hung up");
+    expect(a.messages("bye")).toEqual([{ type: "bye", reason: "detach" }]);
+    expect(cockpits.closed).toEqual([cockpits.clients[0]!.id]);
+    expect(server.clientCount()).toBe(1);
+  });
+
+  it('a client in the hub\'s own process cannot detach; closing the hub says bye "stopped"', async () => {
+    const cockpits = new FakeCockpits();
+    const { server } = await serve(new FakeBackend(), { cockpits: cockpits.factory });
+    const own = await terminalClient({ pid: process.pid });
+    expect(cockpits.clients[0]?.canDetach).toBe(false);
+    servers.splice(servers.indexOf(server), 1);
+    await server.close();
+    expect(own.messages("bye")).toEqual([{ type: "bye", reason: "stopped" }]);
+    expect(cockpits.closed).toHaveLength(1);
+  });
+
+  it("a hub without cockpits refuses a terminal client with a clear error", async () => {
+    await serve();
+    const client = await raw();
+    client.sendHello(PROTOCOL_VERSION, { terminal: {} });
+    await waitUntil(() => client.closed, "the refusal");
+    expect(client.messages<{ message: string }>("error")[0]?.message).toMatch(/no cockpit/);
+  });
+
+  it("a terminal that stops reading gets its frames skipped, then one full redraw; the other is not held up", async () => {
+    const cockpits = new FakeCockpits();
+    const { lines } = await serve(new FakeBackend(), {
+      cockpits: cockpits.factory,
+      slowClientBytes: 64 * 1024,
+    });
+    const slow = await terminalClient();
+    const fast = await terminalClient();
+    slow.socket.pause(); // stops reading: the kernel buffer fills, then the hub's queue grows
+    const chunk = "x".repeat(32 * 1024);
+    let frames = 0;
+    while (!lines.some((l) => l.includes("slow"))) {
+      cockpits.draw(`<${++frames}>` + chunk);
+      await waitUntil(
+        () => fast.lastFrame.startsWith(`<${frames}>`),
+        `frame ${frames} on the fast client`,
+      );
+      if (frames > 2_000) throw new Error("the hub never noticed the slow client");
+    }
+    // More frames while it is slow: skipped for it, every one delivered to the other.
+    for (let i = 0; i < 20; i++) {
+      cockpits.draw(`<${++frames}>` + chunk);
+      await waitUntil(
+        () => fast.lastFrame.startsWith(`<${frames}>`),
+        `frame ${frames} on the fast client`,
+      );
+    }
+    expect(cockpits.redraws.size).toBe(0);
 
     slow.socket.resume();
-    await waitUntil(
-      () => slow.events().some((e) => e.type === "snapshot"),
-      "the slow client's snapshot",
-    );
-    const events = slow.events();
-    const outputs = events.flatMap((e) => (e.type === "output" ? [e.seq] : []));
-    const snapshotAt = events.findIndex((e) => e.type === "snapshot");
-    expect(outputs.length).toBeLessThan(total);
-    expect(outputs).toEqual(Array.from({ length: outputs.length }, (_, i) => i + 1));
-    expect(events[snapshotAt]).toEqual({
-      type: "snapshot",
-      name: "alpha",
-      seq: total,
-      cols: 80,
-      rows: 24,
-      data: "screen of alpha",
-    });
-    // Non-output events were not dropped while the client was slow.
-    expect(events.slice(0, snapshotAt).some((e) => e.type === "status")).toBe(true);
-
-    // After the snapshot, output flows again from where the snapshot left off.
-    backend.output("alpha", "after");
-    await waitUntil(
-      () => slow.events().some((e) => e.type === "output" && e.seq === total + 1),
-      "new output",
-    );
-    expect(
-      slow.events().filter((e) => e.type === "output" && e.seq > outputs.length && e.seq <= total),
-    ).toEqual([]);
+    await waitUntil(() => slow.lastFrame === "FULL 1", "the slow client's full redraw");
+    const drawn = slow.drawn();
+    expect(drawn).not.toContain(`<${frames}>`);
+    expect(drawn.endsWith("FULL 1")).toBe(true);
+    expect(cockpits.redraws.get(cockpits.clients[1]!.id)).toBeUndefined();
   });
 });
 

@@ -1,9 +1,10 @@
-import { enterScreen, leaveScreen } from "../terminal/compositor.js";
+import { enterScreen, leaveScreen } from "../terminal/screen-modes.js";
 
 /**
- * Owns the real terminal for the cockpit's lifetime: raw mode, alternate screen, mouse and
- * bracketed paste on; and the exact reverse on every way out (quit, SIGTERM, SIGHUP, a
- * crash), so no mode is left behind in the user's shell.
+ * Owns the real terminal while a cockpit is attached: raw mode, alternate screen, mouse and
+ * bracketed paste on; and the exact reverse on every way out (detach, quit, the hub gone,
+ * SIGTERM, SIGHUP, a crash), so no mode is left behind in the user's shell. Raw bytes:
+ * stdin is not decoded here (the hub gets exactly what was typed).
  */
 export class TerminalSession {
   private restored = false;
@@ -26,7 +27,6 @@ export class TerminalSession {
   /** Switches the terminal into cockpit mode and installs the exit handlers. */
   enter(): void {
     this.stdin.setRawMode(true);
-    this.stdin.setEncoding("utf8");
     this.stdin.resume();
     this.stdout.write(enterScreen());
     for (const signal of ["SIGTERM", "SIGHUP", "SIGINT", "SIGQUIT"] as const)

@@ -1,0 +1,43 @@
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import type { CockpitFactory, CockpitFactoryMaker } from "../hub/cockpits.js";
+import { packageRoot } from "../runtimes/package-files.js";
+
+type CockpitModule = typeof import("./cockpit-factory.js");
+
+/**
+ * Loads the cockpit side with chalk forced to full colour: Ink's colours come from chalk,
+ * which decides once at import, and a cockpit always draws for a colour terminal. The
+ * variable is put back at once so no agent inherits it. The build bundles the cockpit side
+ * (Ink, React, the compositor) into one file, which loads several times faster than ~200
+ * separate modules; the modules themselves are the fallback.
+ */
+async function loadCockpitModule(): Promise<CockpitModule> {
+  const hadForce = process.env.FORCE_COLOR;
+  process.env.FORCE_COLOR = "3";
+  try {
+    // From the package root (this module may run inside the daemon's bundle), and in
+    // variables, so no bundle that imports this module inlines Ink and React.
+    const tui = path.join(packageRoot(), "dist", "tui");
+    const bundle = pathToFileURL(path.join(tui, "cockpit-factory.bundle.js")).href;
+    const modules = pathToFileURL(path.join(tui, "cockpit-factory.js")).href;
+    return await (import(bundle) as Promise<CockpitModule>).catch(
+      () => import(modules) as Promise<CockpitModule>,
+    );
+  } finally {
+    if (hadForce === undefined) delete process.env.FORCE_COLOR;
+    else process.env.FORCE_COLOR = hadForce;
+  }
+}
+
+/**
+ * The hub's cockpits, loaded on the first attach rather than at the hub's start (Ink and
+ * React are most of a start's cost, and a hub may run for hours before anyone attaches).
+ */
+export const lazyCockpits: CockpitFactoryMaker = (hub) => {
+  let factory: Promise<CockpitFactory> | undefined;
+  return async (client) => {
+    factory ??= loadCockpitModule().then((module) => module.createCockpitFactory(hub));
+    return (await factory)(client);
+  };
+};
