@@ -20,6 +20,9 @@ const bundle = (entry, out) =>
     platform: "node",
     format: "esm",
     target: "node20",
+    // Less source for V8 to scan at start (identifiers keep their names, for stack traces).
+    minifySyntax: true,
+    minifyWhitespace: true,
     // A native addon: loaded from node_modules as usual.
     external: ["node-pty"],
     // Ink imports React DevTools only when asked to; it is not a dependency of ours.
