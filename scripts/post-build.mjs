@@ -11,6 +11,26 @@ const dist = new URL("../dist/", import.meta.url);
 chmodSync(new URL("cli.js", dist), 0o755);
 
 const empty = fileURLToPath(new URL("tui/empty-module.js", dist));
+// zod re-exports all of its ~50 message locales (300 kB, half of zod's bundled size, all
+// compiled at start); Flotilla uses only the default English one, so only that is bundled.
+const zodEnglishOnly = {
+  name: "zod-english-only",
+  setup(b) {
+    b.onResolve({ filter: /locales\/index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]/.test(args.importer)
+        ? {
+            path: fileURLToPath(new URL(args.path, `file://${args.importer}`)),
+            namespace: "zod-locales",
+          }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "zod-locales" }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(args.path.replace(/index\.js$/, "en.js"))};`,
+      loader: "js",
+      resolveDir: fileURLToPath(new URL(".", `file://${args.path}`)),
+    }));
+  },
+};
 writeFileSync(empty, "export default {};\n");
 const bundle = (entry, out) =>
   build({
@@ -27,6 +47,7 @@ const bundle = (entry, out) =>
     external: ["node-pty"],
     // Ink imports React DevTools only when asked to; it is not a dependency of ours.
     alias: { "react-devtools-core": empty },
+    plugins: [zodEnglishOnly],
     // Some dependencies are CommonJS and call require() for Node built-ins.
     banner: {
       js: "import { createRequire as __flotillaRequire } from 'node:module'; const require = __flotillaRequire(import.meta.url);",
@@ -60,6 +81,7 @@ await build({
   target: "node20",
   external: ["node-pty"],
   plugins: [
+    zodEnglishOnly,
     {
       name: "cockpit-stays-out",
       setup(b) {
