@@ -6,7 +6,7 @@
  *
  *   node bench/run.mjs [--json FILE] [--targets tmux,flotilla] [--only ids] [--reps N] [--quick]
  *
- * Row ids: throughput1 throughput4 latency cpu memory reattach startup cli mail memcli merge, or one
+ * Row ids: throughput1 throughput4 flood latency cpu memory memgrow many reattach startup cli mail memcli merge, or one
  * table row as `<id>.<figure>` (e.g. `memory.hubMiB`). "flotilla" is the default `up` (hub
  * daemon + cockpit client over its socket); rows marked "(in-process)" run `up --in-process`.
  * Targets alternate order between repetitions so drift on a shared machine falls on both.
@@ -25,7 +25,9 @@ import {
   measureCpuRows,
   measureFirstFrame,
   measureLatency,
+  measureManyPanes,
   measureMemory,
+  measureMemoryGrowth,
   measureReattach,
   measureThroughput,
   median,
@@ -42,9 +44,12 @@ process.on("exit", () => removeTemp(benchConfigHome));
 const GROUP_IDS = [
   "throughput1",
   "throughput4",
+  "flood",
   "latency",
   "cpu",
   "memory",
+  "memgrow",
+  "many",
   "reattach",
   "startup",
   "cli",
@@ -94,6 +99,11 @@ const streamDir = makeTemp("flotilla-bench-stream-");
 const oneBytes = (quick ? 10 : 50) * MiB;
 const fourBytes = (quick ? 5 : 20) * MiB;
 const oneFile = path.join(streamDir, "one.ans");
+/** The flood row: the same total split over 1, 4 and 16 panes (each pane cats its share). */
+const floodPanes = [1, 4, 16];
+const floodBytes = (quick ? 4 : 16) * MiB;
+const floodFile = (n) => path.join(streamDir, `flood${n}.ans`);
+const growLines = quick ? [1_000, 10_000] : [1_000, 10_000, 50_000];
 const fourFile = path.join(streamDir, "four.ans");
 const keyLines = quick ? 2 : 6;
 const perLine = 40;
@@ -169,6 +179,34 @@ const groups = [
         met: (f, t) => f >= t,
       },
     ],
+  },
+  {
+    id: "flood",
+    reps,
+    note: () =>
+      `160x48, ${floodPanes.join("/")} panes flooding at once, ${(floodBytes / MiB).toFixed(0)} MiB in total split between them`,
+    run: async (target, size) => {
+      const out = {};
+      for (const n of floodPanes) {
+        const m = await measureThroughput(target, {
+          file: floodFile(n),
+          streamBytes: size.flood[n],
+          panes: n,
+          cols: 160,
+          rows: 48,
+        });
+        out[`mib${n}`] = m.mibPerSecond;
+      }
+      return out;
+    },
+    metrics: floodPanes.map((n) => ({
+      key: `mib${n}`,
+      what: `${n} pane${n === 1 ? "" : "s"} flooding, total throughput`,
+      unit: "MiB/s",
+      digits: 1,
+      target: "flat",
+      met: undefined,
+    })),
   },
   {
     id: "latency",
@@ -324,6 +362,74 @@ const groups = [
         digits: 1,
         target: "≤ 4× tmux, ≤ 250",
         met: (f, t) => f <= 4 * t && f <= 250,
+      },
+    ],
+  },
+  {
+    id: "memgrow",
+    reps: 1,
+    note: () =>
+      `120x40, 8 panes each print N colored ~90-column lines into a scrollback (history-limit) of N, N = ${growLines.join(", ")}`,
+    run: (target) =>
+      measureMemoryGrowth(target, { cols: 120, rows: 40, agents: 8, lineCounts: growLines }),
+    metrics: growLines.flatMap((n) => [
+      {
+        key: `hub${n}MiB`,
+        what: `Hub RSS, 8 × ${n.toLocaleString("en")} lines`,
+        unit: "MiB",
+        digits: 1,
+        target: "",
+        met: undefined,
+      },
+    ]),
+  },
+  {
+    id: "many",
+    reps: 1,
+    note: () =>
+      `240x64, 32 panes: cat focused, 31 print 10 lines/s each; echo over ${quick ? 2 * 20 : 6 * 20} keystrokes, CPU over ${quick ? 4 : 10} s`,
+    run: (target) =>
+      measureManyPanes(target, {
+        cols: 240,
+        rows: 64,
+        agents: 32,
+        perSecond: 10,
+        lines: quick ? 2 : 6,
+        perLine: 20,
+        busyMs: quick ? 4000 : 10_000,
+      }),
+    metrics: [
+      {
+        key: "echoP50",
+        what: "32 panes × 10 lines/s: echo p50",
+        unit: "ms",
+        digits: 2,
+        target: "",
+        met: undefined,
+      },
+      {
+        key: "echoP99",
+        what: "32 panes × 10 lines/s: echo p99",
+        unit: "ms",
+        digits: 2,
+        target: "≤ 3× tmux",
+        met: (f, t) => f <= 3 * t,
+      },
+      {
+        key: "cpuPercent",
+        what: "32 panes × 10 lines/s: CPU",
+        unit: "% core",
+        digits: 1,
+        target: "",
+        met: undefined,
+      },
+      {
+        key: "rssMiB",
+        what: "32 panes × 10 lines/s: RSS, hub + client",
+        unit: "MiB",
+        digits: 1,
+        target: "",
+        met: undefined,
       },
     ],
   },
@@ -602,11 +708,14 @@ async function main() {
     process.exit(1);
   }
   const started = performance.now();
-  const size = { one: 0, four: 0 };
+  const size = { one: 0, four: 0, flood: {} };
   if (wantGroup("throughput1") || wantGroup("throughput4")) {
     log(`bench: generating streams (${oneBytes / MiB} MiB and ${fourBytes / MiB} MiB, seed 1)…`);
     if (wantGroup("throughput1")) size.one = writeStream(oneFile, oneBytes, 1);
     if (wantGroup("throughput4")) size.four = writeStream(fourFile, fourBytes, 1);
+  }
+  if (wantGroup("flood")) {
+    for (const n of floodPanes) size.flood[n] = writeStream(floodFile(n), floodBytes / n, 1);
   }
 
   const results = [];

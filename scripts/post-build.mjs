@@ -4,7 +4,7 @@
 // Loading Ink and React as ~150 separate ES modules costs ~0.6 s at start-up; one bundled
 // file loads in a fraction of that. The unbundled modules stay in dist/ as the fallback
 // and for everything else (the hub, the CLI, tests).
-import { chmodSync, writeFileSync } from "node:fs";
+import { chmodSync, renameSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
@@ -12,6 +12,26 @@ const dist = new URL("../dist/", import.meta.url);
 chmodSync(new URL("cli.js", dist), 0o755);
 
 const empty = fileURLToPath(new URL("tui/empty-module.js", dist));
+// zod re-exports all of its ~50 message locales (300 kB, half of zod's bundled size, all
+// compiled at start); Flotilla uses only the default English one, so only that is bundled.
+const zodEnglishOnly = {
+  name: "zod-english-only",
+  setup(b) {
+    b.onResolve({ filter: /locales\/index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]/.test(args.importer)
+        ? {
+            path: fileURLToPath(new URL(args.path, `file://${args.importer}`)),
+            namespace: "zod-locales",
+          }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "zod-locales" }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(args.path.replace(/index\.js$/, "en.js"))};`,
+      loader: "js",
+      resolveDir: fileURLToPath(new URL(".", `file://${args.path}`)),
+    }));
+  },
+};
 writeFileSync(empty, "export default {};\n");
 const bundle = (entry, out, extra = {}) =>
   build({
@@ -21,10 +41,14 @@ const bundle = (entry, out, extra = {}) =>
     platform: "node",
     format: "esm",
     target: "node20",
+    // Less source for V8 to scan at start (identifiers keep their names, for stack traces).
+    minifySyntax: true,
+    minifyWhitespace: true,
     // A native addon: loaded from node_modules as usual.
     external: ["node-pty"],
     // Ink imports React DevTools only when asked to; it is not a dependency of ours.
     alias: { "react-devtools-core": empty },
+    plugins: [zodEnglishOnly],
     // Some dependencies are CommonJS and call require() for Node built-ins.
     banner: {
       js: "import { createRequire as __flotillaRequire } from 'node:module'; const require = __flotillaRequire(import.meta.url);",
@@ -39,3 +63,48 @@ await bundle("tui/run-cockpit.js", "tui/run-cockpit.bundle.js");
 // The hub daemon's start-up is on the critical path of `flotilla up`.
 await bundle("daemon.js", "daemon.bundle.js");
 await bundle("tui/cockpit-factory.js", "tui/cockpit-factory.bundle.js");
+
+// The CLI too (issue 11 item 7): as ~150 modules (zod alone is 95) a short command such as
+// `flotilla ls` spent ~200 ms resolving and loading them; as one file it starts in about the
+// time of `node -e 0`. It sits in dist/commands/ so the cockpit's own relative imports
+// (../tui/, left out of this bundle: Ink and React load only for `up`/`attach`) still
+// resolve. dist/cli.js becomes a one-line entry; tsc's module stays as cli.modules.js.
+const cliModules = fileURLToPath(new URL("cli.modules.js", dist));
+renameSync(fileURLToPath(new URL("cli.js", dist)), cliModules);
+const tuiDir = fileURLToPath(new URL("tui/", dist));
+await build({
+  entryPoints: [cliModules],
+  outdir: fileURLToPath(new URL("commands/", dist)),
+  // Each command's lazy imports become chunks of their own, loaded when that command runs.
+  splitting: true,
+  entryNames: "cli.bundle",
+  chunkNames: "cli-chunk-[hash]",
+  minifySyntax: true,
+  minifyWhitespace: true,
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  external: ["node-pty"],
+  plugins: [
+    zodEnglishOnly,
+    {
+      name: "cockpit-stays-out",
+      setup(b) {
+        b.onResolve({ filter: /\/tui\// }, (args) => {
+          const full = fileURLToPath(new URL(args.path, `file://${args.resolveDir}/`));
+          return full.startsWith(tuiDir) ? { path: args.path, external: true } : undefined;
+        });
+      },
+    },
+  ],
+  banner: {
+    js: "import { createRequire as __flotillaRequire } from 'node:module'; const require = __flotillaRequire(import.meta.url);",
+  },
+  logLevel: "warning",
+});
+writeFileSync(
+  fileURLToPath(new URL("cli.js", dist)),
+  '#!/usr/bin/env node\nimport "./commands/cli.bundle.js";\n',
+);
+chmodSync(new URL("cli.js", dist), 0o755);

@@ -22,12 +22,12 @@ const IDLE_SETTLE_MS = 10_000;
 const KEY_GAP_MS = 20;
 
 /** Runs `body(session, scripts)` against a fresh session; always stops it and cleans up. */
-async function withSession(target, { cols, rows, panes }, body) {
+async function withSession(target, { cols, rows, panes, scrollback }, body) {
   const dir = makeTemp(`flotilla-bench-${target}-`);
   const scripts = new PaneScripts(dir);
   let session;
   try {
-    session = startTarget(target, { cols, rows, scripts: panes(scripts), dir });
+    session = startTarget(target, { cols, rows, scripts: panes(scripts), dir, scrollback });
     return await body(session, scripts);
   } finally {
     await session?.stop();
@@ -215,9 +215,9 @@ async function waitFilled(session, agents) {
  * processes: `rssMiB` all of them, `hubMiB` the hub daemon / tmux server, `clientMiB` the
  * attached client (in-process flotilla: everything is the client).
  */
-export async function measureMemory(target, { cols, rows, agents, lines }) {
+export async function measureMemory(target, { cols, rows, agents, lines, scrollback }) {
   const panes = (s) => Array.from({ length: agents }, () => s.filledIdle(lines));
-  return withSession(target, { cols, rows, panes }, async (session) => {
+  return withSession(target, { cols, rows, panes, scrollback }, async (session) => {
     const visible = await waitFilled(session, agents);
     await sleep(2000);
     const { client, hub } = session.processGroups();
@@ -229,6 +229,51 @@ export async function measureMemory(target, { cols, rows, agents, lines }) {
       clientMiB,
       processes: client.length + hub.length,
       panesShowingFilled: visible,
+    };
+  });
+}
+
+/**
+ * Memory as scrollback grows: for each of `lineCounts`, `agents` panes each print that many
+ * lines into a scrollback of the same size; `hub<N>MiB` is the hub daemon's / tmux server's
+ * RSS (MiB), `rss<N>MiB` hub + client.
+ */
+export async function measureMemoryGrowth(target, { cols, rows, agents, lineCounts }) {
+  const out = {};
+  for (const lines of lineCounts) {
+    const m = await measureMemory(target, { cols, rows, agents, lines, scrollback: lines });
+    out[`hub${lines}MiB`] = m.hubMiB;
+    out[`rss${lines}MiB`] = m.rssMiB;
+  }
+  return out;
+}
+
+/**
+ * Many agents at once: the focused pane runs `cat`, `agents - 1` others print
+ * `perSecond` lines/s each. Keystroke echo p50/p99 in the focused pane while they stream,
+ * CPU (% of one core) of client + hub over `busyMs`, and RSS (MiB) of client + hub.
+ */
+export async function measureManyPanes(
+  target,
+  { cols, rows, agents, perSecond, lines, perLine, busyMs },
+) {
+  const panes = (s) => [
+    s.echoCat(),
+    ...Array.from({ length: agents - 1 }, () => s.gatedTicker(perSecond)),
+  ];
+  return withSession(target, { cols, rows, panes }, async (session, scripts) => {
+    await waitReady(session, agents, 60_000);
+    await sleep(SETTLE_MS);
+    scripts.release(agents - 1);
+    await sleep(1000);
+    const cpu = await measureCpu(() => session.measuredPids(), busyMs);
+    const typed = await typeAndTime(session.outer, { lines, perLine, seed: 9, tagBase: 200 });
+    const { client, hub } = session.processGroups();
+    return {
+      echoP50: percentile(typed.latencies, 50),
+      echoP99: percentile(typed.latencies, 99),
+      cpuPercent: cpu.percent,
+      rssMiB: (rssOf(hub) + rssOf(client)) / MiB,
     };
   });
 }

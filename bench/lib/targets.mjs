@@ -35,16 +35,16 @@ export function removeTemp(dir) {
 const quote = (word) => `'${word.replaceAll("'", "'\\''")}'`;
 
 /**
- * tmux on a private socket (`-L`), with `history-limit 10000` and truecolor passed through,
+ * tmux on a private socket (`-L`), with `history-limit` `scrollback` (default 10000) and truecolor passed through,
  * one window tiled into `scripts.length` panes, the first focused; the outer pty runs the
  * attached client.
  */
-export function startTmux({ cols, rows, scripts, dir }) {
+export function startTmux({ cols, rows, scripts, dir, scrollback = 10_000 }) {
   const socket = `bench-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const conf = path.join(dir, "tmux.conf");
   writeFileSync(
     conf,
-    'set -g history-limit 10000\nset -as terminal-features ",xterm-256color:RGB"\n',
+    `set -g history-limit ${scrollback}\nset -as terminal-features ",xterm-256color:RGB"\n`,
   );
   const cmd = (file) => paneCommand(file).map(quote).join(" ");
   const args = [
@@ -142,7 +142,14 @@ export function startTmux({ cols, rows, scripts, dir }) {
  * (a process working in `.flotilla/worktrees/`) and the agents' descendants. `stop()` always
  * runs `flotilla hub stop -y`, then kills whatever of this repo is left.
  */
-export function startFlotilla({ cols, rows, scripts, dir, inProcess = false }) {
+export function startFlotilla({
+  cols,
+  rows,
+  scripts,
+  dir,
+  inProcess = false,
+  scrollback = 10_000,
+}) {
   const repo = path.join(dir, "repo");
   const git = (...args) => execFileSync("git", args, { cwd: repo, stdio: "ignore" });
   execFileSync("mkdir", ["-p", repo]);
@@ -172,7 +179,7 @@ export function startFlotilla({ cols, rows, scripts, dir, inProcess = false }) {
   cli("init");
   const configPath = path.join(repo, ".flotilla", "config.json");
   const config = JSON.parse(readFileSync(configPath, "utf8"));
-  config.scrollback = 10_000;
+  config.scrollback = scrollback;
   config.runtimes = Object.fromEntries(
     scripts.map((file, i) => {
       const [command, ...args] = paneCommand(file);

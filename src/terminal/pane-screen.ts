@@ -7,24 +7,17 @@
 import xtermHeadless from "@xterm/headless";
 import type { IBufferCell, IBufferLine, Terminal as XTerminal } from "@xterm/headless";
 import { SerializeAddon } from "@xterm/addon-serialize";
-import {
-  BOLD,
-  BLINK,
-  CellGrid,
-  DEFAULT_COLOR,
-  DIM,
-  INVERSE,
-  INVISIBLE,
-  ITALIC,
-  STRIKETHROUGH,
-  TRUECOLOR,
-  UNDERLINE,
-  internExtras,
-} from "./cell-grid.js";
-import { createUnicodeProvider, UNICODE_VERSION, wcwidth } from "./unicode-width.js";
-import type { ChildInputModes } from "./input.js";
-import { sanitizeLine } from "../core/sanitize.js";
-import { extendedTransition } from "./compositor.js";
+import { CellGrid, DEFAULT_COLOR } from "./cell-grid.js";
+import { createUnicodeProvider, UNICODE_VERSION } from "./unicode-width.js";
+import { CellExtras, readCell, type XtermLinks } from "./pane-cells.js";
+import { PrivateModes, type PaneModes } from "./pane-modes.js";
+import { serializeScreen, type SerializeOptions } from "./pane-serialize.js";
+import { sanitizeTitle } from "./pane-title.js";
+import { dropZeroWidthAtLineStart } from "./zero-width-print.js";
+
+export { MAX_TITLE_LENGTH, sanitizeTitle } from "./pane-title.js";
+export type { PaneModes } from "./pane-modes.js";
+export type { SerializeOptions } from "./pane-serialize.js";
 
 const { Terminal } = xtermHeadless;
 
@@ -35,83 +28,11 @@ export interface PaneScreenOptions {
   scrollback?: number;
 }
 
-/** The modes a child program set that matter to input encoding and to the cockpit. */
-export interface PaneModes extends ChildInputModes {
-  applicationKeypadMode: boolean;
-  insertMode: boolean;
-  originMode: boolean;
-  wraparoundMode: boolean;
-  synchronizedOutputMode: boolean;
-  /** DECTCEM (`CSI ?25 h/l`). */
-  cursorVisible: boolean;
-}
-
 /** Cursor position in cells (0-based, inside the screen) and visibility. */
 export interface PaneCursor {
   x: number;
   y: number;
   visible: boolean;
-}
-
-/** Options of `PaneScreen.serialize`. */
-export interface SerializeOptions {
-  /** Lines of scrollback to include (default: all). */
-  scrollback?: number;
-}
-
-// xterm's IBufferCell colour modes: 0 default, 0x1000000 / 0x2000000 palette, 0x3000000 RGB.
-const CELL_MODE_RGB = 0x3000000;
-const CELL_MODE_MASK = 0x3000000;
-// xterm's internal cell bits (common/buffer/Constants.ts): FgFlags.UNDERLINE, BgFlags.HAS_EXTENDED.
-const FG_UNDERLINE = 0x10000000;
-const BG_HAS_EXTENDED = 0x10000000;
-// ExtendedAttrs.underlineColor after SGR 59 (-1 masked to 26 bits): the text colour.
-const UNDERLINE_COLOR_UNSET = 0x3ffffff;
-
-/** Longest title kept, in code points (a pane title is a line of chrome, not a document). */
-export const MAX_TITLE_LENGTH = 120;
-/** Longest OSC 8 URI passed on, in UTF-16 units (longer links stay plain text). */
-const MAX_LINK_LENGTH = 2048;
-
-/**
- * The parts of xterm's internal cell (`CellData`) this module reads for what the public
- * IBufferCell lacks: underline style and colour, and the OSC 8 link id.
- */
-interface XtermCell {
-  fg: number;
-  bg: number;
-  extended?: { _ext?: number; underlineStyle: number; underlineColor: number; urlId: number };
-}
-
-/** xterm's internal OSC 8 registry (`OscLinkService`). */
-interface XtermLinks {
-  getLinkData(urlId: number): { id?: string; uri: string } | undefined;
-}
-
-/**
- * A window title (OSC 0/2) made safe to show: escape sequences and control characters removed
- * (`sanitizeLine`, the one sanitizer for untrusted text), bidi overrides too, runs of
- * whitespace made one space, trimmed, cut to MAX_TITLE_LENGTH code points ("…" marks a cut).
- */
-export function sanitizeTitle(raw: string): string {
-  const clean = sanitizeLine(raw.replace(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, " "))
-    .replace(/\s+/g, " ")
-    .trim();
-  const points = [...clean];
-  return points.length <= MAX_TITLE_LENGTH
-    ? clean
-    : `${points.slice(0, MAX_TITLE_LENGTH - 1).join("")}…`;
-}
-
-// A link's URI and id as they may be written back into an OSC 8 sequence: printable ASCII
-// and non-control Unicode only (a URI with controls is dropped, an id loses what OSC 8's
-// parameter syntax cannot carry).
-function safeLink(data: { id?: string; uri: string } | undefined): { uri: string; id: string } {
-  if (!data || data.uri.length > MAX_LINK_LENGTH || /[\u0000-\u001f\u007f-\u009f]/.test(data.uri)) {
-    return { uri: "", id: "" };
-  }
-  const id = (data.id ?? "").replace(/[^\x21-\x7e]|[:;]/g, "").slice(0, 64);
-  return { uri: data.uri, id };
 }
 
 /**
@@ -122,18 +43,13 @@ export class PaneScreen {
   private readonly term: XTerminal;
   private readonly serializer: SerializeAddon;
   private readonly scratch: IBufferCell;
-  private cursorHidden = false;
+  private readonly privateModes: PrivateModes;
   /** Writes handed to xterm and not parsed yet. */
   private unparsed = 0;
-  private sgrMouse = false;
-  private shape = 0;
   private currentTitle = "";
   private bells = 0;
   private dropped = 0;
-  private readonly links: XtermLinks | undefined;
-  // (underline style, colour, xterm link id) -> interned extras id, for this screen's links.
-  private readonly extrasCache = new Map<number, number>();
-  private readonly extrasOfCell = (cell: IBufferCell): number => this.readExtras(cell);
+  private readonly extras: CellExtras;
 
   /** Creates a blank screen of `cols` × `rows` cells. */
   constructor(options: PaneScreenOptions) {
@@ -149,9 +65,10 @@ export class PaneScreen {
     this.serializer = new SerializeAddon();
     this.term.loadAddon(this.serializer);
     this.scratch = this.term.buffer.active.getNullCell();
-    this.links = (this.term as unknown as { _core?: { _oscLinkService?: XtermLinks } })._core
-      ?._oscLinkService;
-    this.trackPrivateModes();
+    this.extras = new CellExtras(
+      (this.term as unknown as { _core?: { _oscLinkService?: XtermLinks } })._core?._oscLinkService,
+    );
+    this.privateModes = new PrivateModes(this.term);
     this.term.onTitleChange((title) => (this.currentTitle = sanitizeTitle(title)));
     this.term.onBell(() => this.bells++);
     this.countDroppedLines();
@@ -238,77 +155,7 @@ export class PaneScreen {
    * default, 1/2 blinking/steady block, 3/4 underline, 5/6 bar.
    */
   get cursorShape(): number {
-    return this.shape;
-  }
-
-  // Underline style and colour, and the link, of a cell xterm flagged as having extended
-  // attributes; these live in xterm's internal CellData (the public IBufferCell has only
-  // isUnderline), so they are read from there.
-  private readExtras(cell: IBufferCell): number {
-    const raw = cell as unknown as XtermCell;
-    const ext = raw.extended;
-    if (!ext) return 0;
-    let style = 0;
-    let color = DEFAULT_COLOR;
-    let colorKey = 0;
-    if (raw.fg & FG_UNDERLINE) {
-      // With a link, xterm's getter answers 5 (its own link look); the bits hold the real one.
-      const s = typeof ext._ext === "number" ? (ext._ext >>> 26) & 7 : ext.underlineStyle;
-      style = s >= 2 && s <= 5 ? s : 0;
-      const c = ext.underlineColor;
-      const mode = c & CELL_MODE_MASK;
-      if (c !== UNDERLINE_COLOR_UNSET && mode !== 0) {
-        color = mode === CELL_MODE_RGB ? TRUECOLOR | (c & 0xffffff) : c & 255;
-        colorKey = c & 0x3ffffff;
-      }
-    }
-    const urlId = this.links ? ext.urlId : 0;
-    if (style === 0 && color === DEFAULT_COLOR && urlId === 0) return 0;
-    const key = urlId * 0x20000000 + style * 0x4000000 + colorKey;
-    let id = this.extrasCache.get(key);
-    if (id === undefined) {
-      const link = urlId === 0 ? { uri: "", id: "" } : safeLink(this.links?.getLinkData(urlId));
-      id = internExtras({
-        underlineStyle: style,
-        underlineColor: color,
-        linkUri: link.uri,
-        linkId: link.id,
-      });
-      if (this.extrasCache.size >= 4096) this.extrasCache.clear();
-      this.extrasCache.set(key, id);
-    }
-    return id;
-  }
-
-  // xterm tracks DECTCEM and the mouse encoding internally without exposing them: watch the
-  // sequences (the hooks return false so xterm still handles them).
-  private trackPrivateModes(): void {
-    const onMode = (set: boolean) => (params: (number | number[])[]) => {
-      for (const p of params) {
-        if (p === 25) this.cursorHidden = !set;
-        else if (p === 1006) this.sgrMouse = set;
-      }
-      return false;
-    };
-    this.term.parser.registerCsiHandler({ prefix: "?", final: "h" }, onMode(true));
-    this.term.parser.registerCsiHandler({ prefix: "?", final: "l" }, onMode(false));
-    const reset = (): boolean => {
-      this.cursorHidden = false;
-      this.sgrMouse = false;
-      this.shape = 0;
-      return false;
-    };
-    this.term.parser.registerCsiHandler({ intermediates: " ", final: "q" }, (params) => {
-      const p = params[0];
-      const shape = typeof p === "number" ? p : 0;
-      if (shape >= 0 && shape <= 6) this.shape = shape;
-      return false;
-    });
-    this.term.parser.registerEscHandler({ final: "c" }, reset);
-    this.term.parser.registerCsiHandler({ intermediates: "!", final: "p" }, () => {
-      this.cursorHidden = false;
-      return false;
-    });
+    return this.privateModes.shape;
   }
 
   get cols(): number {
@@ -369,54 +216,21 @@ export class PaneScreen {
    * and SGR mouse encoding, which the serialize addon leaves out).
    */
   serialize(options: SerializeOptions = {}): string {
-    let out = this.serializer.serialize(
-      options.scrollback === undefined ? {} : { scrollback: options.scrollback },
+    const { sgrMouse, cursorHidden, shape } = this.privateModes;
+    return serializeScreen(
+      {
+        cols: this.cols,
+        rows: this.rows,
+        addon: (o) =>
+          this.serializer.serialize(o.scrollback === undefined ? {} : { scrollback: o.scrollback }),
+        sgrMouse,
+        cursorHidden,
+        shape,
+        title: this.currentTitle,
+        copyInto: (grid, x, y, w, h) => this.copyInto(grid, x, y, w, h),
+      },
+      options,
     );
-    if (this.sgrMouse) out += "\x1b[?1006h";
-    if (this.cursorHidden) out += "\x1b[?25l";
-    if (this.shape !== 0) out += `\x1b[${this.shape} q`;
-    if (this.currentTitle !== "") out += `\x1b]2;${this.currentTitle}\x07`;
-    const patch = this.extrasPatch();
-    // DECSC/DECRC keep the cursor and pen the serialization left, around the redrawn cells.
-    if (patch !== "") out += `\x1b7${patch}\x1b]8;;\x1b\\\x1b8`;
-    return out;
-  }
-
-  // The serialize addon writes curly/double/dotted/dashed underlines as plain ones, drops
-  // underline colours and turns links into underlined text: redraw the visible cells that
-  // have such extras, with them.
-  private extrasPatch(): string {
-    const cols = this.term.cols;
-    const rows = this.term.rows;
-    const grid = new CellGrid(cols, rows);
-    this.copyInto(grid, 0, 0, cols, rows);
-    let out = "";
-    let fg = DEFAULT_COLOR;
-    let bg = DEFAULT_COLOR;
-    let flags = 0;
-    let ext = 0;
-    let nextX = -1;
-    for (let y = 0; y < rows; y++) {
-      for (let x = 0; x < cols; x++) {
-        const i = y * cols + x;
-        const e = grid.exts[i] ?? 0;
-        const w = grid.widths[i] ?? 1;
-        if (e === 0 || w === 0) continue;
-        if (nextX !== x) out += `\x1b[${y + 1};${x + 1}H`;
-        const cfg = grid.fgs[i] ?? DEFAULT_COLOR;
-        const cbg = grid.bgs[i] ?? DEFAULT_COLOR;
-        const cflags = grid.flagsArr[i] ?? 0;
-        out += extendedTransition(fg, bg, flags, ext, cfg, cbg, cflags, e);
-        fg = cfg;
-        bg = cbg;
-        flags = cflags;
-        ext = e;
-        out += grid.chars[i] || " ";
-        nextX = x + w < cols ? x + w : -1;
-      }
-      nextX = -1;
-    }
-    return out;
   }
 
   /** The modes the child set (a fresh object). */
@@ -428,12 +242,12 @@ export class PaneScreen {
       bracketedPasteMode: m.bracketedPasteMode,
       insertMode: m.insertMode,
       mouseTrackingMode: m.mouseTrackingMode,
-      mouseEncoding: this.sgrMouse ? "sgr" : "default",
+      mouseEncoding: this.privateModes.sgrMouse ? "sgr" : "default",
       originMode: m.originMode,
       sendFocusMode: m.sendFocusMode,
       synchronizedOutputMode: m.synchronizedOutputMode,
       wraparoundMode: m.wraparoundMode,
-      cursorVisible: !this.cursorHidden,
+      cursorVisible: !this.privateModes.cursorHidden,
     };
   }
 
@@ -443,7 +257,7 @@ export class PaneScreen {
     return {
       x: Math.min(b.cursorX, this.term.cols - 1),
       y: b.cursorY,
-      visible: !this.cursorHidden,
+      visible: !this.privateModes.cursorHidden,
     };
   }
 
@@ -492,7 +306,7 @@ export class PaneScreen {
           grid.setRaw(gx, gy, " ", 1, DEFAULT_COLOR, DEFAULT_COLOR, 0);
           continue;
         }
-        readCell(cell, grid, i, this.extrasOfCell);
+        readCell(cell, grid, i, this.extras.reader);
         const width = grid.widths[i];
         if (width === 2 && (c === w - 1 || gx === grid.cols - 1)) {
           grid.chars[i] = " ";
@@ -509,74 +323,4 @@ export class PaneScreen {
   dispose(): void {
     this.term.dispose();
   }
-}
-
-/** What `dropZeroWidthAtLineStart` needs of xterm's internal input handler. */
-interface XtermInputHandler {
-  print(data: Uint32Array, start: number, end: number): void;
-  _activeBuffer?: { x: number };
-}
-
-/**
- * A code point of width 0 with nothing before it on the row (a zero-width space at the start
- * of a line) takes no column under wcwidth, but xterm gives it a cell of its own and moves
- * the cursor: drop it there instead. This wraps xterm's internal `print` (the public API has
- * no print hook); if a future xterm lacks it, screens keep xterm's own behaviour.
- */
-function dropZeroWidthAtLineStart(term: XTerminal): void {
-  const core = (term as unknown as { _core?: { _inputHandler?: XtermInputHandler } })._core;
-  const handler = core?._inputHandler;
-  if (!handler || typeof handler.print !== "function" || !handler._activeBuffer) return;
-  const print = handler.print;
-  handler.print = function (data: Uint32Array, start: number, end: number): void {
-    if (this._activeBuffer?.x === 0) {
-      while (start < end && (data[start] ?? 0) >= 0x300 && wcwidth(data[start] ?? 0) === 0) {
-        start++;
-      }
-      if (start === end) return;
-    }
-    print.call(this, data, start, end);
-  };
-}
-
-/** Reads xterm's cell into grid index `i` (no allocation for ASCII). */
-function readCell(
-  cell: IBufferCell,
-  grid: CellGrid,
-  i: number,
-  extras: (cell: IBufferCell) => number,
-): void {
-  const width = cell.getWidth();
-  grid.widths[i] = width;
-  const code = cell.getCode();
-  // A cluster's code is its last code point, always >= U+0300, so below that it is one char.
-  if (width === 0) grid.chars[i] = "";
-  else if (code === 0) grid.chars[i] = " ";
-  else if (code < 0x300) grid.chars[i] = String.fromCharCode(code);
-  else grid.chars[i] = cell.getChars() || " ";
-  if (cell.isAttributeDefault()) {
-    grid.fgs[i] = DEFAULT_COLOR;
-    grid.bgs[i] = DEFAULT_COLOR;
-    grid.flagsArr[i] = 0;
-    grid.exts[i] = 0;
-    return;
-  }
-  grid.exts[i] = (cell as unknown as XtermCell).bg & BG_HAS_EXTENDED ? extras(cell) : 0;
-  grid.fgs[i] = colorOf(cell.getFgColorMode(), cell.getFgColor());
-  grid.bgs[i] = colorOf(cell.getBgColorMode(), cell.getBgColor());
-  grid.flagsArr[i] =
-    (cell.isBold() ? BOLD : 0) |
-    (cell.isDim() ? DIM : 0) |
-    (cell.isItalic() ? ITALIC : 0) |
-    (cell.isUnderline() ? UNDERLINE : 0) |
-    (cell.isBlink() ? BLINK : 0) |
-    (cell.isInverse() ? INVERSE : 0) |
-    (cell.isInvisible() ? INVISIBLE : 0) |
-    (cell.isStrikethrough() ? STRIKETHROUGH : 0);
-}
-
-function colorOf(mode: number, color: number): number {
-  if (mode === 0) return DEFAULT_COLOR;
-  if (mode === CELL_MODE_RGB) return TRUECOLOR | (color & 0xffffff);
-  return color & 255;
 }
