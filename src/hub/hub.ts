@@ -296,6 +296,7 @@ export class Hub implements HubBackend {
       prompt: command.prompt,
       base: command.base,
       role: command.role,
+      model: command.model,
     });
     await this.reload();
     return this.view(this.records.get(record.name) ?? record);

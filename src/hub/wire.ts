@@ -42,6 +42,8 @@ export const HubCommandSchema = z.discriminatedUnion("type", [
     prompt: z.string().optional(),
     base: z.string().optional(),
     role: z.string().optional(),
+    /** Model, passed through the runtime's own flag (as `spawn --model`). */
+    model: z.string().optional(),
   }),
   z.object({
     type: z.literal("kill"),

@@ -1,6 +1,7 @@
 import { Box, Text } from "ink";
 import type { AgentStatus } from "../core/schema.js";
 import { inkWidth, truncateToWidth } from "../terminal/unicode-width.js";
+import { fitStatusLine } from "./status-line.js";
 
 /** Colour of each status in titles and `ls`. */
 export const STATUS_COLORS: Record<AgentStatus, string> = {
@@ -117,20 +118,33 @@ export function StatusBar(props: {
   notice?: { level: "info" | "error"; text: string };
   unread?: number;
 }): React.JSX.Element {
+  const unread = props.unread ? ` ✉ ${props.unread} ` : "";
+  const line = fitStatusLine(props.width, {
+    left: props.left,
+    hints: props.hints,
+    reserved: unread.length,
+    ...(props.notice ? { notice: props.notice.text } : {}),
+  });
   return (
     <Box width={props.width} height={1}>
-      <Text backgroundColor="blue" color="whiteBright" bold>
-        {` ${props.left} `}
-      </Text>
-      {props.unread ? <Text color="yellow" bold>{` ✉ ${props.unread} `}</Text> : null}
-      {props.notice ? (
+      {line.left !== undefined ? (
+        <Text backgroundColor="blue" color="whiteBright" bold>
+          {` ${line.left} `}
+        </Text>
+      ) : null}
+      {unread ? (
+        <Text color="yellow" bold>
+          {unread}
+        </Text>
+      ) : null}
+      {props.notice && line.notice !== undefined ? (
         <Text color={props.notice.level === "error" ? "redBright" : "green"} wrap="truncate-end">
-          {` ${props.notice.text} `}
+          {` ${line.notice} `}
         </Text>
       ) : null}
       <Box flexGrow={1} justifyContent="flex-end">
         <Text color="gray" wrap="truncate-start">
-          {props.hints}
+          {line.hints}
         </Text>
       </Box>
     </Box>
@@ -178,6 +192,8 @@ export interface FormField {
   label: string;
   value: string;
   hint?: string;
+  /** A field chosen from a list (←/→): every choice is shown, `value` highlighted. */
+  choices?: readonly string[];
 }
 
 /** The spawn dialog: labelled fields, the active one with a cursor, and an error line. */
@@ -203,13 +219,32 @@ export function SpawnForm(props: {
           <Box width={10}>
             <Text color={i === props.active ? "cyanBright" : "gray"}>{field.label}</Text>
           </Box>
-          <Text inverse={i === props.active}>{field.value === "" ? " " : field.value}</Text>
-          {i === props.active ? <Text color="cyan">▏</Text> : null}
-          {field.hint && field.value === "" ? <Text color="gray">{`  ${field.hint}`}</Text> : null}
+          {field.choices ? (
+            <Text wrap="truncate-end">
+              {field.choices.map((choice) => (
+                <Text
+                  key={choice}
+                  inverse={choice === field.value}
+                  color={choice === field.value && i === props.active ? "cyanBright" : undefined}
+                >
+                  {` ${choice} `}
+                </Text>
+              ))}
+              {i === props.active ? <Text color="gray"> ←/→</Text> : null}
+            </Text>
+          ) : (
+            <>
+              <Text inverse={i === props.active}>{field.value === "" ? " " : field.value}</Text>
+              {i === props.active ? <Text color="cyan">▏</Text> : null}
+              {field.hint && field.value === "" ? (
+                <Text color="gray" wrap="truncate-end">{`  ${field.hint}`}</Text>
+              ) : null}
+            </>
+          )}
         </Box>
       ))}
       {props.error ? <Text color="redBright">{props.error}</Text> : <Text> </Text>}
-      <Text color="gray">Tab next field · Enter spawn · Esc cancel</Text>
+      <Text color="gray">Tab next field · ←/→ runtime · Enter spawn · Esc cancel</Text>
     </Box>
   );
 }

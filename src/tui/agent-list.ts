@@ -1,4 +1,17 @@
 import type { AgentView, HubEvent, HubEventOf } from "../hub/protocol.js";
+import type { CockpitEffect } from "./views/view.js";
+
+/**
+ * What respawning `agent` does (`prefix r`, the prompt's `respawn`): a respawn request when
+ * it exited or was lost, otherwise a notice saying why not.
+ */
+export function respawnEffect(agent: AgentView): Exclude<CockpitEffect, { type: "close" }> {
+  const { name, status } = agent;
+  if (status === "exited" || status === "lost")
+    return { type: "request", command: { type: "respawn", name }, success: `respawning ${name}` };
+  const text = `${name} is ${status}: only an exited or lost agent can be respawned`;
+  return { type: "notice", level: "info", text };
+}
 
 /**
  * The cockpit's agent list after a hub event: `agents` replaces it, `agent` adds or replaces

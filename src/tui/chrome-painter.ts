@@ -1,5 +1,7 @@
 import { createElement, type ReactElement } from "react";
+import wrapAnsi from "wrap-ansi";
 import { describeKey } from "../core/key-names.js";
+import { plural } from "../core/plural.js";
 import type { Layout, Rect } from "../core/layout.js";
 import type { AgentView } from "../hub/protocol.js";
 import type { MailMarks } from "./agent-list.js";
@@ -50,21 +52,17 @@ export function paintChrome(renderer: ChromeRenderer, scene: ChromeScene): Paint
   renderer.begin();
   try {
     if (layout.tooSmall) {
-      const { message } = layout;
-      const width = Math.max(1, Math.min(cols, message.length + 4));
-      const piece = renderer.piece(`small:${message}`, width, Math.min(rows, 4), () =>
-        createElement(Dialog, {
-          width,
-          title: "Terminal too small",
-          lines: [message],
-          tone: "danger",
-        }),
+      const width = Math.max(1, Math.min(cols, 60));
+      const lines = tooSmallLines(layout, cols, rows, width - 4);
+      const height = Math.min(rows, lines.length + 3);
+      const piece = renderer.piece(`small:${lines.join("\n")}`, width, height, () =>
+        createElement(Dialog, { width, title: "Terminal too small", lines, tone: "danger" }),
       );
       blit(
         grid,
         piece,
         Math.max(0, Math.floor((cols - width) / 2)),
-        Math.max(0, Math.floor((rows - 4) / 2)),
+        Math.max(0, Math.floor((rows - height) / 2)),
       );
       return { grid };
     }
@@ -125,7 +123,7 @@ export function paintChrome(renderer: ChromeRenderer, scene: ChromeScene): Paint
     const bar = layout.statusBar;
     const working = scene.agents.filter((a) => a.status === "working").length;
     const waiting = scene.agents.filter((a) => a.status === "waiting").length;
-    const left = `${scene.title} · ${scene.agents.length} agents · ${working} working${waiting ? ` · ${waiting} waiting` : ""}`;
+    const left = `${scene.title} · ${plural(scene.agents.length, "agent")} · ${working} working${waiting ? ` · ${waiting} waiting` : ""}`;
     const { notice, hints } = scene;
     const unread = scene.mail.cockpitUnread;
     const barPiece = renderer.piece(
@@ -145,4 +143,21 @@ export function paintChrome(renderer: ChromeRenderer, scene: ChromeScene): Paint
   } finally {
     renderer.end();
   }
+}
+
+/**
+ * The too-small message wrapped to `width` columns, the size it needs first (a terminal this
+ * small may show only the first lines): `need at least 24x11 for 4 panes; now 20x8`, then
+ * the zoom tip.
+ */
+function tooSmallLines(
+  layout: Extract<Layout, { tooSmall: true }>,
+  cols: number,
+  rows: number,
+  width: number,
+): string[] {
+  const need = `need at least ${layout.minCols}x${layout.minRows}`;
+  const [what = "", tip = ""] = (layout.message.split(need)[1] ?? "").split(" (or zoom");
+  const text = `${need}${what}; now ${cols}x${rows}${tip ? ` (or zoom${tip}` : ""}`;
+  return wrapAnsi(text, Math.max(1, width), { hard: true }).split("\n");
 }

@@ -16,7 +16,7 @@ import {
 import { describeKey } from "../core/key-names.js";
 import { parseMouseEvents, translateInput, type MouseEvent } from "../terminal/input.js";
 import { mailAlert } from "./notify.js";
-import { MailMarks, applyAgentEvent, longestWaiting } from "./agent-list.js";
+import { MailMarks, applyAgentEvent, longestWaiting, respawnEffect } from "./agent-list.js";
 import type { ChromeScene } from "./chrome-painter.js";
 import { FrameComposer } from "./frame-composer.js";
 import { FrameScheduler } from "./frame-scheduler.js";
@@ -251,17 +251,8 @@ export class Cockpit {
           this.relayout();
         return;
       case "respawn":
-        if (!focus || !agent) return;
-        if (agent.status === "exited" || agent.status === "lost")
-          return this.effect({
-            type: "request",
-            command: { type: "respawn", name: focus },
-            success: `respawning ${focus}`,
-          });
-        return this.notice.show(
-          "info",
-          `${focus} is ${agent.status}: only an exited or lost agent can be respawned`,
-        );
+        if (agent) this.effect(respawnEffect(agent));
+        return;
       case "jump-waiting": // to the agent that has waited longest; none waits: focus stays
         return this.setFocus(longestWaiting(this.agents) ?? focus);
       case "detach":
@@ -305,6 +296,15 @@ export class Cockpit {
         return this.options.onQuit();
       case "detach":
         return this.options.onDetach?.();
+      case "run":
+        return this.run(effect.command);
+      case "layout":
+        this.arrangement.layout = effect.layout;
+        return this.relayout();
+      case "focus":
+        return this.setFocus(effect.name);
+      case "input":
+        return this.hub.send(effect);
     }
   }
 

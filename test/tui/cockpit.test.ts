@@ -1,105 +1,16 @@
-import { afterEach, describe, expect, it } from "vitest";
-import type { HubLink, PaneScreens } from "../../src/hub/link.js";
-import type { AgentView, HubCommand, HubEvent } from "../../src/hub/protocol.js";
-import { PaneScreen } from "../../src/terminal/pane-screen.js";
+import { describe, expect, it } from "vitest";
+import type { PaneScreens } from "../../src/hub/link.js";
+import type { AgentView } from "../../src/hub/protocol.js";
 import { createElement } from "react";
 import { Text } from "ink";
 import { composeMessage, type MailMessage } from "../../src/core/mail.js";
-import { Cockpit, type CockpitMail, type CockpitOptions } from "../../src/tui/cockpit.js";
+import type { CockpitMail, CockpitOptions } from "../../src/tui/cockpit.js";
 import { VIEWS } from "../../src/tui/views/registry.js";
 import { defineView } from "../../src/tui/views/view.js";
-import { XtermSink } from "../terminal/helpers.js";
+import { agentView as agent, PREFIX, startCockpit as startRig } from "./cockpit-rig.js";
 
-const PREFIX = "\x02";
 const COLS = 80;
 const ROWS = 24;
-
-function agent(name: string): AgentView {
-  return {
-    name,
-    runtime: "shell",
-    role: "worker",
-    worktree: `/tmp/${name}`,
-    branch: `flotilla/${name}`,
-    base: "abc123",
-    status: "idle",
-    createdAt: "2026-01-01T00:00:00.000Z",
-  };
-}
-
-/** A hub that answers `list` with its agents, records every command, and can emit events. */
-class FakeHub implements HubLink {
-  readonly sent: HubCommand[] = [];
-  readonly requests: HubCommand[] = [];
-  private listeners = new Set<(event: HubEvent) => void>();
-  constructor(readonly agents: AgentView[]) {}
-  send(command: HubCommand): void {
-    this.sent.push(command);
-  }
-  request(command: HubCommand): Promise<unknown> {
-    this.requests.push(command);
-    return Promise.resolve(command.type === "list" ? this.agents : null);
-  }
-  onEvent(listener: (event: HubEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-  emit(event: HubEvent): void {
-    for (const listener of this.listeners) listener(event);
-  }
-  /** What was typed into `name`'s pty, all inputs joined. */
-  typed(name: string): string {
-    return this.sent
-      .flatMap((c) => (c.type === "input" && c.name === name ? [c.data] : []))
-      .join("");
-  }
-  /** The last size sent for `name`'s pty. */
-  lastSize(name: string): { cols: number; rows: number } | undefined {
-    const resize = this.sent.findLast((c) => c.type === "resize" && c.name === name);
-    return resize?.type === "resize" ? { cols: resize.cols, rows: resize.rows } : undefined;
-  }
-}
-
-/** Real screen models, one per agent, as the in-process hub would hold them. */
-class Screens implements PaneScreens {
-  readonly map = new Map<string, PaneScreen>();
-  constructor(names: string[]) {
-    for (const name of names)
-      this.map.set(name, new PaneScreen({ cols: 38, rows: 21, scrollback: 100 }));
-  }
-  get(name: string): PaneScreen | undefined {
-    return this.map.get(name);
-  }
-  whenParsed(name: string, done: () => void): void {
-    const screen = this.map.get(name);
-    if (screen) screen.whenParsed(done);
-    else done();
-  }
-  dispose(): void {
-    for (const screen of this.map.values()) screen.dispose();
-  }
-}
-
-interface Rig {
-  cockpit: Cockpit;
-  hub: FakeHub;
-  screens: Screens;
-  sink: XtermSink;
-  /** The real terminal's text after drawing every pending change. */
-  text(): Promise<string>;
-}
-
-let rigs: Rig[] = [];
-
-/** Waits until `check` holds, drawing between tries (async loads settle in between). */
-async function until(rig: Rig, check: (text: string) => boolean): Promise<string> {
-  for (let i = 0; i < 200; i++) {
-    const text = await rig.text();
-    if (check(text)) return text;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`never matched; screen:\n${await rig.text()}`);
-}
 
 function mail(id: string, from: string, subject: string): MailMessage {
   const m = composeMessage(
@@ -125,51 +36,12 @@ function fakeMail(messages: MailMessage[]): CockpitMail & { sent: unknown[] } {
   };
 }
 
-async function startCockpit(
+/** The shared rig at 80×24 unless told, with `extra` cockpit options. */
+const startCockpit = (
   names: string[],
   extra: Partial<CockpitOptions> = {},
-  { cols = COLS, rows = ROWS } = {},
-): Promise<Rig> {
-  const hub = new FakeHub(names.map(agent));
-  const screens = new Screens(names);
-  const sink = new XtermSink(cols, rows);
-  const cockpit = new Cockpit(
-    { write: (data) => sink.write(data), size: () => ({ cols, rows }) },
-    hub,
-    screens,
-    {
-      prefix: PREFIX,
-      title: "flotilla · test",
-      runtimes: ["shell"],
-      onQuit: () => undefined,
-      ...extra,
-    },
-  );
-  await cockpit.start();
-  const text = async (): Promise<string> => {
-    cockpit.renderNow();
-    const grid = await sink.grid();
-    const lines: string[] = [];
-    for (let y = 0; y < grid.rows; y++) {
-      let line = "";
-      for (let x = 0; x < grid.cols; x++) line += grid.get(x, y).ch || " ";
-      lines.push(line);
-    }
-    return lines.join("\n");
-  };
-  const rig = { cockpit, hub, screens, sink, text };
-  rigs.push(rig);
-  return rig;
-}
-
-afterEach(() => {
-  for (const rig of rigs) {
-    rig.cockpit.close();
-    rig.screens.dispose();
-    rig.sink.screen.dispose();
-  }
-  rigs = [];
-});
+  size: { cols?: number; rows?: number } = {},
+) => startRig(names, { ...size, options: extra });
 
 describe("Cockpit", () => {
   it("types into the first pane, and into the pane on the right after prefix →", async () => {
@@ -226,10 +98,32 @@ describe("Cockpit", () => {
     const { cockpit, hub, text } = await startCockpit(["alice"]);
     cockpit.input(PREFIX + "n");
     expect(await text()).toContain("Spawn an agent");
-    cockpit.input("carol\t\x7f\x7f\x7f\x7f\x7fshell\r");
+    cockpit.input("carol\r");
     expect(hub.requests).toContainEqual({ type: "spawn", name: "carol", runtime: "shell" });
     expect(hub.typed("alice")).toBe("");
     expect(await text()).not.toContain("Spawn an agent");
+  });
+
+  it("offers every runtime as a list in the spawn form, and passes the model through", async () => {
+    const runtimes = ["shell", "claude", "codex"];
+    const { cockpit, hub, text } = await startCockpit(["alice"], { runtimes });
+    cockpit.input(PREFIX + "n");
+    const form = await text();
+    expect(form).toMatch(/Runtime\s+shell\s+claude\s+codex/);
+    // Tab to the runtime row, → to claude; typing there chooses, never edits.
+    cockpit.input("carol\t\x1b[C\x7f");
+    cockpit.input("\topus\tfix the tests\r");
+    expect(hub.requests).toContainEqual({
+      type: "spawn",
+      name: "carol",
+      runtime: "claude",
+      model: "opus",
+      prompt: "fix the tests",
+    });
+    cockpit.input(PREFIX + "n");
+    cockpit.input("dave\tc\r");
+    expect(hub.requests.at(-1)).toMatchObject({ name: "dave", runtime: "claude" });
+    expect(hub.requests.at(-1)).not.toHaveProperty("model");
   });
 
   it("takes a mouse report split across two reads as one click, typing nothing into the pane", async () => {
@@ -248,17 +142,17 @@ describe("Cockpit", () => {
     const messages = [mail("m1", "bob", "first report")];
     const rig = await startCockpit(["alice"], { mail: fakeMail(messages) });
     rig.cockpit.input(PREFIX + "m");
-    await until(rig, (t) => t.includes("first report"));
+    await rig.until((t) => t.includes("first report"));
     messages.unshift(mail("m2", "carol", "second report"));
     rig.hub.emit({
       type: "mail",
       summary: { unread: {}, cockpitUnread: 2, reactions: [] },
     });
-    await until(rig, (t) => t.includes("second report") && t.includes("first report"));
+    await rig.until((t) => t.includes("second report") && t.includes("first report"));
     rig.cockpit.input("j");
     expect(rig.hub.typed("alice")).toBe("");
     rig.cockpit.input("q");
-    await until(rig, (t) => !t.includes("second report"));
+    await rig.until((t) => !t.includes("second report"));
     rig.cockpit.input("j");
     expect(rig.hub.typed("alice")).toBe("j");
   });
@@ -299,11 +193,11 @@ describe("Cockpit", () => {
     expect(help).toContain("close the board");
     rig.cockpit.input(" ");
     rig.cockpit.input(PREFIX + "B");
-    await until(rig, (t) => t.includes("board v1"));
+    await rig.until((t) => t.includes("board v1"));
     rig.hub.emit({ type: "agent", agent: agent("bob") });
-    await until(rig, (t) => t.includes("board v2"));
+    await rig.until((t) => t.includes("board v2"));
     rig.cockpit.input("x");
-    await until(rig, (t) => !t.includes("board v"));
+    await rig.until((t) => !t.includes("board v"));
     expect(rig.hub.typed("alice")).toBe("");
   });
 
@@ -323,7 +217,7 @@ describe("Cockpit", () => {
     rig.cockpit.input("\x1b[5~");
     rig.cockpit.input("\x1b[5~");
     arrive();
-    await until(rig, (t) => /\[scroll 40\/\d+\]/.test(t));
+    await rig.until((t) => /\[scroll 40\/\d+\]/.test(t));
     expect(rig.hub.typed("alice")).toBe("");
   });
 
@@ -345,7 +239,11 @@ describe("Cockpit", () => {
 
 describe("needs-you routing", () => {
   it("prefix w jumps to the agent that has waited longest, and the status bar counts the waiting", async () => {
-    const { cockpit, hub, text } = await startCockpit(["alice", "bob", "carol"], {}, { cols: 120 });
+    const { cockpit, hub, text, until } = await startCockpit(
+      ["alice", "bob", "carol"],
+      {},
+      { cols: 120 },
+    );
     const waiting = (name: string, since: string): AgentView => ({
       ...agent(name),
       status: "waiting",
@@ -353,7 +251,7 @@ describe("needs-you routing", () => {
     });
     hub.emit({ type: "agent", agent: waiting("carol", "2026-01-01T00:05:00.000Z") });
     hub.emit({ type: "agent", agent: waiting("bob", "2026-01-01T00:01:00.000Z") });
-    await until({ cockpit, hub, text } as Rig, (t) => t.includes("2 waiting"));
+    await until((t) => t.includes("2 waiting"));
     cockpit.input(PREFIX + "w");
     cockpit.input("y");
     expect(hub.typed("bob")).toBe("y");
@@ -366,26 +264,18 @@ describe("needs-you routing", () => {
   });
 });
 
-/** Writes `data` into `name`'s screen as the hub would, and tells the cockpit. */
-async function output(rig: Rig, name: string, data: string): Promise<void> {
-  const screen = rig.screens.get(name)!;
-  screen.write(data);
-  await screen.flush();
-  rig.hub.emit({ type: "output", name, seq: 1, data });
-}
-
 describe("Cockpit pass-through", () => {
   it("shows the title a program sets (OSC 2) in its pane's frame, sanitized", async () => {
     const rig = await startCockpit(["alice", "bob"], {}, { cols: 160, rows: 24 });
-    await output(rig, "alice", "\x1b]2;fixing\t the \u202etests\x07");
-    const text = await until(rig, (t) => t.includes("· fixing the tests"));
+    await rig.output("alice", "\x1b]2;fixing\t the \u202etests\x07");
+    const text = await rig.until((t) => t.includes("· fixing the tests"));
     expect(text.split("\n")[0]).toContain(" alice ");
   });
 
   it("cuts a long title with wide characters to the frame", async () => {
     const rig = await startCockpit(["alice", "bob"], {}, { cols: 160, rows: 24 });
-    await output(rig, "alice", `\x1b]2;${"中".repeat(60)}\x07`);
-    await until(rig, (t) => t.includes("中"));
+    await rig.output("alice", `\x1b]2;${"中".repeat(60)}\x07`);
+    await rig.until((t) => t.includes("中"));
     const grid = await rig.sink.grid();
     // The corners of alice's frame (80 columns) and bob's are where they belong.
     expect([grid.get(79, 0).ch, grid.get(80, 0).ch]).toEqual(["┓", "╭"]);
@@ -393,18 +283,18 @@ describe("Cockpit pass-through", () => {
 
   it("marks a pane whose program rang the bell until it gets focus", async () => {
     const rig = await startCockpit(["alice", "bob"]);
-    await output(rig, "bob", "done\x07");
-    await until(rig, (t) => t.includes(" bob ! "));
+    await rig.output("bob", "done\x07");
+    await rig.until((t) => t.includes(" bob ! "));
     // A bell in the focused pane is no news.
-    await output(rig, "alice", "\x07");
+    await rig.output("alice", "\x07");
     expect(await rig.text()).not.toContain(" alice ! ");
     rig.cockpit.input(PREFIX + "\x1b[C");
-    await until(rig, (t) => !t.includes(" bob ! "));
+    await rig.until((t) => !t.includes(" bob ! "));
   });
 
   it("gives the terminal the focused pane's cursor shape, and its default when focus moves", async () => {
     const rig = await startCockpit(["alice", "bob"]);
-    await output(rig, "alice", "\x1b[6 q$ ");
+    await rig.output("alice", "\x1b[6 q$ ");
     await rig.text();
     expect(rig.sink.screen.cursorShape).toBe(6);
     rig.cockpit.input(PREFIX + "\x1b[C");
@@ -414,13 +304,13 @@ describe("Cockpit pass-through", () => {
 
   it("sets the terminal's window title to the focused pane's when asked to", async () => {
     const rig = await startCockpit(["alice", "bob"], { forwardTitle: true });
-    await output(rig, "alice", "\x1b]0;vim main.ts\x07");
-    await until(rig, () => rig.sink.screen.title === "vim main.ts");
+    await rig.output("alice", "\x1b]0;vim main.ts\x07");
+    await rig.until(() => rig.sink.screen.title === "vim main.ts");
     rig.cockpit.input(PREFIX + "\x1b[C");
-    await until(rig, () => rig.sink.screen.title === "bob");
+    await rig.until(() => rig.sink.screen.title === "bob");
     const quiet = await startCockpit(["carol"]);
-    await output(quiet, "carol", "\x1b]0;secret\x07");
-    await until(quiet, (t) => t.includes("secret"));
+    await quiet.output("carol", "\x1b]0;secret\x07");
+    await quiet.until((t) => t.includes("secret"));
     expect(quiet.sink.screen.title).toBe("");
   });
 });
@@ -430,10 +320,10 @@ describe("Cockpit layouts", () => {
     const rig = await startCockpit(["alice", "bob", "carol"], {}, { cols: 120, rows: 24 });
     expect(rig.hub.lastSize("carol")).toEqual({ cols: 118, rows: 9 });
     rig.cockpit.input(PREFIX + " ");
-    await until(rig, (t) => t.includes("layout: even-horizontal"));
+    await rig.until((t) => t.includes("layout: even-horizontal"));
     expect(["alice", "bob", "carol"].map((n) => rig.hub.lastSize(n)?.cols)).toEqual([38, 38, 38]);
     rig.cockpit.input(PREFIX + " ");
-    await until(rig, (t) => t.includes("layout: even-vertical"));
+    await rig.until((t) => t.includes("layout: even-vertical"));
     expect(rig.hub.lastSize("alice")?.cols).toBe(118);
   });
 

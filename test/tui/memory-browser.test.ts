@@ -1,78 +1,18 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
-import type { HubLink, PaneScreens } from "../../src/hub/link.js";
-import type { AgentView, HubCommand, HubEvent } from "../../src/hub/protocol.js";
+import { afterAll, describe, expect, it } from "vitest";
 import { Config } from "../../src/core/schema.js";
 import { MemoryStore } from "../../src/store/memory-store.js";
-import { PaneScreen } from "../../src/terminal/pane-screen.js";
-import { Cockpit } from "../../src/tui/cockpit.js";
 import { cockpitMemory } from "../../src/tui/cockpit-memory.js";
 import { createBrowser, browserKey, visibleRecords } from "../../src/tui/memory-browser.js";
-import { XtermSink } from "../terminal/helpers.js";
+import { PREFIX, startCockpit as startRig } from "./cockpit-rig.js";
 
-const PREFIX = "\x02";
 const COLS = 130;
 const ROWS = 40;
 const dirs: string[] = [];
 afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-const agent = (name: string): AgentView => ({
-  name,
-  runtime: "shell",
-  role: "worker",
-  worktree: `/tmp/${name}`,
-  branch: `flotilla/${name}`,
-  base: "abc123",
-  status: "idle",
-  createdAt: "2026-01-01T00:00:00.000Z",
-});
-
-/** A hub that answers `list` and records what was typed into panes. */
-class FakeHub implements HubLink {
-  readonly sent: HubCommand[] = [];
-  constructor(readonly agents: AgentView[]) {}
-  send(command: HubCommand): void {
-    this.sent.push(command);
-  }
-  request(command: HubCommand): Promise<unknown> {
-    return Promise.resolve(command.type === "list" ? this.agents : null);
-  }
-  onEvent(listener: (event: HubEvent) => void): () => void {
-    void listener;
-    return () => undefined;
-  }
-  typed(name: string): string {
-    return this.sent
-      .flatMap((c) => (c.type === "input" && c.name === name ? [c.data] : []))
-      .join("");
-  }
-}
-
-class Screens implements PaneScreens {
-  readonly map = new Map<string, PaneScreen>([
-    ["alice", new PaneScreen({ cols: 60, rows: 30, scrollback: 10 })],
-  ]);
-  get(name: string): PaneScreen | undefined {
-    return this.map.get(name);
-  }
-  whenParsed(name: string, done: () => void): void {
-    const screen = this.map.get(name);
-    if (screen) screen.whenParsed(done);
-    else done();
-  }
-  dispose(): void {
-    for (const screen of this.map.values()) screen.dispose();
-  }
-}
-
-let cleanups: Array<() => void> = [];
-afterEach(() => {
-  for (const clean of cleanups) clean();
-  cleanups = [];
 });
 
 async function seededStore(): Promise<{ root: string; store: MemoryStore }> {
@@ -89,51 +29,16 @@ async function seededStore(): Promise<{ root: string; store: MemoryStore }> {
   return { root, store };
 }
 
+/** The shared rig at 130×40 over alice, with the memory service on `root`. */
 async function startCockpit(root: string) {
-  const hub = new FakeHub([agent("alice")]);
-  const screens = new Screens();
-  const sink = new XtermSink(COLS, ROWS);
-  const cockpit = new Cockpit(
-    { write: (data) => sink.write(data), size: () => ({ cols: COLS, rows: ROWS }) },
-    hub,
-    screens,
-    {
-      prefix: PREFIX,
-      title: "flotilla · test",
-      runtimes: ["shell"],
-      onQuit: () => undefined,
-      services: { memory: cockpitMemory(root, Config.parse({}), { USER: "dev" }) },
-    },
-  );
-  await cockpit.start();
-  cleanups.push(() => {
-    cockpit.close();
-    screens.dispose();
-    sink.screen.dispose();
+  const rig = await startRig(["alice"], {
+    cols: COLS,
+    rows: ROWS,
+    screenSize: { cols: 60, rows: 30, scrollback: 10 },
+    options: { services: { memory: cockpitMemory(root, Config.parse({}), { USER: "dev" }) } },
   });
-  const text = async (): Promise<string> => {
-    cockpit.renderNow();
-    const grid = await sink.grid();
-    const lines: string[] = [];
-    for (let y = 0; y < grid.rows; y++) {
-      let line = "";
-      for (let x = 0; x < grid.cols; x++) line += grid.get(x, y).ch || " ";
-      lines.push(line);
-    }
-    return lines.join("\n");
-  };
-  /** Waits (generously) until the screen satisfies `test`; returns that screen. */
-  const waitFor = async (test: (screen: string) => boolean, what: string): Promise<string> => {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const screen = await text();
-      if (test(screen)) return screen;
-      if (Date.now() > deadline)
-        throw new Error(`timed out waiting for ${what}; screen:\n${screen}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  };
-  return { cockpit, hub, text, waitFor };
+  const waitFor = (test: (screen: string) => boolean, what: string) => rig.until(test, what);
+  return { ...rig, waitFor };
 }
 
 describe("memory browser (prefix K) in the cockpit", () => {

@@ -1,5 +1,8 @@
 import { createElement } from "react";
+import wrapAnsi from "wrap-ansi";
 import type { CockpitCommand } from "../../core/keymap.js";
+import { plural } from "../../core/plural.js";
+import { inkWidth } from "../../terminal/unicode-width.js";
 import { Dialog } from "../Chrome.js";
 import { defineView, type CockpitEffect, type ViewContext, type ViewOpen } from "./view.js";
 
@@ -9,6 +12,9 @@ export interface ConfirmState {
   lines: readonly string[];
   choices: Readonly<Partial<Record<string, readonly CockpitEffect[]>>>;
 }
+
+/** The longest line a question has, in columns: its dialog (border and padding: 4) fits 80. */
+const MAX_LINE = 74;
 
 type Question = (ctx: ViewContext) => ViewOpen<ConfirmState, never>;
 
@@ -46,7 +52,7 @@ const QUESTIONS: Partial<Record<CockpitCommand, Question>> = {
           title: "Leave the cockpit?",
           lines: [
             "d: detach: agents keep running in the hub; `flotilla attach` comes back",
-            `s: stop the hub and its ${running.length} running agent(s), then quit`,
+            `s: stop the hub and its ${plural(running.length, "running agent")}, then quit`,
             "",
             "any other key: stay",
           ],
@@ -59,8 +65,8 @@ const QUESTIONS: Partial<Record<CockpitCommand, Question>> = {
       state: {
         title: "Quit the cockpit?",
         lines: [
-          `${running.length} agent(s) still running will be stopped:`,
-          running.map((a) => a.name).join(", "),
+          `${plural(running.length, "agent")} still running will be stopped:`,
+          ...wrapAnsi(running.map((a) => a.name).join(", "), MAX_LINE).split("\n"),
           "Worktrees and branches are kept; `flotilla respawn <name>` restarts one.",
           "",
           "y: quit    any other key: stay",
@@ -85,7 +91,11 @@ export const confirmView = defineView<ConfirmState>({
     state,
     effects: [{ type: "close" }, ...(state.choices[key.toLowerCase()] ?? [])],
   }),
-  size: (state) => ({ width: 64, height: state.lines.length + 3 }),
+  // As wide as its longest line (at most MAX_LINE, so it fits 80 columns), at least 64.
+  size: (state) => ({
+    width: Math.max(64, Math.min(MAX_LINE, Math.max(...state.lines.map(inkWidth))) + 4),
+    height: state.lines.length + 3,
+  }),
   cacheKey: (state) => `confirm:${state.title}:${state.lines.join("\n")}`,
   element: (state, { width }) =>
     createElement(Dialog, { width, title: state.title, lines: [...state.lines], tone: "danger" }),

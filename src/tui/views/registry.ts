@@ -1,3 +1,4 @@
+import { promptView } from "./command-prompt.js";
 import { confirmView } from "./confirm.js";
 import { helpView } from "./help.js";
 import { inboxView } from "./inbox.js";
@@ -38,6 +39,7 @@ export const VIEWS: readonly AnyView[] = [
   register(mergeQueueView),
   register(memoryView),
   register(taskBoardView),
+  register(promptView),
 ];
 
 /** A view of any state type: the cockpit keeps each one's state opaque. */

@@ -1,9 +1,13 @@
 import { createElement } from "react";
+import { LEFT, RIGHT } from "../../core/keys.js";
 import { editTextForm } from "../../core/text-field.js";
 import { SpawnForm, type FormField } from "../Chrome.js";
 import { defineView } from "./view.js";
 
-/** The spawn form: name, runtime, first prompt; `focus` is the field typed into. */
+/**
+ * The spawn form: name, runtime (chosen from `choices`), model, first prompt; `focus` is the
+ * field typed into.
+ */
 export interface SpawnState {
   fields: readonly FormField[];
   focus: number;
@@ -11,9 +15,29 @@ export interface SpawnState {
   error?: string;
 }
 
+/** Index of the runtime field in {@link SpawnState.fields}. */
+const RUNTIME = 1;
+
+/** The runtime field with the choice `step` places left (-1) or right (1) of its value. */
+function pick(field: FormField, step: number): FormField {
+  const choices = field.choices ?? [];
+  if (choices.length === 0) return field;
+  const at = choices.indexOf(field.value);
+  const next = choices[(at + step + choices.length) % choices.length] ?? field.value;
+  return { ...field, value: next };
+}
+
+/** The runtime field set to the first choice that starts with `text`, if one does. */
+function pickByLetter(field: FormField, text: string): FormField {
+  const value = (field.choices ?? []).find((c) => c.startsWith(text.toLowerCase()));
+  return value ? { ...field, value } : field;
+}
+
 /**
- * `prefix n`: a form for a new agent. Tab/↓ and Shift-Tab/↑ move between fields, Enter
- * spawns (a name is required), Esc cancels; editing keys are the shared text-field ones.
+ * `prefix n`: a form for a new agent. Tab/↓ and Shift-Tab/↑ move between fields; on the
+ * runtime row ←/→ (or Space, or a runtime's first letter) choose among the configured
+ * runtimes; Enter spawns (a name is required), Esc cancels; editing keys are the shared
+ * text-field ones. The model is passed through the runtime's own flag (as `spawn --model`).
  */
 export const spawnView = defineView<SpawnState>({
   id: "spawn",
@@ -24,17 +48,39 @@ export const spawnView = defineView<SpawnState>({
       focus: 0,
       fields: [
         { label: "Name", value: "", hint: "letters, digits, . _ -" },
-        { label: "Runtime", value: "shell", hint: ctx.services.runtimes.join(" ") },
+        {
+          label: "Runtime",
+          value: ctx.services.runtimes[0] ?? "shell",
+          choices: [...ctx.services.runtimes],
+        },
+        { label: "Model", value: "", hint: "optional, e.g. opus (the runtime's own flag)" },
         { label: "Prompt", value: "", hint: "first task (optional)" },
       ],
     },
   }),
   key: (state, key) => {
+    const runtime = state.fields[RUNTIME];
+    if (state.focus === RUNTIME && runtime) {
+      const step = (RIGHT as readonly string[]).includes(key) || key === " " ? 1 : 0;
+      const back = (LEFT as readonly string[]).includes(key) ? -1 : 0;
+      const changed =
+        step || back
+          ? pick(runtime, step + back)
+          : /^[a-z]$/i.test(key)
+            ? pickByLetter(runtime, key)
+            : undefined;
+      if (changed) {
+        const fields = state.fields.map((f, i) => (i === RUNTIME ? changed : f));
+        return { state: { ...state, fields, error: undefined } };
+      }
+    }
     const { form, outcome } = editTextForm(state, key, { enter: "submit", arrows: true });
     if (outcome === "cancel") return { state, effects: [{ type: "close" }] };
+    // The runtime is chosen, never typed.
+    if (outcome === "edit" && state.focus === RUNTIME) return { state };
     if (outcome !== "submit") return { state: { ...state, ...form } };
-    const [name, runtime, prompt] = state.fields.map((f) => f.value.trim());
-    if (!name) return { state: { ...state, error: "a name is required" } };
+    const [name, runtimeName, model, prompt] = state.fields.map((f) => f.value.trim());
+    if (!name) return { state: { ...state, focus: 0, error: "a name is required" } };
     return {
       state,
       effects: [
@@ -44,17 +90,18 @@ export const spawnView = defineView<SpawnState>({
           command: {
             type: "spawn",
             name,
-            runtime: runtime || "shell",
+            runtime: runtimeName || "shell",
             prompt: prompt || undefined,
+            ...(model ? { model } : {}),
           },
-          success: `spawned ${name}`,
+          success: `spawned ${name}${model ? ` (model ${model})` : ""}`,
           focus: name,
         },
       ],
     };
   },
   size: (state) => ({
-    width: 64,
+    width: 72,
     height: state.fields.length + 5,
     minHeight: state.fields.length + 5,
   }),

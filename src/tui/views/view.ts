@@ -1,6 +1,6 @@
 import type { ReactElement } from "react";
 import type { Binding, CockpitCommand, HelpSection, Keymap } from "../../core/keymap.js";
-import type { ViewSize } from "../../core/layout.js";
+import type { LayoutName, ViewSize } from "../../core/layout.js";
 import type { AgentView, HubCommand, HubEvent } from "../../hub/protocol.js";
 import type { CockpitMail } from "./inbox.js";
 import type { MergeQueueSource } from "./merge-queue.js";
@@ -93,14 +93,19 @@ export interface ViewOpen<S, E> {
 /**
  * Effects every view may ask of the cockpit: `close` the view; show a `notice`; send a hub
  * `request`, showing `success` (or the error) and then focusing `focus`; `quit` or `detach`
- * as the user asked (both only after a confirmation).
+ * as the user asked (both only after a confirmation); `run` a cockpit command as its key
+ * would; set the named `layout`; `focus` a pane; type `data` into agent `name`'s pty (`input`).
  */
 export type CockpitEffect =
   | { type: "close" }
   | { type: "notice"; level: "info" | "error"; text: string }
   | { type: "request"; command: HubCommand; success: string; focus?: string }
   | { type: "quit" }
-  | { type: "detach" };
+  | { type: "detach" }
+  | { type: "run"; command: CockpitCommand }
+  | { type: "layout"; layout: LayoutName }
+  | { type: "focus"; name: string }
+  | { type: "input"; name: string; data: string };
 
 const COCKPIT_EFFECTS: ReadonlySet<string> = new Set([
   "close",
@@ -108,6 +113,10 @@ const COCKPIT_EFFECTS: ReadonlySet<string> = new Set([
   "request",
   "quit",
   "detach",
+  "run",
+  "layout",
+  "focus",
+  "input",
 ]);
 
 /** True for the effects the cockpit performs itself (a view's own never use these types). */

@@ -1,57 +1,17 @@
 import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { HubLink, PaneScreens } from "../../../src/hub/link.js";
-import type { AgentView, HubCommand, HubEvent } from "../../../src/hub/protocol.js";
+import type { AgentView } from "../../../src/hub/protocol.js";
 import { MergeQueueStore } from "../../../src/merge/queue.js";
 import { runQueue } from "../../../src/merge/run.js";
 import { readLog, readSnapshot } from "../../../src/merge/snapshot.js";
-import { PaneScreen } from "../../../src/terminal/pane-screen.js";
-import { Cockpit } from "../../../src/tui/cockpit.js";
 import type { MergeQueueSource } from "../../../src/tui/views/merge-queue.js";
 import { removeTempRepos } from "../../git/temp-repo.js";
 import { agentWith, gateScript, makeMergeProject, type MergeFixture } from "../../merge/fixture.js";
-import { XtermSink } from "../../terminal/helpers.js";
+import { PREFIX, startCockpit as startRig } from "../cockpit-rig.js";
 
-const PREFIX = "\x02";
 const COLS = 140;
 const ROWS = 40;
-
-/** A hub that answers `list` with its agents and can emit events (what the runner sends). */
-class FakeHub implements HubLink {
-  private listeners = new Set<(event: HubEvent) => void>();
-  constructor(readonly agents: AgentView[]) {}
-  send(): void {}
-  request(command: HubCommand): Promise<unknown> {
-    return Promise.resolve(command.type === "list" ? this.agents : null);
-  }
-  onEvent(listener: (event: HubEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-  emit(event: HubEvent): void {
-    for (const listener of this.listeners) listener(event);
-  }
-}
-
-class Screens implements PaneScreens {
-  readonly map = new Map<string, PaneScreen>();
-  constructor(names: string[]) {
-    for (const name of names)
-      this.map.set(name, new PaneScreen({ cols: 60, rows: 30, scrollback: 10 }));
-  }
-  get(name: string): PaneScreen | undefined {
-    return this.map.get(name);
-  }
-  whenParsed(name: string, done: () => void): void {
-    const screen = this.map.get(name);
-    if (screen) screen.whenParsed(done);
-    else done();
-  }
-  dispose(): void {
-    for (const screen of this.map.values()) screen.dispose();
-  }
-}
 
 /** The source run-cockpit.ts gives the view, over the fixture's real queue. */
 function source(fx: MergeFixture): MergeQueueSource {
@@ -75,53 +35,20 @@ afterEach(() => {
   removeTempRepos();
 });
 
+/** The shared rig at 140×40 over the fixture's agents, with the view's source on its queue. */
 async function startCockpit(fx: MergeFixture) {
   const agents = (await fx.project.readState()).agents.map((a) => ({ ...a }) as AgentView);
-  const hub = new FakeHub(agents);
-  const screens = new Screens(agents.map((a) => a.name));
-  const sink = new XtermSink(COLS, ROWS);
-  const cockpit = new Cockpit(
-    { write: (data) => sink.write(data), size: () => ({ cols: COLS, rows: ROWS }) },
-    hub,
-    screens,
-    {
-      prefix: PREFIX,
-      title: "flotilla · test",
-      runtimes: ["shell"],
-      onQuit: () => undefined,
-      services: { mergeQueue: source(fx) },
-    },
-  );
-  await cockpit.start();
-  cleanups.push(() => {
-    cockpit.close();
-    screens.dispose();
+  const rig = await startRig(agents, {
+    cols: COLS,
+    rows: ROWS,
+    screenSize: { cols: 60, rows: 30, scrollback: 10 },
+    options: { services: { mergeQueue: source(fx) } },
   });
-  cleanups.push(() => sink.screen.dispose());
-  const text = async (): Promise<string> => {
-    cockpit.renderNow();
-    const grid = await sink.grid();
-    const lines: string[] = [];
-    for (let y = 0; y < grid.rows; y++) {
-      let line = "";
-      for (let x = 0; x < grid.cols; x++) line += grid.get(x, y).ch || " ";
-      lines.push(line);
-    }
-    return lines.join("\n");
-  };
   /** Waits for `check` on the screen, poking the view with a hub event between tries. */
   let revision = 0;
-  const until = async (check: (t: string) => boolean, what: string): Promise<string> => {
-    const end = Date.now() + 20_000;
-    for (;;) {
-      const t = await text();
-      if (check(t)) return t;
-      if (Date.now() > end) throw new Error(`never saw ${what}; screen:\n${t}`);
-      hub.emit({ type: "merge", revision: ++revision }); // as the runner does
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
-  return { cockpit, hub, text, until };
+  const poke = () => rig.hub.emit({ type: "merge", revision: ++revision }); // as the runner does
+  const until = (check: (t: string) => boolean, what: string) => rig.until(check, what, { poke });
+  return { ...rig, until };
 }
 
 describe("the merge queue view (prefix g)", () => {

@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { PREFIX, startCockpit } from "./cockpit-rig.js";
+
+/** The screen's text with runs of spaces and box-drawing borders as single spaces. */
+const flat = (screen: string): string => screen.replace(/[│┃║╔╗╚╝═]/g, " ").replace(/\s+/g, " ");
+
+describe.each([80, 100, 120])("dialogs and notices at %i columns", (cols) => {
+  it("shows the whole quit dialog, with and without a hub to detach from", async () => {
+    const detachable = await startCockpit(["alice", "bob"], {
+      cols,
+      options: { onDetach: () => undefined },
+    });
+    detachable.cockpit.input(PREFIX + "q");
+    const leave = flat(await detachable.until((t) => t.includes("Leave the cockpit?"), "quit"));
+    expect(leave).toContain(
+      "d: detach: agents keep running in the hub; `flotilla attach` comes back",
+    );
+    expect(leave).toContain("s: stop the hub and its 2 running agents, then quit");
+
+    const names = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan"];
+    const own = await startCockpit(names, { cols, rows: 40 });
+    own.cockpit.input(PREFIX + "q");
+    const quit = flat(await own.until((t) => t.includes("Quit the cockpit?"), "quit"));
+    expect(quit).toContain("9 agents still running will be stopped:");
+    expect(quit).toContain("alice, bob, carol, dave, erin, frank, grace, heidi, ivan");
+    expect(quit).toContain(
+      "Worktrees and branches are kept; `flotilla respawn <name>` restarts one.",
+    );
+  });
+
+  it("shows a long notice whole in the status bar, over the hints", async () => {
+    const rig = await startCockpit(["alice", "bob", "carol"], { cols });
+    rig.cockpit.input(PREFIX + ":");
+    rig.cockpit.input("kill zed\r");
+    const screen = await rig.until((t) => t.includes("no agent named"), "the notice");
+    const bar = screen.split("\n").at(-1) ?? "";
+    expect(bar).toContain("kill: no agent named zed (agents: alice, bob, carol)");
+  });
+
+  it("says what size a too-small terminal needs", async () => {
+    const rig = await startCockpit(["alice", "bob"], { cols, rows: 5 });
+    const screen = flat(await rig.until((t) => t.includes("Terminal too small"), "the message"));
+    expect(screen).toContain(`need at least 24x6 for 2 panes; now ${cols}x5`);
+  });
+});
+
+describe("a terminal far too small", () => {
+  it("still shows the size it needs, wrapped", async () => {
+    const rig = await startCockpit(["alice", "bob", "carol", "dave"], { cols: 18, rows: 8 });
+    const screen = flat(await rig.text());
+    expect(screen).toContain("need at least");
+    expect(screen).toContain("24x11");
+    expect(screen).toContain("now 18x8");
+  });
+
+  it("says 1 agent, not 1 agents", async () => {
+    const rig = await startCockpit(["alice"]);
+    expect(await rig.text()).toContain("· 1 agent ·");
+  });
+});
