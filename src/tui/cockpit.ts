@@ -15,7 +15,7 @@ import {
 } from "../core/keymap.js";
 import { describeKey } from "../core/key-names.js";
 import { parseMouseEvents, translateInput, type MouseEvent } from "../terminal/input.js";
-import { mailAlert } from "./notify.js";
+import { NeedsYouAlerts } from "./needs-you-alerts.js";
 import { MailMarks, applyAgentEvent, longestWaiting, respawnEffect } from "./agent-list.js";
 import type { ChromeScene } from "./chrome-painter.js";
 import { FrameComposer } from "./frame-composer.js";
@@ -60,6 +60,7 @@ export class Cockpit {
   private mouseTail = "";
   private readonly scrolling: PaneScroll;
   private readonly notice = new Notice(() => this.invalidateChrome());
+  private readonly alerts: NeedsYouAlerts;
 
   private readonly composer: FrameComposer;
   private readonly frames: FrameScheduler;
@@ -78,6 +79,7 @@ export class Cockpit {
   ) {
     this.now = options.now ?? Date.now;
     this.arrangement = new PaneArrangement(options.layout);
+    this.alerts = new NeedsYouAlerts(terminal, options);
     this.scrolling = new PaneScroll({
       screens,
       focus: () => this.focus,
@@ -162,13 +164,12 @@ export class Cockpit {
       }
     }
     this.views.event(event);
+    this.alerts.event(event);
   }
 
   private onMail(summary: HubEventOf<"mail">["summary"]): void {
     this.agents = this.mail.apply(summary, this.agents, this.focus);
     const latest = summary.latest;
-    const alert = latest ? mailAlert(latest, this.options.env ?? {}) : undefined;
-    if (alert) this.terminal.write(alert);
     if (latest) this.notice.show("info", `mail from ${latest.from}: ${latest.subject}`);
     this.invalidateChrome();
   }
@@ -181,6 +182,7 @@ export class Cockpit {
       this.composer.markPane(name);
       const screen = this.screens.get(name);
       if (screen && this.marks.update(name, screen, this.focus)) this.invalidateChrome();
+      if (screen) this.alerts.screen(name, screen.bellCount);
       const echo = name === this.focus && this.now() - this.lastInputAt < ECHO_WINDOW_MS;
       this.frames.schedule(echo);
     });

@@ -188,6 +188,7 @@ async function openCockpit(
     env: wiring.env,
     layout: config.layout,
     forwardTitle: config.terminal.forwardTitle,
+    alerts: config.notify.alerts,
     onQuit: wiring.onQuit,
     ...(wiring.onDetach ? { onDetach: wiring.onDetach } : {}),
   });
