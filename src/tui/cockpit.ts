@@ -79,7 +79,7 @@ export class Cockpit {
   ) {
     this.now = options.now ?? Date.now;
     this.arrangement = new PaneArrangement(options.layout);
-    this.alerts = new NeedsYouAlerts(terminal, options);
+    this.alerts = new NeedsYouAlerts(terminal, hub, options, () => this.invalidateChrome());
     this.scrolling = new PaneScroll({
       screens,
       focus: () => this.focus,
@@ -120,6 +120,7 @@ export class Cockpit {
     this.frames.close();
     this.unsubscribe();
     this.notice.close();
+    this.alerts.close();
     clearTimeout(this.escapeTimer);
   }
 
@@ -164,7 +165,6 @@ export class Cockpit {
       }
     }
     this.views.event(event);
-    this.alerts.event(event);
   }
 
   private onMail(summary: HubEventOf<"mail">["summary"]): void {

@@ -1,7 +1,9 @@
 import type { AlertsConfig } from "../core/agent-config.js";
 import type { AgentStatus } from "../core/schema.js";
-import type { HubEvent } from "../hub/protocol.js";
+import type { HubLink } from "../hub/link.js";
+import type { AgentView, HubEvent } from "../hub/protocol.js";
 import { bell, mailAlert, notificationFor } from "./notify.js";
+import { nextWaitChangeIn } from "./wait-summary.js";
 
 /**
  * The cockpit's "needs you" alerts on the real terminal: urgent mail, an agent that starts
@@ -20,20 +22,43 @@ export class NeedsYouAlerts {
   private readonly announced = new Set<string>();
   private readonly bellsSeen = new Map<string, number>();
 
+  /** Since when each waiting agent waits, ms: when the status bar's times next change. */
+  private readonly since = new Map<string, number>();
+  private tick: NodeJS.Timeout | undefined;
+  private readonly unsubscribe: () => void;
+
+  /**
+   * Listens to `hub`'s events until {@link close}; writes alerts to `terminal`; calls
+   * `redraw` when the waiting times the status bar shows (`wait-summary.ts`) change.
+   */
   constructor(
     private readonly terminal: { write(data: string): void },
+    hub: Pick<HubLink, "onEvent">,
     private readonly options: {
       alerts?: AlertsConfig;
       env?: NodeJS.ProcessEnv;
       now?: () => number;
     },
-  ) {}
+    private readonly redraw: () => void = () => undefined,
+  ) {
+    this.unsubscribe = hub.onEvent((event) => this.event(event));
+  }
 
-  /** Takes a hub event: `status` (a wait may begin), `mail` (urgent mail), `removed`. */
+  /** Takes a hub event: agent lists and `status` (a wait may begin), `mail`, `removed`. */
   event(event: HubEvent): void {
     if (event.type === "status") this.status(event.name, event.status);
     else if (event.type === "mail") this.mail(event.summary.latest);
     else if (event.type === "removed") this.forget(event.name);
+    else if (event.type === "agents") for (const agent of event.agents) this.seen(agent);
+    else if (event.type === "agent") this.seen(event.agent);
+    else return;
+    this.schedule();
+  }
+
+  /** Stops listening and ticking. */
+  close(): void {
+    this.unsubscribe();
+    clearTimeout(this.tick);
   }
 
   /** Urgent mail reached the cockpit (see `mailAlert`); never debounced: each is news. */
@@ -47,8 +72,10 @@ export class NeedsYouAlerts {
     this.statuses.set(name, status);
     if (status !== "waiting") {
       this.announced.delete(name);
+      this.since.delete(name);
       return;
     }
+    if (!this.since.has(name)) this.since.set(name, this.clock());
     if (before === "waiting" || !this.config().waiting) return;
     this.alert(name, "needs you");
   }
@@ -67,12 +94,39 @@ export class NeedsYouAlerts {
 
   /** An agent was removed: forget it. */
   forget(name: string): void {
-    for (const map of [this.statuses, this.lastAlert, this.bellsSeen]) map.delete(name);
+    for (const map of [this.statuses, this.lastAlert, this.bellsSeen, this.since]) map.delete(name);
     this.announced.delete(name);
   }
 
+  /** An agent as a list gives it: its status and since when it waits, without alerting. */
+  private seen(agent: AgentView): void {
+    this.statuses.set(agent.name, agent.status);
+    if (agent.status !== "waiting") this.since.delete(agent.name);
+    else {
+      const since = agent.waitingSince !== undefined ? Date.parse(agent.waitingSince) : NaN;
+      this.since.set(agent.name, Number.isNaN(since) ? this.clock() : since);
+    }
+  }
+
+  /** Arms one timer for the next change of a waiting time; none while nobody waits. */
+  private schedule(): void {
+    clearTimeout(this.tick);
+    this.tick = undefined;
+    const delay = nextWaitChangeIn([...this.since.values()], this.clock());
+    if (delay === undefined) return;
+    this.tick = setTimeout(() => {
+      this.redraw();
+      this.schedule();
+    }, delay + 1);
+    this.tick.unref?.();
+  }
+
+  private clock(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
   private alert(name: string, what: string): void {
-    const now = (this.options.now ?? Date.now)();
+    const now = this.clock();
     if (this.statuses.get(name) === "waiting") this.announced.add(name);
     const last = this.lastAlert.get(name);
     if (last !== undefined && now - last < this.config().debounceMs) return;
