@@ -42,9 +42,27 @@ export const CostsConfig = z.object({
 });
 export type CostsConfig = z.infer<typeof CostsConfig>;
 
-/** `notify`: a command told (JSON on stdin) when an agent starts waiting for you. */
+/**
+ * `notify.alerts`: what rings the bell and shows a desktop notification (OSC 9 / 777) on the
+ * terminal of an attached cockpit: urgent mail, an agent starting to wait for you (a
+ * permission prompt, a question), an agent's own bell (BEL). At most one alert per agent in
+ * `debounceMs` (ms), and one per wait.
+ */
+export const AlertsConfig = z.object({
+  mail: z.boolean().default(true),
+  waiting: z.boolean().default(true),
+  bell: z.boolean().default(true),
+  debounceMs: z.number().int().min(0).max(3_600_000).default(30_000),
+});
+export type AlertsConfig = z.infer<typeof AlertsConfig>;
+
+/**
+ * `notify`: a command told (JSON on stdin) when an agent starts waiting for you, and the
+ * cockpit's alerts on the terminal.
+ */
 export const NotifyConfig = z.object({
   command: z.string().min(1).optional(),
   timeoutMs: z.number().int().min(100).max(600_000).default(10_000),
+  alerts: AlertsConfig.default(AlertsConfig.parse({})),
 });
 export type NotifyConfig = z.infer<typeof NotifyConfig>;

@@ -97,10 +97,19 @@ export function appendAgentEvent(flotillaDir: string, agent: string, event: Agen
   appendFileSync(path.join(dir, `${agent}.jsonl`), JSON.stringify(event) + "\n", { mode: 0o600 });
 }
 
-/** Parses one line of an events file; `undefined` for a torn or foreign line. */
+/**
+ * Parses one line of an events file; `undefined` for a torn or foreign line. A line the
+ * status hook's shell fast path wrote (`{"time","source":"claude","hook_event_name",
+ * "session_id"?, "notification_type"?, "message"?}`, see `claudeStatusHookScript`) is the
+ * hook's payload, read with {@link claudeHookEvent}.
+ */
 export function parseAgentEvent(line: string): AgentEvent | undefined {
   try {
     const value: unknown = JSON.parse(line);
+    if (isObject(value) && value.source === "claude" && typeof value.hook_event_name === "string") {
+      const time = typeof value.time === "string" ? new Date(value.time) : new Date(NaN);
+      return Number.isNaN(time.getTime()) ? undefined : claudeHookEvent(value, time);
+    }
     if (!isObject(value) || typeof value.event !== "string" || typeof value.time !== "string") {
       return undefined;
     }

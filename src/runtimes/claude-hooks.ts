@@ -42,8 +42,70 @@ export const STATUS_HOOK_EVENTS = [
 /** Events whose hooks take a tool matcher (`"*"`: every tool). */
 const TOOL_EVENTS = new Set<string>(["PreToolUse", "PostToolUse", "PermissionRequest"]);
 
-/** The command a status hook runs (the agent's PATH has `flotilla` on it). */
+/**
+ * The slow form of the status hook (the Node CLI, ~0.5 s a call): what {@link claudeSettings}
+ * uses when no fast-path script is given, and a marker of Flotilla's own hooks.
+ */
 export const STATUS_HOOK_COMMAND = "flotilla hook claude";
+
+const STATUS_HOOK_SCRIPT = "claude-status-hook.sh";
+
+/** Where the status hook's fast path lives: `<.flotilla>/bin/claude-status-hook.sh`. */
+export function claudeStatusHookPath(flotillaDir: string): string {
+  return path.join(flotillaDir, "bin", STATUS_HOOK_SCRIPT);
+}
+
+/** The settings command that runs the fast-path script at `file` (`sh '<file>'`). */
+export function statusHookCommand(file: string): string {
+  return `sh ${shellQuote(file)}`;
+}
+
+/**
+ * The status hook's fast path, a POSIX `sh` + `awk` script: Claude Code runs a status hook
+ * on every tool call, and starting the Node CLI for it costs ~0.5 s each time. The script
+ * reads the hook's JSON from stdin, takes the first `hook_event_name`, `session_id`,
+ * `notification_type` and `message` string values (Claude Code writes them before
+ * `tool_input`; a value with a quote or backslash in it is skipped, so what is copied needs
+ * no escaping), and appends them in one `write` to
+ * `$FLOTILLA_ROOT/.flotilla/agent-events/$FLOTILLA_AGENT.jsonl` as
+ * `{"time","source":"claude","hook_event_name",…}`; `parseAgentEvent` turns that into the
+ * status with {@link claudeHookEvent}, so the mapping lives in one place. Prints nothing;
+ * exits 0 without writing when it is not run by an agent (no `FLOTILLA_ROOT`/`AGENT`, or
+ * an agent name that could leave the folder).
+ */
+export function claudeStatusHookScript(): string {
+  return STATUS_HOOK_SH + `'${STATUS_HOOK_AWK}'\n`;
+}
+
+const STATUS_HOOK_SH = `#!/bin/sh
+# Written by Flotilla: its Claude Code status hook (the fast path of "flotilla hook claude").
+root=\${FLOTILLA_ROOT:-}; agent=\${FLOTILLA_AGENT:-}
+case $agent in ""|.*|-*|*..*|*[!A-Za-z0-9._-]*) agent="";; esac
+if [ -z "$root" ] || [ -z "$agent" ]; then cat >/dev/null; exit 0; fi
+dir="$root/.flotilla/agent-events"
+[ -d "$dir" ] || mkdir -p -m 700 "$dir"
+exec awk -v time="$(date -u +%Y-%m-%dT%H:%M:%SZ)" -v file="$dir/$agent.jsonl" `;
+
+// No single quote may appear in here: the program is one single-quoted shell word.
+const STATUS_HOOK_AWK = String.raw`
+function field(name,   s) {
+  if (!match(text, "\"" name "\"[ \t]*:[ \t]*\"[^\"\\\\]*\"")) return ""
+  s = substr(text, RSTART, RLENGTH)
+  sub(/^"[^"]*"[ \t]*:[ \t]*"/, "", s)
+  return substr(s, 1, length(s) - 1)
+}
+function add(name,   value) {
+  value = field(name)
+  if (value != "") line = line ",\"" name "\":\"" value "\""
+}
+{ text = text $0 }
+END {
+  if (field("hook_event_name") == "") exit 0
+  line = "{\"time\":\"" time "\",\"source\":\"claude\""
+  add("hook_event_name"); add("session_id"); add("notification_type"); add("message")
+  printf "%s}\n", line >> file
+  close(file)
+}`;
 
 /**
  * The shell command a mail hook runs for `event`. PostToolUse fires after every tool call, so
@@ -70,8 +132,14 @@ interface HookMatcher {
   hooks: HookCommand[];
 }
 
-/** The settings document Flotilla hands Claude Code with `--settings`: hooks only. */
-export function claudeSettings(): { hooks: Record<string, HookMatcher[]> } {
+/**
+ * The settings document Flotilla hands Claude Code with `--settings`: hooks only.
+ * `statusCommand` is what the status hooks run: the fast path
+ * ({@link statusHookCommand}) in a launch, {@link STATUS_HOOK_COMMAND} by default.
+ */
+export function claudeSettings(statusCommand: string = STATUS_HOOK_COMMAND): {
+  hooks: Record<string, HookMatcher[]>;
+} {
   const hooks: Record<string, HookMatcher[]> = {};
   const add = (event: string, command: string): void => {
     const entry: HookMatcher = {
@@ -80,7 +148,7 @@ export function claudeSettings(): { hooks: Record<string, HookMatcher[]> } {
     };
     (hooks[event] ??= []).push(entry);
   };
-  for (const event of STATUS_HOOK_EVENTS) add(event, STATUS_HOOK_COMMAND);
+  for (const event of STATUS_HOOK_EVENTS) add(event, statusCommand);
   for (const event of MAIL_HOOK_EVENTS) add(event, mailHookCommand(event));
   // The task scope guard: blocks writes outside the task's scope or worktree (core/guard.ts).
   (hooks.PreToolUse ??= []).push(guardHookEntry());
@@ -93,7 +161,12 @@ export function claudeSettingsPath(flotillaDir: string, name: string): string {
 }
 
 /** Markers of Flotilla's own hook commands (this version's and the earlier mail-only ones). */
-const OUR_COMMANDS = ["flotilla mail check --inject", STATUS_HOOK_COMMAND, GUARD_COMMAND];
+const OUR_COMMANDS = [
+  "flotilla mail check --inject",
+  STATUS_HOOK_COMMAND,
+  STATUS_HOOK_SCRIPT,
+  GUARD_COMMAND,
+];
 
 /**
  * Removes `<worktree>/.claude/settings.local.json` when earlier Flotilla versions wrote it
@@ -140,4 +213,9 @@ function isFlotillaOnly(settings: unknown): boolean {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** `it's` → `'it'\''s'`: one POSIX shell word, whatever the path holds. */
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
 }

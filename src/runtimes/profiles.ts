@@ -5,7 +5,13 @@ import { FlotillaError } from "../core/errors.js";
 import { RuntimeProfile, type AgentRecord, type Config } from "../core/schema.js";
 import { checkWorktreeLink } from "../git/worktrees.js";
 import type { Project } from "../store/project.js";
-import { claudeSettings, claudeSettingsPath } from "./claude-hooks.js";
+import {
+  claudeSettings,
+  claudeSettingsPath,
+  claudeStatusHookPath,
+  claudeStatusHookScript,
+  statusHookCommand,
+} from "./claude-hooks.js";
 import { agentBaseEnvironment } from "./environment.js";
 import { setupMarkerPath, wrapWithSetup } from "./worktree-setup.js";
 import { runtimeTrustProblem } from "../store/trust.js";
@@ -290,7 +296,11 @@ export function buildLaunch(
   const hooks = hooksOf(record.runtime, profile);
   if (hooks === "claude-code") {
     const file = claudeSettingsPath(project.paths.dir, record.name);
-    files.push({ path: file, content: JSON.stringify(claudeSettings(), null, 2) + "\n" });
+    // The status hooks run on every tool call: a sh + awk script, not the Node CLI.
+    const hook = claudeStatusHookPath(project.paths.dir);
+    files.push({ path: hook, content: claudeStatusHookScript() });
+    const settings = claudeSettings(statusHookCommand(hook));
+    files.push({ path: file, content: JSON.stringify(settings, null, 2) + "\n" });
     args.push("--settings", file);
   } else if (hooks === "codex") {
     // Codex runs `notify` with one JSON argument after each turn (agent-turn-complete).

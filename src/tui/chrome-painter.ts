@@ -8,6 +8,7 @@ import type { MailMarks } from "./agent-list.js";
 import { CellGrid } from "../terminal/cell-grid.js";
 import { Dialog, LostNote, PaneFrame, StatusBar } from "./Chrome.js";
 import { ChromeRenderer, blit } from "./chrome-layer.js";
+import { waitingSummary } from "./wait-summary.js";
 
 /** Everything the chrome shows, as plain data (the cockpit fills it in for each paint). */
 export interface ChromeScene {
@@ -15,6 +16,8 @@ export interface ChromeScene {
   rows: number;
   layout: Layout;
   agents: readonly AgentView[];
+  /** The clock the waiting times in the status bar are read at, ms; default `Date.now()`. */
+  now?: number;
   focus: string | undefined;
   zoomed: boolean;
   /** The prefix byte, for the notes that name keys. */
@@ -122,8 +125,8 @@ export function paintChrome(renderer: ChromeRenderer, scene: ChromeScene): Paint
     }
     const bar = layout.statusBar;
     const working = scene.agents.filter((a) => a.status === "working").length;
-    const waiting = scene.agents.filter((a) => a.status === "waiting").length;
-    const left = `${scene.title} · ${plural(scene.agents.length, "agent")} · ${working} working${waiting ? ` · ${waiting} waiting` : ""}`;
+    const waiting = waitingSummary(scene.agents, scene.now ?? Date.now());
+    const left = `${scene.title} · ${plural(scene.agents.length, "agent")} · ${working} working${waiting}`;
     const { notice, hints } = scene;
     const unread = scene.mail.cockpitUnread;
     const barPiece = renderer.piece(

@@ -75,6 +75,7 @@ export function createCockpitFactory(hub: Hub): CockpitFactory {
       arrangement,
       ...(last.focus ? { focus: last.focus } : {}),
       forwardTitle: config.terminal.forwardTitle,
+      alerts: config.notify.alerts,
       onQuit: () => {
         project.log("cockpit.stop-hub");
         client.quit();

@@ -1,3 +1,4 @@
+import type { AlertsConfig } from "../core/agent-config.js";
 import type { LayoutName } from "../core/layout.js";
 import type { PaneArrangement } from "./pane-arrangement.js";
 import type { CockpitMail } from "./views/inbox.js";
@@ -38,6 +39,8 @@ export interface CockpitOptions {
   forwardTitle?: boolean;
   /** The user's environment, to choose how urgent mail notifies (bell, OSC 9 / 777). */
   env?: NodeJS.ProcessEnv;
+  /** What rings and notifies on the terminal (config `notify.alerts`); default all of it. */
+  alerts?: AlertsConfig;
   now?: () => number;
 }
 

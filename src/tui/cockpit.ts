@@ -15,7 +15,7 @@ import {
 } from "../core/keymap.js";
 import { describeKey } from "../core/key-names.js";
 import { parseMouseEvents, translateInput, type MouseEvent } from "../terminal/input.js";
-import { mailAlert } from "./notify.js";
+import { NeedsYouAlerts } from "./needs-you-alerts.js";
 import { MailMarks, applyAgentEvent, longestWaiting, respawnEffect } from "./agent-list.js";
 import type { ChromeScene } from "./chrome-painter.js";
 import { FrameComposer } from "./frame-composer.js";
@@ -48,19 +48,17 @@ export class Cockpit {
   private agents: readonly AgentView[] = [];
   private focus: string | undefined;
   private readonly arrangement: PaneArrangement;
-  /** Titles and bell marks from the panes' own output. */
-  private readonly marks = new PaneMarks();
+  private readonly marks = new PaneMarks(); // titles and bell marks from the panes' output
   private readonly mail = new MailMarks();
   /** Keys, the prefix, and whether copy mode has the keys (core/keymap.ts). */
   private inputState: InputState = createInputState();
   private readonly keymap: Keymap;
   private readonly views: ViewHost;
   private escapeTimer: NodeJS.Timeout | undefined;
-  /** The start of a mouse report that the last read cut off. */
-  private mouseTail = "";
+  private mouseTail = ""; // the start of a mouse report that the last read cut off
   private readonly scrolling: PaneScroll;
   private readonly notice = new Notice(() => this.invalidateChrome());
-
+  private readonly alerts: NeedsYouAlerts;
   private readonly composer: FrameComposer;
   private readonly frames: FrameScheduler;
   private size: { cols: number; rows: number };
@@ -78,6 +76,7 @@ export class Cockpit {
   ) {
     this.now = options.now ?? Date.now;
     this.arrangement = options.arrangement ?? new PaneArrangement(options.layout);
+    this.alerts = new NeedsYouAlerts(terminal, hub, options, () => this.invalidateChrome());
     this.scrolling = new PaneScroll({
       screens,
       focus: () => this.focus,
@@ -126,6 +125,7 @@ export class Cockpit {
     this.frames.close();
     this.unsubscribe();
     this.notice.close();
+    this.alerts.close();
     clearTimeout(this.escapeTimer);
   }
 
@@ -174,8 +174,6 @@ export class Cockpit {
   private onMail(summary: HubEventOf<"mail">["summary"]): void {
     this.agents = this.mail.apply(summary, this.agents, this.focus);
     const latest = summary.latest;
-    const alert = latest ? mailAlert(latest, this.options.env ?? {}) : undefined;
-    if (alert) this.terminal.write(alert);
     if (latest) this.notice.show("info", `mail from ${latest.from}: ${latest.subject}`);
     this.invalidateChrome();
   }
@@ -189,6 +187,7 @@ export class Cockpit {
       if (name === this.scrolling.pane) this.invalidateChrome(); // the [copy n/m] indicator
       const screen = this.screens.get(name);
       if (screen && this.marks.update(name, screen, this.focus)) this.invalidateChrome();
+      if (screen) this.alerts.screen(name, screen.bellCount);
       this.frames.schedule(name === this.focus && this.now() - this.lastInputAt < ECHO_WINDOW_MS);
     });
   }

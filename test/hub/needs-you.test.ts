@@ -6,6 +6,7 @@ import { reportHook } from "../../src/commands/hook.js";
 import { createHub, type Hub } from "../../src/hub/hub.js";
 import { createAgent } from "../../src/hub/lifecycle.js";
 import { NeedsYou, runDetached } from "../../src/hub/needs-you.js";
+import { NotifyConfig } from "../../src/core/agent-config.js";
 import { HUB_RUNNERS } from "../../src/hub/runners.js";
 import { initProject } from "../../src/hub/init.js";
 import { trustConfig } from "../../src/store/trust.js";
@@ -35,7 +36,7 @@ describe("notify.command", () => {
     let now = 1_000;
     const needsYou = new NeedsYou({
       project: "/repo",
-      config: () => ({ command: `cat >> ${out}`, timeoutMs: 10_000 }),
+      config: () => NotifyConfig.parse({ command: `cat >> ${out}` }),
       onError: (message) => {
         throw new Error(message);
       },

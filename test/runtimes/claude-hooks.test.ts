@@ -13,11 +13,15 @@ import { describe, expect, it } from "vitest";
 import {
   claudeSettings,
   claudeSettingsPath,
+  claudeStatusHookPath,
+  claudeStatusHookScript,
   mailHookCommand,
   removeLegacyClaudeSettings,
   STATUS_HOOK_COMMAND,
   STATUS_HOOK_EVENTS,
+  statusHookCommand,
 } from "../../src/runtimes/claude-hooks.js";
+import { claudeHookEvent, parseAgentEvent } from "../../src/runtimes/agent-events.js";
 
 function worktree(settings?: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), "flotilla-hooks-"));
@@ -121,5 +125,74 @@ describe("mailHookCommand", () => {
     writeFileSync(path.join(inbox, "m.json"), "{}");
     expect(run(env).stdout).toBe("flotilla mail check --inject --hook-event PostToolUse\n");
     expect(run({}).stdout).toBe("flotilla mail check --inject --hook-event PostToolUse\n");
+  });
+});
+
+describe("claudeStatusHookScript (the status hook's fast path)", () => {
+  const session = "8f2c6a1e-4b7d-4c1a-9e3f-2d5b7a9c0e11";
+  /** Runs the real script with `sh`, `input` on stdin; returns its result and the events file. */
+  const runHook = (input: string, agent = "alice") => {
+    const root = worktree();
+    const script = claudeStatusHookPath(path.join(root, ".flotilla"));
+    mkdirSync(path.dirname(script), { recursive: true });
+    writeFileSync(script, claudeStatusHookScript());
+    const result = spawnSync("sh", ["-c", statusHookCommand(script)], {
+      input,
+      env: { PATH: "/usr/bin:/bin", FLOTILLA_ROOT: root, FLOTILLA_AGENT: agent },
+      encoding: "utf8",
+    });
+    const file = path.join(root, ".flotilla", "agent-events", `${agent}.jsonl`);
+    const lines = existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean) : [];
+    return { ...result, lines };
+  };
+  const payloads: Record<string, unknown>[] = [
+    {
+      session_id: session,
+      transcript_path: `/home/u/.claude/projects/-repo/${session}.jsonl`,
+      cwd: "/repo/.flotilla/worktrees/alice",
+      permission_mode: "default",
+      hook_event_name: "PreToolUse",
+      tool_name: "Bash",
+      // A tool input that mentions the keys must not be read as them.
+      tool_input: { command: 'echo \'"hook_event_name":"Stop"\' "notification_type":"x"' },
+    },
+    { session_id: session, hook_event_name: "Stop", stop_hook_active: false },
+    {
+      session_id: session,
+      hook_event_name: "Notification",
+      message: "Claude needs your permission to use Bash",
+      notification_type: "permission_prompt",
+    },
+    // Before notification_type: the message says it.
+    {
+      session_id: session,
+      hook_event_name: "Notification",
+      message: "Claude needs your permission to use Bash",
+    },
+    { session_id: session, hook_event_name: "PermissionRequest", tool_name: "Write" },
+    { session_id: session, hook_event_name: "Notification", notification_type: "idle_prompt" },
+  ];
+
+  it("appends what the Node hook would, for each payload, compact or pretty-printed, printing nothing", () => {
+    for (const payload of payloads) {
+      for (const text of [JSON.stringify(payload), JSON.stringify(payload, null, 2)]) {
+        const { status, stdout, lines } = runHook(text + "\n");
+        expect({ status, stdout, count: lines.length }).toEqual({
+          status: 0,
+          stdout: "",
+          count: 1,
+        });
+        const got = parseAgentEvent(lines[0] ?? "");
+        const want = claudeHookEvent(payload, new Date(got?.time ?? 0));
+        expect(got).toEqual(want);
+      }
+    }
+  });
+
+  it("writes nothing for what is not a hook payload, or an agent name that leaves the folder", () => {
+    expect(runHook("not json\n").lines).toEqual([]);
+    expect(runHook('{"hook_event_name":"St\\"op"}').lines).toEqual([]);
+    const escape = runHook('{"hook_event_name":"Stop"}', "../../x");
+    expect({ status: escape.status, lines: escape.lines }).toEqual({ status: 0, lines: [] });
   });
 });

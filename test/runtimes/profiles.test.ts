@@ -187,14 +187,17 @@ describe("buildLaunch", () => {
   it("hands Claude Code its hooks in a settings file outside the worktree", () => {
     const bin = binDir("claude");
     const launch = buildLaunch(project, record("claude"), Config.parse({}), { PATH: bin });
-    const [file] = launch.files ?? [];
+    const file = launch.files?.find((f) => f.path.endsWith("claude-settings.json"));
     expect(file?.path).toBe(
       path.join(root, ".flotilla", "agents", "alice", "claude-settings.json"),
     );
-    expect(path.relative(root, file?.path ?? "").startsWith(".flotilla")).toBe(true);
-    expect(JSON.parse(file?.content ?? "{}").hooks.Stop[0].hooks[0].command).toBe(
-      "flotilla hook claude",
-    );
+    for (const written of launch.files ?? []) {
+      expect(path.relative(root, written.path).startsWith(".flotilla")).toBe(true);
+    }
+    // The status hook is the sh fast path, written beside the shim.
+    const hook = path.join(root, ".flotilla", "bin", "claude-status-hook.sh");
+    expect(launch.files?.map((f) => f.path)).toContain(hook);
+    expect(JSON.parse(file?.content ?? "{}").hooks.Stop[0].hooks[0].command).toBe(`sh '${hook}'`);
   });
 
   it("passes --model through each runtime's own flag", () => {
