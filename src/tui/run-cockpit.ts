@@ -106,17 +106,31 @@ export async function attachCockpit(
     client: `cockpit ${process.pid}`,
     root: project.root, // never drive another project's hub (a copied hub.json)
   });
+  // The hub may go at any moment from here, also while the cockpit is still starting
+  // (`flotilla hub stop` run meanwhile): every way out restores the terminal and says why.
+  let session: TerminalSession | undefined;
+  let leaving = false;
+  const leave = (message: string, code = 0): void => {
+    session?.restore();
+    process.stdout.write(message);
+    process.exit(code);
+  };
+  connection.onClose((error) => {
+    if (leaving) return;
+    const why = error ? `: ${error.message}` : "";
+    leave(
+      session
+        ? `flotilla: the hub connection closed${why}\n`
+        : `flotilla: the hub connection closed while the cockpit was starting${why} (was \`flotilla hub stop\` run?): run \`flotilla up\` to start it again\n`,
+      1,
+    );
+  });
   const remote = new RemoteHub(connection, config.scrollback);
   const agents = (await remote.link.request({ type: "list" })) as Array<{ name: string }>;
   await remote.attach(agents.map((agent) => agent.name));
 
-  let leaving = false;
-  const leave = (message: string, code = 0): void => {
-    session.restore();
-    process.stdout.write(message);
-    process.exit(code);
-  };
-  const session = await openCockpit(project, config, {
+  await openCockpit(project, config, {
+    entered: (entered) => (session = entered),
     link: remote.link,
     screens: remote,
     env,
@@ -130,7 +144,7 @@ export async function attachCockpit(
     },
     onQuit: () => {
       project.log("cockpit.stop-hub");
-      session.restore();
+      session?.restore();
       process.stdout.write("stopping the hub and its agents...\n");
       stopHub(project).then(
         () => leave("[the hub and its agents stopped; worktrees and branches are kept]\n"),
@@ -138,10 +152,6 @@ export async function attachCockpit(
       );
     },
     started: options.start ? "cockpit.up" : "cockpit.attach",
-  });
-  connection.onClose((error) => {
-    if (leaving) return;
-    leave(`flotilla: the hub connection closed${error ? `: ${error.message}` : ""}\n`, 1);
   });
   await new Promise<never>(() => undefined);
 }
@@ -158,6 +168,8 @@ interface CockpitWiring {
   onDetach?: () => void;
   /** The event logged once the cockpit is up. */
   started: string;
+  /** Called once the terminal is in cockpit mode, with the session that gives it back. */
+  entered?: (session: TerminalSession) => void;
 }
 
 /**
@@ -192,10 +204,17 @@ async function openCockpit(
     ...(wiring.onDetach ? { onDetach: wiring.onDetach } : {}),
   });
   session.enter();
+  wiring.entered?.(session);
   stdin.on("data", (data: string) => cockpit.input(data));
   stdout.on("resize", () => cockpit.resize());
   project.log(wiring.started);
-  await cockpit.start();
+  try {
+    await cockpit.start();
+  } catch (error) {
+    // A hub gone during the first frame: give the terminal back before the error is shown.
+    session.restore();
+    throw error;
+  }
   return session;
 }
 
