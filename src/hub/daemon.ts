@@ -1,4 +1,4 @@
-import { isProcessAlive } from "./processes.js";
+import { isProcessAlive, isSameProcess, processStartTime } from "./processes.js";
 import { assertNoSymlink, ensurePrivateDir } from "../store/safe-path.js";
 import { packageRoot } from "../runtimes/package-files.js";
 import { spawn } from "node:child_process";
@@ -30,6 +30,12 @@ import { resolveSocketPath } from "./socket-path.js";
 /** `.flotilla/hub.json`, written by the hub once it listens and removed when it stops. */
 export const HubRecord = z.object({
   pid: z.number().int().positive(),
+  /**
+   * The hub process's start time (`/proc/<pid>/stat` field 22, clock ticks after boot): with
+   * `pid` it names that one process, so a reused pid is never taken for the hub (see
+   * `isSameProcess`). Records of older versions lack it.
+   */
+  pidStart: z.number().int().nonnegative().optional(),
   socket: z.string().min(1),
   protocol: z.number().int(),
   /** ISO-8601. */
@@ -138,12 +144,12 @@ export async function hubStatus(project: Project, options: DaemonOptions = {}): 
       reason: `hub pid ${record.pid} is gone (${probe.reason})`,
     };
   }
-  if (!looksLikeHub(record.pid)) {
+  if (!isSameProcess(record)) {
     return {
       state: "stale",
       record,
       socket,
-      reason: `pid ${record.pid} now belongs to another program`,
+      reason: `pid ${record.pid} now belongs to another process (it started at another time than the hub)`,
     };
   }
   return {
@@ -221,6 +227,18 @@ export async function stopHub(project: Project, options: DaemonOptions = {}): Pr
     }
     const socket = status.socket;
     const pid = status.state === "running" ? status.pid : status.record?.pid;
+    // The hub as one process (pid and start time): once it exits its pid may be reused at
+    // once, and that process must be neither waited for nor signalled.
+    const hub = {
+      pid,
+      pidStart:
+        status.record?.pid === pid && status.record?.pidStart !== undefined
+          ? status.record.pidStart
+          : pid !== undefined
+            ? processStartTime(pid)
+            : undefined,
+    };
+    const gone = (): boolean => !isSameProcess(hub);
     if (pid === undefined) {
       throw new FlotillaError(
         "HUB_UNAVAILABLE",
@@ -239,15 +257,15 @@ export async function stopHub(project: Project, options: DaemonOptions = {}): Pr
         });
         connection.shutdownHub();
         how = "asked";
-        if (!(await waitFor(() => !isProcessAlive(pid), timeoutMs))) how = "signal";
+        if (!(await waitFor(gone, timeoutMs))) how = "signal";
         connection.close();
       } catch {
         // It stopped answering in between: fall through to the signal.
       }
     }
-    if (how === "signal") {
+    if (how === "signal" && !gone()) {
       signal(pid, "SIGTERM");
-      if (!(await waitFor(() => !isProcessAlive(pid), timeoutMs))) {
+      if (!(await waitFor(gone, timeoutMs))) {
         throw new FlotillaError(
           "HUB_UNAVAILABLE",
           `hub pid ${pid} did not exit after SIGTERM: kill it with \`kill -9 ${pid}\``,
@@ -286,16 +304,6 @@ async function probeHub(socket: string, root: string, hubId?: string): Promise<P
       foreign: /nothing was sent to it/.test(describeError(error)),
       reason: describeError(error),
     };
-  }
-}
-
-/** True unless /proc shows that `pid` runs something other than a flotilla hub. */
-function looksLikeHub(pid: number): boolean {
-  try {
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-    return /(hub\/main|daemon)(\.bundle)?\.js/.test(cmdline);
-  } catch {
-    return true;
   }
 }
 

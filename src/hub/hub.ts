@@ -2,7 +2,7 @@ import type { AgentRecord, AgentStatus, Config } from "../core/schema.js";
 import { compilePatterns } from "../core/status.js";
 import { FlotillaError, describeError } from "../core/errors.js";
 import { buildLaunch, resolveRuntime } from "../runtimes/profiles.js";
-import { mayTypeNotice } from "./notice-gate.js";
+import { noticeGate, type NoticeOutcome } from "./notice-gate.js";
 import type { Project } from "../store/project.js";
 import type { HubBackend } from "./backend.js";
 import { assertNothingToLose } from "../git/worktrees.js";
@@ -216,21 +216,23 @@ export class Hub implements HubBackend {
    * Types a notice into an agent: the text, then Enter a moment later, so a TUI that
    * treats a burst of input as a paste still submits it.
    */
-  private typeNotice(name: string, text: string): void {
+  private typeNotice(name: string, text: string): NoticeOutcome {
     const session = this.sessions.get(name);
-    if (!session) return;
+    if (!session) return "never";
     // Only into the runtime itself in the foreground, never a shell or a program it runs.
     const record = this.records.get(name);
     let command = "";
     try {
       command = record ? resolveRuntime(this.config, record.runtime).command : "";
     } catch {
-      return;
+      return "never";
     }
-    if (!mayTypeNotice({ pid: session.pid, command })) return;
+    const outcome = noticeGate({ pid: session.pid, command });
+    if (outcome !== "typed") return outcome;
     const line = text.replace(/\r$/, "");
     session.write(line);
     setTimeout(() => session.write("\r"), 50).unref();
+    return "typed";
   }
 
   /** Kills every agent's process and stops watching. */

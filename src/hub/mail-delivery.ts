@@ -14,6 +14,7 @@ import { removeLegacyClaudeSettings } from "../runtimes/claude-hooks.js";
 import { MailStore, type StoredMail } from "../store/mail-store.js";
 import type { AgentView, HubEvent, MailHeadline, MailReaction, MailSummary } from "./protocol.js";
 import { createProjectWatcher, type ProjectWatcher } from "./project-watcher.js";
+import type { NoticeOutcome } from "./notice-gate.js";
 import type { HubContext, HubRunner } from "./runner.js";
 
 /**
@@ -29,6 +30,13 @@ import type { HubContext, HubRunner } from "./runner.js";
 
 /** Quiet time after a file event before the mailboxes are read again, in ms. */
 export const DEFAULT_DEBOUNCE_MS = 50;
+
+/**
+ * How often a held notice (another program had the pty's foreground) is tried again, in
+ * ms. The timer runs only while a notice is held; `/proc` has no event for a foreground
+ * change, and a status change of the agent tries at once too.
+ */
+export const DEFAULT_HELD_RETRY_MS = 500;
 
 /** What delivery needs to know about one agent (a subset of `AgentRecord`). */
 export interface DeliveryAgent {
@@ -47,8 +55,12 @@ export interface MailDeliveryOptions {
   store?: MailStore;
   /** The agents the hub runs, with their current status. Called on every pass. */
   getAgents(): readonly DeliveryAgent[];
-  /** Types `text` into the agent's pty (the notice plus `\r`). May throw; reported to `onError`. */
-  typeInto(name: string, text: string): void;
+  /**
+   * Types `text` into the agent's pty (the notice plus `\r`) and says whether it did (see
+   * `NoticeOutcome`; nothing returned counts as `typed`). A `held` notice is tried again
+   * until typed. May throw; reported to `onError`.
+   */
+  typeInto(name: string, text: string): NoticeOutcome | void;
   /** Receives a summary whenever counts change or something new is to be announced. */
   notify(summary: MailSummary): void;
   /** The runtime's profile (its `mailNotice` template), or `undefined` for an unknown one. */
@@ -57,6 +69,8 @@ export interface MailDeliveryOptions {
   now?: () => Date;
   /** Coalescing window for file events, in ms (default {@link DEFAULT_DEBOUNCE_MS}). */
   debounceMs?: number;
+  /** Retry period of held notices, in ms (default {@link DEFAULT_HELD_RETRY_MS}). */
+  heldRetryMs?: number;
   /**
    * Statuses in which an agent is typed a notice (default `["idle"]`). `waiting` is left out
    * on purpose: a waiting agent is usually showing a permission prompt, and the notice's
@@ -88,6 +102,9 @@ const REACTIONS: Partial<Record<MailType, MailReaction["kind"]>> = {
  *   it (it is reading its mail), so a second message arriving meanwhile does not type into
  *   a prompt that is busy.
  * - A busy agent gets its notice when it turns idle (`onStatusChange`).
+ * - A notice held because another program had the pty's foreground (vim opened from the
+ *   runtime) is typed once the runtime has it back, while the agent is still idle and
+ *   still has unread mail; a newer notice replaces it.
  * - Mail already unread at `start()` is counted but never announced (`latest`, reactions).
  *   Agents are still told about it when idle: it is unread and they were not told.
  * - A message read within the debounce window of its arrival is never seen, so it causes
@@ -114,6 +131,9 @@ export class MailDelivery {
   private lastNoticed: Record<string, string> = {};
   /** Agents typed a notice and not heard from since. */
   private readonly awaitingTurn = new Set<string>();
+  /** Notices not typed because another program held the pty's foreground, by agent. */
+  private readonly held = new Map<string, string>();
+  private heldTimer: NodeJS.Timeout | undefined;
   private lastCounts = "";
   /** Parsed unread messages per mailbox by id (`null`: a file that could not be read). */
   private readonly cache = new Map<string, Map<string, StoredMail | null>>();
@@ -148,6 +168,7 @@ export class MailDelivery {
     if (this.disposed || !this.started) return;
     this.awaitingTurn.delete(name);
     if (!this.noticeStatuses.has(status)) return;
+    if (this.held.has(name)) this.retryHeld(name, status);
     // A pass due reads getAgents() itself, after fresher file state; one under way may have
     // read it already, so it runs once more.
     if (this.timer) return;
@@ -169,6 +190,8 @@ export class MailDelivery {
     this.disposed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.heldTimer) clearTimeout(this.heldTimer);
+    this.heldTimer = undefined;
     for (const unsubscribe of this.watched.values()) unsubscribe();
     this.watched.clear();
     if (this.ownsWatcher) this.watcher.close();
@@ -328,13 +351,56 @@ export class MailDelivery {
     for (const notice of notices) {
       const text = sanitizeLine(notice.text).trim();
       if (!text) continue;
-      this.awaitingTurn.add(notice.agent);
-      try {
-        this.options.typeInto(notice.agent, `${text}\r`);
-      } catch (error) {
-        this.options.onError?.(error);
-      }
+      this.held.delete(notice.agent);
+      this.typeNotice(notice.agent, `${text}\r`);
     }
+    this.retryHeld(changed, status);
+  }
+
+  /** Types one notice; a `held` one is kept for {@link retryHeld}. */
+  private typeNotice(name: string, text: string): void {
+    let outcome: NoticeOutcome | void;
+    try {
+      outcome = this.options.typeInto(name, text);
+    } catch (error) {
+      this.options.onError?.(error);
+      return;
+    }
+    if (outcome === "held") this.held.set(name, text);
+    // Typed: its turn is awaited. Never typed: not awaited either, or it would block later
+    // notices (a shell gets none typed; the pane title shows its mail).
+    else if (outcome !== "never") this.awaitingTurn.add(name);
+  }
+
+  /**
+   * Tries the held notices again (of agent `only`, else all) and keeps a timer while any
+   * is still held. A held notice is dropped once its agent has no unread mail or is gone;
+   * it waits while the agent is not in `noticeStatuses`. `status` overrides `getAgents()`
+   * for `only`.
+   */
+  private retryHeld(only?: string, status?: AgentStatus): void {
+    if (this.heldTimer) clearTimeout(this.heldTimer);
+    this.heldTimer = undefined;
+    if (this.disposed || this.held.size === 0) return;
+    const statuses = new Map(this.options.getAgents().map((a) => [a.name, a.status]));
+    if (only !== undefined && status !== undefined) statuses.set(only, status);
+    for (const [name, text] of [...this.held]) {
+      const now = statuses.get(name);
+      if (now === undefined || !this.summaries[name]) {
+        this.held.delete(name);
+        continue;
+      }
+      if (!this.noticeStatuses.has(now) || this.awaitingTurn.has(name)) continue;
+      if (only !== undefined && name !== only) continue;
+      this.held.delete(name);
+      this.typeNotice(name, text);
+    }
+    if (this.held.size === 0) return;
+    this.heldTimer = setTimeout(
+      () => this.retryHeld(),
+      this.options.heldRetryMs ?? DEFAULT_HELD_RETRY_MS,
+    );
+    this.heldTimer.unref?.();
   }
 
   /**

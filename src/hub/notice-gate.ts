@@ -32,6 +32,30 @@ export function isShellCommand(command: string): boolean {
 }
 
 /**
+ * What became of a notice handed to an agent's pty:
+ * - `typed`: it was typed.
+ * - `held`: not typed because another program (an editor, a pager) holds the pty's
+ *   foreground; it may be typed once the runtime has the foreground again.
+ * - `never`: not typed and never will be (a shell, no pane, an unknown runtime).
+ */
+export type NoticeOutcome = "typed" | "held" | "never";
+
+/**
+ * Whether a notice may be typed now into the pty whose child is `pid`, running `command`:
+ * `typed` when it is not a shell and the runtime's process group owns the terminal's
+ * foreground, `held` when another program's group does, `never` for a shell or no process.
+ */
+export function noticeGate(
+  agent: { pid: number | undefined; command: string },
+  table: ProcessTable = procTable,
+): NoticeOutcome {
+  if (agent.pid === undefined || isShellCommand(agent.command)) return "never";
+  if (isForegroundOwner(agent.pid, table)) return "typed";
+  const info = table(agent.pid);
+  return info === undefined || info.state === "Z" ? "never" : "held";
+}
+
+/**
  * True when a notice may be typed into the pty whose child is `pid`, running `command`:
  * not a shell, and the runtime's process group owns the terminal's foreground.
  */
@@ -39,6 +63,5 @@ export function mayTypeNotice(
   agent: { pid: number | undefined; command: string },
   table: ProcessTable = procTable,
 ): boolean {
-  if (agent.pid === undefined || isShellCommand(agent.command)) return false;
-  return isForegroundOwner(agent.pid, table);
+  return noticeGate(agent, table) === "typed";
 }

@@ -2,6 +2,7 @@ import type { AgentRecord, AgentStatus, Config, RuntimeProfile } from "../core/s
 import type { Project } from "../store/project.js";
 import type { AgentView, HubEvent } from "./protocol.js";
 import type { ProjectWatcher } from "./project-watcher.js";
+import type { NoticeOutcome } from "./notice-gate.js";
 
 /**
  * What the hub hands every runner at start: the project, the hub's live view of its agents,
@@ -19,9 +20,10 @@ export interface HubContext {
   /**
    * Types `text` into `name`'s pty, then Enter a moment later (so a TUI that treats a burst
    * of input as a paste still submits it). A trailing `\r` in `text` is dropped. Nothing
-   * happens when the hub runs no pane for `name`.
+   * happens when the hub runs no pane for `name`. Typed only while the runtime itself holds
+   * the pty's foreground, never into a shell: the outcome says which (see `noticeGate`).
    */
-  typeInto(name: string, text: string): void;
+  typeInto(name: string, text: string): NoticeOutcome | void;
   /** Sends `event` to every attached client. */
   broadcast(event: HubEvent): void;
   /** Shows `text` to every attached client as an error notice (one line). */

@@ -114,8 +114,11 @@ export async function startHubService(
     await releaseHubLock().catch(() => undefined);
     throw error;
   }
+  // The start time makes the recorded pid name this process only (never a later one).
+  const pidStart = processStartTime(process.pid);
   await writeHubRecord(project, {
     pid: process.pid,
+    ...(pidStart !== undefined ? { pidStart } : {}),
     socket: socketPath,
     protocol: PROTOCOL_VERSION,
     startedAt: new Date().toISOString(),

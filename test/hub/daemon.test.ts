@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -12,7 +13,9 @@ import {
 } from "../../src/hub/daemon.js";
 import { Project } from "../../src/store/project.js";
 import { waitUntil } from "./fake-backend.js";
+import { waitFor } from "../wait-for.js";
 import { PROTOCOL_VERSION } from "../../src/hub/wire.js";
+import { processStartTime } from "../../src/hub/processes.js";
 import { makeTempDir } from "../git/temp-repo.js";
 
 // The daemon runs as a real detached process from the build (`npm test` builds first).
@@ -54,6 +57,7 @@ describe("hub daemon", () => {
     expect(sessionId(hub.pid)).toBe(hub.pid); // its own session: a closed terminal cannot reach it
     expect(await readHubRecord(project)).toMatchObject({
       pid: hub.pid,
+      pidStart: processStartTime(hub.pid),
       socket: hub.socket,
       protocol: PROTOCOL_VERSION,
     });
@@ -131,6 +135,34 @@ describe("hub daemon", () => {
     expect((await hubStatus(project, { env })).state).toBe("stale");
     expect(await stopHub(project, { env })).toEqual({ how: "none" });
     expect(await readHubRecord(project)).toBeNull();
+  });
+
+  it("item 7: a record whose pid now belongs to another process (even one that looks like a hub) is stale: never signalled", async () => {
+    // The pid of a hub that died, reused by a process whose command line names a hub (as
+    // another project's hub would): only its start time tells it from the recorded hub.
+    const impostor = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)", "hub/main.js"], {
+      stdio: "ignore",
+    });
+    const pid = impostor.pid!;
+    try {
+      const start = await waitFor(() => processStartTime(pid), { what: "the impostor to start" });
+      await writeHubRecord(project, {
+        pid,
+        pidStart: start + 1,
+        socket: path.join(project.paths.dir, "run", "gone.sock"),
+        protocol: PROTOCOL_VERSION,
+        startedAt: new Date().toISOString(),
+      });
+      expect(await hubStatus(project, { env })).toMatchObject({
+        state: "stale",
+        reason: expect.stringContaining(`pid ${pid} now belongs to another process`),
+      });
+      expect(await stopHub(project, { env, timeoutMs: 2_000 })).toEqual({ how: "none" });
+      expect(await readHubRecord(project)).toBeNull();
+      expect(processStartTime(pid)).toBe(start); // not signalled: still running
+    } finally {
+      impostor.kill("SIGKILL");
+    }
   });
 
   it("stops on SIGTERM, removing its record and socket", async () => {

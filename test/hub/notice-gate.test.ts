@@ -1,12 +1,19 @@
+import { existsSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import * as pty from "node-pty";
 import { afterEach, describe, expect, it } from "vitest";
-import { isShellCommand, mayTypeNotice } from "../../src/hub/notice-gate.js";
+import { MailDelivery } from "../../src/hub/mail-delivery.js";
+import { isShellCommand, mayTypeNotice, noticeGate } from "../../src/hub/notice-gate.js";
 import { procTable } from "../../src/hub/processes.js";
+import { MailStore } from "../../src/store/mail-store.js";
+import { makeProject } from "../store/mail-fixture.js";
 import { waitFor } from "../wait-for.js";
 
 /** Real ptys, as the hub runs agents: who owns the terminal's foreground decides. */
 const terms: pty.IPty[] = [];
+const deliveries: MailDelivery[] = [];
 afterEach(() => {
+  for (const delivery of deliveries.splice(0)) delivery.dispose();
   for (const term of terms.splice(0)) term.kill("SIGKILL");
 });
 
@@ -59,5 +66,73 @@ describe("mail notices are typed only into the runtime itself (issue 8 item 15)"
     expect(mayTypeNotice({ pid: term.pid, command: "/bin/bash" })).toBe(false);
     expect(isShellCommand("/usr/bin/zsh")).toBe(true);
     expect(isShellCommand("claude")).toBe(false);
+  });
+});
+
+/**
+ * A "runtime" that hands its terminal's foreground to an "editor" until `flag` exists, then
+ * takes the foreground back (as a shell does when vim quits) and echoes each line it reads.
+ */
+function editorUntil(flag: string): string[] {
+  return [
+    "-c",
+    [
+      "import os, signal, sys, time",
+      "signal.signal(signal.SIGTTOU, signal.SIG_IGN)",
+      "pid = os.fork()",
+      "if pid == 0:",
+      "    os.setpgid(0, 0)",
+      "    os.tcsetpgrp(0, os.getpgrp())",
+      "    print('editor open', flush=True)",
+      `    while not os.path.exists(${JSON.stringify(flag)}): time.sleep(0.05)`,
+      "    os._exit(0)",
+      "os.waitpid(pid, 0)",
+      "os.tcsetpgrp(0, os.getpgrp())",
+      "print('runtime back', flush=True)",
+      "for line in sys.stdin: print('runtime got: ' + line.strip(), flush=True)",
+    ].join("\n"),
+  ];
+}
+
+describe("a notice held while another program has the foreground (issue 8 item 15)", () => {
+  it("item 15: is typed once the runtime has its terminal's foreground back", async () => {
+    const root = makeProject([]);
+    const flag = path.join(root, "editor-closed");
+    const term = open("python3", editorUntil(flag));
+    let screen = "";
+    term.onData((d) => (screen += d));
+    await waitFor(() => screen.includes("editor open"), { what: "the editor to take over" });
+
+    const outcomes: string[] = [];
+    const store = new MailStore(path.join(root, ".flotilla", "mail"));
+    const delivery = new MailDelivery({
+      project: { paths: { mail: store.dir } },
+      getAgents: () => [{ name: "alice", runtime: "python3", status: "idle" }],
+      // What the hub does (hub.ts typeNotice): type only what the gate lets through.
+      typeInto: (_name, text) => {
+        const outcome = noticeGate({ pid: term.pid, command: "python3" });
+        outcomes.push(outcome);
+        if (outcome === "typed") term.write(text);
+        return outcome;
+      },
+      notify: () => undefined,
+      profileFor: () => undefined,
+      heldRetryMs: 50,
+    });
+    deliveries.push(delivery);
+    await delivery.start();
+    await store.send({ from: "bob", to: "alice", subject: "hello", body: "" }, ["alice"]);
+    await waitFor(() => outcomes.length >= 2, { what: "the notice to be tried (and held)" });
+    expect(outcomes.every((o) => o === "held")).toBe(true);
+    expect(screen).not.toContain("new message");
+
+    writeFileSync(flag, ""); // the editor quits
+    await waitFor(() => existsSync(flag) && screen.includes("runtime back"), {
+      what: "the runtime to get its terminal back",
+    });
+    await waitFor(() => screen.includes("runtime got: You have 1 new message(s) from bob"), {
+      what: "the held notice to reach the runtime",
+    });
+    expect(outcomes.filter((o) => o === "typed")).toHaveLength(1);
   });
 });
