@@ -434,7 +434,10 @@ async function killCommand(
     await removeAdopted(io, project, name, options.force ?? false);
     return;
   }
+  // Before the signal: the hub's task loop must find the task released, not respawn it.
+  const released = await (await import("../hub/task-release.js")).releaseTaskOf(project, name);
   const stop = await lifecycle.stopAgent(project, name);
+  if (released) io.out(`${released.text}\n`);
   if (stop.signalled) {
     const pid = stop.record.pid ?? 0;
     const gone = await waitForExit(pid, (p) => lifecycle.isSameProcess({ ...stop.record, pid: p }));

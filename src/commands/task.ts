@@ -70,10 +70,11 @@ interface AddOptions {
   memory?: string[];
   fallback?: string;
   runtime?: string;
+  review?: boolean;
   json?: boolean;
 }
 
-/** Registers `task add|ls|show|claim|fail|retry|edit`, `done`, `sling` and `guard`. */
+/** Registers `task add|ls|show|claim|review|wait|fail|retry|edit`, `done`, `sling`, `guard`. */
 export function registerTaskCommands(program: Command, io: TaskIo = processTaskIo()): void {
   const task = program
     .command("task")
@@ -102,6 +103,10 @@ export function registerTaskCommands(program: Command, io: TaskIo = processTaskI
     .option("--memory <domains>", "memory domains primed into the brief (comma-separated)", collect)
     .option("--fallback <runtime>", "runtime that takes over after maxAttempts failed attempts")
     .option("--runtime <runtime>", "runtime to sling it with by default")
+    .option(
+      "--review",
+      "its branch is enqueued only after a reviewer approves (flotilla task review)",
+    )
     .option("--json", "print the new task as JSON")
     .addHelpText(
       "after",
@@ -135,6 +140,7 @@ export function registerTaskCommands(program: Command, io: TaskIo = processTaskI
         memory: options.memory ?? [],
         ...(options.fallback !== undefined ? { fallback: options.fallback } : {}),
         ...(options.runtime !== undefined ? { runtime: options.runtime } : {}),
+        ...(options.review ? { review: true } : {}),
       });
       project.log("task.added", { detail: { task: created.id, title: created.title } });
       if (options.json) io.stdout.write(JSON.stringify(created, null, 2) + "\n");
@@ -227,6 +233,67 @@ export function registerTaskCommands(program: Command, io: TaskIo = processTaskI
       const again = await TaskStore.of(project.paths).retry(id);
       project.log("task.retry", { detail: { task: id } });
       io.stdout.write(`${again.id} is ${again.state}: "flotilla sling ${again.id}" starts it\n`);
+    });
+
+  task
+    .command("review")
+    .description(
+      "a reviewer's verdict on tasks whose flotilla done passed: approve enqueues them together",
+    )
+    .argument("<ids...>", "task ids, e.g. T1 T2")
+    .option("--approve", "approve: their branches go to the merge queue (one batch)")
+    .option("--changes", "request changes: each worker gets the findings and fixes")
+    .option("--findings <text>", "what you checked and found (required)")
+    .option("--json", "print the tasks and merge entries as JSON")
+    .action(
+      async (
+        ids: string[],
+        options: { approve?: boolean; changes?: boolean; findings?: string; json?: boolean },
+      ) => {
+        if (Boolean(options.approve) === Boolean(options.changes))
+          throw new FlotillaError("INVALID_INPUT", "give one verdict: --approve or --changes");
+        if (options.findings === undefined)
+          throw new FlotillaError(
+            "INVALID_INPUT",
+            '--findings is required: say what you checked (--findings "…")',
+          );
+        const [{ openProject }, { reviewTasks }] = await Promise.all([
+          import("../store/project.js"),
+          import("../hub/task-review.js"),
+        ]);
+        const project = openProject(io.cwd);
+        const reviewer = io.env.FLOTILLA_AGENT?.trim() || "cockpit";
+        const result = await reviewTasks(
+          project,
+          ids,
+          options.approve ? "approve" : "changes",
+          reviewer,
+          options.findings,
+        );
+        if (options.json) {
+          io.stdout.write(JSON.stringify(result, null, 2) + "\n");
+          return;
+        }
+        for (const t of result.tasks)
+          io.stdout.write(
+            `${t.id}: ${options.approve ? `approved${result.entries[t.id] ? `, merge entry ${result.entries[t.id]} queued` : ""}` : "changes requested; its worker was told"}\n`,
+          );
+      },
+    );
+
+  task
+    .command("wait")
+    .description("block until tasks are done (landed), or --for review: wait for a verdict")
+    .argument("<ids...>", "task ids, e.g. T1 T2")
+    .option("--for <goal>", "done (default) or review", "done")
+    .option("--timeout <seconds>", "give up after this long (exit 1); 0 = never", parseCount, 0)
+    .addHelpText(
+      "after",
+      "\nExits 0 once every task reached the goal, 1 when one of them failed or on --timeout.",
+    )
+    .action(async (ids: string[], options: { for: string; timeout: number }) => {
+      const { runTaskWait } = await import("./task-wait.js");
+      await runTaskWait(io, ids, options);
     });
 
   task
@@ -429,6 +496,7 @@ export function formatBoard(board: TaskBoard): string {
         t.after.length ? `after ${t.after.join(",")}` : "",
         t.assignee ? `@${sanitizeLine(t.assignee)}` : "",
         t.attempts > 0 ? `attempt ${t.attempts}${t.onFallback ? " (fallback)" : ""}` : "",
+        t.verdict ? `review ${t.verdict}` : t.review ? "needs review" : "",
         t.scope.length ? `scope ${t.scope.join(",")}` : "",
       ];
       lines.push(parts.filter((p) => p.length > 0).join("  "));
@@ -453,6 +521,7 @@ export function formatTask(t: Task, spec: string): string {
           `branch:    ${t.branch} at ${t.head?.slice(0, 7) ?? "?"}${t.mergeEntry ? `, merge entry ${t.mergeEntry}` : ""}`,
         ]
       : []),
+    ...(t.review || t.verdict ? [`review:    ${t.verdict ?? "needed after flotilla done"}`] : []),
     ...(t.lastFailure ? [`failure:   ${sanitizeLine(t.lastFailure)}`] : []),
     "",
     `spec${t.specPath ? ` (${t.specPath})` : ""}:`,

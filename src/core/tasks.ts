@@ -80,6 +80,13 @@ export const Task = z.object({
   branch: z.string().optional(),
   head: z.string().optional(),
   mergeEntry: z.string().optional(),
+  /** Its branch goes to the merge queue only after a reviewer's approving verdict. */
+  review: z.boolean().default(false),
+  /**
+   * The review of its passing `flotilla done`: `pending` (waiting for a reviewer), `approve`
+   * (enqueued), `changes` (the worker must fix and run `flotilla done` again).
+   */
+  verdict: z.enum(["pending", "approve", "changes"]).optional(),
   history: z.array(TaskNote).default([]),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -110,6 +117,8 @@ export const TasksConfig = z.object({
   slingRoles: z.array(z.string()).default([]),
   /** At most this many claimed tasks at once (sling's --max default); 0 = no limit. */
   maxRunning: z.number().int().min(0).default(0),
+  /** Every task that writes needs a reviewer's verdict before it is enqueued (as `--review`). */
+  requireReview: z.boolean().default(false),
 });
 export type TasksConfig = z.infer<typeof TasksConfig>;
 
@@ -125,6 +134,8 @@ export interface NewTask {
   memory?: string[];
   fallback?: string;
   runtime?: string;
+  /** Needs a reviewer's approving verdict before its branch is enqueued. */
+  review?: boolean;
 }
 
 /** The task `id` on `board`, or `undefined`. */
@@ -249,6 +260,7 @@ export function addTask(board: TaskBoard, input: NewTask, now: Date): Task {
     memory: input.memory ?? [],
     ...(input.fallback !== undefined ? { fallback: input.fallback } : {}),
     ...(input.runtime !== undefined ? { runtime: input.runtime } : {}),
+    review: input.review ?? false,
     state: "blocked",
     history: [],
     createdAt: now.toISOString(),
@@ -411,21 +423,92 @@ function claim(task: Task, agent: string, now: Date): void {
 export function recordWorkerDone(
   board: TaskBoard,
   id: string,
-  fields: { agent: string; branch: string; head: string; mergeEntry?: string },
+  fields: { agent: string; branch: string; head: string; mergeEntry?: string; review?: boolean },
   now: Date,
 ): Task {
   const task = requireTask(board, id);
   task.branch = fields.branch;
   task.head = fields.head;
   if (fields.mergeEntry !== undefined) task.mergeEntry = fields.mergeEntry;
+  if (fields.review) task.verdict = "pending";
+  else delete task.verdict;
   task.updatedAt = now.toISOString();
   note(
     task,
     now,
     "worker_done",
-    `gates passed on ${fields.branch} at ${fields.head.slice(0, 7)}${fields.mergeEntry ? `; merge entry ${fields.mergeEntry}` : ""}`,
+    `gates passed on ${fields.branch} at ${fields.head.slice(0, 7)}${fields.mergeEntry ? `; merge entry ${fields.mergeEntry}` : ""}${fields.review ? "; waiting for a reviewer's verdict" : ""}`,
     fields.agent,
   );
+  return task;
+}
+
+/**
+ * True once the task's worker passed `flotilla done` for its current attempt: its branch is
+ * in the merge queue or waits for (or got) an approving review. Its worker stopping then
+ * is no failure, and it is not expected to make progress.
+ */
+export function passedDone(task: Pick<Task, "mergeEntry" | "verdict">): boolean {
+  return task.mergeEntry !== undefined || task.verdict === "pending" || task.verdict === "approve";
+}
+
+/**
+ * Records a reviewer's verdict on task `id` (mutates `board`): `approve` or `changes`, with
+ * the findings in its history (and, for `changes`, as its last failure for the worker).
+ * @throws FlotillaError INVALID_INPUT when the task is not waiting for a review.
+ */
+export function recordVerdict(
+  board: TaskBoard,
+  id: string,
+  verdict: "approve" | "changes",
+  reviewer: string,
+  findings: string,
+  now: Date,
+): Task {
+  const task = requireTask(board, id);
+  if (task.state !== "claimed" || task.verdict !== "pending")
+    throw new FlotillaError(
+      "INVALID_INPUT",
+      `${id} is not waiting for a review (${task.state}${task.verdict ? `, verdict ${task.verdict}` : ""}): review a task after its worker's flotilla done passed`,
+    );
+  task.verdict = verdict;
+  if (verdict === "changes") task.lastFailure = `review by ${reviewer}: ${findings}`;
+  task.updatedAt = now.toISOString();
+  note(
+    task,
+    now,
+    verdict === "approve" ? "approved" : "changes",
+    `${verdict === "approve" ? "approved" : "changes requested"} by ${reviewer}: ${findings}`,
+    reviewer,
+  );
+  return task;
+}
+
+/**
+ * Gives a claimed task back to the board after its worker was stopped by hand (mutates
+ * `board`): no assignee, no recorded branch, so it is `ready` (or `blocked`) for another
+ * sling; `attempts` keep counting. `runtime`, when given, is the next run's (a fallback).
+ */
+export function releaseTask(
+  board: TaskBoard,
+  id: string,
+  reason: string,
+  now: Date,
+  runtime?: string,
+): Task {
+  const task = requireTask(board, id);
+  if (task.state !== "claimed")
+    throw new FlotillaError("INVALID_INPUT", `${id} is ${task.state}, not claimed`);
+  task.state = "blocked"; // readiness is refreshed right below
+  delete task.assignee;
+  delete task.branch;
+  delete task.head;
+  delete task.mergeEntry;
+  delete task.verdict;
+  if (runtime !== undefined) task.runtime = runtime;
+  task.updatedAt = now.toISOString();
+  note(task, now, "released", `${reason}; back on the board for another run`);
+  refreshReadiness(board, now);
   return task;
 }
 

@@ -126,9 +126,10 @@ export class ScriptRunner {
       case "edit":
         await this.edit(step);
         return undefined;
-      case "run":
-        await this.runCommand(step);
-        return undefined;
+      case "run": {
+        const passed = await this.runCommand(step);
+        return this.runSteps(passed ? step.ifPassed : step.ifFailed);
+      }
       case "commit":
         await this.commit(step);
         return undefined;
@@ -269,7 +270,8 @@ export class ScriptRunner {
     );
   }
 
-  private async runCommand(step: RunStep): Promise<void> {
+  /** Runs the step's command; true when it exited 0. */
+  private async runCommand(step: RunStep): Promise<boolean> {
     const args = step.args ?? [];
     const shown = [step.command, ...args].join(" ");
     this.ctx.screen.print(
@@ -286,14 +288,16 @@ export class ScriptRunner {
         `  ${paint(this.color, "green", "✔ passed")} ${paint(this.color, "gray", "(exit 0)")}`,
       );
       this.setState("working");
-      return;
+      return true;
     }
     const why = result.error ?? `exit ${result.code ?? result.signal ?? "?"}`;
     this.ctx.screen.print(
       `  ${paint(this.color, "red", "✘ failed")} ${paint(this.color, "gray", `(${why})`)}`,
     );
     this.setState("working");
-    if (step.mustPass !== false) throw new StepFailure(`${shown} failed (${why})`);
+    if (step.mustPass !== false && step.ifFailed === undefined)
+      throw new StepFailure(`${shown} failed (${why})`);
+    return false;
   }
 
   private async commit(step: CommitStep): Promise<void> {

@@ -78,13 +78,17 @@ export interface EditStep {
 }
 /**
  * Runs `command args…` in the worktree (no shell), streaming its output. When it fails and
- * `mustPass` is not false, the script stops there and the agent goes idle.
+ * `mustPass` is not false (and there are no `ifFailed` steps), the script stops there and
+ * the agent goes idle. `ifPassed` / `ifFailed` run after it, by its outcome (exit 0 or not),
+ * and the script goes on: a gate that fails can be fixed and run again.
  */
 export interface RunStep {
   do: "run";
   command: string;
   args?: string[];
   mustPass?: boolean;
+  ifPassed?: Step[];
+  ifFailed?: Step[];
 }
 /** `git add -A && git commit` with a `Flotilla-Agent: <$FLOTILLA_AGENT>` trailer. */
 export interface CommitStep {
@@ -158,6 +162,12 @@ const RunSchema = z.strictObject({
   command: z.string().min(1),
   args: z.array(z.string()).optional(),
   mustPass: z.boolean().optional(),
+  get ifPassed() {
+    return z.array(StepSchema).optional();
+  },
+  get ifFailed() {
+    return z.array(StepSchema).optional();
+  },
 });
 const CommitSchema = z.strictObject({ do: z.literal("commit"), message: z.string().min(1) });
 const MailSchema = z.strictObject({

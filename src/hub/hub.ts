@@ -20,6 +20,7 @@ import {
 import { toWireError, type AgentView, type HubCommand, type HubEvent } from "./protocol.js";
 import { AgentSession } from "./session.js";
 import { createProjectWatcher, type ProjectWatcher } from "./project-watcher.js";
+import { releaseTaskOf } from "./task-release.js";
 import type { HubContext, HubRunner, HubRunnerFactory } from "./runner.js";
 
 /** Default pty size, in cells, before any client has laid the pane out. */
@@ -292,6 +293,8 @@ export class Hub implements HubBackend {
       const { record, inspection, target } = await inspectAgent(this.project, name);
       assertNothingToLose(record, inspection, target);
     }
+    const released = await releaseTaskOf(this.project, name);
+    if (released) this.broadcast({ type: "notice", level: "info", text: released.text });
     const session = this.sessions.get(name);
     session?.kill();
     await stopAgent(this.project, name);

@@ -1,5 +1,6 @@
 import { FlotillaError } from "../core/errors.js";
 import { MAX_HANDLED_MAIL, type GateConfig } from "../core/merge-queue.js";
+import { isLive } from "../core/mail.js";
 import { findTask, READ_ONLY_ROLES, type Task } from "../core/tasks.js";
 import { runGate } from "../merge/gates.js";
 import { isAncestor, mustGit, revParse } from "../merge/git.js";
@@ -12,9 +13,10 @@ import { TaskStore } from "../store/task-store.js";
  * `flotilla done`: a worker's completion, accepted only with passing gates. In the agent's
  * worktree: refuse uncommitted changes; run the project's gates then the task's (the merge
  * queue's gate runner: `/bin/sh -c`, own process group, fail closed); on success send
- * `worker_done` mail (branch, head commit, files changed) to the cockpit and enqueue the
- * branch in the merge queue; on failure return the failing gate's output tail and send
- * nothing.
+ * `worker_done` mail (branch, head commit, files changed) to the cockpit and the running
+ * coordinators, and enqueue the branch in the merge queue (a task that needs review waits
+ * for `flotilla task review` instead); on failure return the failing gate's output tail and
+ * send nothing.
  */
 
 /** Lines of a failing gate's output kept for the agent. */
@@ -127,30 +129,35 @@ export async function finishWork(project: Project, request: DoneRequest): Promis
   }
 
   const files = targetTip && !nothingNew ? await changedFiles(project.root, targetTip, head) : [];
+  const review = !nothingNew && task !== undefined && (task.review || config.tasks.requireReview);
   const message = await sendMail(project, {
     from: agent,
-    to: "cockpit",
+    to: await doneRecipients(project, agent),
     subject: `Worker done: ${task ? `${task.id} ${task.title}` : branch}`.slice(0, 300),
-    body: `${agent} finished${task ? ` ${task.id}` : ""} on ${branch} at ${head.slice(0, 10)}; gates passed (${gates.map((g) => g.name).join(", ") || "none configured"}).\nFiles changed: ${files.join(", ") || "none"}\n`,
+    body: `${agent} finished${task ? ` ${task.id}` : ""} on ${branch} at ${head.slice(0, 10)}; gates passed (${gates.map((g) => g.name).join(", ") || "none configured"}).\nFiles changed: ${files.join(", ") || "none"}\n${review ? `Waiting for a reviewer's verdict: flotilla task review ${task.id} --approve|--changes --findings "…"\n` : ""}`,
     type: "worker_done",
     priority: "normal",
     payload: { ...(task ? { task: task.id } : {}), branch, head, files },
   });
   let entry: string | undefined;
   let note: string | undefined;
-  if (nothingNew) note = "nothing to merge (no new commits)";
-  else {
-    const queue = new MergeQueueStore(project);
-    const result = await queue.enqueue(agent, {
-      branch,
-      ...(task ? { task: task.id, scope: task.scope } : {}),
-      now,
-    });
-    // The queue's own worker_done handling must not enqueue this message a second time.
+  const queue = new MergeQueueStore(project);
+  if (!nothingNew) {
+    // The queue's own worker_done handling must not enqueue this message (again, or before
+    // its review).
     await queue.doc.update((doc) => {
       if (!doc.handledMail.includes(message.id)) doc.handledMail.push(message.id);
       if (doc.handledMail.length > MAX_HANDLED_MAIL)
         doc.handledMail.splice(0, doc.handledMail.length - MAX_HANDLED_MAIL);
+    });
+  }
+  if (nothingNew) note = "nothing to merge (no new commits)";
+  else if (review) note = `waiting for a reviewer's verdict (flotilla task review ${task.id})`;
+  else {
+    const result = await queue.enqueue(agent, {
+      branch,
+      ...(task ? { task: task.id, scope: task.scope } : {}),
+      now,
     });
     if (result.kind === "nothing") note = result.reason;
     else entry = result.entry.id;
@@ -162,6 +169,7 @@ export async function finishWork(project: Project, request: DoneRequest): Promis
       branch,
       head,
       ...(entry ? { mergeEntry: entry } : {}),
+      ...(review ? { review: true } : {}),
     });
     // A read-only role's finished task has nothing to land: it is done now.
     if (nothingNew) await store.complete(task.id, "finished (read-only role, nothing to merge)");
@@ -180,6 +188,18 @@ export async function finishWork(project: Project, request: DoneRequest): Promis
     ...(note ? { note } : {}),
     ...(updated ? { task: updated } : {}),
   };
+}
+
+/**
+ * Who hears of a passing `flotilla done`: the cockpit and every running coordinator (the
+ * agent that planned the work), the sender excepted. A mail address list (`cockpit,lead`).
+ */
+export async function doneRecipients(project: Project, sender: string): Promise<string> {
+  const state = await project.readState();
+  const coordinators = state.agents
+    .filter((a) => a.role === "coordinator" && a.name !== sender && isLive(a.status))
+    .map((a) => a.name);
+  return ["cockpit", ...coordinators].join(",");
 }
 
 /** The last `n` lines of `text`. */

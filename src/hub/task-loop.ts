@@ -3,7 +3,7 @@ import { MergeQueueDoc, type MergeEntry } from "../core/merge-queue.js";
 import { isLive } from "../core/mail.js";
 import type { AgentStatus, Config } from "../core/schema.js";
 import { sanitizeLine } from "../core/sanitize.js";
-import { findTask, type Task } from "../core/tasks.js";
+import { findTask, passedDone, type Task } from "../core/tasks.js";
 import { JsonDocument } from "../store/json-store.js";
 import { sendMail } from "../store/mail-store.js";
 import type { Project } from "../store/project.js";
@@ -133,8 +133,8 @@ export class TaskLoop implements HubRunner {
   private async onWorkerStopped(name: string, status: AgentStatus): Promise<void> {
     const board = await TaskStore.of(this.project.paths).read();
     const task = board.tasks.find((t) => t.state === "claimed" && t.assignee === name);
-    // A worker whose `flotilla done` passed waits for the queue; its exit is no failure.
-    if (!task || task.mergeEntry !== undefined) return;
+    // A worker whose `flotilla done` passed waits for review or the queue: no failure.
+    if (!task || passedDone(task)) return;
     await this.onFailure(
       task.id,
       `${name} ${status === "lost" ? "was lost" : "exited"} without a passing flotilla done`,
@@ -148,7 +148,13 @@ export class TaskLoop implements HubRunner {
     const now = this.now();
     // The entry is handled: forget it so the next queue change does not count it again.
     if (entry)
-      await store.change((b) => void (findTask(b, id) && delete findTask(b, id)!.mergeEntry));
+      await store.change((b) => {
+        const t = findTask(b, id);
+        if (t) {
+          delete t.mergeEntry;
+          delete t.verdict;
+        }
+      });
     const decision = await store.failAttempt(
       id,
       reason,
@@ -222,7 +228,7 @@ export class TaskLoop implements HubRunner {
       (t) => t.state === "claimed" && t.assignee === name,
     );
     // Only workers on a task that has not passed done yet are expected to make progress.
-    if (!task || task.mergeEntry !== undefined) {
+    if (!task || passedDone(task)) {
       this.clearStall(name);
       return;
     }

@@ -6,8 +6,10 @@ import {
   decideAfterFailure,
   editTask,
   failTask,
+  recordVerdict,
   recordWorkerDone,
   refreshReadiness,
+  releaseTask,
   retryTask,
   TaskBoard,
   type ClaimResult,
@@ -77,10 +79,26 @@ export class TaskStore {
   /** Records a passing `flotilla done`; see `recordWorkerDone`. */
   async workerDone(
     id: string,
-    fields: { agent: string; branch: string; head: string; mergeEntry?: string },
+    fields: { agent: string; branch: string; head: string; mergeEntry?: string; review?: boolean },
     now = new Date(),
   ): Promise<Task> {
     return this.change((board) => recordWorkerDone(board, id, fields, now));
+  }
+
+  /** Records a reviewer's verdict; see `recordVerdict`. */
+  async verdict(
+    id: string,
+    verdict: "approve" | "changes",
+    reviewer: string,
+    findings: string,
+    now = new Date(),
+  ): Promise<Task> {
+    return this.change((board) => recordVerdict(board, id, verdict, reviewer, findings, now));
+  }
+
+  /** Gives a claimed task back to the board; see `releaseTask`. */
+  async release(id: string, reason: string, runtime?: string, now = new Date()): Promise<Task> {
+    return this.change((board) => releaseTask(board, id, reason, now, runtime));
   }
 
   /** Marks task `id` done; returns the ids that became ready. */
