@@ -14,6 +14,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { performance } from "node:perf_hooks";
 import v8 from "node:v8";
 import { PaneScreen } from "../dist/terminal/pane-screen.js";
 import { CellGrid } from "../dist/terminal/cell-grid.js";
