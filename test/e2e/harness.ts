@@ -145,10 +145,23 @@ export class TerminalDriver {
   async waitExit(timeoutMs = 10_000): Promise<number> {
     const timer = setTimeout(() => this.proc.kill("SIGKILL"), timeoutMs);
     try {
-      return await this.exited;
+      const code = await this.exited;
+      // node-pty may report the exit before the last bytes (the terminal's restore) are
+      // read: wait for them (a condition, capped), then for the headless terminal to parse.
+      const deadline = Date.now() + 5_000;
+      while (!this.restoredOrNeverEntered() && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      await new Promise<void>((resolve) => this.term.write("", resolve));
+      return code;
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** True when the last alternate-screen entry in the output is followed by its exit. */
+  private restoredOrNeverEntered(): boolean {
+    const entered = this.output.lastIndexOf("\x1b[?1049h");
+    return entered < 0 || this.output.indexOf("\x1b[?1049l", entered) >= 0;
   }
 
   /** Kills the program if still running. */
