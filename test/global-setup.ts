@@ -22,7 +22,10 @@ export default function setup(): () => void {
 function checkTempDir(): void {
   const runTmp = process.env.FLOTILLA_TEST_TMP;
   if (!runTmp || !existsSync(runTmp)) return;
-  const left = readdirSync(runTmp).filter((name) => name !== "config-home");
+  // config-home is the run's trust store; flotilla-<uid> is where hubs put their sockets when
+  // XDG_RUNTIME_DIR is unset, kept like tmux's /tmp/tmux-<uid>.
+  const sockets = `flotilla-${process.getuid?.() ?? "user"}`;
+  const left = readdirSync(runTmp).filter((name) => name !== "config-home" && name !== sockets);
   rmSync(runTmp, { recursive: true, force: true });
   if (left.length === 0) return;
   // vitest reports a teardown error but still exits 0: set the status as well.

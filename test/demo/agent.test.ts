@@ -272,7 +272,7 @@ describe("demo agent in a pty", () => {
   it("refuses an invalid script with one clear line", async () => {
     const script = join(tmp, "bad.json");
     writeFileSync(script, JSON.stringify({ steps: [{ do: "think", label: "no ms" }] }));
-    const agent = new PtyAgent({ cwd: repo.root, args: ["--script", script] });
+    const agent = new PtyAgent({ cwd: repo.root, args: ["--script", script], cols: 300 });
     agents.push(agent);
     expect((await agent.exited).exitCode).toBe(1);
     expect(agent.screen()).toContain(

@@ -91,6 +91,11 @@ export class TerminalDriver {
 
   /** Rows of the visible screen as plain text (after pending writes are parsed). */
   async screen(): Promise<string[]> {
+    // Read as a terminal that honours synchronized output shows it: never half a frame
+    // (a frame can reach us in several reads). Bounded, for a program killed mid-frame.
+    for (let i = 0; i < 200 && this.insideFrame(); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     await new Promise<void>((resolve) => this.term.write("", resolve));
     const buffer = this.term.buffer.active;
     const rows: string[] = [];
@@ -98,6 +103,11 @@ export class TerminalDriver {
       rows.push(buffer.getLine(buffer.viewportY + y)?.translateToString(true) ?? "");
     }
     return rows;
+  }
+
+  /** True while the output so far ends inside a synchronized-output frame (ESC[?2026h). */
+  private insideFrame(): boolean {
+    return this.output.lastIndexOf("\x1b[?2026h") > this.output.lastIndexOf("\x1b[?2026l");
   }
 
   /** The visible screen as one string. */

@@ -53,7 +53,8 @@ describe("hub stop while up is starting", () => {
     const code = await up.waitExit(30_000);
     expect(up.raw).toMatch(/hub connection closed|the hub and its agents stopped/);
     expect(up.raw).not.toMatch(/at .*\.js:\d+/); // no stack trace
-    expect(code).toBe(1);
+    // Told it was stopped (the hub's goodbye) is an orderly end; a connection lost is not.
+    expect(code).toBe(/hub connection closed/.test(up.raw) ? 1 : 0);
     expect(up.term.buffer.active.type).toBe("normal");
   }, 90_000);
 });

@@ -1,15 +1,10 @@
 import { spawnSync } from "node:child_process";
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  writeFileSync,
-} from "node:fs";
-import os from "node:os";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
+import { makeTempDir, removeTempRepos } from "../git/temp-repo.js";
+
+afterAll(removeTempRepos);
 import {
   claudeSettings,
   claudeSettingsPath,
@@ -24,7 +19,7 @@ import {
 import { claudeHookEvent, parseAgentEvent } from "../../src/runtimes/agent-events.js";
 
 function worktree(settings?: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "flotilla-hooks-"));
+  const dir = makeTempDir("flotilla-hooks-");
   if (settings !== undefined) {
     mkdirSync(path.join(dir, ".claude"));
     writeFileSync(path.join(dir, ".claude", "settings.local.json"), settings);
