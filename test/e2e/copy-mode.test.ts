@@ -28,9 +28,12 @@ describe("copy mode, end to end (real ptys)", () => {
     const d = driver;
     await d.waitFor(/tick [1-9]\d{2}\b/); // 100 ticks and more
     d.type(PREFIX + "[");
-    await d.waitFor("[copy ");
+    // Copy mode anchors at once, so the offset grows before PgUp is read: wait for the page.
+    const topTick = (t: string) =>
+      Number(/tick (\d+)/.exec(paneText(t.split("\n"), "ticker")[0] ?? "")?.[1]);
+    const entered = topTick(await d.waitFor("[copy "));
     d.type("\x1b[5~");
-    const first = await d.waitFor((t) => (indicator(t)?.offset ?? 0) > 0);
+    const first = await d.waitFor((t) => (indicator(t)?.offset ?? 0) > 0 && topTick(t) < entered);
     const shown = paneText(first.split("\n"), "ticker");
     const start = indicator(first)!;
     // The ticker goes on: wait until 40 more lines have gone into the scrollback.
