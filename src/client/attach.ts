@@ -3,6 +3,7 @@ import { FlotillaError } from "../core/errors.js";
 import { foreignHub } from "../hub/foreign-hub.js";
 import { FrameDecoder, encodeBinaryFrame, encodeFrame } from "../hub/framing.js";
 import { PROTOCOL_VERSION } from "../hub/protocol-version.js";
+import { selfCommand, shellWord } from "./self-command.js";
 import { TerminalSession } from "./terminal-session.js";
 
 /*
@@ -37,14 +38,13 @@ interface HubMessage {
   hubId?: unknown;
 }
 
-/** The command that reattaches from `cwd`: plain when `cwd` is inside `root`, else with `--dir`. */
-export function attachCommand(root: string, cwd: string): string {
+/**
+ * The command that reattaches from `cwd`: `<program> attach` when `cwd` is inside `root`,
+ * else with `--dir <root>`. `program` is how Flotilla is run here (see `selfCommand`).
+ */
+export function attachCommand(root: string, cwd: string, program = "flotilla"): string {
   const inside = cwd === root || cwd.startsWith(root.endsWith("/") ? root : `${root}/`);
-  return inside ? "flotilla attach" : `flotilla attach --dir ${shellWord(root)}`;
-}
-
-function shellWord(text: string): string {
-  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+  return inside ? `${program} attach` : `${program} attach --dir ${shellWord(root)}`;
 }
 
 /**
@@ -87,7 +87,11 @@ export async function runAttachClient(options: AttachOptions): Promise<never> {
     stdout.write(message);
     process.exit(code);
   };
-  const hint = attachCommand(options.root, options.cwd ?? process.cwd());
+  const hint = attachCommand(
+    options.root,
+    options.cwd ?? process.cwd(),
+    selfCommand(process.argv[1], process.env.PATH),
+  );
   const onMessage = (value: unknown): void => {
     if (Buffer.isBuffer(value)) {
       // A terminal slower than the hub: stop reading, so the hub skips frames for us.

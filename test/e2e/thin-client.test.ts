@@ -1,6 +1,7 @@
+import { realpathSync } from "node:fs";
 import os from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
-import { PREFIX, TerminalDriver, repoWithShells, runCli, stopHub } from "./harness.js";
+import { CLI, PREFIX, TerminalDriver, repoWithShells, runCli, stopHub } from "./harness.js";
 
 describe("the thin client", () => {
   const drivers: TerminalDriver[] = [];
@@ -22,7 +23,9 @@ describe("the thin client", () => {
     await inside.waitFor("$ ");
     inside.type(PREFIX + "d");
     expect(await inside.waitExit()).toBe(0);
-    expect(inside.raw).toContain("`flotilla attach` brings the cockpit back");
+    // No `flotilla` on PATH here: the hint names the way this Flotilla was run.
+    const program = `node ${realpathSync(CLI)}`;
+    expect(inside.raw).toContain(`\`${program} attach\` brings the cockpit back`);
 
     const elsewhere = open(["attach", "--dir", repo], os.tmpdir());
     await elsewhere.waitFor("$ ");
@@ -30,7 +33,7 @@ describe("the thin client", () => {
     await elsewhere.waitFor(/^┃from-elsewhere/m);
     elsewhere.type(PREFIX + "d");
     expect(await elsewhere.waitExit()).toBe(0);
-    expect(elsewhere.raw).toContain(`\`flotilla attach --dir ${repo}\` brings the cockpit back`);
+    expect(elsewhere.raw).toContain(`\`${program} attach --dir ${repo}\` brings the cockpit back`);
   });
 
   it("up --in-process: the same cockpit with the hub in this process; it cannot detach, and quit stops all", async () => {
