@@ -58,3 +58,31 @@ describe("a terminal far too small", () => {
     expect(await rig.text()).toContain("· 1 agent ·");
   });
 });
+
+describe("the status bar without a notice", () => {
+  it.each([60, 70, 80])(
+    "at %i columns keeps the counts whole and a column before the hints, dropping hints from the start",
+    async (cols) => {
+      const names = ["alice", "bob", "carol", "dave", "erin"];
+      const rig = await startCockpit(names, { cols, rows: 30 });
+      const bar = (await rig.text()).split("\n").at(-1) ?? "";
+      expect(bar).toMatch(/^ flotilla · \S+ · 5 agents · /);
+      const hints = /\s(Ctrl-b: .*?)\s*$/.exec(bar)?.[1];
+      expect(hints, bar).toBeDefined();
+      expect(hints).toMatch(/\? help$/);
+      expect(bar).not.toContain("…");
+    },
+  );
+});
+
+describe("fitHints", () => {
+  it("drops whole hints from the start and keeps the prefix", async () => {
+    const { fitHints } = await import("../../src/tui/status-line.js");
+    const hints = "Ctrl-b: z zoom  n new  d detach  ? help";
+    expect(fitHints(hints, 100)).toBe(hints);
+    expect(fitHints(hints, 26)).toBe("Ctrl-b: d detach  ? help");
+    expect(fitHints(hints, 15)).toBe("Ctrl-b: ? help");
+    expect(fitHints(hints, 10)).toBe("");
+    expect(fitHints("Tab complete · Enter run · Esc cancel", 24)).toBe("Enter run · Esc cancel");
+  });
+});
