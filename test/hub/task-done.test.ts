@@ -166,7 +166,10 @@ describe("who hears of a passing flotilla done", () => {
       worktree: second.agent.worktree,
       task: "T2",
     });
-    expect((await inbox("cockpit")).map((m) => m.payload?.task)).toEqual(["T2", "T1"]);
+    expect((await inbox("cockpit")).map((m) => (m.payload as { task?: string }).task)).toEqual([
+      "T2",
+      "T1",
+    ]);
     expect(await inbox("lead")).toHaveLength(1);
     await markAgent(project, lead.name, { status: "working" });
     expect(await doneRecipients(project, "lead")).toBe("cockpit");
