@@ -6,11 +6,13 @@ import { TaskStore } from "../store/task-store.js";
 import type { TaskIo } from "./task.js";
 
 /**
- * `flotilla task wait <ids…> [--for done|review] [--timeout <s>]`: blocks until every named
- * task is `done` (landed), or, with `--for review`, waits for a reviewer's verdict (its
+ * `flotilla task wait <ids…> [--for done|review] [--timeout <s>] [--json]`: blocks until every
+ * named task is `done` (landed), or, with `--for review`, waits for a reviewer's verdict (its
  * worker's `flotilla done` passed). For coordinators and reviewers driven by scripts, and for
  * people. Event-driven: a watch on `.flotilla/` re-reads the board when `tasks.json`
  * changes; nothing polls. A task that becomes `failed` ends the wait with exit status 1.
+ * Prints one line per task as it arrives, or with `--json` the tasks (as `task show --json`
+ * has them, in the order named) once all have.
  */
 
 /** What a wait waits for. */
@@ -26,7 +28,7 @@ export function reached(task: Task, goal: WaitFor): boolean {
 export async function runTaskWait(
   io: TaskIo,
   ids: readonly string[],
-  options: { for?: string; timeout?: number },
+  options: { for?: string; timeout?: number; json?: boolean },
 ): Promise<void> {
   const goal = options.for ?? "done";
   if (goal !== "done" && goal !== "review")
@@ -34,6 +36,7 @@ export async function runTaskWait(
   const project = openProject(io.cwd);
   const store = TaskStore.of(project.paths);
   const announced = new Set<string>();
+  let last: TaskBoard | undefined;
   let settle: (error?: Error) => void = () => undefined;
   const finished = new Promise<void>((resolve, reject) => {
     settle = (error) => (error ? reject(error) : resolve());
@@ -57,6 +60,7 @@ export async function runTaskWait(
     }
   };
   const evaluate = (board: TaskBoard): boolean => {
+    last = board;
     for (const id of ids) {
       const task = findTaskOrThrow(board, id);
       if (task.state === "failed") {
@@ -70,7 +74,8 @@ export async function runTaskWait(
       }
       if (reached(task, goal) && !announced.has(id)) {
         announced.add(id);
-        io.stdout.write(`${id} ${task.state === "done" ? "done" : "waits for review"}\n`);
+        if (!options.json)
+          io.stdout.write(`${id} ${task.state === "done" ? "done" : "waits for review"}\n`);
       }
     }
     if (ids.every((id) => announced.has(id))) {
@@ -101,6 +106,16 @@ export async function runTaskWait(
     for (const id of ids) findTaskOrThrow(first, id);
     evaluate(first);
     await finished;
+    if (options.json && last) {
+      const board = last;
+      io.stdout.write(
+        JSON.stringify(
+          ids.map((id) => findTask(board, id)),
+          null,
+          2,
+        ) + "\n",
+      );
+    }
   } finally {
     watcher.close();
     if (timer) clearTimeout(timer);

@@ -287,11 +287,12 @@ export function registerTaskCommands(program: Command, io: TaskIo = processTaskI
     .argument("<ids...>", "task ids, e.g. T1 T2")
     .option("--for <goal>", "done (default) or review", "done")
     .option("--timeout <seconds>", "give up after this long (exit 1); 0 = never", parseCount, 0)
+    .option("--json", "print the tasks as a JSON array once all reached the goal")
     .addHelpText(
       "after",
       "\nExits 0 once every task reached the goal, 1 when one of them failed or on --timeout.",
     )
-    .action(async (ids: string[], options: { for: string; timeout: number }) => {
+    .action(async (ids: string[], options: { for: string; timeout: number; json?: boolean }) => {
       const { runTaskWait } = await import("./task-wait.js");
       await runTaskWait(io, ids, options);
     });

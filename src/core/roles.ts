@@ -68,6 +68,12 @@ export interface BriefParts {
   primer?: string;
   /** Why the previous attempt failed, for a retry. */
   previousFailure?: string;
+  /**
+   * For a retry in a new worktree (a task slung again after its worker was stopped): the
+   * branch that holds the previous attempt's commits. Unset: the retry runs in the same
+   * worktree.
+   */
+  previousBranch?: string;
   attempt: number;
 }
 
@@ -93,7 +99,9 @@ export function composeBrief(parts: BriefParts): string {
     ...(parts.previousFailure !== undefined
       ? [
           `## This is attempt ${parts.attempt}: the previous one failed`,
-          "Your worktree holds the previous attempt's commits. It failed because:",
+          parts.previousBranch !== undefined
+            ? `This worktree is new; the previous attempt's commits, if any, are on branch \`${parts.previousBranch}\`. It failed because:`
+            : "Your worktree holds the previous attempt's commits. It failed because:",
           "```",
           parts.previousFailure,
           "```",

@@ -3,6 +3,7 @@ import { MailRunner } from "./mail-delivery.js";
 import { MergeQueueRunner } from "./merge-queue-runner.js";
 import { MemoryDraftsRunner } from "./memory-drafts.js";
 import type { HubRunnerFactory } from "./runner.js";
+import { ScopeWatchRunner } from "./scope-watch.js";
 import { TaskLoop } from "./task-loop.js";
 
 /**
@@ -16,4 +17,5 @@ export const HUB_RUNNERS: readonly HubRunnerFactory[] = [
   () => new MergeQueueRunner(),
   () => new MemoryDraftsRunner(),
   () => new TaskLoop(),
+  () => new ScopeWatchRunner(),
 ];

@@ -122,7 +122,23 @@ export async function slingTask(
   const name = options.name ?? agentNameFor(task, new Set(state.agents.map((a) => a.name)));
   const claimed = await store.claim(id, name, runtime, now);
   try {
-    const { brief, primer } = await briefFor(project, config, claimed, name);
+    // Slung again after an attempt failed (its worker was stopped by hand, or the task was
+    // retried by hand): say why, and where that attempt's commits are.
+    const previous =
+      claimed.lastFailure !== undefined
+        ? {
+            failure: claimed.lastFailure,
+            branch: state.agents.filter((a) => a.task === id && a.name !== name).pop()?.branch,
+          }
+        : undefined;
+    const { brief, primer } = await briefFor(
+      project,
+      config,
+      claimed,
+      name,
+      previous?.failure,
+      previous?.branch,
+    );
     const agent = await createAgent(
       project,
       {
@@ -181,13 +197,18 @@ export async function retryInPlace(
   return respawnAgent(project, name);
 }
 
-/** The brief for `task` run by `agent` (and the primer's summary). */
+/**
+ * The brief for `task` run by `agent` (and the primer's summary); with `previousFailure`, a
+ * retry's (in a new worktree when `previousBranch`, the branch of the failed attempt, is
+ * given).
+ */
 export async function briefFor(
   project: Project,
   config: Config,
   task: Task,
   agent: string,
   previousFailure?: string,
+  previousBranch?: string,
 ): Promise<{ brief: string; primer: string }> {
   const [template, spec] = await Promise.all([
     readRoleTemplate(project.paths.dir, task.role),
@@ -216,6 +237,7 @@ export async function briefFor(
     gates: [...config.gates, ...task.gates],
     ...(primerText !== undefined ? { primer: primerText } : {}),
     ...(previousFailure !== undefined ? { previousFailure } : {}),
+    ...(previousBranch !== undefined ? { previousBranch } : {}),
     attempt: task.attempts,
   });
   return { brief, primer };

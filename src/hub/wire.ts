@@ -67,6 +67,8 @@ export const AgentViewSchema = AgentRecord.extend({
   problem: z.string().optional(),
   /** The state of the agent's newest merge-queue entry for its title (the merge-queue runner). */
   merge: z.string().optional(),
+  /** Files changed in its worktree or branch outside its task's scope (the scope watcher). */
+  outOfScope: z.number().int().min(1).optional(),
 });
 
 /**

@@ -32,6 +32,8 @@ export interface PaneFrameProps {
   done?: boolean;
   /** Its newest merge-queue entry, e.g. `merge: gating` (from the hub's merge-queue runner). */
   merge?: string;
+  /** Files it changed outside its task's scope (the hub's scope watcher): `⚠ 2 out of scope`. */
+  outOfScope?: number;
   /** The agent mailed `error` or `escalation`: the frame turns red until focused. */
   highlight?: boolean;
   /** The title the program in the pane set (OSC 0/2), sanitized. */
@@ -67,6 +69,7 @@ export function PaneFrame(props: PaneFrameProps): React.JSX.Element {
   ];
   if (props.done) parts.push([" ✔ done", "greenBright", true]);
   if (props.unread) parts.push([` ✉ ${props.unread}`, "yellow", true]);
+  if (props.outOfScope) parts.push([` ⚠ ${props.outOfScope} out of scope`, "redBright", true]);
   if (props.merge) parts.push([` · ${props.merge}`, mergeColor(props.merge), true]);
   if (props.zoomed) parts.push([" [zoom]", "cyan", false]);
   if (props.scroll)

@@ -86,6 +86,7 @@ export function paintChrome(renderer: ChromeRenderer, scene: ChromeScene): Paint
         scroll: scroll ? { offset: scroll.offset, total: scroll.total } : undefined,
         unread: agent.unread,
         merge: agent.merge,
+        outOfScope: agent.outOfScope,
         done: scene.mail.done.has(agent.name),
         highlight: scene.mail.alerts.has(agent.name),
         paneTitle: scene.paneTitles?.get(agent.name) || undefined,

@@ -1,7 +1,8 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { finishWork } from "../../src/hub/task-done.js";
+import { createAgent, markAgent } from "../../src/hub/lifecycle.js";
+import { doneRecipients, finishWork } from "../../src/hub/task-done.js";
 import { slingTask } from "../../src/hub/sling.js";
 import { MergeQueueStore } from "../../src/merge/queue.js";
 import { MailStore } from "../../src/store/mail-store.js";
@@ -115,5 +116,63 @@ describe("flotilla done", () => {
       }),
     ).rejects.toThrow(/uncommitted changes in .* \(a\.txt\): commit them/);
     expect(lines).toEqual([]);
+  });
+});
+
+describe("who hears of a passing flotilla done", () => {
+  it("the cockpit and every running coordinator (not a stopped one, not the sender); without a coordinator, the cockpit alone", async () => {
+    const { root, project, tasks } = await makeTaskProject();
+    await tasks.add({ title: "form", scope: ["src/**"] });
+    await tasks.add({ title: "docs", scope: ["docs/**"] });
+    const lead = await createAgent(project, {
+      name: "lead",
+      runtime: "shell",
+      role: "coordinator",
+    });
+    await markAgent(project, lead.name, { status: "working" });
+    await createAgent(project, { name: "old-lead", runtime: "shell", role: "coordinator" });
+    await markAgent(project, "old-lead", { status: "exited" });
+    const { agent } = await slingTask(project, "T1", { runtime: "shell" });
+    mkdirSync(path.join(agent.worktree, "src"));
+    commitIn(agent.worktree, "src/form.js", "export {};\n");
+
+    const result = await finishWork(project, {
+      agent: agent.name,
+      worktree: agent.worktree,
+      task: "T1",
+    });
+    expect(result.ok).toBe(true);
+    const inbox = async (box: string) =>
+      (await new MailStore(path.join(root, ".flotilla", "mail")).list(box, { limit: 0 })).messages;
+    for (const box of ["cockpit", "lead"])
+      expect((await inbox(box)).map((m) => [m.type, m.from, m.payload])).toEqual([
+        [
+          "worker_done",
+          agent.name,
+          expect.objectContaining({ task: "T1", files: ["src/form.js"] }),
+        ],
+      ]);
+    expect(await inbox("old-lead")).toEqual([]);
+    expect(await inbox(agent.name)).toEqual([]);
+
+    // The coordinator finishing its own work does not mail itself; with no other running
+    // coordinator the cockpit alone hears of it.
+    await markAgent(project, lead.name, { status: "exited" });
+    const second = await slingTask(project, "T2", { runtime: "shell" });
+    mkdirSync(path.join(second.agent.worktree, "docs"));
+    commitIn(second.agent.worktree, "docs/forms.md", "# Forms\n");
+    await finishWork(project, {
+      agent: second.agent.name,
+      worktree: second.agent.worktree,
+      task: "T2",
+    });
+    expect((await inbox("cockpit")).map((m) => (m.payload as { task?: string }).task)).toEqual([
+      "T2",
+      "T1",
+    ]);
+    expect(await inbox("lead")).toHaveLength(1);
+    await markAgent(project, lead.name, { status: "working" });
+    expect(await doneRecipients(project, "lead")).toBe("cockpit");
+    expect(await doneRecipients(project, second.agent.name)).toBe("cockpit,lead");
   });
 });

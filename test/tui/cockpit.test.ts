@@ -356,3 +356,15 @@ describe("Cockpit layouts", () => {
     expect(rig.hub.typed("alice")).toBe("x");
   });
 });
+
+describe("Cockpit: the scope watcher's flag", () => {
+  it("shows ⚠ N out of scope in the pane's title while the hub reports it, and drops it when cleared", async () => {
+    const { hub, until } = await startCockpit(["alice"]);
+    await until((t) => t.includes("alice"), "alice's pane");
+    hub.emit({ type: "agent", agent: agent("alice", { status: "working", outOfScope: 2 }) });
+    await until((t) => t.includes("⚠ 2 out of scope"), "the flag");
+    hub.emit({ type: "agent", agent: agent("alice", { status: "working" }) });
+    const cleared = await until((t) => !t.includes("out of scope"), "the flag cleared");
+    expect(cleared).toContain("alice");
+  });
+});
