@@ -354,33 +354,41 @@ async function startHub(
     closeSync(logFd);
   }
   let last = "no answer yet";
-  const answered = await waitFor(async () => {
-    if (exit !== undefined) return true;
-    const probe = await probeHub(socket, project.root);
-    if (!probe.ok) {
-      last = probe.reason;
+  let answer: number | undefined;
+  // Polled every 10 ms: a refused connect costs microseconds, and `up` waits on this.
+  const answered = await waitFor(
+    async () => {
+      if (exit !== undefined) return true;
+      const probe = await probeHub(socket, project.root);
+      if (!probe.ok) {
+        last = probe.reason;
+        return false;
+      }
+      // The hub answers a moment before its record is on disk; started means both.
+      const record = await readHubRecord(project).catch(() => null);
+      if (record?.pid === probe.hubPid) {
+        answer = probe.hubPid;
+        return true;
+      }
+      last = `answers, but ${hubRecordPath(project)} does not name pid ${probe.hubPid} yet`;
       return false;
-    }
-    // The hub answers a moment before its record is on disk; started means both.
-    const record = await readHubRecord(project).catch(() => null);
-    if (record?.pid === probe.hubPid) return true;
-    last = `answers, but ${hubRecordPath(project)} does not name pid ${probe.hubPid} yet`;
-    return false;
-  }, timeoutMs);
+    },
+    timeoutMs,
+    10,
+  );
   if (exit !== undefined) {
     throw new FlotillaError(
       "HUB_UNAVAILABLE",
       `the hub exited (${exit}) before it answered: see ${project.paths.hubLog}${lastLine(project.paths.hubLog)}`,
     );
   }
-  const probe = await probeHub(socket, project.root);
-  if (!answered || !probe.ok) {
+  if (!answered || answer === undefined) {
     throw new FlotillaError(
       "HUB_UNAVAILABLE",
       `the hub did not answer on ${socket} within ${timeoutMs} ms (${last}): see ${project.paths.hubLog}`,
     );
   }
-  return { pid: probe.hubPid, socket, started: true };
+  return { pid: answer, socket, started: true };
 }
 
 /** `: <last line of file>` for error messages, or "" when there is none. */
@@ -402,16 +410,17 @@ function signal(pid: number, name: NodeJS.Signals): void {
   }
 }
 
-/** Polls `condition` every 50 ms until true or `timeoutMs` passed; resolves whether it became true. */
+/** Polls `condition` every `everyMs` until true or `timeoutMs` passed; resolves whether it became true. */
 async function waitFor(
   condition: () => boolean | Promise<boolean>,
   timeoutMs: number,
+  everyMs = 50,
 ): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await condition()) return true;
     if (Date.now() >= deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
 

@@ -31,13 +31,16 @@ async function loadCockpitModule(): Promise<CockpitModule> {
 }
 
 /**
- * The hub's cockpits, loaded on the first attach rather than at the hub's start (Ink and
- * React are most of a start's cost, and a hub may run for hours before anyone attaches).
+ * The hub's cockpits. Only `flotilla up` starts a hub, and its client attaches at once, so
+ * the cockpit side (Ink, React: most of a start's cost, ~200 ms to load here) starts loading
+ * as soon as the hub has started its listener and agents, not on the first attach: the load
+ * overlaps the client's own start and handshake instead of following it. A load that fails
+ * is reported to the first attach.
  */
 export const lazyCockpits: CockpitFactoryMaker = (hub) => {
   let factory: Promise<CockpitFactory> | undefined;
-  return async (client) => {
-    factory ??= loadCockpitModule().then((module) => module.createCockpitFactory(hub));
-    return (await factory)(client);
-  };
+  const load = (): Promise<CockpitFactory> =>
+    (factory ??= loadCockpitModule().then((module) => module.createCockpitFactory(hub)));
+  setImmediate(() => load().catch(() => undefined));
+  return async (client) => (await load())(client);
 };
