@@ -1,0 +1,242 @@
+import { describe, expect, it } from "vitest";
+import { CellGrid } from "../../src/terminal/cell-grid.js";
+import { PaneScreen } from "../../src/terminal/pane-screen.js";
+import { seededRandom, writeAsync } from "./helpers.js";
+
+/**
+ * The scrollback ring: a pane whose old lines live in the packed ring must look, cell for
+ * cell, like the same pane with everything in xterm's own scrollback (the model before the
+ * ring), at every scroll offset, across the ring/xterm boundary, after resizes, ESC[3J, RIS.
+ */
+
+const COLS = 60;
+const ROWS = 8;
+
+// A reference (all scrollback in xterm) and a ringed screen keeping only `keep` lines in xterm.
+function pair(scrollback: number, keep = 5, cols = COLS, rows = ROWS): [PaneScreen, PaneScreen] {
+  return [
+    new PaneScreen({ cols, rows, scrollback, xtermScrollback: scrollback }),
+    new PaneScreen({ cols, rows, scrollback, xtermScrollback: keep }),
+  ];
+}
+
+// Mixed content: truecolor, 256 colours, styles, curly/coloured underlines, OSC 8 links,
+// CJK, emoji (with ZWJ and skin tone), combining marks, erased backgrounds, wraps.
+function content(lines: number, seed: number): string {
+  const rand = seededRandom(seed);
+  const pick = <T,>(a: readonly T[]): T => a[Math.floor(rand() * a.length)]!;
+  const words = ["plain", "日本語テキスト", "e\u0301te\u0301", "👍🏽", "👨‍👩‍👧", "λx.x", "ascii", "漢字", "tab\there"];
+  const pens = [
+    "\x1b[0m",
+    "\x1b[1m",
+    "\x1b[2m",
+    "\x1b[2;1m",
+    "\x1b[3m",
+    "\x1b[4m",
+    "\x1b[4:3m\x1b[58:2::255:0:0m",
+    "\x1b[21m",
+    "\x1b[7m",
+    "\x1b[9m",
+    "\x1b[38;2;12;200;99m",
+    "\x1b[48;2;40;0;80m",
+    "\x1b[38;5;208m",
+    "\x1b[31;44m",
+    "\x1b[0m",
+  ];
+  let out = "";
+  for (let i = 0; i < lines; i++) {
+    let line = `${pick(pens)}${String(i).padStart(4, "0")} `;
+    const n = Math.floor(rand() * 14);
+    for (let k = 0; k < n; k++) {
+      const r = rand();
+      if (r < 0.08) line += `\x1b]8;id=l${k};https://example.com/${i}/${k}\x1b\\link${k}\x1b]8;;\x1b\\ `;
+      else if (r < 0.14) line += `\x1b[41m\x1b[K`;
+      else if (r < 0.18) line += `\x1b[5C`;
+      else line += `${pick(pens)}${pick(words)} `;
+    }
+    out += `${line}\x1b[0m\r\n`;
+  }
+  return out;
+}
+
+function grid(screen: PaneScreen, offset: number): CellGrid {
+  const g = new CellGrid(screen.cols, screen.rows);
+  screen.copyInto(g, 0, 0, g.cols, g.rows, offset);
+  return g;
+}
+
+function sameGrid(a: CellGrid, b: CellGrid): string | null {
+  for (let i = 0; i < a.cols * a.rows; i++) {
+    if (
+      a.chars[i] !== b.chars[i] ||
+      a.widths[i] !== b.widths[i] ||
+      a.fgs[i] !== b.fgs[i] ||
+      a.bgs[i] !== b.bgs[i] ||
+      a.flagsArr[i] !== b.flagsArr[i] ||
+      a.exts[i] !== b.exts[i]
+    ) {
+      const x = i % a.cols;
+      const y = Math.floor(i / a.cols);
+      return `(${x},${y}): ${JSON.stringify(a.get(x, y))} != ${JSON.stringify(b.get(x, y))}`;
+    }
+  }
+  return null;
+}
+
+// Every offset, every line, the counts: the ringed screen must equal the reference.
+function expectSame(ref: PaneScreen, ringed: PaneScreen): void {
+  expect(ringed.scrollbackLength).toBe(ref.scrollbackLength);
+  expect(ringed.droppedLines).toBe(ref.droppedLines);
+  for (let offset = 0; offset <= ref.scrollbackLength + 2; offset++) {
+    const diff = sameGrid(grid(ringed, offset), grid(ref, offset));
+    if (diff) expect.fail(`offset ${offset} of ${ref.scrollbackLength}: ${diff}`);
+  }
+  for (let i = 0; i < ref.scrollbackLength + ref.rows + 1; i++) {
+    expect(ringed.readLine(i), `line ${i}`).toEqual(ref.readLine(i));
+  }
+}
+
+async function writeBoth(screens: PaneScreen[], data: string): Promise<void> {
+  await Promise.all(screens.map((s) => writeAsync(s, data)));
+}
+
+describe("PaneScreen scrollback ring", () => {
+  it("shows every scroll offset cell for cell as a plain xterm scrollback would", async () => {
+    const [ref, ringed] = pair(400);
+    await writeBoth([ref, ringed], content(300, 1));
+    expect(ringed.scrollbackLength).toBeGreaterThan(250);
+    expectSame(ref, ringed);
+    // Text was kept too: colours, a link, wide and combining characters from deep in the ring.
+    const text = Array.from({ length: 50 }, (_, i) => ringed.readLine(i)?.text ?? "").join("\n");
+    expect(text).toMatch(/日本語|漢字/);
+    expect(text).toMatch(/e\u0301/);
+    ref.dispose();
+    ringed.dispose();
+  });
+
+  it("keeps the configured length, dropping the oldest lines and counting them", async () => {
+    const [ref, ringed] = pair(120);
+    await writeBoth([ref, ringed], content(500, 2));
+    expect(ringed.scrollbackLength).toBe(120);
+    expect(ringed.droppedLines).toBeGreaterThan(300);
+    expectSame(ref, ringed);
+    ref.dispose();
+    ringed.dispose();
+  });
+
+  it("loses no line of a flood written in one piece", async () => {
+    const lines = 60_000;
+    const screen = new PaneScreen({ cols: 40, rows: 10, scrollback: lines, xtermScrollback: 20 });
+    let data = "";
+    for (let i = 0; i < lines; i++) data += `line ${i}\n\r`;
+    await writeAsync(screen, data);
+    expect(screen.scrollbackLength + screen.rows).toBeGreaterThanOrEqual(lines);
+    for (let i = 0; i < lines; i++) {
+      if (screen.readLine(i)?.text !== `line ${i}`) expect.fail(`line ${i}: ${screen.readLine(i)?.text}`);
+    }
+    screen.dispose();
+  });
+
+  it("archives the lines a top scroll region pushes out (xterm's splice path)", async () => {
+    const [ref, ringed] = pair(200, 3);
+    // Region rows 1-5 of 8: LFs at its bottom move its top line into the scrollback.
+    let data = "\x1b[1;5r\x1b[5;1H";
+    for (let i = 0; i < 150; i++) data += `\x1b[3${i % 8}mregion ${i}\x1b[0m\n\r`;
+    data += "\x1b[r";
+    await writeBoth([ref, ringed], data);
+    expect(ringed.scrollbackLength).toBeGreaterThan(100);
+    expectSame(ref, ringed);
+    ref.dispose();
+    ringed.dispose();
+  });
+
+  it("clears the ring with ESC[3J and counts the cleared lines as dropped", async () => {
+    const [ref, ringed] = pair(400);
+    await writeBoth([ref, ringed], content(200, 3));
+    await writeBoth([ref, ringed], "\x1b[3J");
+    expect(ringed.scrollbackLength).toBe(0);
+    expectSame(ref, ringed);
+    await writeBoth([ref, ringed], content(50, 4));
+    expectSame(ref, ringed);
+    ref.dispose();
+    ringed.dispose();
+  });
+
+  it("keeps archiving after a full reset (RIS), which forgets the old scrollback", async () => {
+    const [ref, ringed] = pair(400);
+    await writeBoth([ref, ringed], content(100, 5));
+    await writeBoth([ref, ringed], "\x1bc");
+    await writeBoth([ref, ringed], content(100, 6));
+    expect(ringed.scrollbackLength).toBe(ref.scrollbackLength);
+    for (let offset = 0; offset <= ref.scrollbackLength; offset++) {
+      const diff = sameGrid(grid(ringed, offset), grid(ref, offset));
+      if (diff) expect.fail(`offset ${offset}: ${diff}`);
+    }
+    ref.dispose();
+    ringed.dispose();
+  });
+
+  it("reads the alternate screen without the ring, and the ring again after it", async () => {
+    const [ref, ringed] = pair(400);
+    await writeBoth([ref, ringed], content(100, 7));
+    await writeBoth([ref, ringed], "\x1b[?1049h\x1b[Hfull screen app");
+    expect(ringed.scrollbackLength).toBe(0);
+    expect(sameGrid(grid(ringed, 5), grid(ref, 5))).toBeNull();
+    await writeBoth([ref, ringed], "\x1b[?1049l");
+    expectSame(ref, ringed);
+    ref.dispose();
+    ringed.dispose();
+  });
+
+  it("re-wraps the ring's lines on a column change as xterm re-wraps its own", async () => {
+    const [ref, ringed] = pair(600, 5);
+    // Lines that do not wrap at 60 columns, so no logical line straddles the boundary.
+    let data = "";
+    const rand = seededRandom(8);
+    const words = ["alpha", "日本語", "\x1b[1mbold\x1b[22m", "\x1b[38;2;1;2;3mrgb\x1b[39m", "👍", "e\u0301"];
+    for (let i = 0; i < 150; i++) {
+      let line = `${i} `;
+      const n = Math.floor(rand() * 8);
+      for (let k = 0; k < n; k++) line += `${words[Math.floor(rand() * words.length)]} `;
+      data += `\x1b[3${i % 8}m${line.slice(0, 50)}\x1b[0m\r\n`;
+    }
+    await writeBoth([ref, ringed], data);
+    for (const [cols, rows] of [
+      [23, 8],
+      [17, 12],
+      [61, 6],
+      [100, 8],
+    ] as const) {
+      ref.resize(cols, rows);
+      ringed.resize(cols, rows);
+      await Promise.all([ref.flush(), ringed.flush()]);
+      expectSame(ref, ringed);
+    }
+    ref.dispose();
+    ringed.dispose();
+  });
+
+  it("keeps every line through a resize when logical lines cross the boundary", async () => {
+    const [ref, ringed] = pair(600, 5);
+    await writeBoth([ref, ringed], content(120, 9));
+    ringed.resize(33, 8);
+    ref.resize(33, 8);
+    await Promise.all([ref.flush(), ringed.flush()]);
+    // Same text, line for line once soft wraps are joined (where a wrapped line crosses
+    // the ring/xterm boundary, its rows may be cut in another place).
+    const logical = (s: PaneScreen): string[] => {
+      const out: string[] = [];
+      for (let i = 0; i < s.scrollbackLength + s.rows; i++) {
+        const line = s.readLine(i)!;
+        if (line.wrapped && out.length > 0) out[out.length - 1] += line.text;
+        else out.push(line.text);
+      }
+      return out;
+    };
+    expect(logical(ringed).map((l) => l.replace(/ +/g, " "))).toEqual(
+      logical(ref).map((l) => l.replace(/ +/g, " ")),
+    );
+    ref.dispose();
+    ringed.dispose();
+  });
+});
