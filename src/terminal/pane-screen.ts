@@ -98,7 +98,10 @@ export class PaneScreen {
     this.privateModes = new PrivateModes(this.term);
     this.term.onTitleChange((title) => (this.currentTitle = sanitizeTitle(title)));
     this.term.onBell(() => this.bells++);
-    this.xtermScrollback = Math.max(0, Math.min(scrollback, options.xtermScrollback ?? XTERM_SCROLLBACK));
+    this.xtermScrollback = Math.max(
+      0,
+      Math.min(scrollback, options.xtermScrollback ?? XTERM_SCROLLBACK),
+    );
     this.ring = new LineRing(
       scrollback - this.xtermScrollback,
       (line, x, out) => this.rawAttrs(line, x, out),
@@ -157,6 +160,24 @@ export class PaneScreen {
     this.ringed = true;
   }
 
+  // Before a reflow, the rows at the top of xterm's scrollback that continue the ring's last
+  // line (soft wraps) move to the ring, so the ring re-wraps whole logical lines and the cut
+  // falls where xterm's own reflow would put it. Only scrollback rows move (as ESC[3J does).
+  private pullContinuation(): void {
+    type Normal = { lines: unknown; ybase: number; ydisp: number; savedY: number };
+    const normal = (this.term as unknown as { _core?: { buffers?: { normal?: Normal } } })._core
+      ?.buffers?.normal;
+    const lines = normal?.lines;
+    if (!normal || !isLineList(lines) || this.ring.length === 0) return;
+    let k = 0;
+    while (k < normal.ybase && lines.get(k)?.isWrapped) k++;
+    if (k === 0) return;
+    lines.trimStart(k);
+    normal.ybase -= k;
+    normal.ydisp = Math.max(normal.ydisp - k, 0);
+    normal.savedY = Math.max(normal.savedY - k, 0);
+  }
+
   // CellGrid attributes (fg, bg, flags, extras id) of xterm's cell x of `line`.
   private rawAttrs(line: XtermLine, x: number, out: Int32Array): void {
     line.loadCell(x, this.rawCell);
@@ -192,7 +213,8 @@ export class PaneScreen {
     if (index < ringLength) return this.readRingLine(index);
     // xterm's getLine does not check the length: past it a full list answers stale lines.
     const buffer = this.term.buffer.active;
-    const line = index - ringLength < buffer.length ? buffer.getLine(index - ringLength) : undefined;
+    const line =
+      index - ringLength < buffer.length ? buffer.getLine(index - ringLength) : undefined;
     if (!line) return undefined;
     const cell = this.scratch;
     let text = "";
@@ -329,6 +351,7 @@ export class PaneScreen {
       this.term.resize(cols, rows);
       return;
     }
+    this.pullContinuation();
     this.dropped += this.ring.reflow(oldCols, cols);
     const factor = Math.ceil(oldCols / Math.max(1, cols)) + 1;
     this.term.options.scrollback = (this.xtermScrollback + this.term.rows) * factor;
@@ -429,7 +452,8 @@ export class PaneScreen {
       const rowBase = gy * grid.cols;
       if (r < rows && at < ringLength) {
         this.ring.copyRow(at, this.rowScratch, grid, x, gy, Math.min(w, cols));
-        for (let c = cols; c < w; c++) grid.setRaw(x + c, gy, " ", 1, DEFAULT_COLOR, DEFAULT_COLOR, 0);
+        for (let c = cols; c < w; c++)
+          grid.setRaw(x + c, gy, " ", 1, DEFAULT_COLOR, DEFAULT_COLOR, 0);
         this.fixEdges(grid, x, gy, w);
         continue;
       }

@@ -22,10 +22,26 @@ function pair(scrollback: number, keep = 5, cols = COLS, rows = ROWS): [PaneScre
 
 // Mixed content: truecolor, 256 colours, styles, curly/coloured underlines, OSC 8 links,
 // CJK, emoji (with ZWJ and skin tone), combining marks, erased backgrounds, wraps.
-function content(lines: number, seed: number): string {
+// `coloredNulls` false: no background colour is ever set, so no row holds nulls (erased or
+// never-printed cells) with a colour: after a re-wrap, xterm keeps such nulls past a line's
+// end or not depending on which of its recycled rows the end lands in, and the ring does not.
+function content(lines: number, seed: number, coloredNulls = true): string {
   const rand = seededRandom(seed);
-  const pick = <T,>(a: readonly T[]): T => a[Math.floor(rand() * a.length)]!;
-  const words = ["plain", "日本語テキスト", "e\u0301te\u0301", "👍🏽", "👨‍👩‍👧", "λx.x", "ascii", "漢字", "tab\there"];
+  const pick = <T>(a: readonly T[]): T => {
+    const v = a[Math.floor(rand() * a.length)]!;
+    return !coloredNulls && typeof v === "string" && /\x1b\[(48|4\d;|\d+;4\d)/.test(v) ? a[0]! : v;
+  };
+  const words = [
+    "plain",
+    "日本語テキスト",
+    "e\u0301te\u0301",
+    "👍🏽",
+    "👨‍👩‍👧",
+    "λx.x",
+    "ascii",
+    "漢字",
+    "tab\there",
+  ];
   const pens = [
     "\x1b[0m",
     "\x1b[1m",
@@ -49,8 +65,9 @@ function content(lines: number, seed: number): string {
     const n = Math.floor(rand() * 14);
     for (let k = 0; k < n; k++) {
       const r = rand();
-      if (r < 0.08) line += `\x1b]8;id=l${k};https://example.com/${i}/${k}\x1b\\link${k}\x1b]8;;\x1b\\ `;
-      else if (r < 0.14) line += `\x1b[41m\x1b[K`;
+      if (r < 0.08)
+        line += `\x1b]8;id=l${k};https://example.com/${i}/${k}\x1b\\link${k}\x1b]8;;\x1b\\ `;
+      else if (r < 0.14 && coloredNulls) line += `\x1b[41m\x1b[K`;
       else if (r < 0.18) line += `\x1b[5C`;
       else line += `${pick(pens)}${pick(words)} `;
     }
@@ -132,7 +149,8 @@ describe("PaneScreen scrollback ring", () => {
     await writeAsync(screen, data);
     expect(screen.scrollbackLength + screen.rows).toBeGreaterThanOrEqual(lines);
     for (let i = 0; i < lines; i++) {
-      if (screen.readLine(i)?.text !== `line ${i}`) expect.fail(`line ${i}: ${screen.readLine(i)?.text}`);
+      if (screen.readLine(i)?.text !== `line ${i}`)
+        expect.fail(`line ${i}: ${screen.readLine(i)?.text}`);
     }
     screen.dispose();
   });
@@ -193,7 +211,14 @@ describe("PaneScreen scrollback ring", () => {
     // Lines that do not wrap at 60 columns, so no logical line straddles the boundary.
     let data = "";
     const rand = seededRandom(8);
-    const words = ["alpha", "日本語", "\x1b[1mbold\x1b[22m", "\x1b[38;2;1;2;3mrgb\x1b[39m", "👍", "e\u0301"];
+    const words = [
+      "alpha",
+      "日本語",
+      "\x1b[1mbold\x1b[22m",
+      "\x1b[38;2;1;2;3mrgb\x1b[39m",
+      "👍",
+      "e\u0301",
+    ];
     for (let i = 0; i < 150; i++) {
       let line = `${i} `;
       const n = Math.floor(rand() * 8);
@@ -216,26 +241,52 @@ describe("PaneScreen scrollback ring", () => {
     ringed.dispose();
   });
 
-  it("keeps every line through a resize when logical lines cross the boundary", async () => {
-    const [ref, ringed] = pair(600, 5);
-    await writeBoth([ref, ringed], content(120, 9));
-    ringed.resize(33, 8);
-    ref.resize(33, 8);
-    await Promise.all([ref.flush(), ringed.flush()]);
-    // Same text, line for line once soft wraps are joined (where a wrapped line crosses
-    // the ring/xterm boundary, its rows may be cut in another place).
-    const logical = (s: PaneScreen): string[] => {
+  it("re-wraps lines that cross the ring/xterm boundary as xterm would, cell for cell", async () => {
+    // xterm keeps 30 lines: a wider screen joins soft-wrapped rows and pulls lines back from
+    // the scrollback onto the screen, which only xterm's own lines can do (the default, 200,
+    // covers any real resize).
+    const [ref, ringed] = pair(900, 30);
+    // Lines up to ~90 columns, links, wide characters: soft wraps straddle the boundary.
+    await writeBoth([ref, ringed], content(160, 9, false));
+    for (const [cols, rows] of [
+      [33, 8],
+      [71, 10],
+      [20, 5],
+      [120, 9],
+    ] as const) {
+      ref.resize(cols, rows);
+      ringed.resize(cols, rows);
+      await Promise.all([ref.flush(), ringed.flush()]);
+      expectSame(ref, ringed);
+      await writeBoth([ref, ringed], content(15, cols, false));
+      expectSame(ref, ringed);
+    }
+    ref.dispose();
+    ringed.dispose();
+  });
+
+  it("keeps every logical line's text through resizes with coloured erased cells", async () => {
+    const [ref, ringed] = pair(900, 30);
+    await writeBoth([ref, ringed], content(160, 10));
+    const logical = (screen: PaneScreen): string[] => {
       const out: string[] = [];
-      for (let i = 0; i < s.scrollbackLength + s.rows; i++) {
-        const line = s.readLine(i)!;
+      for (let i = 0; i < screen.scrollbackLength + screen.rows; i++) {
+        const line = screen.readLine(i)!;
         if (line.wrapped && out.length > 0) out[out.length - 1] += line.text;
         else out.push(line.text);
       }
       return out;
     };
-    expect(logical(ringed).map((l) => l.replace(/ +/g, " "))).toEqual(
-      logical(ref).map((l) => l.replace(/ +/g, " ")),
-    );
+    for (const [cols, rows] of [
+      [33, 8],
+      [90, 12],
+    ] as const) {
+      ref.resize(cols, rows);
+      ringed.resize(cols, rows);
+      await Promise.all([ref.flush(), ringed.flush()]);
+      expect(ringed.scrollbackLength).toBe(ref.scrollbackLength);
+      expect(logical(ringed)).toEqual(logical(ref));
+    }
     ref.dispose();
     ringed.dispose();
   });
