@@ -231,7 +231,8 @@ export class LineRing {
       let s = "";
       for (let c = 0; c < cells; c++) {
         const content = data[c * 3]!;
-        const chars = (content & CONTENT_MASK) === 0 ? "" : this.charsOf(line, c);
+        // A cluster's length must fit the 14 bits of its head unit.
+        const chars = (content & CONTENT_MASK) === 0 ? "" : this.charsOf(line, c).slice(0, 0x3fff);
         s += String.fromCharCode((chars.length << 2) | (content >>> WIDTH_SHIFT)) + chars;
       }
       (chunk.complex ??= [])[r] = s;
@@ -293,7 +294,7 @@ export class LineRing {
     if (complex) {
       let s = "";
       for (let c = from; c < from + cells; c++) {
-        const chars = row.nulls[c] ? "" : (row.chars[c] ?? "");
+        const chars = row.nulls[c] ? "" : (row.chars[c] ?? "").slice(0, 0x3fff);
         s += String.fromCharCode((chars.length << 2) | (row.widths[c] ?? 1)) + chars;
       }
       (chunk.complex ??= [])[r] = s;

@@ -3,6 +3,12 @@
  * plus what xterm does not expose (cursor visibility and shape, SGR mouse encoding, underline
  * styles and colours, OSC 8 links), read back as cells for the compositor, as text for status
  * patterns, or serialized for a client that attaches; titles (OSC 0/2) and bells are events.
+ *
+ * Scrollback: xterm keeps the newest XTERM_SCROLLBACK lines (12 bytes a cell plus its
+ * per-line objects, ~1.9 kB a 120-column line); each line xterm drops off its top is caught
+ * before xterm reuses it and packed into the pane's LineRing (text plus attribute runs,
+ * ~150-250 bytes a line), up to the configured scrollback. `readLine`, `copyInto`,
+ * `scrollbackLength` and `droppedLines` read both as one buffer: ring lines first.
  */
 import xtermHeadless from "@xterm/headless";
 import type { IBufferCell, IBufferLine, Terminal as XTerminal } from "@xterm/headless";
@@ -362,7 +368,8 @@ export class PaneScreen {
   /**
    * The screen as a string that, written into a fresh PaneScreen of the same size, restores
    * its content, attributes, cursor, alternate buffer and modes (including cursor visibility
-   * and SGR mouse encoding, which the serialize addon leaves out).
+   * and SGR mouse encoding, which the serialize addon leaves out). Scrollback comes from
+   * xterm's part only (at most XTERM_SCROLLBACK lines), not the ring's.
    */
   serialize(options: SerializeOptions = {}): string {
     const { sgrMouse, cursorHidden, shape } = this.privateModes;
