@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { copyKey, copyPosition, enterCopyMode, selectionText } from "../../src/core/copy-mode.js";
+import type { CopyState } from "../../src/core/copy-mode.js";
 import { CellGrid } from "../../src/terminal/cell-grid.js";
+import { copyBuffer } from "../../src/tui/pane-scroll.js";
 import { PaneScreen } from "../../src/terminal/pane-screen.js";
 import { seededRandom, writeAsync } from "./helpers.js";
 
@@ -287,6 +290,28 @@ describe("PaneScreen scrollback ring", () => {
       expect(ringed.scrollbackLength).toBe(ref.scrollbackLength);
       expect(logical(ringed)).toEqual(logical(ref));
     }
+    ref.dispose();
+    ringed.dispose();
+  });
+
+  it("copy mode searches, scrolls and copies into the ring as into xterm's scrollback", async () => {
+    const [ref, ringed] = pair(400);
+    await writeBoth([ref, ringed], content(300, 11));
+    const run = (screen: PaneScreen) => {
+      const buf = copyBuffer(screen);
+      let state: CopyState = enterCopyMode(buf, 3);
+      const seen: string[] = [];
+      // Search back for line 0042 (deep in the ring), select to line 0045 and copy.
+      for (const key of ["?", ..."0042", "\r", "v", "j", "j", "j", "$"]) {
+        state = copyKey(state, key, buf).state;
+        seen.push(JSON.stringify(copyPosition(state, buf)));
+      }
+      return { seen, text: selectionText(state, buf), cursor: state.cursor };
+    };
+    const got = run(ringed);
+    expect(got).toEqual(run(ref));
+    expect(got.text).toMatch(/^0042/);
+    expect(JSON.parse(got.seen[5]!).offset).toBeGreaterThan(200);
     ref.dispose();
     ringed.dispose();
   });
