@@ -280,6 +280,14 @@ export class LineRing {
       const i = from + c;
       if (!complex)
         chunk.bytes[chunk.byteLength + c] = row.nulls[i] ? 0 : row.chars[i]!.charCodeAt(0);
+      if (
+        c > 0 &&
+        row.fgs[i] === row.fgs[i - 1] &&
+        row.bgs[i] === row.bgs[i - 1] &&
+        row.flags[i] === row.flags[i - 1] &&
+        row.exts[i] === row.exts[i - 1]
+      )
+        continue;
       const key = `${row.fgs[i]},${row.bgs[i]},${row.flags[i]},${row.exts[i]}`;
       let id = chunk.gridIds!.get(key);
       if (id === undefined) {
