@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { copyKey, copyPosition, enterCopyMode, selectionText } from "../../src/core/copy-mode.js";
 import type { CopyState } from "../../src/core/copy-mode.js";
-import { CellGrid } from "../../src/terminal/cell-grid.js";
+import { CellGrid, extrasOf } from "../../src/terminal/cell-grid.js";
 import { copyBuffer } from "../../src/tui/pane-scroll.js";
 import { PaneScreen } from "../../src/terminal/pane-screen.js";
 import { seededRandom, writeAsync } from "./helpers.js";
@@ -130,6 +130,26 @@ describe("PaneScreen scrollback ring", () => {
     const text = Array.from({ length: 50 }, (_, i) => ringed.readLine(i)?.text ?? "").join("\n");
     expect(text).toMatch(/日本語|漢字/);
     expect(text).toMatch(/e\u0301/);
+    // Deep in the ring (offset 380 shows lines 15-22): a link and a curly red underline.
+    const deep = grid(ringed, ringed.scrollbackLength);
+    const extras = [...deep.exts].filter((e) => e !== 0).map((e) => extrasOf(e));
+    expect(extras.some((e) => e.linkUri.startsWith("https://example.com/"))).toBe(true);
+    expect(extras.some((e) => e.underlineStyle === 3 && e.underlineColor !== -1)).toBe(true);
+    // Clipped rectangles: a wide character cut by either edge becomes a blank, as from xterm.
+    for (const offset of [0, 150, ringed.scrollbackLength]) {
+      for (const [x, w] of [
+        [3, COLS - 7],
+        [-5, COLS],
+        [10, COLS + 4],
+      ] as const) {
+        const a = new CellGrid(COLS, ROWS + 2);
+        const b = new CellGrid(COLS, ROWS + 2);
+        ringed.copyInto(a, x, 1, w, ROWS + 2, offset);
+        ref.copyInto(b, x, 1, w, ROWS + 2, offset);
+        const diff = sameGrid(a, b);
+        if (diff) expect.fail(`offset ${offset}, x ${x}, w ${w}: ${diff}`);
+      }
+    }
     ref.dispose();
     ringed.dispose();
   });
