@@ -846,17 +846,21 @@ async function main() {
 }
 
 /**
- * Pids of hub daemons started from this build (`<this dist>/hub/main.js`) for a bench temp
- * repo that are still alive: every session's clean-up runs `flotilla hub stop -y`, so this
- * should be empty.
+ * Pids of hub daemons started from this build for a bench temp repo that are still alive:
+ * every session's clean-up runs `flotilla hub stop -y`, so this should be empty. A daemon's
+ * command line is `node <this dist>/daemon.bundle.js <root> <socket>` (or `daemon.js`
+ * without the bundle; `hub/main.js` in older builds).
  */
 function leftoverHubs() {
-  const entry = path.join(path.dirname(FLOTILLA_CLI), "hub", "main.js");
+  const dist = path.dirname(FLOTILLA_CLI);
+  const entries = new Set(
+    ["daemon.bundle.js", "daemon.js", path.join("hub", "main.js")].map((f) => path.join(dist, f)),
+  );
   const tmp = os.tmpdir() + path.sep;
   return listProcesses()
     .filter((p) => {
       const argv = readCmdline(p.pid);
-      return argv[1] === entry && (argv[2] ?? "").startsWith(`${tmp}flotilla-bench-`);
+      return entries.has(argv[1]) && (argv[2] ?? "").startsWith(`${tmp}flotilla-bench-`);
     })
     .map((p) => p.pid);
 }

@@ -341,9 +341,11 @@ function firstDifference(expected, actual) {
 }
 
 /**
- * When the hub logged the hello of client `cockpit <pid>` (hub.log lines are
- * `<ISO time> hub[<pid>] cN connected: cockpit <pid> (<cols>x<rows>)`), as a
- * `performance.now()` time; undefined when not found. Millisecond resolution.
+ * When the hub logged the hello of the client with process id `pid`, as a
+ * `performance.now()` time; undefined when not found. Millisecond resolution. hub.log lines
+ * are `<ISO time> hub[<hub pid>] cN connected: <client label> (<cols>x<rows>)` and the label
+ * names the client's pid (`attach (pid 123)` today, `cockpit 123` before): any label that
+ * holds the pid as a whole number matches, so a new wording does not lose the figure.
  */
 function helloTime(hubLog, pid) {
   let text;
@@ -352,7 +354,10 @@ function helloTime(hubLog, pid) {
   } catch {
     return undefined;
   }
-  const match = new RegExp(`^(\\S+) hub\\[\\d+\\] \\S+ connected: cockpit ${pid} `, "m").exec(text);
+  const match = new RegExp(
+    `^(\\S+) hub\\[\\d+\\] \\S+ connected: [^\\n]*[ (]${pid}[) ][^\\n]*$`,
+    "m",
+  ).exec(text);
   if (!match) return undefined;
   return Date.parse(match[1]) - performance.timeOrigin;
 }

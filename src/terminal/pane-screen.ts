@@ -3,6 +3,12 @@
  * plus what xterm does not expose (cursor visibility and shape, SGR mouse encoding, underline
  * styles and colours, OSC 8 links), read back as cells for the compositor, as text for status
  * patterns, or serialized for a client that attaches; titles (OSC 0/2) and bells are events.
+ *
+ * Scrollback: xterm keeps the newest XTERM_SCROLLBACK lines (12 bytes a cell plus its
+ * per-line objects, ~1.9 kB a 120-column line); each line xterm drops off its top is caught
+ * before xterm reuses it and packed into the pane's LineRing (text plus attribute runs,
+ * ~150-250 bytes a line), up to the configured scrollback. `readLine`, `copyInto`,
+ * `scrollbackLength` and `droppedLines` read both as one buffer: ring lines first.
  */
 import xtermHeadless from "@xterm/headless";
 import type { IBufferCell, IBufferLine, Terminal as XTerminal } from "@xterm/headless";
@@ -10,6 +16,8 @@ import { SerializeAddon } from "@xterm/addon-serialize";
 import { CellGrid, DEFAULT_COLOR } from "./cell-grid.js";
 import { createUnicodeProvider, UNICODE_VERSION } from "./unicode-width.js";
 import { CellExtras, readCell, type XtermLinks } from "./pane-cells.js";
+import { LineRing, RowCells, type XtermLine } from "./line-ring.js";
+import { captureTrims, isLineList } from "./scrollback-capture.js";
 import { PrivateModes, type PaneModes } from "./pane-modes.js";
 import { serializeScreen, type SerializeOptions } from "./pane-serialize.js";
 import { sanitizeTitle } from "./pane-title.js";
@@ -21,11 +29,23 @@ export type { SerializeOptions } from "./pane-serialize.js";
 
 const { Terminal } = xtermHeadless;
 
-/** Options of a PaneScreen; sizes in cells, scrollback in lines (default 5000). */
+/**
+ * Lines of scrollback xterm itself keeps; older ones live in the pane's LineRing (about a
+ * tenth of xterm's cost a line). Enough that a resize that adds rows pulls lines back from
+ * xterm as it does with a full scrollback.
+ */
+export const XTERM_SCROLLBACK = 200;
+
+/**
+ * Options of a PaneScreen; sizes in cells, scrollback in lines (default 5000), of which
+ * xterm keeps the newest `xtermScrollback` (default XTERM_SCROLLBACK) and the ring the rest;
+ * `xtermScrollback` >= `scrollback` keeps everything in xterm (as before the ring).
+ */
 export interface PaneScreenOptions {
   cols: number;
   rows: number;
   scrollback?: number;
+  xtermScrollback?: number;
 }
 
 /** Cursor position in cells (0-based, inside the screen) and visibility. */
@@ -50,13 +70,25 @@ export class PaneScreen {
   private bells = 0;
   private dropped = 0;
   private readonly extras: CellExtras;
+  /** Scrollback lines older than xterm's own (XTERM_SCROLLBACK), packed. */
+  private readonly ring: LineRing;
+  /** Whether the ring is fed (xterm's internals were found); if not, xterm keeps it all. */
+  private ringed = false;
+  /** xterm's scrollback option while the ring is fed. */
+  private readonly xtermScrollback: number;
+  /** An ESC[3J is being handled: its trimStart clears rather than archives. */
+  private clearingScrollback = false;
+  private readonly rawCell: IBufferCell;
+  private readonly attrGrid = new CellGrid(1, 1);
+  private readonly rowScratch = new RowCells();
 
   /** Creates a blank screen of `cols` × `rows` cells. */
   constructor(options: PaneScreenOptions) {
+    const scrollback = options.scrollback ?? 5000;
     this.term = new Terminal({
       cols: options.cols,
       rows: options.rows,
-      scrollback: options.scrollback ?? 5000,
+      scrollback,
       allowProposedApi: true,
     });
     this.term.unicode.register(createUnicodeProvider());
@@ -65,27 +97,107 @@ export class PaneScreen {
     this.serializer = new SerializeAddon();
     this.term.loadAddon(this.serializer);
     this.scratch = this.term.buffer.active.getNullCell();
+    this.rawCell = this.term.buffer.active.getNullCell();
     this.extras = new CellExtras(
       (this.term as unknown as { _core?: { _oscLinkService?: XtermLinks } })._core?._oscLinkService,
     );
     this.privateModes = new PrivateModes(this.term);
     this.term.onTitleChange((title) => (this.currentTitle = sanitizeTitle(title)));
     this.term.onBell(() => this.bells++);
-    this.countDroppedLines();
+    this.xtermScrollback = Math.max(
+      0,
+      Math.min(scrollback, options.xtermScrollback ?? XTERM_SCROLLBACK),
+    );
+    this.ring = new LineRing(
+      scrollback - this.xtermScrollback,
+      (line, x, out) => this.rawAttrs(line, x, out),
+      (line, x) => (line.loadCell(x, this.rawCell) as IBufferCell).getChars(),
+    );
+    this.feedRing();
   }
 
-  // Copy mode anchors its view on absolute line numbers (dropped + buffer index), so it must
-  // know how many lines fell off the top of a full scrollback. xterm tells only internally
-  // (CircularList.onTrim); without it the count stays 0 and a full scrollback drifts.
-  private countDroppedLines(): void {
-    const lines = (
-      this.term as unknown as {
-        _core?: {
-          buffers?: { normal?: { lines?: { onTrim?: (f: (n: number) => void) => void } } };
-        };
+  // Lines leaving xterm's small scrollback go to the ring, caught before xterm reuses them
+  // (see scrollback-capture.ts). Copy mode anchors its view on absolute line numbers
+  // (dropped + index), so every line that leaves for good (off the ring's top, ESC[3J, RIS)
+  // is counted in `dropped`. Without xterm's internals, xterm keeps the whole scrollback.
+  private feedRing(): void {
+    type Buffers = { normal?: { lines?: unknown }; reset?: () => void };
+    const buffers = (this.term as unknown as { _core?: { buffers?: Buffers } })._core?.buffers;
+    const hook = (): boolean => {
+      const lines = buffers?.normal?.lines;
+      if (!isLineList(lines)) return false;
+      captureTrims(lines, {
+        archive: (line) => (this.dropped += this.ring.appendXterm(line)),
+        clearing: () => {
+          const clearing = this.clearingScrollback;
+          this.clearingScrollback = false;
+          return clearing;
+        },
+        discard: (count) => (this.dropped += count),
+      });
+      return true;
+    };
+    const reset = buffers?.reset;
+    // All of the scrollback fits in xterm's (or its internals are not there): xterm keeps it,
+    // and tells only through CircularList.onTrim how many lines a full scrollback dropped.
+    if (this.ring.capacity === 0 || !buffers || typeof reset !== "function" || !hook()) {
+      const lines = buffers?.normal?.lines as { onTrim?: (f: (n: number) => void) => void };
+      lines?.onTrim?.((amount) => (this.dropped += amount));
+      return;
+    }
+    // RIS (ESC c) replaces the buffers: the old lines are gone, the new list is wrapped too.
+    buffers.reset = () => {
+      const lines = buffers.normal?.lines;
+      this.dropped += this.ring.clear() + (isLineList(lines) ? lines.length : 0);
+      reset.call(buffers);
+      hook();
+    };
+    // ESC[3J (and DECSED 3) clears the scrollback: the ring's lines and then xterm's.
+    const clearScrollback = (params: (number | number[])[]): boolean => {
+      if (params[0] === 3 && !this.isAlternateBuffer) {
+        this.dropped += this.ring.clear();
+        this.clearingScrollback = this.term.buffer.normal.length > this.term.rows;
       }
-    )._core?.buffers?.normal?.lines;
-    lines?.onTrim?.((amount) => (this.dropped += amount));
+      return false;
+    };
+    this.term.parser.registerCsiHandler({ final: "J" }, clearScrollback);
+    this.term.parser.registerCsiHandler({ prefix: "?", final: "J" }, clearScrollback);
+    this.term.options.scrollback = this.xtermScrollback;
+    this.ringed = true;
+  }
+
+  // Before a reflow, the rows at the top of xterm's scrollback that continue the ring's last
+  // line (soft wraps) move to the ring, so the ring re-wraps whole logical lines and the cut
+  // falls where xterm's own reflow would put it. Only scrollback rows move (as ESC[3J does).
+  private pullContinuation(): void {
+    type Normal = { lines: unknown; ybase: number; ydisp: number; savedY: number };
+    const normal = (this.term as unknown as { _core?: { buffers?: { normal?: Normal } } })._core
+      ?.buffers?.normal;
+    const lines = normal?.lines;
+    if (!normal || !isLineList(lines) || this.ring.length === 0) return;
+    let k = 0;
+    while (k < normal.ybase && lines.get(k)?.isWrapped) k++;
+    if (k === 0) return;
+    lines.trimStart(k);
+    normal.ybase -= k;
+    normal.ydisp = Math.max(normal.ydisp - k, 0);
+    normal.savedY = Math.max(normal.savedY - k, 0);
+  }
+
+  // CellGrid attributes (fg, bg, flags, extras id) of xterm's cell x of `line`.
+  private rawAttrs(line: XtermLine, x: number, out: Int32Array): void {
+    line.loadCell(x, this.rawCell);
+    const g = this.attrGrid;
+    readCell(this.rawCell, g, 0, this.extras.reader);
+    out[0] = g.fgs[0]!;
+    out[1] = g.bgs[0]!;
+    out[2] = g.flagsArr[0]!;
+    out[3] = g.exts[0]!;
+  }
+
+  /** Lines of scrollback held in the ring (0 on the alternate screen, which has none). */
+  private get ringLength(): number {
+    return this.isAlternateBuffer ? 0 : this.ring.length;
   }
 
   /**
@@ -103,7 +215,12 @@ export class PaneScreen {
    * before it (a soft wrap). Undefined beyond the buffer.
    */
   readLine(index: number): { text: string; wrapped: boolean; columns?: number[] } | undefined {
-    const line = this.term.buffer.active.getLine(index);
+    const ringLength = this.ringLength;
+    if (index < ringLength) return this.readRingLine(index);
+    // xterm's getLine does not check the length: past it a full list answers stale lines.
+    const buffer = this.term.buffer.active;
+    const line =
+      index - ringLength < buffer.length ? buffer.getLine(index - ringLength) : undefined;
     if (!line) return undefined;
     const cell = this.scratch;
     let text = "";
@@ -123,6 +240,30 @@ export class PaneScreen {
     text = text.slice(0, end);
     if (columns) columns.length = end;
     return columns ? { text, wrapped: line.isWrapped, columns } : { text, wrapped: line.isWrapped };
+  }
+
+  // readLine for a line held in the ring.
+  private readRingLine(
+    index: number,
+  ): { text: string; wrapped: boolean; columns?: number[] } | undefined {
+    const row = this.rowScratch;
+    if (!this.ring.decode(index, row)) return undefined;
+    let text = "";
+    let columns: number[] | undefined;
+    let end = 0;
+    for (let c = 0; c < row.length; c++) {
+      const width = row.widths[c];
+      if (width === 0) continue;
+      const chars = row.chars[c] || " ";
+      if (columns === undefined && (chars.length !== 1 || width !== 1 || text.length !== c))
+        columns = Array.from({ length: text.length }, (_, k) => k);
+      if (columns) for (let k = 0; k < chars.length; k++) columns.push(c);
+      text += chars;
+      if (chars !== " ") end = text.length;
+    }
+    text = text.slice(0, end);
+    if (columns) columns.length = end;
+    return columns ? { text, wrapped: row.wrapped, columns } : { text, wrapped: row.wrapped };
   }
 
   /** BELs the child printed so far: a reader that remembers the count sees new ones. */
@@ -205,15 +346,30 @@ export class PaneScreen {
     return new Promise((resolve) => this.whenParsed(resolve));
   }
 
-  /** Resizes the screen (cells); xterm reflows the normal buffer. */
+  /**
+   * Resizes the screen (cells). On a column change xterm re-wraps its normal buffer and the
+   * ring re-wraps its own lines the same way (see `LineRing.reflow`); xterm's scrollback is
+   * raised meanwhile so its reflow drops nothing, and the lines beyond it then move to the ring.
+   */
   resize(cols: number, rows: number): void {
+    const oldCols = this.term.cols;
+    if (!this.ringed || cols === oldCols) {
+      this.term.resize(cols, rows);
+      return;
+    }
+    this.pullContinuation();
+    this.dropped += this.ring.reflow(oldCols, cols);
+    const factor = Math.ceil(oldCols / Math.max(1, cols)) + 1;
+    this.term.options.scrollback = (this.xtermScrollback + this.term.rows) * factor;
     this.term.resize(cols, rows);
+    this.term.options.scrollback = this.xtermScrollback;
   }
 
   /**
    * The screen as a string that, written into a fresh PaneScreen of the same size, restores
    * its content, attributes, cursor, alternate buffer and modes (including cursor visibility
-   * and SGR mouse encoding, which the serialize addon leaves out).
+   * and SGR mouse encoding, which the serialize addon leaves out). Scrollback comes from
+   * xterm's part only (at most XTERM_SCROLLBACK lines), not the ring's.
    */
   serialize(options: SerializeOptions = {}): string {
     const { sgrMouse, cursorHidden, shape } = this.privateModes;
@@ -268,7 +424,7 @@ export class PaneScreen {
 
   /** Lines of scrollback above the screen (0 on the alternate screen). */
   get scrollbackLength(): number {
-    return this.term.buffer.active.baseY;
+    return this.ringLength + this.term.buffer.active.baseY;
   }
 
   /** The visible screen as text: one line per row, trailing blanks trimmed, joined by "\n". */
@@ -289,15 +445,26 @@ export class PaneScreen {
    */
   copyInto(grid: CellGrid, x: number, y: number, w: number, h: number, scrollOffset = 0): void {
     const b = this.term.buffer.active;
-    const top = b.baseY - Math.max(0, Math.min(scrollOffset, b.baseY));
+    const ringLength = this.ringLength;
+    const total = ringLength + b.baseY;
+    // `top` counts from the ring's first line; xterm's line i is line ringLength + i.
+    const top = total - Math.max(0, Math.min(scrollOffset, total));
     const cols = this.term.cols;
     const rows = this.term.rows;
     const cell = this.scratch;
     for (let r = 0; r < h; r++) {
       const gy = y + r;
       if (gy < 0 || gy >= grid.rows) continue;
-      const line: IBufferLine | undefined = r < rows ? b.getLine(top + r) : undefined;
+      const at = top + r;
       const rowBase = gy * grid.cols;
+      if (r < rows && at < ringLength) {
+        this.ring.copyRow(at, this.rowScratch, grid, x, gy, Math.min(w, cols));
+        for (let c = cols; c < w; c++)
+          grid.setRaw(x + c, gy, " ", 1, DEFAULT_COLOR, DEFAULT_COLOR, 0);
+        this.fixEdges(grid, x, gy, w);
+        continue;
+      }
+      const line: IBufferLine | undefined = r < rows ? b.getLine(at - ringLength) : undefined;
       for (let c = 0; c < w; c++) {
         const gx = x + c;
         if (gx < 0 || gx >= grid.cols) continue;
@@ -316,6 +483,22 @@ export class PaneScreen {
           grid.widths[i] = 1;
         }
       }
+    }
+  }
+
+  // The edge rules of copyInto for a row copied from the ring: a wide character cut by the
+  // right edge, or the right half of one at the left edge, becomes a blank.
+  private fixEdges(grid: CellGrid, x: number, gy: number, w: number): void {
+    const rowBase = gy * grid.cols;
+    const left = x >= 0 ? x : -1;
+    if (left >= 0 && left < grid.cols && w > 0 && grid.widths[rowBase + left] === 0) {
+      grid.chars[rowBase + left] = " ";
+      grid.widths[rowBase + left] = 1;
+    }
+    const right = Math.min(x + w - 1, grid.cols - 1);
+    if (right >= 0 && right >= x && grid.widths[rowBase + right] === 2) {
+      grid.chars[rowBase + right] = " ";
+      grid.widths[rowBase + right] = 1;
     }
   }
 
