@@ -39,6 +39,12 @@ export const CostsConfig = z.object({
   budgetPerAgent: z.number().positive().optional(),
   /** Dollars all agents together may spend; a warning at 80 %. */
   budgetTotal: z.number().positive().optional(),
+  /**
+   * At 100 % of a budget the agents it covers (one agent, or all for `budgetTotal`) are
+   * stopped once their current turn ends (when next idle or waiting), besides the urgent
+   * escalation to the human that every crossing of 100 % sends.
+   */
+  budgetStop: z.boolean().default(false),
 });
 export type CostsConfig = z.infer<typeof CostsConfig>;
 

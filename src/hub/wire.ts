@@ -67,6 +67,8 @@ export const AgentViewSchema = AgentRecord.extend({
   problem: z.string().optional(),
   /** The state of the agent's newest merge-queue entry for its title (the merge-queue runner). */
   merge: z.string().optional(),
+  /** Dollars it has spent so far, from its CLI's own logs (the costs runner). */
+  dollars: z.number().optional(),
 });
 
 /**

@@ -38,6 +38,8 @@ export interface PaneFrameProps {
   paneTitle?: string;
   /** The program rang the bell while the pane was not focused. */
   bell?: boolean;
+  /** What the agent has spent, compact (`$0.42`; see `formatDollars`). */
+  cost?: string;
 }
 
 /** Title colour of a merge-queue badge: green landed, red failed, yellow held, cyan waiting. */
@@ -65,6 +67,7 @@ export function PaneFrame(props: PaneFrameProps): React.JSX.Element {
     [`· ${props.runtime} · ${props.branch} · `, "gray", false],
     [statusText, STATUS_COLORS[props.status], true],
   ];
+  if (props.cost) parts.push([` · ${props.cost}`, "gray", false]);
   if (props.done) parts.push([" ✔ done", "greenBright", true]);
   if (props.unread) parts.push([` ✉ ${props.unread}`, "yellow", true]);
   if (props.merge) parts.push([` · ${props.merge}`, mergeColor(props.merge), true]);

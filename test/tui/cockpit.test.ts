@@ -264,6 +264,21 @@ describe("needs-you routing", () => {
   });
 });
 
+describe("Cockpit costs", () => {
+  it("shows each agent's spending in its pane title and the total in the status bar", async () => {
+    const { hub, until } = await startCockpit(["alice", "bob"], {}, { cols: 120 });
+    hub.emit({ type: "agent", agent: agent("alice", { dollars: 0.4249 }) });
+    const text = await until((t) => t.includes("$0.42"));
+    expect(text.split("\n")[0]).toMatch(/ alice · shell · flotilla\/alice · idle · \$0\.42 /);
+    // bob has spent nothing (a shell): no cost in his title; the total is alice's.
+    expect(text.split("\n")[0]).toMatch(/ bob · shell · flotilla\/bob · idle ─/);
+    expect(text.split("\n").at(-1)).toContain("2 agents · 0 working · $0.42");
+    hub.emit({ type: "agent", agent: agent("bob", { dollars: 12.3 }) });
+    const both = await until((t) => t.includes("$12.72"));
+    expect(both.split("\n")[0]).toContain("idle · $12.30");
+  });
+});
+
 describe("Cockpit pass-through", () => {
   it("shows the title a program sets (OSC 2) in its pane's frame, sanitized", async () => {
     const rig = await startCockpit(["alice", "bob"], {}, { cols: 160, rows: 24 });
