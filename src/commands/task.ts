@@ -86,6 +86,8 @@ interface AddOptions {
   memory?: string[];
   fallback?: string;
   runtime?: string;
+  model?: string;
+  effort?: string;
   review?: boolean;
   json?: boolean;
 }
@@ -120,6 +122,14 @@ export function registerTaskCommands(program: Command, io: TaskIo = processTaskI
     .option("--fallback <runtime>", "runtime that takes over after maxAttempts failed attempts")
     .option("--runtime <runtime>", "runtime to sling it with by default")
     .option(
+      "--model <model>",
+      "model its agents run with (the runtime's own flag, as spawn --model)",
+    )
+    .option(
+      "--effort <level>",
+      "reasoning effort of its agents: low, medium or high (as spawn --effort)",
+    )
+    .option(
       "--review",
       "its branch is enqueued only after a reviewer approves (flotilla task review)",
     )
@@ -133,6 +143,13 @@ export function registerTaskCommands(program: Command, io: TaskIo = processTaskI
       const { existsSync } = await import("node:fs");
       const path = await import("node:path");
       const project = openProject(io.cwd);
+      const { parseEffort } = await import("./agents.js");
+      const effort = options.effort !== undefined ? await parseEffort(options.effort) : undefined;
+      if (options.model !== undefined && options.model.trim().length === 0)
+        throw new FlotillaError(
+          "INVALID_INPUT",
+          "--model is empty: give a model name, or leave --model out",
+        );
       if (title.trim().length === 0)
         throw new FlotillaError(
           "INVALID_INPUT",
@@ -156,6 +173,8 @@ export function registerTaskCommands(program: Command, io: TaskIo = processTaskI
         memory: options.memory ?? [],
         ...(options.fallback !== undefined ? { fallback: options.fallback } : {}),
         ...(options.runtime !== undefined ? { runtime: options.runtime } : {}),
+        ...(options.model !== undefined ? { model: options.model.trim() } : {}),
+        ...(effort !== undefined ? { effort } : {}),
         ...(options.review ? { review: true } : {}),
       });
       project.log("task.added", { detail: { task: created.id, title: created.title } });
@@ -534,6 +553,11 @@ export function formatTask(t: Task, spec: string, cost?: TaskCost): string {
     `scope:     ${t.scope.join(", ") || "(none declared)"}`,
     `gates:     ${t.gates.map((g) => g.command).join(" ; ") || "(project gates only)"}`,
     `memory:    ${t.memory.join(", ") || "-"}`,
+    ...(t.model || t.effort
+      ? [
+          `model:     ${t.model ? sanitizeLine(t.model) : "(the runtime's default)"}${t.effort ? `, effort ${t.effort}` : ""}`,
+        ]
+      : []),
     `attempts:  ${t.attempts}${t.runtime ? ` on ${t.runtime}` : ""}${t.fallback ? `, fallback ${t.fallback}${t.onFallback ? " (in use)" : ""}` : ""}`,
     ...(t.branch
       ? [

@@ -1,5 +1,10 @@
 import { z } from "zod";
 
+/** Reasoning effort levels `spawn --effort` and task specs take (each CLI's own words). */
+export const EFFORT_LEVELS = ["low", "medium", "high"] as const;
+export const EffortLevel = z.enum(EFFORT_LEVELS);
+export type EffortLevel = z.infer<typeof EffortLevel>;
+
 /**
  * Config keys for how agents are set up, what they cost and who hears when they need you
  * (`.flotilla/config.json`: `worktree`, `costs`, `notify`). Defaults are documented in the

@@ -290,6 +290,7 @@ export class Hub implements HubBackend {
       base: command.base,
       role: command.role,
       model: command.model,
+      effort: command.effort,
     });
     await this.reload();
     return this.view(this.records.get(record.name) ?? record);

@@ -247,7 +247,7 @@ export function SpawnForm(props: {
         </Box>
       ))}
       {props.error ? <Text color="redBright">{props.error}</Text> : <Text> </Text>}
-      <Text color="gray">Tab next field · ←/→ runtime · Enter spawn · Esc cancel</Text>
+      <Text color="gray">Tab next field · ←/→ choose · Enter spawn · Esc cancel</Text>
     </Box>
   );
 }

@@ -41,6 +41,7 @@ async function fakeCliProject() {
       command: cli,
       prompt: { mode: "arg" },
       modelFlag: "--model",
+      effortArgs: ["--effort", "{effort}"],
       session: { newArgs: ["--session-id", "{id}"], resumeArgs: ["--resume", "{id}"] },
     },
   };
@@ -106,6 +107,46 @@ describe("respawn resumes the conversation", () => {
       expect(third[1]).toMatch(UUID);
       expect(third[1]).not.toBe(id);
       expect(third).not.toContain("--resume");
+    },
+  );
+});
+
+describe("model and effort reach the CLI", () => {
+  it(
+    "spawn --effort and a task's --model/--effort (through sling) become the runtime's flags",
+    { timeout: 60_000 },
+    async () => {
+      const { repo, project, runs } = await fakeCliProject();
+      const bad = runCli(["spawn", "x", "--runtime", "fake", "--effort", "extreme"], repo);
+      expect(bad.status).toBe(1);
+      expect(bad.stderr.trim()).toBe(
+        'flotilla: --effort "extreme" is not a level: use low, medium, high',
+      );
+      expect((await project.readState()).agents).toEqual([]); // nothing half-made
+      const badTask = runCli(["task", "add", "T", "--effort", "max"], repo);
+      expect(badTask.status).toBe(1);
+      expect(badTask.stderr.trim()).toBe(
+        'flotilla: --effort "max" is not a level: use low, medium, high',
+      );
+
+      expect(runCli(["spawn", "a", "--runtime", "fake", "--effort", "low"], repo).stdout).toContain(
+        "effort low",
+      );
+      const added = runCli(
+        ["task", "add", "Tidy", "--runtime", "fake", "--model", "m2", "--effort", "high", "--json"],
+        repo,
+      );
+      expect(added.stderr).toBe("");
+      expect(JSON.parse(added.stdout)).toMatchObject({ model: "m2", effort: "high" });
+      expect(runCli(["task", "show", "T1"], repo).stdout).toContain("model:     m2, effort high");
+      const slung = runCli(["sling", "T1"], repo);
+      expect(slung.stderr).toBe("");
+      hub = await createHub(project);
+      await waitUntil(() => runs().length === 2, "both agents to start", 20_000);
+      const byEffort = (level: string) => runs().find((argv) => argv.includes(level));
+      expect(byEffort("low")?.slice(2)).toEqual(["--effort", "low"]);
+      const task = byEffort("high") ?? [];
+      expect(task.slice(2, 6)).toEqual(["--model", "m2", "--effort", "high"]);
     },
   );
 });

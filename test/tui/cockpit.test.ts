@@ -112,18 +112,21 @@ describe("Cockpit", () => {
     expect(form).toMatch(/Runtime\s+shell\s+claude\s+codex/);
     // Tab to the runtime row, → to claude; typing there chooses, never edits.
     cockpit.input("carol\t\x1b[C\x7f");
-    cockpit.input("\topus\tfix the tests\r");
+    // The effort row is a choice too: → from "default" to "low", then h picks "high".
+    cockpit.input("\topus\t\x1b[Ch\tfix the tests\r");
     expect(hub.requests).toContainEqual({
       type: "spawn",
       name: "carol",
       runtime: "claude",
       model: "opus",
+      effort: "high",
       prompt: "fix the tests",
     });
     cockpit.input(PREFIX + "n");
     cockpit.input("dave\tc\r");
     expect(hub.requests.at(-1)).toMatchObject({ name: "dave", runtime: "claude" });
     expect(hub.requests.at(-1)).not.toHaveProperty("model");
+    expect(hub.requests.at(-1)).not.toHaveProperty("effort");
   });
 
   it("takes a mouse report split across two reads as one click, typing nothing into the pane", async () => {
