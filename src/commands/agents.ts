@@ -85,6 +85,10 @@ export function registerAgentCommands(program: Command, io: CommandIo = processI
       "model for the agent, passed through its CLI's own flag (claude, codex, gemini, opencode, aider: --model)",
     )
     .option(
+      "--effort <level>",
+      "reasoning effort: low, medium or high (claude: --effort; codex: -c model_reasoning_effort)",
+    )
+    .option(
       "--memory <domains>",
       'prime the agent with shared memory: comma-separated domains, or "auto" (records tied to files its prompt names, and domains it names)',
     )
@@ -107,6 +111,7 @@ export function registerAgentCommands(program: Command, io: CommandIo = processI
           memory?: string;
           memoryBudget?: string;
           model?: string;
+          effort?: string;
         },
       ) => {
         const [{ openProject }, { createAgent }, { buildLaunch, resolveRuntime }] =
@@ -116,6 +121,7 @@ export function registerAgentCommands(program: Command, io: CommandIo = processI
             import("../runtimes/profiles.js"),
           ]);
         const project = openProject(io.cwd());
+        const effort = options.effort !== undefined ? await parseEffort(options.effort) : undefined;
         const primer =
           options.memory !== undefined ? await memoryPrimer(io, project, options) : undefined;
         const record = await createAgent(project, {
@@ -125,13 +131,14 @@ export function registerAgentCommands(program: Command, io: CommandIo = processI
           ...(options.prompt !== undefined ? { prompt: options.prompt } : {}),
           ...(options.base !== undefined ? { base: options.base } : {}),
           ...(options.model !== undefined ? { model: options.model } : {}),
+          ...(effort !== undefined ? { effort } : {}),
           ...(primer?.text !== undefined ? { context: primer.text } : {}),
         });
         const config = await project.readConfig();
         const copied = record.copiedFiles ?? [];
         io.out(
           [
-            `spawned ${record.name} (runtime ${record.runtime}, role ${record.role}${record.model ? `, model ${record.model}` : ""})`,
+            `spawned ${record.name} (runtime ${record.runtime}, role ${record.role}${record.model ? `, model ${record.model}` : ""}${record.effort ? `, effort ${record.effort}` : ""})`,
             `  worktree  ${path.relative(project.root, record.worktree)}`,
             `  branch    ${record.branch} from ${record.base.slice(0, 7)}`,
             ...(record.port !== undefined ? [`  port      FLOTILLA_PORT=${record.port}`] : []),
@@ -157,6 +164,11 @@ export function registerAgentCommands(program: Command, io: CommandIo = processI
         if (record.model !== undefined && profile.modelFlag === undefined) {
           io.err(
             `note: runtime ${record.runtime} has no model flag ("modelFlag" in its profile); --model is ignored\n`,
+          );
+        }
+        if (record.effort !== undefined && profile.effortArgs === undefined) {
+          io.err(
+            `note: runtime ${record.runtime} has no effort flag ("effortArgs" in its profile); --effort is ignored\n`,
           );
         }
         if (primer) io.out(`  memory    ${primer.summary}\n`);
@@ -518,6 +530,24 @@ async function waitForExit(
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return true;
+}
+
+/**
+ * `--effort`'s value as a level.
+ * @throws FlotillaError INVALID_INPUT naming the levels when it is not one.
+ */
+export async function parseEffort(value: string): Promise<import("../core/schema.js").EffortLevel> {
+  const [{ EFFORT_LEVELS }, { FlotillaError }] = await Promise.all([
+    import("../core/schema.js"),
+    import("../core/errors.js"),
+  ]);
+  const level = EFFORT_LEVELS.find((known) => known === value.trim().toLowerCase());
+  if (level === undefined)
+    throw new FlotillaError(
+      "INVALID_INPUT",
+      `--effort "${value}" is not a level: use ${EFFORT_LEVELS.join(", ")}`,
+    );
+  return level;
 }
 
 /** Asks `question` on the terminal; false when there is none to ask (not a TTY). */

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { FlotillaError } from "../core/errors.js";
 import { sanitizeForTerminal, sanitizeLine } from "../core/sanitize.js";
 import type { Task, TaskBoard } from "../core/tasks.js";
+import type { TaskCost } from "../store/agent-costs.js";
 
 // Like mail.ts: only zod-free modules load up front; the store, schemas, git and the hub's
 // lifecycle load inside the actions, so registering these commands costs nothing.
@@ -45,6 +46,21 @@ async function load() {
   return { ...core, ...store, ...project };
 }
 
+/**
+ * What each of `tasks` cost, by id: its agents' spending from their CLIs' own logs (see
+ * `readTaskCosts`), priced with the project's `costs.prices`.
+ */
+async function taskCosts(
+  project: import("../store/project.js").Project,
+  tasks: readonly Task[],
+): Promise<Map<string, TaskCost>> {
+  const { readTaskCosts } = await import("../store/agent-costs.js");
+  const [config, state] = await Promise.all([project.readConfig(), project.readState()]);
+  return readTaskCosts(tasks, state.agents, project.paths.worktrees, {
+    prices: config.costs.prices,
+  });
+}
+
 /** Collects a repeatable, comma-separable option into a list. */
 function collect(value: string, previous: string[] = []): string[] {
   return [
@@ -70,6 +86,8 @@ interface AddOptions {
   memory?: string[];
   fallback?: string;
   runtime?: string;
+  model?: string;
+  effort?: string;
   review?: boolean;
   json?: boolean;
 }
@@ -104,6 +122,14 @@ export function registerTaskCommands(program: Command, io: TaskIo = processTaskI
     .option("--fallback <runtime>", "runtime that takes over after maxAttempts failed attempts")
     .option("--runtime <runtime>", "runtime to sling it with by default")
     .option(
+      "--model <model>",
+      "model its agents run with (the runtime's own flag, as spawn --model)",
+    )
+    .option(
+      "--effort <level>",
+      "reasoning effort of its agents: low, medium or high (as spawn --effort)",
+    )
+    .option(
       "--review",
       "its branch is enqueued only after a reviewer approves (flotilla task review)",
     )
@@ -117,6 +143,13 @@ export function registerTaskCommands(program: Command, io: TaskIo = processTaskI
       const { existsSync } = await import("node:fs");
       const path = await import("node:path");
       const project = openProject(io.cwd);
+      const { parseEffort } = await import("./agents.js");
+      const effort = options.effort !== undefined ? await parseEffort(options.effort) : undefined;
+      if (options.model !== undefined && options.model.trim().length === 0)
+        throw new FlotillaError(
+          "INVALID_INPUT",
+          "--model is empty: give a model name, or leave --model out",
+        );
       if (title.trim().length === 0)
         throw new FlotillaError(
           "INVALID_INPUT",
@@ -140,6 +173,8 @@ export function registerTaskCommands(program: Command, io: TaskIo = processTaskI
         memory: options.memory ?? [],
         ...(options.fallback !== undefined ? { fallback: options.fallback } : {}),
         ...(options.runtime !== undefined ? { runtime: options.runtime } : {}),
+        ...(options.model !== undefined ? { model: options.model.trim() } : {}),
+        ...(effort !== undefined ? { effort } : {}),
         ...(options.review ? { review: true } : {}),
       });
       project.log("task.added", { detail: { task: created.id, title: created.title } });
@@ -159,7 +194,9 @@ export function registerTaskCommands(program: Command, io: TaskIo = processTaskI
       const project = openProject(io.cwd);
       const board = await TaskStore.of(project.paths).read();
       if (options.json) {
-        io.stdout.write(JSON.stringify(board.tasks, null, 2) + "\n");
+        const costs = await taskCosts(project, board.tasks);
+        const tasks = board.tasks.map((t) => ({ ...t, cost: costs.get(t.id) }));
+        io.stdout.write(JSON.stringify(tasks, null, 2) + "\n");
         return;
       }
       io.stdout.write(formatBoard(board));
@@ -174,12 +211,13 @@ export function registerTaskCommands(program: Command, io: TaskIo = processTaskI
       const { openProject, TaskStore, requireTask } = await load();
       const project = openProject(io.cwd);
       const found = requireTask(await TaskStore.of(project.paths).read(), id);
+      const cost = (await taskCosts(project, [found])).get(found.id);
       if (options.json) {
-        io.stdout.write(JSON.stringify(found, null, 2) + "\n");
+        io.stdout.write(JSON.stringify({ ...found, cost }, null, 2) + "\n");
         return;
       }
       const { readSpec } = await import("../store/task-files.js");
-      io.stdout.write(formatTask(found, await readSpec(project.root, found)));
+      io.stdout.write(formatTask(found, await readSpec(project.root, found), cost));
     });
 
   task
@@ -507,7 +545,7 @@ export function formatBoard(board: TaskBoard): string {
 }
 
 /** One task in full for a terminal. */
-export function formatTask(t: Task, spec: string): string {
+export function formatTask(t: Task, spec: string, cost?: TaskCost): string {
   const lines = [
     `${t.id}  ${sanitizeLine(t.title)}`,
     `state:     ${t.state}${t.assignee ? ` (${sanitizeLine(t.assignee)})` : ""}`,
@@ -516,6 +554,11 @@ export function formatTask(t: Task, spec: string): string {
     `scope:     ${t.scope.join(", ") || "(none declared)"}`,
     `gates:     ${t.gates.map((g) => g.command).join(" ; ") || "(project gates only)"}`,
     `memory:    ${t.memory.join(", ") || "-"}`,
+    ...(t.model || t.effort
+      ? [
+          `model:     ${t.model ? sanitizeLine(t.model) : "(the runtime's default)"}${t.effort ? `, effort ${t.effort}` : ""}`,
+        ]
+      : []),
     `attempts:  ${t.attempts}${t.runtime ? ` on ${t.runtime}` : ""}${t.fallback ? `, fallback ${t.fallback}${t.onFallback ? " (in use)" : ""}` : ""}`,
     ...(t.branch
       ? [
@@ -524,6 +567,13 @@ export function formatTask(t: Task, spec: string): string {
       : []),
     ...(t.review || t.verdict ? [`review:    ${t.verdict ?? "needed after flotilla done"}`] : []),
     ...(t.lastFailure ? [`failure:   ${sanitizeLine(t.lastFailure)}`] : []),
+    ...(cost && cost.agents.length > 0
+      ? [
+          `cost:      $${cost.dollars.toFixed(2)}${cost.unpriced.length > 0 ? "+?" : ""} (${cost.agents
+            .map((a) => `${sanitizeLine(a.agent)} $${a.dollars.toFixed(2)}`)
+            .join(", ")})`,
+        ]
+      : []),
     "",
     `spec${t.specPath ? ` (${t.specPath})` : ""}:`,
     spec.trim().length > 0 ? sanitizeForTerminal(spec).replace(/\n?$/, "") : "(none)",

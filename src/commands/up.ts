@@ -12,16 +12,32 @@ export function registerUpCommands(program: Command): void {
       "--in-process",
       "run the hub inside this cockpit process instead of a daemon (agents stop when it quits)",
     )
+    .option(
+      "--resume",
+      "resume the conversations of agents lost with an earlier hub, without asking",
+    )
+    .option("--no-resume", "leave agents lost with an earlier hub lost, without asking")
     .addHelpText(
       "after",
-      "\nKeys: prefix (default Ctrl-b) then ? shows every binding; everything else goes to the focused pane.\nPrefix d detaches; the agents keep running and `flotilla attach` (or `flotilla attach --dir <repo>`) brings you back.",
+      "\nAfter a reboot or a killed hub, up asks once whether to resume the lost agents' conversations.\nKeys: prefix (default Ctrl-b) then ? shows every binding; everything else goes to the focused pane.\nPrefix d detaches; the agents keep running and `flotilla attach` (or `flotilla attach --dir <repo>`) brings you back.",
     )
-    .action(async (options: { inProcess?: boolean }) => {
-      const { openProject } = await import("../store/project.js");
+    .action(async (options: { inProcess?: boolean; resume?: boolean }) => {
+      const [{ openProject }, { offerResume, askOnTerminal }] = await Promise.all([
+        import("../store/project.js"),
+        import("./up-resume.js"),
+      ]);
       const project = openProject();
       await assertAgentsTrusted(project);
-      if (options.inProcess) await runCockpit(project);
-      else await attachCockpit(project, { start: true });
+      const choice = options.resume === undefined ? "ask" : options.resume ? "resume" : "keep";
+      // Once the hub this `up` started has marked the earlier hub's agents lost.
+      const afterStart = async (): Promise<void> => {
+        await offerResume(project, choice, {
+          ask: askOnTerminal,
+          say: (line) => process.stderr.write(line + "\n"),
+        });
+      };
+      if (options.inProcess) await runCockpit(project, { afterStart });
+      else await attachCockpit(project, { start: true, afterStart });
     });
 
   program
@@ -66,12 +82,18 @@ async function loadCockpit(): Promise<RunCockpit> {
  * Attaches a cockpit in this terminal to `project`'s hub daemon, starting the hub first when
  * `start` is set (see `run-cockpit.ts`). Never resolves: the process exits on detach or quit.
  */
-export async function attachCockpit(project: Project, options: { start: boolean }): Promise<void> {
+export async function attachCockpit(
+  project: Project,
+  options: { start: boolean; afterStart?: () => Promise<void> },
+): Promise<void> {
   const env = { ...process.env };
   await (await loadCockpit()).attachCockpit(project, { ...options, env });
 }
 
 /** Opens the cockpit with the hub inside this process (`up --in-process`). */
-export async function runCockpit(project: Project): Promise<void> {
-  await (await loadCockpit()).runCockpit(project);
+export async function runCockpit(
+  project: Project,
+  options: { afterStart?: () => Promise<void> } = {},
+): Promise<void> {
+  await (await loadCockpit()).runCockpit(project, options);
 }

@@ -1,5 +1,10 @@
 import { z } from "zod";
 
+/** Reasoning effort levels `spawn --effort` and task specs take (each CLI's own words). */
+export const EFFORT_LEVELS = ["low", "medium", "high"] as const;
+export const EffortLevel = z.enum(EFFORT_LEVELS);
+export type EffortLevel = z.infer<typeof EffortLevel>;
+
 /**
  * Config keys for how agents are set up, what they cost and who hears when they need you
  * (`.flotilla/config.json`: `worktree`, `costs`, `notify`). Defaults are documented in the
@@ -39,6 +44,12 @@ export const CostsConfig = z.object({
   budgetPerAgent: z.number().positive().optional(),
   /** Dollars all agents together may spend; a warning at 80 %. */
   budgetTotal: z.number().positive().optional(),
+  /**
+   * At 100 % of a budget the agents it covers (one agent, or all for `budgetTotal`) are
+   * stopped once their current turn ends (when next idle or waiting), besides the urgent
+   * escalation to the human that every crossing of 100 % sends.
+   */
+  budgetStop: z.boolean().default(false),
 });
 export type CostsConfig = z.infer<typeof CostsConfig>;
 

@@ -151,12 +151,18 @@ export interface CodexSession {
  * `cacheRead`.
  */
 export function codexSession(lines: Iterable<unknown>): CodexSession {
-  const session: CodexSession = {
-    cwd: undefined,
-    id: undefined,
-    model: "unknown",
-    usage: ZERO_USAGE,
-  };
+  return updateCodexSession(
+    { cwd: undefined, id: undefined, model: "unknown", usage: ZERO_USAGE },
+    lines,
+  );
+}
+
+/**
+ * `session` (as {@link codexSession} made it from a file's earlier lines) updated in place
+ * with the file's next `lines`, for reading a growing rollout file incrementally. Returns
+ * `session`.
+ */
+export function updateCodexSession(session: CodexSession, lines: Iterable<unknown>): CodexSession {
   for (const line of lines) {
     if (!isObject(line) || !isObject(line.payload)) continue;
     const payload = line.payload;
@@ -243,4 +249,15 @@ export class BudgetTracker {
     consider("total", total, this.config.budgetTotal);
     return warnings;
   }
+}
+
+/**
+ * Dollars as a pane title shows them, compact: `$0.42`, `$12.30`, `$123` (no cents from
+ * $100), `<$0.01` for a spend that rounds to nothing; `undefined` for none (0 or unknown).
+ */
+export function formatDollars(dollars: number | undefined): string | undefined {
+  if (dollars === undefined || !(dollars > 0)) return undefined;
+  if (dollars < 0.005) return "<$0.01";
+  if (dollars < 100) return `$${dollars.toFixed(2)}`;
+  return `$${Math.round(dollars)}`;
 }

@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { CostsConfig, NotifyConfig, WorktreeConfig } from "./agent-config.js";
+import { CostsConfig, EffortLevel, NotifyConfig, WorktreeConfig } from "./agent-config.js";
+
+export { EFFORT_LEVELS, EffortLevel } from "./agent-config.js";
 import { LAYOUT_NAMES } from "./layout.js";
 import { TerminalConfig } from "./terminal-config.js";
 import { MemoryConfig } from "./memory.js";
@@ -91,6 +93,11 @@ export const RuntimeProfile = z.object({
   hooks: z.enum(["claude-code", "codex"]).optional(),
   /** The CLI's flag for the model (`spawn --model M` → `<modelFlag> M`), e.g. `--model`. */
   modelFlag: z.string().min(1).optional(),
+  /**
+   * Arguments setting the reasoning effort (`spawn --effort high`), `{effort}` standing for
+   * the level, e.g. `["--effort", "{effort}"]`. Absent: the CLI has no such flag.
+   */
+  effortArgs: z.array(z.string().min(1)).min(1).optional(),
   /** How the CLI starts and resumes a conversation; see {@link SessionArgs}. */
   session: z
     .object({
@@ -163,6 +170,8 @@ export const AgentRecord = z.object({
   task: z.string().optional(),
   /** Model asked for with `spawn --model`, passed through the runtime's `modelFlag`. */
   model: z.string().optional(),
+  /** Reasoning effort asked for with `spawn --effort`, passed through the runtime's `effortArgs`. */
+  effort: EffortLevel.optional(),
   /**
    * The agent CLI's conversation id: Claude Code's `session_id` (Flotilla chooses it with
    * `--session-id`; its hooks confirm it), Codex's thread id (from its `notify`), Gemini's

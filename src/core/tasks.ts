@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { EffortLevel } from "./agent-config.js";
 import { FlotillaError } from "./errors.js";
 
 /**
@@ -70,6 +71,10 @@ export const Task = z.object({
   state: TaskState,
   assignee: z.string().optional(),
   runtime: z.string().optional(),
+  /** Model its agents run with (through the runtime's `modelFlag`), not on the fallback runtime. */
+  model: z.string().min(1).optional(),
+  /** Reasoning effort of its agents (the runtime's `effortArgs`), not on the fallback runtime. */
+  effort: EffortLevel.optional(),
   fallback: z.string().optional(),
   /** Set once the fallback runtime has taken over (its attempts count anew). */
   onFallback: z.boolean().default(false),
@@ -134,6 +139,10 @@ export interface NewTask {
   memory?: string[];
   fallback?: string;
   runtime?: string;
+  /** Model for its agents (`task add --model`). */
+  model?: string;
+  /** Reasoning effort for its agents (`task add --effort`). */
+  effort?: EffortLevel;
   /** Needs a reviewer's approving verdict before its branch is enqueued. */
   review?: boolean;
 }
@@ -260,6 +269,8 @@ export function addTask(board: TaskBoard, input: NewTask, now: Date): Task {
     memory: input.memory ?? [],
     ...(input.fallback !== undefined ? { fallback: input.fallback } : {}),
     ...(input.runtime !== undefined ? { runtime: input.runtime } : {}),
+    ...(input.model !== undefined ? { model: input.model } : {}),
+    ...(input.effort !== undefined ? { effort: input.effort } : {}),
     review: input.review ?? false,
     state: "blocked",
     history: [],

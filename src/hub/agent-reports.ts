@@ -1,6 +1,4 @@
-import { BudgetTracker } from "../core/costs.js";
 import type { AgentStatus } from "../core/schema.js";
-import { readAgentCosts } from "../store/agent-costs.js";
 import { AgentEventsWatcher, conversationPatch } from "./agent-events.js";
 import { NeedsYou } from "./needs-you.js";
 import type { HubContext, HubRunner } from "./runner.js";
@@ -17,8 +15,6 @@ export class AgentReportsRunner implements HubRunner {
   private events: AgentEventsWatcher | undefined;
   private needsYou: NeedsYou | undefined;
   private context: HubContext | undefined;
-  private budgets: BudgetTracker | undefined;
-  private readonly spent: Record<string, number> = {};
 
   async start(context: HubContext): Promise<void> {
     this.context = context;
@@ -41,34 +37,12 @@ export class AgentReportsRunner implements HubRunner {
   }
 
   onAgentStatus(name: string, status: AgentStatus): void {
-    if (status === "idle" || status === "waiting") this.checkBudget(name);
     const began = this.needsYou?.onStatus(name, status);
     const agent = this.context?.agents().find((view) => view.name === name);
     if (began !== undefined) {
       this.context?.updateAgent(name, { waitingSince: new Date(began).toISOString() });
     } else if (status !== "waiting" && agent?.waitingSince !== undefined) {
       this.context?.updateAgent(name, { waitingSince: undefined });
-    }
-  }
-
-  /**
-   * At the end of a turn, re-reads the agent's spending (only when a budget is set: reading
-   * transcripts is not free) and warns once per crossing of 80 % and 100 %.
-   */
-  private checkBudget(name: string): void {
-    const context = this.context;
-    const costs = context?.config().costs;
-    if (!context || !costs || (costs.budgetPerAgent ?? costs.budgetTotal) === undefined) return;
-    const agent = context.agents().find((view) => view.name === name);
-    if (!agent) return;
-    this.budgets ??= new BudgetTracker(costs);
-    const [cost] = readAgentCosts([agent], { prices: costs.prices });
-    this.spent[name] = cost?.dollars ?? 0;
-    for (const warning of this.budgets.check(this.spent)) {
-      const who = warning.scope === "total" ? "all agents" : warning.scope;
-      const text = `budget: ${who} spent $${warning.dollars.toFixed(2)}, ${warning.level >= 100 ? "over" : "80 % of"} $${warning.budget.toFixed(2)}`;
-      context.project.log("budget.warning", { detail: { ...warning } });
-      context.broadcast({ type: "notice", level: warning.level >= 100 ? "error" : "info", text });
     }
   }
 

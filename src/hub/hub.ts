@@ -109,7 +109,18 @@ export class Hub implements HubBackend {
       watcher: this.watcher,
       reportStatus: (name, status) => this.sessions.get(name)?.report(status),
       updateAgent: (name, patch) => this.persist(name, patch),
+      stopAgent: (name) => this.stopForRunner(name),
     };
+  }
+
+  /** A runner's stop (see `HubContext.stopAgent`): the process only, no task release. */
+  private async stopForRunner(name: string): Promise<void> {
+    const session = this.sessions.get(name);
+    if (!session?.isRunning) return;
+    session.kill();
+    await stopAgent(this.project, name);
+    await session.exited;
+    await this.reload();
   }
 
   /** Every agent as clients see it, in creation order. */
@@ -279,6 +290,7 @@ export class Hub implements HubBackend {
       base: command.base,
       role: command.role,
       model: command.model,
+      effort: command.effort,
     });
     await this.reload();
     return this.view(this.records.get(record.name) ?? record);

@@ -13,7 +13,13 @@ import { FlotillaError } from "../core/errors.js";
 import { assertAgentName, assertRoleName } from "../core/names.js";
 import { gitAt, resolveCommit } from "../git/repo.js";
 import { assertRuntimeTrusted } from "../store/trust.js";
-import type { AgentRecord, AgentStatus, RuntimeProfile, State } from "../core/schema.js";
+import type {
+  AgentRecord,
+  AgentStatus,
+  EffortLevel,
+  RuntimeProfile,
+  State,
+} from "../core/schema.js";
 import {
   agentBranch,
   agentWorktreePath,
@@ -64,6 +70,8 @@ export interface CreateAgentOptions {
   task?: string;
   /** Model, passed through the runtime's `modelFlag`. */
   model?: string;
+  /** Reasoning effort, passed through the runtime's `effortArgs`. */
+  effort?: EffortLevel;
   /**
    * Text for the agent's context (memory primer, brief): written into the new worktree before
    * the agent is recorded (so no hub launches it without), delivered per the runtime's
@@ -123,6 +131,7 @@ export async function createAgent(
     ...(options.prompt !== undefined ? { prompt: options.prompt } : {}),
     ...(options.task !== undefined ? { task: options.task } : {}),
     ...(options.model !== undefined ? { model: options.model } : {}),
+    ...(options.effort !== undefined ? { effort: options.effort } : {}),
     ...(conversation !== undefined ? { conversation } : {}),
     worktree: agentWorktreePath(project.root, name),
     branch: agentBranch(name),

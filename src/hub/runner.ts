@@ -37,6 +37,12 @@ export interface HubContext {
   reportStatus(name: string, status: "working" | "waiting" | "idle"): void;
   /** Queues a change of `name`'s record in state.json, serialized with the hub's own writes. */
   updateAgent(name: string, patch: Partial<Omit<AgentRecord, "name">>): void;
+  /**
+   * Stops `name`'s process as `flotilla kill` does (hang-up, recorded `exited`; its worktree,
+   * branch and task claim stay). Resolves once it is recorded; nothing happens for an agent
+   * the hub does not run.
+   */
+  stopAgent(name: string): Promise<void>;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { AgentReportsRunner } from "./agent-reports.js";
+import { CostsRunner } from "./costs-runner.js";
 import { MailRunner } from "./mail-delivery.js";
 import { MergeQueueRunner } from "./merge-queue-runner.js";
 import { MemoryDraftsRunner } from "./memory-drafts.js";
@@ -14,6 +15,7 @@ import { TaskLoop } from "./task-loop.js";
 export const HUB_RUNNERS: readonly HubRunnerFactory[] = [
   () => new MailRunner(),
   () => new AgentReportsRunner(),
+  () => new CostsRunner(),
   () => new MergeQueueRunner(),
   () => new MemoryDraftsRunner(),
   () => new TaskLoop(),

@@ -148,6 +148,9 @@ export async function slingTask(
         task: claimed.id,
         prompt: firstPrompt(claimed, resolveRuntime(config, runtime).context.mode),
         context: brief,
+        // The task's model and effort are for its own runtime, not the fallback's.
+        ...(claimed.model !== undefined && !claimed.onFallback ? { model: claimed.model } : {}),
+        ...(claimed.effort !== undefined && !claimed.onFallback ? { effort: claimed.effort } : {}),
       },
       now,
     );

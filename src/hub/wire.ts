@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ERROR_CODES, firstZodIssue } from "../core/errors.js";
-import { AgentRecord, AgentStatus } from "../core/schema.js";
+import { AgentRecord, AgentStatus, EffortLevel } from "../core/schema.js";
 import { MAIL_PRIORITIES, MAIL_TYPES } from "../core/mail-kinds.js";
 
 /**
@@ -43,6 +43,8 @@ export const HubCommandSchema = z.discriminatedUnion("type", [
     role: z.string().optional(),
     /** Model, passed through the runtime's own flag (as `spawn --model`). */
     model: z.string().optional(),
+    /** Reasoning effort, through the runtime's `effortArgs` (as `spawn --effort`). */
+    effort: EffortLevel.optional(),
   }),
   z.object({
     type: z.literal("kill"),
@@ -69,6 +71,8 @@ export const AgentViewSchema = AgentRecord.extend({
   merge: z.string().optional(),
   /** Files changed in its worktree or branch outside its task's scope (the scope watcher). */
   outOfScope: z.number().int().min(1).optional(),
+  /** Dollars it has spent so far, from its CLI's own logs (the costs runner). */
+  dollars: z.number().optional(),
 });
 
 /**

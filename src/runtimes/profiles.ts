@@ -72,6 +72,8 @@ export function builtinRuntimes(
       description: "Claude Code (Anthropic)",
       hooks: "claude-code",
       modelFlag: "--model",
+      // `claude --help` (2.1.197): --effort <level> (low, medium, high, xhigh, max).
+      effortArgs: ["--effort", "{effort}"],
       // `claude --help`: --session-id <uuid>, -r/--resume [value].
       session: { newArgs: ["--session-id", "{id}"], resumeArgs: ["--resume", "{id}"] },
     }),
@@ -97,6 +99,9 @@ export function builtinRuntimes(
       description: "Codex CLI (OpenAI)",
       hooks: "codex",
       modelFlag: "--model",
+      // No effort flag: `codex --help` -c <key=value> sets a config.toml key, and Codex's
+      // config reference names model_reasoning_effort (minimal | low | medium | high | xhigh).
+      effortArgs: ["-c", 'model_reasoning_effort="{effort}"'],
       // `codex resume --help`: codex resume [SESSION_ID] [PROMPT], --last for the latest in cwd.
       session: {
         resumeArgs: ["resume", "{id}"],
@@ -121,6 +126,7 @@ export function builtinRuntimes(
       ],
       description: "Gemini CLI (Google)",
       modelFlag: "--model",
+      // `gemini --help` (0.61.0) has no effort or thinking flag: no effortArgs.
       // `gemini --help`: --session-id (a UUID), -r/--resume (latest, an index or a UUID).
       session: {
         newArgs: ["--session-id", "{id}"],
@@ -145,6 +151,7 @@ export function builtinRuntimes(
       // `opencode --help`: -m/--model provider/model, -c/--continue the last session (of
       // this directory: each agent has its own worktree), -s/--session <id>.
       modelFlag: "--model",
+      // No effortArgs: only `opencode run` (not the TUI Flotilla runs) has --variant (1.18.33).
       session: { resumeLatestArgs: ["--continue"] },
     }),
     shell: RuntimeProfile.parse({
@@ -263,7 +270,13 @@ export function buildLaunch(
     Partial<
       Pick<
         AgentRecord,
-        "model" | "conversation" | "conversationConfirmed" | "resume" | "everStarted" | "port"
+        | "model"
+        | "effort"
+        | "conversation"
+        | "conversationConfirmed"
+        | "resume"
+        | "everStarted"
+        | "port"
       >
     >,
   config: Pick<Config, "runtimes"> & Partial<Pick<Config, "worktree">>,
@@ -292,6 +305,10 @@ export function buildLaunch(
   }
   if (record.model !== undefined && profile.modelFlag !== undefined) {
     args.push(profile.modelFlag, record.model);
+  }
+  if (record.effort !== undefined && profile.effortArgs !== undefined) {
+    const level = record.effort;
+    args.push(...profile.effortArgs.map((arg) => arg.replaceAll("{effort}", level)));
   }
   const hooks = hooksOf(record.runtime, profile);
   if (hooks === "claude-code") {

@@ -40,6 +40,8 @@ export interface PaneFrameProps {
   paneTitle?: string;
   /** The program rang the bell while the pane was not focused. */
   bell?: boolean;
+  /** What the agent has spent, compact (`$0.42`; see `formatDollars`). */
+  cost?: string;
 }
 
 /** Title colour of a merge-queue badge: green landed, red failed, yellow held, cyan waiting. */
@@ -67,6 +69,7 @@ export function PaneFrame(props: PaneFrameProps): React.JSX.Element {
     [`· ${props.runtime} · ${props.branch} · `, "gray", false],
     [statusText, STATUS_COLORS[props.status], true],
   ];
+  if (props.cost) parts.push([` · ${props.cost}`, "gray", false]);
   if (props.done) parts.push([" ✔ done", "greenBright", true]);
   if (props.unread) parts.push([` ✉ ${props.unread}`, "yellow", true]);
   if (props.outOfScope) parts.push([` ⚠ ${props.outOfScope} out of scope`, "redBright", true]);
@@ -247,7 +250,7 @@ export function SpawnForm(props: {
         </Box>
       ))}
       {props.error ? <Text color="redBright">{props.error}</Text> : <Text> </Text>}
-      <Text color="gray">Tab next field · ←/→ runtime · Enter spawn · Esc cancel</Text>
+      <Text color="gray">Tab next field · ←/→ choose · Enter spawn · Esc cancel</Text>
     </Box>
   );
 }

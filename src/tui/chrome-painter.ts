@@ -1,6 +1,7 @@
 import { createElement, type ReactElement } from "react";
 import wrapAnsi from "wrap-ansi";
 import { describeKey } from "../core/key-names.js";
+import { formatDollars } from "../core/costs.js";
 import { plural } from "../core/plural.js";
 import type { Layout, Rect } from "../core/layout.js";
 import type { AgentView } from "../hub/protocol.js";
@@ -91,6 +92,7 @@ export function paintChrome(renderer: ChromeRenderer, scene: ChromeScene): Paint
         highlight: scene.mail.alerts.has(agent.name),
         paneTitle: scene.paneTitles?.get(agent.name) || undefined,
         bell: scene.bells?.has(agent.name) || undefined,
+        cost: formatDollars(agent.dollars),
       };
       const piece = renderer.piece(`pane:${JSON.stringify(props)}`, props.width, props.height, () =>
         createElement(PaneFrame, props),
@@ -127,7 +129,8 @@ export function paintChrome(renderer: ChromeRenderer, scene: ChromeScene): Paint
     const bar = layout.statusBar;
     const working = scene.agents.filter((a) => a.status === "working").length;
     const waiting = waitingSummary(scene.agents, scene.now ?? Date.now());
-    const left = `${scene.title} · ${plural(scene.agents.length, "agent")} · ${working} working${waiting}`;
+    const spent = formatDollars(scene.agents.reduce((sum, a) => sum + (a.dollars ?? 0), 0));
+    const left = `${scene.title} · ${plural(scene.agents.length, "agent")} · ${working} working${waiting}${spent ? ` · ${spent}` : ""}`;
     const { notice, hints } = scene;
     const unread = scene.mail.cockpitUnread;
     const barPiece = renderer.piece(

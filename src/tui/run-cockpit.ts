@@ -33,19 +33,27 @@ async function runClient(options: AttachOptions): Promise<never> {
 
 /**
  * Attaches this terminal to `project`'s hub daemon, starting the hub first when `start` is
- * set. Resolves never: the process exits on detach, quit, or when the hub goes away.
+ * set (then `afterStart`, when this call started it). Resolves never: the process exits on
+ * detach, quit, or when the hub goes away.
  * @throws FlotillaError TERMINAL without a terminal; HUB_UNAVAILABLE when no hub runs and
  *   `start` is false; PROTOCOL when a hub of another protocol version runs.
  */
 export async function attachCockpit(
   project: Project,
-  options: { start: boolean; env: NodeJS.ProcessEnv },
+  options: {
+    start: boolean;
+    env: NodeJS.ProcessEnv;
+    /** Run once a hub this call started is up, before attaching (e.g. `up`'s resume question). */
+    afterStart?: () => Promise<void>;
+  },
 ): Promise<void> {
   requireTerminal(options.start ? "up" : "attach");
   const { env } = options;
   let socket: string;
   if (options.start) {
-    socket = (await ensureHub(project, { env })).socket;
+    const hub = await ensureHub(project, { env });
+    socket = hub.socket;
+    if (hub.started) await options.afterStart?.();
   } else {
     const status = await hubStatus(project, { env });
     if (status.state !== "running") {
@@ -69,7 +77,10 @@ export async function attachCockpit(
  * @throws FlotillaError TERMINAL when stdin/stdout are not a terminal; HUB_UNAVAILABLE when
  *   a hub already runs for the project.
  */
-export async function runCockpit(project: Project): Promise<void> {
+export async function runCockpit(
+  project: Project,
+  options: { afterStart?: () => Promise<void> } = {},
+): Promise<void> {
   requireTerminal("up");
   // By a path in a variable: the bundle of this file, which `attach` loads, stays small.
   const hubService = "../hub/service.js";
@@ -78,6 +89,7 @@ export async function runCockpit(project: Project): Promise<void> {
     cockpits: lazyCockpits,
     onShutdown: () => void service.stop(),
   });
+  await options.afterStart?.();
   project.log("cockpit.up");
   await runClient({
     socket: service.server.socketPath,

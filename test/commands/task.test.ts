@@ -1,10 +1,13 @@
-import { writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { Command } from "commander";
 import { afterAll, describe, expect, it } from "vitest";
 import { registerTaskCommands, type TaskIo } from "../../src/commands/task.js";
 import { removeTempRepos } from "../git/temp-repo.js";
 import { makeTaskProject } from "../hub/task-fixture.js";
+import { slingTask } from "../../src/hub/sling.js";
+import { encodeClaudeProject } from "../../src/store/agent-costs.js";
 
 afterAll(() => removeTempRepos());
 delete process.env.FLOTILLA_ROOT;
@@ -65,6 +68,60 @@ describe("flotilla task (in-process)", () => {
       ["T1", "form.md"],
       ["T2", "Document it"],
     ]);
+  });
+
+  it("show and ls --json give what the task's agents cost, earlier attempts' agents included", async () => {
+    const { root, project } = await makeTaskProject();
+    await task(root, ["task", "add", "Form validation"]);
+    await task(root, ["task", "add", "Docs"]);
+    const { agent } = await slingTask(project, "T1", { runtime: "shell" });
+    // An earlier attempt's agent, removed since: only the task's history names it.
+    const file = project.paths.tasks;
+    const board = JSON.parse(readFileSync(file, "utf8"));
+    board.tasks[0].history.push({
+      time: "2026-01-01T00:00:00.000Z",
+      event: "claimed",
+      text: "x",
+      agent: "t1-old",
+    });
+    writeFileSync(file, JSON.stringify(board));
+    const claude = mkdtempSync(path.join(os.tmpdir(), "flotilla-task-cost-"));
+    const before = process.env.CLAUDE_CONFIG_DIR;
+    process.env.CLAUDE_CONFIG_DIR = claude;
+    try {
+      const fixtures = path.resolve(import.meta.dirname, "../fixtures/transcripts");
+      for (const [worktree, file] of [
+        [agent.worktree, "claude-session.jsonl"], // $0.012395
+        [path.join(project.paths.worktrees, "t1-old"), "claude-subagent.jsonl"], // $0.005505 (its sonnet response, its haiku one)
+      ] as const) {
+        const dir = path.join(claude, "projects", encodeClaudeProject(worktree));
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(path.join(dir, "s.jsonl"), readFileSync(path.join(fixtures, file)));
+      }
+      const show = (await task(root, ["task", "show", "T1"])).stdout;
+      expect(show).toContain(`cost:      $0.02 (${agent.name} $0.01, t1-old $0.01)`);
+      const json = JSON.parse((await task(root, ["task", "ls", "--json"])).stdout) as Array<{
+        id: string;
+        cost: { dollars: number; agents: { agent: string }[]; tokens: { output: number } };
+      }>;
+      expect(json[0]?.cost.dollars).toBeCloseTo(0.012395 + 0.005505, 8);
+      expect(json[0]?.cost.agents.map((a) => a.agent).sort()).toEqual(
+        [agent.name, "t1-old"].sort(),
+      );
+      expect(json[0]?.cost.tokens.output).toBe(455 + 65);
+      expect(json[1]?.cost).toEqual({
+        dollars: 0,
+        tokens: { input: 0, output: 0, cacheWrite: 0, cacheRead: 0 },
+        agents: [],
+        unpriced: [],
+      });
+      const shown = JSON.parse((await task(root, ["task", "show", "T1", "--json"])).stdout);
+      expect(shown.cost.dollars).toBeCloseTo(json[0]!.cost.dollars, 10);
+    } finally {
+      if (before === undefined) delete process.env.CLAUDE_CONFIG_DIR;
+      else process.env.CLAUDE_CONFIG_DIR = before;
+      rmSync(claude, { recursive: true, force: true });
+    }
   });
 
   it("one-line errors: a cycle named, an unknown task, claim outside an agent, sling by a builder", async () => {

@@ -139,7 +139,8 @@ describe("detach and reattach: the hub outlives the terminal", () => {
 
     const status = JSON.parse(runCli(["hub", "status", "--json"], repo).stdout);
     expect(status.state).toBe("stale");
-    const second = open(["up"]);
+    // --no-resume: this test respawns by hand (up's resume question is tested elsewhere).
+    const second = open(["up", "--no-resume"]);
     await second.waitFor(/ sh · bash · flotilla\/sh · lost /);
     await second.waitFor("sh is lost: its process ended with an earlier hub");
     second.type(PREFIX + "r");

@@ -33,6 +33,7 @@ async function start(fx: MergeFixture) {
     notify: (text) => notices.push(text),
     reportStatus: () => undefined,
     updateAgent: () => undefined,
+    stopAgent: () => Promise.resolve(),
     watcher,
   };
   const runner = new MergeQueueRunner();

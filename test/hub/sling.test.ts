@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { isFlotillaError } from "../../src/core/errors.js";
@@ -61,6 +61,38 @@ describe("sling", () => {
     expect(launch.env.FLOTILLA_TASK).toBe("T1");
     expect(launch.args[launch.args.length - 1]).toMatch(/^Flotilla task T1: Form validation\./);
     expect(gitStatus(result.agent.worktree)).toBe("");
+  });
+
+  it("runs the task's agent with the task's model and effort (task add --model/--effort), not on the fallback runtime", async () => {
+    const { project, tasks } = await makeTaskProject();
+    await tasks.add({
+      title: "Tidy",
+      model: "opus",
+      effort: "high",
+      runtime: "claude",
+      scope: ["src/**"],
+    });
+    const { agent } = await slingTask(project, "T1");
+    expect(agent).toMatchObject({ runtime: "claude", model: "opus", effort: "high" });
+    const launch = buildLaunch(project, agent, await project.readConfig(), {
+      PATH: "/usr/bin:/bin",
+    });
+    expect(launch.args.join(" ")).toContain("--model opus --effort high");
+    // On its fallback runtime (another CLI, other model names) neither is passed.
+    await tasks.add({
+      title: "Docs",
+      model: "opus",
+      effort: "high",
+      fallback: "opencode",
+      scope: ["docs/**"],
+    });
+    const file = project.paths.tasks;
+    const board = JSON.parse(readFileSync(file, "utf8"));
+    board.tasks[1].onFallback = true;
+    writeFileSync(file, JSON.stringify(board));
+    const fallback = await slingTask(project, "T2", { runtime: "opencode" });
+    expect(fallback.agent.model).toBeUndefined();
+    expect(fallback.agent.effort).toBeUndefined();
   });
 
   it("a runtime without hooks or flags (opencode) gets the brief in $FLOTILLA_CONTEXT, and the worktree stays clean", async () => {

@@ -42,6 +42,7 @@ function fakeHub(project: Project, config: Config) {
     notify: (text) => void notices.push(text),
     reportStatus: () => undefined,
     updateAgent: () => undefined,
+    stopAgent: () => Promise.resolve(),
     watcher,
   };
   return { context, typed, notices, close: () => watcher.close() };

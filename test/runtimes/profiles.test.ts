@@ -219,6 +219,23 @@ describe("buildLaunch", () => {
     ).toEqual([]);
   });
 
+  it("passes --effort through each runtime's own flag, where its --help shows one", () => {
+    const bin = binDir("claude", "codex", "gemini", "aider", "opencode");
+    const config = Config.parse({});
+    const argsOf = (runtime: string, effort: "low" | "medium" | "high") =>
+      buildLaunch(project, record(runtime, { effort }), config, { PATH: bin }).args;
+    // claude --help (2.1.197): --effort <level>.
+    const claude = argsOf("claude", "high");
+    expect(claude[claude.indexOf("--effort") + 1]).toBe("high");
+    // codex: -c <key=value> over config.toml's model_reasoning_effort (a TOML string).
+    const codex = argsOf("codex", "low");
+    expect(codex[codex.indexOf('model_reasoning_effort="low"') - 1]).toBe("-c");
+    // Gemini CLI and OpenCode's TUI have no such flag: nothing is added.
+    expect(argsOf("gemini", "high")).toEqual([]);
+    expect(argsOf("opencode", "high")).toEqual([]);
+    expect(argsOf("aider", "high")).toEqual([]);
+  });
+
   it("starts Claude Code on the conversation id Flotilla chose, and resumes it when asked", () => {
     const bin = binDir("claude", "codex", "gemini", "opencode");
     const config = Config.parse({});

@@ -1,9 +1,18 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { BudgetTracker, priceFor } from "../../src/core/costs.js";
+import { BudgetTracker, formatDollars, priceFor } from "../../src/core/costs.js";
 import {
+  CostMeter,
   claudeProjectDir,
   encodeClaudeProject,
   readAgentCosts,
@@ -87,6 +96,68 @@ describe("agent costs from the CLIs' own logs", () => {
     mkdirSync(path.join(home, "projects", `${cut}-1x2y3z`), { recursive: true });
     expect(claudeProjectDir(cwd, home)).toBe(path.join(home, "projects", `${cut}-1x2y3z`));
     expect(encodeClaudeProject("/a/b.c_d")).toBe("-a-b-c-d");
+  });
+});
+
+describe("reading the logs as they grow", () => {
+  it("a meter reads only what was appended, line by line, and ends with the same totals", () => {
+    const worktree = "/work/repo/.flotilla/worktrees/alice";
+    const home = homeWithLogs(worktree);
+    const project = path.join(home, ".claude", "projects", encodeClaudeProject(worktree));
+    const main = path.join(project, "5b1f0c8e-2a7d-4e61-9c3b-8f4d2e6a1b70.jsonl");
+    const rollout = path.join(
+      home,
+      ".codex",
+      "sessions",
+      "2026",
+      "12",
+      "01",
+      "rollout-2026-12-01T20-00-00-0199a213.jsonl",
+    );
+    const whole = readAgentCosts([{ name: "alice", runtime: "claude", worktree }], {
+      home,
+      env: {},
+    })[0];
+    // Start over with both logs cut after their second line, the third line half written.
+    const full = { main: readFileSync(main, "utf8"), rollout: readFileSync(rollout, "utf8") };
+    const cut = (text: string, lines: number, extra: number): string => {
+      const parts = text.split("\n");
+      const head = parts.slice(0, lines).join("\n") + "\n";
+      return head + (parts[lines] ?? "").slice(0, extra);
+    };
+    writeFileSync(main, cut(full.main, 2, 40));
+    writeFileSync(rollout, cut(full.rollout, 2, 10));
+    const meter = new CostMeter({ home, env: {} });
+    const agent = { name: "alice", runtime: "claude", worktree };
+    const early = meter.read([agent])[0];
+    // The first response (sonnet, also in the sub-agent's file: once) and the sub-agent's
+    // haiku; the Codex session has begun but has no token total yet.
+    expect(early?.models.map((m) => [m.model, m.output])).toEqual([
+      ["claude-haiku-4-5-20251001", 15],
+      ["claude-sonnet-4-5-20250929", 50],
+      ["gpt-5-codex", 0],
+    ]);
+    // The rest arrives: the half-written lines are completed, then the remaining lines.
+    appendFileSync(main, full.main.slice(cut(full.main, 2, 40).length));
+    appendFileSync(rollout, full.rollout.slice(cut(full.rollout, 2, 10).length));
+    expect(meter.read([agent])[0]).toEqual(whole);
+    // Read again with nothing new: the same, nothing counted twice.
+    expect(meter.read([agent])[0]).toEqual(whole);
+    // A transcript replaced by a shorter one is counted anew, not on top.
+    const replaced = `${main}.new`;
+    writeFileSync(replaced, cut(full.main, 2, 0));
+    renameSync(replaced, main);
+    const after = meter.read([agent])[0];
+    expect(after?.models.find((m) => m.model.startsWith("claude-sonnet"))?.output).toBe(50);
+  });
+
+  it("pane titles show dollars compactly", () => {
+    expect(formatDollars(undefined)).toBeUndefined();
+    expect(formatDollars(0)).toBeUndefined();
+    expect(formatDollars(0.001)).toBe("<$0.01");
+    expect(formatDollars(0.4249)).toBe("$0.42");
+    expect(formatDollars(12.3)).toBe("$12.30");
+    expect(formatDollars(123.4)).toBe("$123");
   });
 });
 

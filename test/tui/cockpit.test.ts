@@ -112,18 +112,21 @@ describe("Cockpit", () => {
     expect(form).toMatch(/Runtime\s+shell\s+claude\s+codex/);
     // Tab to the runtime row, → to claude; typing there chooses, never edits.
     cockpit.input("carol\t\x1b[C\x7f");
-    cockpit.input("\topus\tfix the tests\r");
+    // The effort row is a choice too: → from "default" to "low", then h picks "high".
+    cockpit.input("\topus\t\x1b[Ch\tfix the tests\r");
     expect(hub.requests).toContainEqual({
       type: "spawn",
       name: "carol",
       runtime: "claude",
       model: "opus",
+      effort: "high",
       prompt: "fix the tests",
     });
     cockpit.input(PREFIX + "n");
     cockpit.input("dave\tc\r");
     expect(hub.requests.at(-1)).toMatchObject({ name: "dave", runtime: "claude" });
     expect(hub.requests.at(-1)).not.toHaveProperty("model");
+    expect(hub.requests.at(-1)).not.toHaveProperty("effort");
   });
 
   it("takes a mouse report split across two reads as one click, typing nothing into the pane", async () => {
@@ -261,6 +264,21 @@ describe("needs-you routing", () => {
     cockpit.input("n");
     expect(hub.typed("carol")).toBe("n");
     expect(await text()).toContain("1 waiting");
+  });
+});
+
+describe("Cockpit costs", () => {
+  it("shows each agent's spending in its pane title and the total in the status bar", async () => {
+    const { hub, until } = await startCockpit(["alice", "bob"], {}, { cols: 120 });
+    hub.emit({ type: "agent", agent: agent("alice", { dollars: 0.4249 }) });
+    const text = await until((t) => t.includes("$0.42"));
+    expect(text.split("\n")[0]).toMatch(/ alice · shell · flotilla\/alice · idle · \$0\.42 /);
+    // bob has spent nothing (a shell): no cost in his title; the total is alice's.
+    expect(text.split("\n")[0]).toMatch(/ bob · shell · flotilla\/bob · idle ─/);
+    expect(text.split("\n").at(-1)).toContain("2 agents · 0 working · $0.42");
+    hub.emit({ type: "agent", agent: agent("bob", { dollars: 12.3 }) });
+    const both = await until((t) => t.includes("$12.72"));
+    expect(both.split("\n")[0]).toContain("idle · $12.30");
   });
 });
 
