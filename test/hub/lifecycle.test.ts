@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { isFlotillaError } from "../../src/core/errors.js";
@@ -14,6 +14,7 @@ import {
 } from "../../src/hub/lifecycle.js";
 import { isProcessAlive, isSameProcess, processStartTime } from "../../src/hub/processes.js";
 import { initProject } from "../../src/hub/init.js";
+import { buildLaunch } from "../../src/runtimes/profiles.js";
 import type { Project } from "../../src/store/project.js";
 import { commitFile, git, makeRepo, removeTempRepos } from "../git/temp-repo.js";
 
@@ -206,6 +207,23 @@ describe("respawnAgent", () => {
     await createAgent(project, { name: "hugo", runtime: "shell" });
     await markAgent(project, "hugo", { status: "working", pid: await deadPid() });
     expect((await respawnAgent(project, "hugo")).status).toBe("starting");
+  });
+});
+
+describe("a worktree whose .git link is missing (issue 8 item 4)", () => {
+  it("item 4: is never respawned nor launched, since git there would find the main checkout", async () => {
+    const project = await newProject();
+    const rec = await createAgent(project, { name: "nolink", runtime: "shell" });
+    await markAgent(project, "nolink", { status: "exited", exitCode: 0 });
+    rmSync(path.join(rec.worktree, ".git"));
+    const refused = await failure(respawnAgent(project, "nolink"));
+    expect(refused.message).toContain("the worktree of nolink is broken");
+    expect((await project.readState()).agents[0]?.status).toBe("exited");
+    const launch = buildLaunch(project, rec, await project.readConfig(), {
+      PATH: "/usr/bin:/bin",
+      SHELL: "/bin/sh",
+    });
+    expect(launch.problem).toContain("worktree broken");
   });
 });
 
