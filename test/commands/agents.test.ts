@@ -369,8 +369,8 @@ describe("ls --waiting", () => {
 
 describe("interrupted spawn and leftovers (issue 8)", () => {
   /**
-   * A `git` on PATH that, for `worktree add`, does the add without a checkout, leaves the
-   * worktree locked as git does while it checks out, and then kills its whole process group:
+   * A `git` on PATH that, for `worktree add`, does the add without a checkout, writes one
+   * file of the checkout, leaves the worktree locked as git does while it checks out, and then kills its whole process group:
    * what closing the terminal does to a `flotilla spawn` in the middle of a big checkout.
    */
   function killingGit(): string {
@@ -380,6 +380,8 @@ describe("interrupted spawn and leftovers (issue 8)", () => {
       'case "$*" in',
       '  *"worktree add"*)',
       '    shift 2; /usr/bin/git worktree add --no-checkout "$@" >/dev/null 2>&1',
+      // The files a checkout had written when it was killed (its index is not written yet).
+      '    echo partial > "$3/half-checked-out.txt"',
       '    for d in "$(/usr/bin/git rev-parse --git-common-dir)"/worktrees/*; do echo initializing > "$d/locked"; done',
       "    kill -KILL 0 ;;",
       "esac",

@@ -224,6 +224,30 @@ describe("removeWorktree keeps everything (issue 8)", () => {
     }
   });
 
+  it("item 1: keeps a commit on a HEAD left detached, and one only the branch's reflog knows, with no HEAD reflog", async () => {
+    const root = makeRepo();
+    const info = await createWorktree(root, "bare");
+    const resetAway = commitFile(info.worktree, "gone.txt", "g\n");
+    git(info.worktree, "reset", "-q", "--hard", "HEAD~1");
+    git(info.worktree, "checkout", "-q", "--detach");
+    const detached = commitFile(info.worktree, "detached.txt", "d\n");
+    // The worktree's HEAD reflog expired: only HEAD itself and the branch's reflog remain.
+    rmSync(path.join(root, ".git", "worktrees", "bare", "logs", "HEAD"));
+    const refused = await removeWorktree(root, { name: "bare", ...info }, { target: "main" }).catch(
+      (e: unknown) => e,
+    );
+    expect((refused as Error).message).toContain("2 commits");
+    const result = await removeWorktree(
+      root,
+      { name: "bare", ...info },
+      { target: "main", force: true },
+    );
+    for (const sha of [detached, resetAway]) {
+      const holders = git(root, "for-each-ref", "--contains", sha, "--format=%(refname)");
+      expect(holders.split("\n").some((ref) => result.archiveRefs.includes(ref))).toBe(true);
+    }
+  });
+
   it("item 2: refuses git-ignored files by name, and with force keeps them in a directory it names", async () => {
     const root = makeRepo();
     commitFile(root, ".gitignore", ".env\nbuild/\n");
@@ -328,6 +352,17 @@ describe("removeWorktree keeps everything (issue 8)", () => {
     );
     expect(git(root, "branch", "--list", "main")).toContain("main");
     expect(result.branchNote).toContain("main");
+    // A tampered branch checked out nowhere (so only the name rule protects it) is kept too.
+    git(root, "branch", "keep-me");
+    const loose = await createWorktree(root, "loose");
+    const spared = await removeWorktree(
+      root,
+      { name: "loose", worktree: loose.worktree, branch: "keep-me" },
+      { target: "main" },
+    );
+    expect(git(root, "branch", "--list", "keep-me")).toContain("keep-me");
+    expect(git(root, "branch", "--list", "flotilla/loose")).toBe("");
+    expect(spared.branchNote).toContain("keep-me");
     // flotilla/x checked out in another worktree is kept.
     const other = await createWorktree(root, "held");
     git(other.worktree, "checkout", "-q", "--detach");

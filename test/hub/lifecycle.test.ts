@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { isFlotillaError } from "../../src/core/errors.js";
@@ -12,10 +12,13 @@ import {
   respawnAgent,
   stopAgent,
 } from "../../src/hub/lifecycle.js";
+import { createHub } from "../../src/hub/hub.js";
 import { isProcessAlive, isSameProcess, processStartTime } from "../../src/hub/processes.js";
 import { initProject } from "../../src/hub/init.js";
+import { buildLaunch } from "../../src/runtimes/profiles.js";
 import type { Project } from "../../src/store/project.js";
 import { commitFile, git, makeRepo, removeTempRepos } from "../git/temp-repo.js";
+import { waitFor } from "../wait-for.js";
 
 const children: ChildProcess[] = [];
 afterEach(() => {
@@ -209,6 +212,23 @@ describe("respawnAgent", () => {
   });
 });
 
+describe("a worktree whose .git link is missing (issue 8 item 4)", () => {
+  it("item 4: is never respawned nor launched, since git there would find the main checkout", async () => {
+    const project = await newProject();
+    const rec = await createAgent(project, { name: "nolink", runtime: "shell" });
+    await markAgent(project, "nolink", { status: "exited", exitCode: 0 });
+    rmSync(path.join(rec.worktree, ".git"));
+    const refused = await failure(respawnAgent(project, "nolink"));
+    expect(refused.message).toContain("the worktree of nolink is broken");
+    expect((await project.readState()).agents[0]?.status).toBe("exited");
+    const launch = buildLaunch(project, rec, await project.readConfig(), {
+      PATH: "/usr/bin:/bin",
+      SHELL: "/bin/sh",
+    });
+    expect(launch.problem).toContain("worktree broken");
+  });
+});
+
 describe("removeAgent", () => {
   it("keeps the worktree unless clean, and refuses while the process lives", async () => {
     const project = await newProject();
@@ -297,6 +317,34 @@ describe("process identity (issue 8 item 7)", () => {
       ["r2", "working", other.pid],
       ["r3", "exited", null],
     ]);
+  });
+
+  it("item 7: a hub starting up never signals a reused pid an earlier hub's agent left", async () => {
+    const project = await newProject();
+    await createAgent(project, { name: "h1", runtime: "shell" });
+    // A process in its own group that reports the signals it gets, in order, and ignores them.
+    const script = `for (const s of ["SIGHUP", "SIGTERM", "SIGUSR2"]) process.on(s, () => console.log(s)); console.log("ready"); setInterval(() => {}, 1000);`;
+    const other = spawn(process.execPath, ["-e", script], {
+      detached: true,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    children.push(other);
+    let seen = "";
+    other.stdout!.on("data", (chunk: Buffer) => (seen += chunk.toString()));
+    await waitFor(() => seen.includes("ready"), { what: "the bystander to start" });
+    const start = processStartTime(other.pid!)!;
+    await markAgent(project, "h1", { status: "working", pid: other.pid!, pidStart: start - 3 });
+    const hub = await createHub(project);
+    try {
+      const agent = (await project.readState()).agents[0];
+      expect([agent?.status, agent?.pid]).toEqual(["lost", undefined]);
+      // A marker signal sent now arrives after any signal the hub sent: none came before it.
+      process.kill(other.pid!, "SIGUSR2");
+      await waitFor(() => seen.includes("SIGUSR2"), { what: "the marker signal" });
+      expect(seen.trim().split("\n")).toEqual(["ready", "SIGUSR2"]);
+    } finally {
+      await hub.shutdown(2000);
+    }
   });
 
   it("item 7: a recorded pid carries the process's start time from /proc field 22", async () => {
