@@ -50,16 +50,22 @@ function expectedTree(): Record<string, string> {
   return files;
 }
 
-/** The name in the focused pane's (bold) frame, and whether that agent is waiting. */
-function focusedPane(text: string): { name: string; waiting: boolean } | undefined {
-  const title = /┏━ (\S+) · ([^━┓]*)/.exec(text);
-  if (!title) return undefined;
-  return { name: title[1]!, waiting: / · waiting\b/.test(title[2]!) };
+/** The agent in the focused pane (its frame is the bold one). */
+function focusedAgent(text: string): string | undefined {
+  return /┏━ (\S+) · /.exec(text)?.[1];
 }
 
-/** Names of agents whose pane title says they wait for the human. */
+/**
+ * Agents waiting for the human, longest first, from the status bar (` · 2 waiting: alice
+ * <1m, bob <1m`): pane titles may be cut short in narrow panes, the bar names them whole.
+ */
 function waitingAgents(text: string): string[] {
-  return [...text.matchAll(/[┏╭][━─] (\S+) · demo · \S+ · waiting\b/g)].map((m) => m[1]!);
+  const bar = text.split("\n").at(-1) ?? "";
+  const named = / \d+ waiting: (.*?)(?:, …)?(?: {2}|$)/.exec(bar)?.[1] ?? "";
+  return named
+    .split(", ")
+    .map((part) => part.split(" ")[0]!)
+    .filter((name) => name.length > 0);
 }
 
 describe("flotilla demo, end to end: decompose → isolate → merge", () => {
@@ -90,10 +96,11 @@ describe("flotilla demo, end to end: decompose → isolate → merge", () => {
     while (!allDone()) {
       await d.waitFor((text) => waitingAgents(text).length > 0 || allDone(), 150_000);
       if (allDone()) break;
+      const name = waitingAgents(await d.text())[0];
+      if (name === undefined) continue;
       d.type(PREFIX);
       d.type("w");
-      const screen = await d.waitFor((text) => focusedPane(text)?.waiting === true, 30_000);
-      const name = focusedPane(screen)!.name;
+      await d.waitFor((text) => focusedAgent(text) === name, 30_000);
       d.type("y");
       await d.waitFor((text) => !waitingAgents(text).includes(name), 60_000);
       answered.push(name);
