@@ -135,6 +135,11 @@ export function wrapVisible(text: string, width: number): string[] {
   return rows;
 }
 
+/** Characters of `text` a terminal shows (SGR and other CSI sequences count for nothing). */
+export function visibleWidth(text: string): number {
+  return [...text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "")].length;
+}
+
 /**
  * Scrolling output plus a live area redrawn in place. With `tty` false (output piped to a
  * file) there is no live area and no escape sequences: only finished lines are written.
@@ -142,7 +147,8 @@ export function wrapVisible(text: string, width: number): string[] {
 export class AgentScreen {
   private live: string[] = [];
   private liveCursor = false;
-  private drawnLines = 0;
+  /** Visible width of each row the live area drew (0 rows: nothing drawn). */
+  private drawnRows: number[] = [];
   private cursorShown = true;
   private closed = false;
 
@@ -201,10 +207,15 @@ export class AgentScreen {
 
   /** Sequence that erases what the live area drew and leaves the cursor at its start. */
   private eraseLive(): string {
-    if (!this.tty || this.drawnLines === 0) return "";
+    if (!this.tty || this.drawnRows.length === 0) return "";
+    // A terminal narrowed since the draw (a pane resized) has reflowed each row over
+    // ceil(width / columns) lines, as xterm.js does: erase them all, or a stale status line
+    // or "(y/n)" stays on screen.
+    const columns = sanitizeColumns(this.sink.columns());
+    const lines = this.drawnRows.reduce((n, w) => n + Math.max(1, Math.ceil(w / columns)), 0);
     let out = `\r${CSI}2K`;
-    for (let i = 1; i < this.drawnLines; i++) out += `${CSI}1A${CSI}2K`;
-    this.drawnLines = 0;
+    for (let i = 1; i < lines; i++) out += `${CSI}1A${CSI}2K`;
+    this.drawnRows = [];
     return out;
   }
 
@@ -213,7 +224,7 @@ export class AgentScreen {
     const width = Math.max(1, sanitizeColumns(this.sink.columns()) - 1);
     // Wrapped, not cut: in a narrow pane the question's "(y/n)" must still show.
     const rows = this.live.flatMap((line) => wrapVisible(line, width));
-    this.drawnLines = rows.length;
+    this.drawnRows = rows.map(visibleWidth);
     const body = rows.join("\r\n");
     let cursor = "";
     if (this.liveCursor !== this.cursorShown) {

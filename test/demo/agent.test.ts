@@ -207,6 +207,29 @@ describe("demo agent in a pty", () => {
     expect(output).toMatch(/# fail 0\b/);
   });
 
+  it("a pane narrowed while it asks shows the question once, and nothing of it after the answer", async () => {
+    const script = join(tmp, "ask.json");
+    const question = "Edit src/form.js and add test/validate-signup.test.js now, please?";
+    writeFileSync(
+      script,
+      JSON.stringify({ steps: [{ do: "ask", question, yes: [{ do: "say", text: "ok" }] }] }),
+    );
+    const agent = new PtyAgent({ cwd: repo.root, args: ["--script", script], cols: 80 });
+    agents.push(agent);
+    await agent.waitFor("(y/n)");
+    const since = agent.output.length;
+    agent.resize(40, 30);
+    await agent.waitForOutput(/\(y\/n\)/, since);
+    const statusLines = (text: string) => text.split("\n").filter((l) => l.startsWith("◆"));
+    expect(statusLines(agent.screen())).toHaveLength(1);
+    agent.write("y");
+    await agent.waitFor("Script finished");
+    const screen = agent.screen();
+    expect(screen).not.toContain("(y/n)");
+    expect(screen).not.toContain("waiting for you");
+    expect(statusLines(screen)).toHaveLength(1);
+  });
+
   it("plays a --script file, animates its spinner, survives resizes and ends on exit", async () => {
     const script = join(tmp, "custom.json");
     writeFileSync(
