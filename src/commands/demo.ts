@@ -4,15 +4,18 @@ import type { Command } from "commander";
 export function registerDemoCommand(program: Command): void {
   program
     .command("demo")
-    .description("open the cockpit on a throwaway repository with three scripted demo agents")
+    .description(
+      "the whole loop on a throwaway repository: a scripted coordinator adds tasks and slings workers, a reviewer approves, the merge queue lands them",
+    )
     .option("--dir <path>", "where to create the demo repository (default: a new temp directory)")
-    .option("--no-up", "create the repository and agents, but do not open the cockpit")
+    .option("--no-up", "create the repository and the coordinator, but do not open the cockpit")
     .action(async (options: { dir?: string; up: boolean }) => {
       const { mkdtempSync, mkdirSync, readdirSync } = await import("node:fs");
       const os = await import("node:os");
       const path = await import("node:path");
       const { FlotillaError } = await import("../core/errors.js");
       const { createDemoRepo } = await import("../demo/repo.js");
+      const { DEMO_COORDINATOR, DEMO_PROJECT_GATE } = await import("../demo/plan.js");
       const { initProject } = await import("../hub/init.js");
       const { createAgent } = await import("../hub/lifecycle.js");
 
@@ -32,15 +35,20 @@ export function registerDemoCommand(program: Command): void {
       process.stdout.write(`Creating the demo repository in ${dir} ...\n`);
       const demo = await createDemoRepo(dir);
       const { project } = await initProject(demo.root);
-      for (const task of demo.tasks) {
-        await createAgent(project, {
-          name: task.name,
-          runtime: "demo",
-          prompt: task.prompt,
-          role: "worker",
-        });
-        process.stdout.write(`  spawned ${task.name}: ${task.prompt}\n`);
-      }
+      // Every `flotilla done` and every merged result runs the demo project's tests.
+      await project.configDoc.update((config) => {
+        config.gates = [DEMO_PROJECT_GATE];
+      });
+      // The coordinator does the rest through the CLI: tasks, slings, the reviewer.
+      await createAgent(project, {
+        name: DEMO_COORDINATOR.name,
+        runtime: "demo",
+        prompt: DEMO_COORDINATOR.prompt,
+        role: "coordinator",
+      });
+      process.stdout.write(
+        `  spawned ${DEMO_COORDINATOR.name} (coordinator): ${DEMO_COORDINATOR.prompt}\n`,
+      );
       if (!options.up) {
         process.stdout.write(`Open it with: cd ${demo.root} && flotilla up\n`);
         return;
@@ -48,7 +56,7 @@ export function registerDemoCommand(program: Command): void {
       const { attachCockpit } = await import("./up.js");
       process.on("exit", () => {
         process.stdout.write(
-          `The demo repository is kept at ${demo.root}; each agent's work is on its branch (git -C ${demo.root} log --all --oneline).\n`,
+          `The demo repository is kept at ${demo.root}: what landed is on main (git -C ${demo.root} log --oneline --graph main); flotilla task ls there shows the board.\n`,
         );
       });
       await attachCockpit(project, { start: true });

@@ -45,6 +45,8 @@ export const WorkerDonePayload = z.object({
   /** The branch's head commit when the worker's gates passed (`flotilla done`). */
   head: z.string().optional(),
   files: z.array(z.string()).default([]),
+  /** Who sent it: `flotilla done` enqueues (or waits for review) itself, so the queue skips it. */
+  via: z.string().optional(),
 });
 export type WorkerDonePayload = z.infer<typeof WorkerDonePayload>;
 

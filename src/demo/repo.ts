@@ -3,28 +3,11 @@ import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { runGitIn } from "../git/git.js";
 import { FlotillaError, describeError } from "../core/errors.js";
-import type { DemoScript } from "./script.js";
-import { docsScript } from "./scripts/docs.js";
-import { testsScript } from "./scripts/tests.js";
-import { validationScript } from "./scripts/validation.js";
-
-/** One demo agent's task: who does it, the prompt it is started with, and what it plays. */
-export interface DemoTask {
-  /** Agent name, e.g. `alice`. */
-  name: string;
-  /** Task prompt passed to the agent as its argument. */
-  prompt: string;
-  /** Built-in script id; set `FLOTILLA_DEMO_SCRIPT` to it to pick the script by name. */
-  scriptId: string;
-  script: DemoScript;
-}
 
 /** A created demo repository. */
 export interface DemoRepo {
   /** Absolute path of the repository (branch `main`, one commit). */
   root: string;
-  /** Three tasks that touch different files, so their branches merge without conflicts. */
-  tasks: DemoTask[];
 }
 
 /** Files of the demo project, path → content. Its tests run with `node --test`. */
@@ -89,29 +72,6 @@ TODO: document the helpers.
   ".gitignore": "node_modules/\n",
 };
 
-/** The three demo tasks, in pane order. */
-export const DEMO_TASKS: readonly DemoTask[] = [
-  {
-    name: "alice",
-    prompt:
-      "Add input validation to src/form.js: a validateSignup(form) helper that reports every problem",
-    scriptId: "validation",
-    script: validationScript,
-  },
-  {
-    name: "bob",
-    prompt: "Write tests for the helpers in src/form.js, including edge cases",
-    scriptId: "tests",
-    script: testsScript,
-  },
-  {
-    name: "carol",
-    prompt: "Document the form helpers in README.md",
-    scriptId: "docs",
-    script: docsScript,
-  },
-];
-
 async function git(cwd: string, args: string[]): Promise<void> {
   try {
     await runGitIn(cwd, args);
@@ -129,7 +89,8 @@ async function git(cwd: string, args: string[]): Promise<void> {
 /**
  * Creates a throwaway git repository at `dir` (created if missing) holding a small JavaScript
  * project with passing `node --test` tests, committed once on branch `main`, with a local
- * git identity and signing off so it commits on any machine.
+ * git identity and signing off so it commits on any machine. The demo's plan
+ * (`demo/plan.ts`) is the work its coordinator hands out on it.
  * @throws FlotillaError `INVALID_INPUT` when `dir` exists and is not empty; `GIT_FAILED` when
  *   git is missing or fails.
  */
@@ -152,5 +113,5 @@ export async function createDemoRepo(dir: string): Promise<DemoRepo> {
   }
   await git(root, ["add", "-A"]);
   await git(root, ["commit", "--quiet", "-m", "Sign-up form helpers with tests"]);
-  return { root, tasks: DEMO_TASKS.map((task) => ({ ...task })) };
+  return { root };
 }

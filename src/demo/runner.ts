@@ -273,7 +273,7 @@ export class ScriptRunner {
   /** Runs the step's command; true when it exited 0. */
   private async runCommand(step: RunStep): Promise<boolean> {
     const args = step.args ?? [];
-    const shown = [step.command, ...args].join(" ");
+    const shown = [step.command, ...args].map(shownArg).join(" ");
     this.ctx.screen.print(
       `${paint(this.color, "blue", "●")} ${paint(this.color, "bold", `Run(${stripControls(shown)})`)}`,
     );
@@ -422,6 +422,11 @@ export function mailSendArgs(step: MailStep): string[] {
     "--body",
     step.body,
   ];
+}
+
+/** An argument as a reader would type it: quoted when it holds spaces or shell characters. */
+function shownArg(arg: string): string {
+  return /^[\w@%+=:,./^-]+$/.test(arg) ? arg : JSON.stringify(arg);
 }
 
 /** Keeps colour (SGR) in a command's output line but drops other controls and `\r` overwrites. */

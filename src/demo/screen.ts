@@ -86,13 +86,69 @@ export function truncateVisible(text: string, width: number): string {
 }
 
 /**
+ * `text` (which may hold SGR sequences) as rows of at most `width` visible characters,
+ * broken after the last space that fits when there is one (the space itself dropped), else
+ * mid-word. A narrow pane so still shows a question's "(y/n)" whole, on its last row.
+ */
+export function wrapVisible(text: string, width: number): string[] {
+  const rows: string[] = [];
+  let row = "";
+  let visible = 0;
+  let breakAt = -1; // index in `row` just after its last space
+  let visibleAtBreak = 0;
+  for (let i = 0; i < text.length;) {
+    const escape = /^\x1b\[[0-9;?]*[A-Za-z]/.exec(text.slice(i, i + 32));
+    if (escape) {
+      row += escape[0];
+      i += escape[0].length;
+      continue;
+    }
+    const char = String.fromCodePoint(text.codePointAt(i) ?? 32);
+    i += char.length;
+    if (visible >= width) {
+      if (char === " ") {
+        rows.push(row);
+        row = "";
+        visible = 0;
+        breakAt = -1;
+        continue;
+      }
+      if (breakAt > 0) {
+        rows.push(row.slice(0, breakAt - 1));
+        row = row.slice(breakAt);
+        visible -= visibleAtBreak;
+      } else {
+        rows.push(row);
+        row = "";
+        visible = 0;
+      }
+      breakAt = -1;
+    }
+    row += char;
+    visible += 1;
+    if (char === " ") {
+      breakAt = row.length;
+      visibleAtBreak = visible;
+    }
+  }
+  rows.push(row);
+  return rows;
+}
+
+/** Characters of `text` a terminal shows (SGR and other CSI sequences count for nothing). */
+export function visibleWidth(text: string): number {
+  return [...text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "")].length;
+}
+
+/**
  * Scrolling output plus a live area redrawn in place. With `tty` false (output piped to a
  * file) there is no live area and no escape sequences: only finished lines are written.
  */
 export class AgentScreen {
   private live: string[] = [];
   private liveCursor = false;
-  private drawnLines = 0;
+  /** Visible width of each row the live area drew (0 rows: nothing drawn). */
+  private drawnRows: number[] = [];
   private cursorShown = true;
   private closed = false;
 
@@ -151,18 +207,25 @@ export class AgentScreen {
 
   /** Sequence that erases what the live area drew and leaves the cursor at its start. */
   private eraseLive(): string {
-    if (!this.tty || this.drawnLines === 0) return "";
+    if (!this.tty || this.drawnRows.length === 0) return "";
+    // A terminal narrowed since the draw (a pane resized) has reflowed each row over
+    // ceil(width / columns) lines, as xterm.js does: erase them all, or a stale status line
+    // or "(y/n)" stays on screen.
+    const columns = sanitizeColumns(this.sink.columns());
+    const lines = this.drawnRows.reduce((n, w) => n + Math.max(1, Math.ceil(w / columns)), 0);
     let out = `\r${CSI}2K`;
-    for (let i = 1; i < this.drawnLines; i++) out += `${CSI}1A${CSI}2K`;
-    this.drawnLines = 0;
+    for (let i = 1; i < lines; i++) out += `${CSI}1A${CSI}2K`;
+    this.drawnRows = [];
     return out;
   }
 
   private drawLive(): string {
     if (!this.tty || this.live.length === 0) return "";
     const width = Math.max(1, sanitizeColumns(this.sink.columns()) - 1);
-    this.drawnLines = this.live.length;
-    const body = this.live.map((line) => truncateVisible(line, width)).join("\r\n");
+    // Wrapped, not cut: in a narrow pane the question's "(y/n)" must still show.
+    const rows = this.live.flatMap((line) => wrapVisible(line, width));
+    this.drawnRows = rows.map(visibleWidth);
+    const body = rows.join("\r\n");
     let cursor = "";
     if (this.liveCursor !== this.cursorShown) {
       cursor = this.liveCursor ? `${CSI}?25h` : `${CSI}?25l`;

@@ -5,6 +5,7 @@ import { findTask, READ_ONLY_ROLES, type Task } from "../core/tasks.js";
 import { runGate } from "../merge/gates.js";
 import { isAncestor, mustGit, revParse } from "../merge/git.js";
 import { changedFiles, MergeQueueStore } from "../merge/queue.js";
+import { VIA_DONE } from "../merge/worker-done.js";
 import { sendMail } from "../store/mail-store.js";
 import type { Project } from "../store/project.js";
 import { TaskStore } from "../store/task-store.js";
@@ -137,7 +138,8 @@ export async function finishWork(project: Project, request: DoneRequest): Promis
     body: `${agent} finished${task ? ` ${task.id}` : ""} on ${branch} at ${head.slice(0, 10)}; gates passed (${gates.map((g) => g.name).join(", ") || "none configured"}).\nFiles changed: ${files.join(", ") || "none"}\n${review ? `Waiting for a reviewer's verdict: flotilla task review ${task.id} --approve|--changes --findings "…"\n` : ""}`,
     type: "worker_done",
     priority: "normal",
-    payload: { ...(task ? { task: task.id } : {}), branch, head, files },
+    // `via`: the queue's worker_done handling leaves this one to us (enqueue or review).
+    payload: { ...(task ? { task: task.id } : {}), branch, head, files, via: VIA_DONE },
   });
   let entry: string | undefined;
   let note: string | undefined;

@@ -167,6 +167,9 @@ export function builtinRuntimes(
       prompt: { mode: "arg" },
       // The question's "(y/n)" may be cut off in a narrow pane; the status line says it too.
       waitingPatterns: ["\\(y/n\\)", "· waiting for you$"],
+      // FLOTILLA_* variables are not passed on to agents; the demo's pace is, so
+      // `FLOTILLA_DEMO_SPEED=10 flotilla demo` speeds up every agent it starts.
+      env: env.FLOTILLA_DEMO_SPEED ? { FLOTILLA_DEMO_SPEED: env.FLOTILLA_DEMO_SPEED } : {},
       description: "Flotilla's scripted demo agent (no AI, no network)",
     }),
   };

@@ -2,7 +2,10 @@ import { execFileSync } from "node:child_process";
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createDemoRepo, DEMO_FILES, type DemoRepo, type DemoTask } from "../../src/demo/repo.js";
+import { inScope } from "../../src/core/scope.js";
+import { DEMO_PLAN, planBranch, type DemoPlanTask } from "../../src/demo/plan.js";
+import { createDemoRepo, DEMO_FILES, type DemoRepo } from "../../src/demo/repo.js";
+import { firstPrompt } from "../../src/hub/sling.js";
 import { demoAgentPath } from "../../src/runtimes/package-files.js";
 import { PtyAgent } from "./agent-pty.js";
 import { makeTempDir } from "../git/temp-repo.js";
@@ -15,40 +18,48 @@ function git(cwd: string, ...args: string[]): string {
   return execFileSync("git", args, { cwd, encoding: "utf8" }).trim();
 }
 
-/** A worktree on branch `flotilla/<name>`, as the cockpit makes one. */
+/** A worktree on branch `flotilla/<name>` from main's tip, as sling makes one. */
 function addWorktree(name: string): string {
   const path = join(tmp, "worktrees", name);
-  git(repo.root, "worktree", "add", "--quiet", "-b", `flotilla/${name}`, path);
+  git(repo.root, "worktree", "add", "--quiet", "-b", `flotilla/${name}`, path, "main");
   return path;
 }
 
-/** A `flotilla` on PATH that logs its arguments (exit 0) or fails like a missing hub. */
-function fakeFlotilla(behaviour: "log" | "fail"): { path: string; log: string } {
+/**
+ * A `flotilla` on PATH that logs its arguments, then exits 0 (`log`) or, like `flotilla
+ * done`'s project gate, with the status of `node --test` in the worktree (`gate`).
+ */
+function fakeFlotilla(behaviour: "log" | "gate"): { path: string; log: string } {
   const bin = join(tmp, `bin-${behaviour}`);
   const log = join(tmp, `flotilla-${behaviour}.log`);
   mkdirSync(bin, { recursive: true });
   const body =
     behaviour === "log"
       ? `#!/bin/sh\nprintf '%s\\n' "$@" >> '${log}'\n`
-      : `#!/bin/sh\necho "flotilla: mail store is locked" >&2\nexit 1\n`;
+      : `#!/bin/sh\nprintf '%s\\n' "$@" >> '${log}'\nexec '${process.execPath}' --test\n`;
   writeFileSync(join(bin, "flotilla"), body);
   chmodSync(join(bin, "flotilla"), 0o755);
   return { path: `${bin}${delimiter}${process.env.PATH ?? ""}`, log };
 }
 
-function startAgent(task: DemoTask, cwd: string, extraEnv: Record<string, string> = {}): PtyAgent {
+/** A worker of the demo plan, started with the prompt sling gives it. */
+function startWorker(
+  task: DemoPlanTask,
+  cwd: string,
+  extraEnv: Record<string, string> = {},
+): PtyAgent {
   const agent = new PtyAgent({
     cwd,
-    args: [task.prompt],
-    env: { FLOTILLA_AGENT: task.name, FLOTILLA_DEMO_SPEED: "50", ...extraEnv },
+    args: [firstPrompt(task, "none")],
+    env: { FLOTILLA_AGENT: task.agent, FLOTILLA_DEMO_SPEED: "50", ...extraEnv },
   });
   agents.push(agent);
   return agent;
 }
 
-function task(name: string): DemoTask {
-  const found = repo.tasks.find((candidate) => candidate.name === name);
-  if (!found) throw new Error(`no demo task ${name}`);
+function task(agent: string): DemoPlanTask {
+  const found = DEMO_PLAN.find((candidate) => candidate.agent === agent);
+  if (!found) throw new Error(`no demo task for ${agent}`);
   return found;
 }
 
@@ -66,11 +77,11 @@ afterEach(async () => {
 });
 
 describe("demo agent in a pty", () => {
-  it("asks once, and on y edits, runs the tests, commits with its trailer on its branch and mails", async () => {
+  it("asks once, and on y edits, runs the tests, commits with its trailer and runs flotilla done", async () => {
     const worktree = addWorktree("alice");
     const mainHead = git(repo.root, "rev-parse", "main");
     const flotilla = fakeFlotilla("log");
-    const agent = startAgent(task("alice"), worktree, { PATH: flotilla.path });
+    const agent = startWorker(task("alice"), worktree, { PATH: flotilla.path });
 
     await agent.waitFor("(y/n)");
     expect(agent.screen()).toContain("Edit src/form.js");
@@ -82,6 +93,7 @@ describe("demo agent in a pty", () => {
     expect(history).toContain("Update(src/form.js)");
     expect(history).toContain("✔ passed");
     expect(history).toContain("Commit [flotilla/alice");
+    expect(history).toContain("Run(flotilla done)");
     // Once answered, the question no longer reads as pending.
     expect(agent.screen()).not.toContain("(y/n)");
 
@@ -100,9 +112,7 @@ describe("demo agent in a pty", () => {
         "flotilla/alice",
       ),
     ).toBe("alice");
-    expect(readFileSync(flotilla.log, "utf8").split("\n")).toEqual(
-      expect.arrayContaining(["mail", "send", "--to", "cockpit", "--type", "worker_done"]),
-    );
+    expect(readFileSync(flotilla.log, "utf8")).toBe("done\n");
     // The scripted edits keep the project's own tests green.
     execFileSync(process.execPath, ["--test"], { cwd: worktree, stdio: "pipe" });
 
@@ -116,7 +126,7 @@ describe("demo agent in a pty", () => {
   it("on n takes the no path: nothing edited, nothing committed", async () => {
     const worktree = addWorktree("carol");
     const head = git(worktree, "rev-parse", "HEAD");
-    const agent = startAgent(task("carol"), worktree);
+    const agent = startWorker(task("carol"), worktree);
 
     await agent.waitFor("(y/n)");
     agent.write("n");
@@ -134,45 +144,90 @@ describe("demo agent in a pty", () => {
   });
 
   it("ignores keys other than y and n at the question", async () => {
-    const worktree = addWorktree("bob");
-    const agent = startAgent(task("bob"), worktree);
+    const worktree = addWorktree("carol");
+    const agent = startWorker(task("carol"), worktree, { PATH: fakeFlotilla("log").path });
     await agent.waitFor("(y/n)");
     agent.write("x");
     agent.write("\r");
     agent.write("y");
     await agent.waitFor("Script finished");
-    expect(agent.history()).toContain("Commit [flotilla/bob");
+    expect(agent.history()).toContain("Commit [flotilla/carol");
   });
 
-  it("runs all three demo tasks on their own branches, and the branches merge with passing tests", async () => {
-    const flotilla = fakeFlotilla("fail");
-    const running = repo.tasks.map((demoTask) => ({
-      demoTask,
-      agent: startAgent(demoTask, addWorktree(demoTask.name), { PATH: flotilla.path }),
-    }));
-    await Promise.all(
-      running.map(async ({ agent }) => {
-        await agent.waitFor("(y/n)");
-        agent.write("y");
-        await agent.waitFor("Script finished");
-      }),
-    );
-    for (const { demoTask, agent } of running) {
-      // A failed `flotilla mail send` is a warning; the agent carries on.
-      expect(agent.history()).toContain("mail to cockpit not sent: flotilla: mail store is locked");
-      const branch = `flotilla/${demoTask.name}`;
+  it("bob's gate fails once on his slip; he fixes the test, commits, and flotilla done passes", async () => {
+    const worktree = addWorktree("bob");
+    const flotilla = fakeFlotilla("gate");
+    const agent = startWorker(task("bob"), worktree, { PATH: flotilla.path });
+    await agent.waitFor("(y/n)");
+    agent.write("y");
+    await agent.waitFor("Script finished");
+    const history = agent.history();
+    expect(history).toContain("The gate caught my mistake");
+    expect(history.indexOf("✘ failed")).toBeGreaterThan(-1);
+    expect(history.indexOf("✔ passed")).toBeGreaterThan(history.indexOf("✘ failed"));
+    expect(readFileSync(flotilla.log, "utf8")).toBe("done\ndone\n");
+    expect(git(repo.root, "log", "--format=%s", "main..flotilla/bob").split("\n")).toEqual([
+      "Fix the expected slug of R2-D2",
+      "Test isEmail edge cases and slugify",
+    ]);
+    expect(git(worktree, "status", "--porcelain")).toBe("");
+  });
+
+  it("plays the whole plan: each worker stays in its scope, T4 builds on T1, and the merges pass the tests", async () => {
+    const flotilla = fakeFlotilla("gate");
+    const bases = new Map<string, string>();
+    const play = async (planTask: DemoPlanTask): Promise<void> => {
+      bases.set(planTask.id, git(repo.root, "rev-parse", "main"));
+      const agent = startWorker(planTask, addWorktree(planTask.agent), { PATH: flotilla.path });
+      await agent.waitFor("(y/n)");
+      agent.write("y");
+      await agent.waitFor("Script finished");
+    };
+    const first = DEMO_PLAN.filter((t) => t.after.length === 0);
+    const later = DEMO_PLAN.filter((t) => t.after.length > 0);
+    await Promise.all(first.map(play));
+    for (const t of first) git(repo.root, "merge", "--quiet", "--no-edit", planBranch(t));
+    // A dependant's worktree starts from main once its dependencies have landed.
+    await Promise.all(later.map(play));
+    for (const t of later) git(repo.root, "merge", "--quiet", "--no-edit", planBranch(t));
+
+    for (const t of DEMO_PLAN) {
+      const branch = planBranch(t);
+      const files = git(repo.root, "diff", "--name-only", bases.get(t.id)!, branch).split("\n");
+      for (const file of files) expect(inScope(file, t.scope), `${t.id} wrote ${file}`).toBe(true);
       expect(
         git(repo.root, "log", "-1", "--format=%(trailers:key=Flotilla-Agent,valueonly)", branch),
-      ).toBe(demoTask.name);
-      expect(git(repo.root, "rev-list", "--count", `main..${branch}`)).toBe("1");
+      ).toBe(t.agent);
     }
-    for (const { demoTask } of running)
-      git(repo.root, "merge", "--quiet", "--no-edit", `flotilla/${demoTask.name}`);
-    const output = execFileSync(process.execPath, ["--test", "test/"], {
+    const output = execFileSync(process.execPath, ["--test"], {
       cwd: repo.root,
       encoding: "utf8",
     });
-    expect(output).toMatch(/# pass 8\b/);
+    expect(output).toMatch(/# pass 10\b/);
+    expect(output).toMatch(/# fail 0\b/);
+  });
+
+  it("a pane narrowed while it asks shows the question once, and nothing of it after the answer", async () => {
+    const script = join(tmp, "ask.json");
+    const question = "Edit src/form.js and add test/validate-signup.test.js now, please?";
+    writeFileSync(
+      script,
+      JSON.stringify({ steps: [{ do: "ask", question, yes: [{ do: "say", text: "ok" }] }] }),
+    );
+    const agent = new PtyAgent({ cwd: repo.root, args: ["--script", script], cols: 80 });
+    agents.push(agent);
+    await agent.waitFor("(y/n)");
+    const since = agent.output.length;
+    agent.resize(40, 30);
+    await agent.waitForOutput(/\(y\/n\)/, since);
+    const statusLines = (text: string) => text.split("\n").filter((l) => l.startsWith("◆"));
+    expect(statusLines(agent.screen())).toHaveLength(1);
+    agent.write("y");
+    await agent.waitFor("Script finished");
+    const screen = agent.screen();
+    expect(screen).not.toContain("(y/n)");
+    expect(screen).not.toContain("waiting for you");
+    expect(statusLines(screen)).toHaveLength(1);
   });
 
   it("plays a --script file, animates its spinner, survives resizes and ends on exit", async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseAgentArgs, parseSpeed, resolveAgentScript } from "../../src/demo/options.js";
-import { DEMO_TASKS } from "../../src/demo/repo.js";
+import { DEMO_COORDINATOR, DEMO_PLAN, DEMO_REVIEWER } from "../../src/demo/plan.js";
+import { firstPrompt } from "../../src/hub/sling.js";
 import { pickBuiltinScript } from "../../src/demo/scripts/index.js";
 
 describe("demo agent arguments", () => {
@@ -33,13 +34,20 @@ describe("demo agent arguments", () => {
 });
 
 describe("built-in script choice", () => {
-  it.each(DEMO_TASKS.map((task) => [task.name, task] as const))(
-    "picks %s's script from its prompt",
+  it.each(DEMO_PLAN.map((task) => [task.agent, task] as const))(
+    "picks %s's script from the prompt sling gives it",
     (_, task) => {
-      expect(pickBuiltinScript(task.prompt).id).toBe(task.scriptId);
-      expect(pickBuiltinScript(task.prompt).script).toBe(task.script);
+      for (const mode of ["flag", "none"]) {
+        expect(pickBuiltinScript(firstPrompt(task, mode)).id).toBe(task.scriptId);
+        expect(pickBuiltinScript(firstPrompt(task, mode)).script).toBe(task.script);
+      }
     },
   );
+
+  it("picks the coordinator's and the reviewer's scripts from their prompts", () => {
+    expect(pickBuiltinScript(DEMO_COORDINATOR.prompt).id).toBe("coordinator");
+    expect(pickBuiltinScript(DEMO_REVIEWER.prompt).id).toBe("review");
+  });
 
   it("falls back to explore, which edits nothing", () => {
     const builtin = pickBuiltinScript("refactor the payment service");
@@ -56,7 +64,7 @@ describe("built-in script choice", () => {
     await expect(
       resolveAgentScript({ prompt: "", help: false }, { FLOTILLA_DEMO_SCRIPT: "nope" }),
     ).rejects.toThrow(
-      'no built-in demo script "nope": use one of validation, tests, docs, explore',
+      'no built-in demo script "nope": use one of coordinator, review, handler, validation, tests, docs, explore',
     );
   });
 

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { AgentScreen, emphasize, stripControls, truncateVisible } from "../../src/demo/screen.js";
+import {
+  AgentScreen,
+  emphasize,
+  stripControls,
+  truncateVisible,
+  wrapVisible,
+} from "../../src/demo/screen.js";
 
 function capture(tty: boolean, columns = 20): { screen: AgentScreen; out: () => string } {
   let written = "";
@@ -20,11 +26,19 @@ describe("AgentScreen", () => {
     expect(out()).toBe("one\ntwo\n");
   });
 
-  it("cuts live lines to the terminal width so they never wrap", () => {
+  it("breaks live lines into rows narrower than the terminal, so it never wraps them itself", () => {
     const { screen, out } = capture(true, 10);
     screen.setLive(["0123456789abcdef"]);
-    expect(out()).toContain("012345678");
-    expect(out()).not.toContain("0123456789");
+    expect(out()).toBe("012345678\r\n9abcdef\x1b[?25l");
+  });
+
+  it("keeps a narrow pane's question whole: rows break at spaces, and erase counts every row", () => {
+    const { screen, out } = capture(true, 16);
+    screen.setLive(["? Create src/signup.js? (y/n) "], true);
+    expect(out()).toBe("? Create\r\nsrc/signup.js?\r\n(y/n) ");
+    const before = out().length;
+    screen.print("ok");
+    expect(out().slice(before)).toMatch(/^\r\x1b\[2K(\x1b\[1A\x1b\[2K){2}ok\r\n/);
   });
 
   it("erases the live area before printing and draws it again below", () => {
@@ -45,6 +59,15 @@ describe("AgentScreen", () => {
 });
 
 describe("text helpers", () => {
+  it("wraps at the last space that fits, keeping escape sequences, and mid-word when it must", () => {
+    expect(wrapVisible("\x1b[33m?\x1b[0m Approve T1? (y/n)", 12)).toEqual([
+      "\x1b[33m?\x1b[0m Approve",
+      "T1? (y/n)",
+    ]);
+    expect(wrapVisible("abcdefgh", 3)).toEqual(["abc", "def", "gh"]);
+    expect(wrapVisible("short", 10)).toEqual(["short"]);
+  });
+
   it("keeps escape sequences when truncating and closes the style", () => {
     expect(truncateVisible("\x1b[31mred text\x1b[0m", 3)).toBe("\x1b[31mred\x1b[0m");
     expect(truncateVisible("short", 10)).toBe("short");

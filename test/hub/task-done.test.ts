@@ -75,7 +75,14 @@ describe("flotilla done", () => {
     expect(mail[0]).toMatchObject({
       type: "worker_done",
       from: agent.name,
-      payload: { task: "T1", branch: agent.branch, head, files: ["src/form.js"] },
+      // The queue's own worker_done handling leaves it to done (which enqueues below).
+      payload: {
+        task: "T1",
+        branch: agent.branch,
+        head,
+        files: ["src/form.js"],
+        via: "flotilla done",
+      },
     });
     const queue = await new MergeQueueStore(project).read();
     expect(queue.entries).toHaveLength(1);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { MergeQueueStore } from "../../src/merge/queue.js";
-import { enqueueOnWorkerDone } from "../../src/merge/worker-done.js";
+import { enqueueOnWorkerDone, VIA_DONE } from "../../src/merge/worker-done.js";
 import { MailStore } from "../../src/store/mail-store.js";
 import { removeTempRepos } from "../git/temp-repo.js";
 import { addAgent, agentWith, makeMergeProject } from "./fixture.js";
@@ -36,6 +36,15 @@ describe("worker_done → the merge queue", () => {
     const [mail] = (await new MailStore(fx.project.paths.mail).list("bob")).messages;
     expect(mail?.subject).toBe("Nothing to merge");
     expect(mail?.body).toContain("has no commits that main does not already have");
+  });
+
+  it("leaves the worker_done of flotilla done alone: done enqueues, or a reviewer approves", async () => {
+    const fx = await makeMergeProject();
+    await agentWith(fx, "alice", "a.txt", "a\n");
+    const payload = { branch: "flotilla/alice", task: "T1", via: VIA_DONE };
+    expect(await enqueueOnWorkerDone(fx.project, "enqueue", "alice", payload)).toBeUndefined();
+    expect((await new MergeQueueStore(fx.project).read()).entries).toEqual([]);
+    expect((await new MailStore(fx.project.paths.mail).list("alice")).messages).toEqual([]);
   });
 
   it("does nothing when merge.onWorkerDone is off", async () => {

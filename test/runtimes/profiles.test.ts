@@ -279,6 +279,15 @@ describe("buildLaunch", () => {
     expect(launch.args[1]).toBe("go");
   });
 
+  it("passes the demo's pace on to demo agents, and no other FLOTILLA_ variable of the hub", () => {
+    const env = { PATH: "/usr/bin", FLOTILLA_DEMO_SPEED: "20", FLOTILLA_SECRET: "x" };
+    const demo = buildLaunch(project, record("demo"), Config.parse({}), env);
+    expect(demo.env.FLOTILLA_DEMO_SPEED).toBe("20");
+    expect(demo.env.FLOTILLA_SECRET).toBeUndefined();
+    const shell = buildLaunch(project, record("shell"), Config.parse({}), env);
+    expect(shell.env.FLOTILLA_DEMO_SPEED).toBeUndefined();
+  });
+
   it("reports a missing command instead of failing", () => {
     const launch = buildLaunch(project, record("claude"), Config.parse({}), { PATH: binDir() });
     expect(launch.problem).toBe(

@@ -14,7 +14,7 @@ slugify("Ada Lovelace"); // "ada-lovelace"
 | \`isEmail(email)\` | true when the address looks like \`name@domain.tld\` |
 | \`slugify(name)\` | turns a display name into a URL slug |`;
 
-/** carol's task: replace the README's TODO with usage docs. */
+/** carol's task (T3): replace the README's TODO with usage docs, then `flotilla done`. */
 export const docsScript: DemoScript = {
   name: "docs",
   steps: [
@@ -34,17 +34,13 @@ export const docsScript: DemoScript = {
           file: "README.md",
           replace: { find: "TODO: document the helpers.", with: USAGE },
         },
-        { do: "think", ms: 1600, label: "Checking nothing broke" },
-        { do: "run", command: "node", args: ["--test", "--test-reporter=spec"] },
         { do: "commit", message: "Document the form helpers in the README" },
+        { do: "run", command: "flotilla", args: ["done"] },
         {
-          do: "mail",
-          to: "cockpit",
-          subject: "README usage documented",
-          body: "README.md now documents normalizeEmail, isEmail and slugify.",
-          type: "worker_done",
+          do: "say",
+          text: "Done: the README documents every helper; T3 waits for the reviewer.",
+          color: "green",
         },
-        { do: "say", text: "Done: the README documents every helper.", color: "green" },
       ],
       no: [{ do: "say", text: "Okay, I'll leave the README as it is.", color: "yellow" }],
     },

@@ -1,7 +1,11 @@
 import { FlotillaError } from "../../core/errors.js";
+import { DEMO_PLAN } from "../plan.js";
 import type { DemoScript } from "../script.js";
+import { coordinatorScript } from "./coordinator.js";
 import { docsScript } from "./docs.js";
 import { exploreScript } from "./explore.js";
+import { handlerScript } from "./handler.js";
+import { reviewScript } from "./review.js";
 import { testsScript } from "./tests.js";
 import { validationScript } from "./validation.js";
 
@@ -16,9 +20,14 @@ export interface BuiltinScript {
 
 /**
  * Built-in scripts, tried in this order against the prompt. They are TypeScript modules, not
- * JSON files, so `tsc` puts them in `dist/` with the agent. `explore` is the fallback.
+ * JSON files, so `tsc` puts them in `dist/` with the agent. `explore` is the fallback. The
+ * demo's coordinator and reviewer are picked by their prompts' first word; its workers by
+ * their task's title, which sling puts in the prompt (`Flotilla task T1: <title>. …`).
  */
 export const BUILTIN_SCRIPTS: readonly BuiltinScript[] = [
+  { id: "coordinator", matches: /^plan\b/i, script: coordinatorScript(DEMO_PLAN) },
+  { id: "review", matches: /^review\b/i, script: reviewScript(DEMO_PLAN) },
+  { id: "handler", matches: /\bsign-up handler\b/i, script: handlerScript },
   { id: "validation", matches: /validat/i, script: validationScript },
   { id: "tests", matches: /\btests?\b/i, script: testsScript },
   { id: "docs", matches: /\breadme\b|\bdocs?\b|\bdocument/i, script: docsScript },

@@ -1,5 +1,10 @@
 import type { DemoScript } from "../script.js";
 
+/** The slip bob makes: `slugify` keeps the dash in "R2-D2", so this expectation is wrong. */
+export const WRONG_SLUG = `assert.equal(slugify("R2-D2"), "r2d2");`;
+/** What the gate's failure makes him write instead. */
+export const RIGHT_SLUG = `assert.equal(slugify("R2-D2"), "r2-d2");`;
+
 const MORE_TESTS = `
 test("isEmail rejects addresses without a domain or with spaces", () => {
   assert.equal(isEmail("ada@"), false);
@@ -14,11 +19,16 @@ test("isEmail ignores surrounding spaces and case", () => {
 test("slugify turns a display name into a URL slug", () => {
   assert.equal(slugify("Ada Lovelace"), "ada-lovelace");
   assert.equal(slugify("  --Grace   Hopper!! "), "grace-hopper");
-  assert.equal(slugify("R2-D2"), "r2-d2");
+  ${WRONG_SLUG}
 });
 `;
 
-/** bob's task: cover the existing helpers of src/form.js with tests. */
+/**
+ * bob's task (T2 of the demo plan): cover the existing helpers of src/form.js with tests.
+ * He commits without running them, and one expectation is wrong: `flotilla done`'s gate
+ * fails and sends nothing; he reads the failure, fixes the test, commits, and runs
+ * `flotilla done` again, which passes.
+ */
 export const testsScript: DemoScript = {
   name: "tests",
   steps: [
@@ -45,19 +55,31 @@ export const testsScript: DemoScript = {
           },
         },
         { do: "edit", file: "test/form.test.js", append: MORE_TESTS },
-        { do: "think", ms: 1600, label: "Running the tests" },
-        { do: "run", command: "node", args: ["--test", "--test-reporter=spec"] },
+        { do: "say", text: "These are simple enough; committing without running them." },
         { do: "commit", message: "Test isEmail edge cases and slugify" },
         {
-          do: "mail",
-          to: "cockpit",
-          subject: "form helpers are tested",
-          body: "test/form.test.js now covers isEmail edge cases and slugify; all tests pass.",
-          type: "worker_done",
+          do: "run",
+          command: "flotilla",
+          args: ["done"],
+          ifFailed: [
+            {
+              do: "say",
+              text: 'The gate caught my mistake: `slugify("R2-D2")` keeps the dash, so the slug is **r2-d2**.',
+              color: "yellow",
+            },
+            { do: "think", ms: 1500, label: "Fixing the test" },
+            {
+              do: "edit",
+              file: "test/form.test.js",
+              replace: { find: WRONG_SLUG, with: RIGHT_SLUG },
+            },
+            { do: "commit", message: "Fix the expected slug of R2-D2" },
+            { do: "run", command: "flotilla", args: ["done"] },
+          ],
         },
         {
           do: "say",
-          text: "Done: 3 new tests in `test/form.test.js`, all passing.",
+          text: "Done: 3 new tests in `test/form.test.js`, gates passed; T2 waits for the reviewer.",
           color: "green",
         },
       ],

@@ -39,7 +39,10 @@ test("validateSignup wants a digit in the password", () => {
 });
 `;
 
-/** alice's task: add `validateSignup` to src/form.js, with its own test file. */
+/**
+ * alice's task (T1 of the demo plan): add `validateSignup` to src/form.js with its own test
+ * file, commit, and finish with `flotilla done` (which runs the gates).
+ */
 export const validationScript: DemoScript = {
   name: "validation",
   steps: [
@@ -59,16 +62,10 @@ export const validationScript: DemoScript = {
         { do: "think", ms: 1600, label: "Running the tests" },
         { do: "run", command: "node", args: ["--test", "--test-reporter=spec"] },
         { do: "commit", message: "Add validateSignup to check the whole sign-up form" },
-        {
-          do: "mail",
-          to: "cockpit",
-          subject: "validateSignup is ready",
-          body: "src/form.js now exports validateSignup(form); tests in test/validate-signup.test.js pass.",
-          type: "worker_done",
-        },
+        { do: "run", command: "flotilla", args: ["done"] },
         {
           do: "say",
-          text: "Done: **validateSignup** is in `src/form.js` and its tests pass.",
+          text: "Done: **validateSignup** passed its gates; T1 now waits for the reviewer.",
           color: "green",
         },
       ],
