@@ -43,6 +43,7 @@ async function start(project: Project) {
     notify: (text) => void events.push({ type: "notice", level: "error", text }),
     reportStatus: () => undefined,
     updateAgent: () => undefined,
+    stopAgent: async () => undefined,
     watcher,
   };
   runners.push({ runner, close: () => watcher.close() });
