@@ -61,6 +61,40 @@ async function taskCosts(
   });
 }
 
+/**
+ * After `task edit --scope` of a claimed task: the assignee's recorded scope (what the hub's
+ * scope watcher and pane title check) becomes the new one, and a live assignee is told by
+ * mail, since its brief still names the old scope (`flotilla guard` reads the task itself).
+ * Nothing is done when the agent is gone or already records another task's scope.
+ */
+async function rescopeAssignee(
+  io: TaskIo,
+  project: import("../store/project.js").Project,
+  id: string,
+  agent: string,
+  scope: string[],
+): Promise<void> {
+  const record = (await project.readState()).agents.find((a) => a.name === agent);
+  if (!record) return;
+  const [{ markAgent }, { sendMail }, { isLive }] = await Promise.all([
+    import("../hub/lifecycle.js"),
+    import("../store/mail-store.js"),
+    import("../core/mail.js"),
+  ]);
+  await markAgent(project, agent, { scope });
+  if (!isLive(record.status)) return;
+  const shown = scope.length > 0 ? scope.join(", ") : "(none: anywhere in the worktree)";
+  await sendMail(project, {
+    from: "cockpit",
+    to: agent,
+    subject: `Your scope for ${id} changed: ${shown}`.slice(0, 300),
+    body: `Task ${id}'s file scope is now: ${shown}\nWork only within it; your brief still shows the old scope.\n`,
+    type: "status",
+    payload: { task: id, scope },
+  });
+  io.stdout.write(`${agent} told its new scope by mail\n`);
+}
+
 /** Collects a repeatable, comma-separable option into a list. */
 function collect(value: string, previous: string[] = []): string[] {
   return [
@@ -370,6 +404,8 @@ export function registerTaskCommands(program: Command, io: TaskIo = processTaskI
           ...(options.fallback !== undefined ? { fallback: options.fallback } : {}),
         });
         io.stdout.write(`edited ${edited.id} (${edited.state})\n`);
+        if (options.scope !== undefined && edited.state === "claimed" && edited.assignee)
+          await rescopeAssignee(io, project, edited.id, edited.assignee, edited.scope);
       },
     );
 

@@ -8,6 +8,7 @@ import { removeTempRepos } from "../git/temp-repo.js";
 import { makeTaskProject } from "../hub/task-fixture.js";
 import { slingTask } from "../../src/hub/sling.js";
 import { encodeClaudeProject } from "../../src/store/agent-costs.js";
+import { MailStore } from "../../src/store/mail-store.js";
 
 afterAll(() => removeTempRepos());
 delete process.env.FLOTILLA_ROOT;
@@ -122,6 +123,20 @@ describe("flotilla task (in-process)", () => {
       else process.env.CLAUDE_CONFIG_DIR = before;
       rmSync(claude, { recursive: true, force: true });
     }
+  });
+
+  it("edit --scope of a claimed task re-scopes its agent's record and tells the agent by mail", async () => {
+    const { root, project } = await makeTaskProject();
+    await task(root, ["task", "add", "Form validation", "--scope", "src/form/**"]);
+    const { agent } = await slingTask(project, "T1", { runtime: "shell" });
+    const edited = await task(root, ["task", "edit", "T1", "--scope", "src/form/**,docs/form.md"]);
+    expect(edited.stdout).toBe(`edited T1 (claimed)\n${agent.name} told its new scope by mail\n`);
+    const record = (await project.readState()).agents.find((a) => a.name === agent.name);
+    expect(record?.scope).toEqual(["src/form/**", "docs/form.md"]);
+    const inbox = (await new MailStore(project.paths.mail).list(agent.name)).messages;
+    expect(inbox.map((m) => m.subject)).toEqual([
+      "Your scope for T1 changed: src/form/**, docs/form.md",
+    ]);
   });
 
   it("one-line errors: a cycle named, an unknown task, claim outside an agent, sling by a builder", async () => {
