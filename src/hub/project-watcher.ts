@@ -43,8 +43,11 @@ export interface ProjectWatcher {
 interface Entry {
   listeners: Set<WatchListener>;
   watcher: FSWatcher | undefined;
-  /** Inode of the directory the watch was set on. */
-  ino: number | undefined;
+  /**
+   * Identity of the directory the watch was set on: inode and birth time (ns), since a
+   * directory removed and made anew often gets the same inode number back (ext4, tmpfs).
+   */
+  ino: string | undefined;
 }
 
 /** Opens the shared watcher for `root` (nothing is watched until someone subscribes). */
@@ -62,7 +65,7 @@ export function createProjectWatcher(root: string): ProjectWatcher {
     if (closed) return;
     for (const listener of [...entry.listeners]) listener(name);
   };
-  const open = (dir: string, entry: Entry, ino: number): void => {
+  const open = (dir: string, entry: Entry, ino: string): void => {
     if (closed) return;
     let watcher: FSWatcher;
     try {
@@ -104,9 +107,10 @@ export function createProjectWatcher(root: string): ProjectWatcher {
     },
     async refresh(dir) {
       const key = resolve(dir);
-      let ino: number;
+      let ino: string;
       try {
-        ino = (await stat(key)).ino;
+        const info = await stat(key, { bigint: true });
+        ino = `${info.ino}:${info.birthtimeNs}`;
       } catch {
         return;
       }
