@@ -142,7 +142,7 @@ describe("model and effort reach the CLI", () => {
       const slung = runCli(["sling", "T1"], repo);
       expect(slung.stderr).toBe("");
       hub = await createHub(project);
-      await waitUntil(() => runs().length === 2, "both agents to start", 20_000);
+      await waitUntil(() => runs().length === 2, "both agents to start", 60_000);
       const byEffort = (level: string) => runs().find((argv) => argv.includes(level));
       expect(byEffort("low")?.slice(2)).toEqual(["--effort", "low"]);
       const task = byEffort("high") ?? [];
@@ -181,7 +181,7 @@ describe("up offers to resume the agents lost with a killed hub", () => {
         expect(spawned.stderr).toBe("");
       }
       const first = up(repo);
-      await waitUntil(() => runs().length === 2, "both agents to start", 20_000);
+      await waitUntil(() => runs().length === 2, "both agents to start", 60_000);
       await first.waitFor((t) => t.includes(" a · fake") && t.includes(" b · fake"));
       const ids = new Map(runs().map((argv) => [argv.at(-1), argv[1]]));
       const idOf = (name: string): string => ids.get(`hi ${name}`) ?? "";
