@@ -53,8 +53,12 @@ describe.skipIf(!claude)("the real Claude Code in a pane", () => {
     const bin = path.join(home, "bin");
     mkdirSync(bin);
     execFileSync("ln", ["-s", claude ?? "", path.join(bin, "claude")]);
+    // Its own temp dir too: Claude Code makes $TMPDIR/claude-<uid>, removed with the home.
+    const tmp = path.join(home, "tmp");
+    mkdirSync(tmp);
     const env = {
       HOME: home,
+      TMPDIR: tmp,
       XDG_CONFIG_HOME: path.join(home, ".config"),
       PATH: `${bin}:${process.env.PATH ?? "/usr/bin:/bin"}`,
       // Inside tmux, say: none of it may reach the agent.
