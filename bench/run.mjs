@@ -155,6 +155,22 @@ const groups = [
         target: "≥ 1.0× tmux",
         met: (f, t) => f >= t,
       },
+      {
+        key: "hubCpuMsPerMiB",
+        what: "1 pane cat, hub (tmux server) CPU per MiB",
+        unit: "ms",
+        digits: 0,
+        target: "",
+        met: undefined,
+      },
+      {
+        key: "clientCpuMsPerMiB",
+        what: "1 pane cat, client CPU per MiB",
+        unit: "ms",
+        digits: 0,
+        target: "",
+        met: undefined,
+      },
     ],
   },
   {

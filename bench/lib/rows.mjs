@@ -1,7 +1,7 @@
 import { countOf, sleep } from "./outer-terminal.mjs";
 import { PaneScripts } from "./panes.mjs";
 import { makeRandom } from "./stream.mjs";
-import { measureCpu, rssOf } from "./procfs.mjs";
+import { cpuMsOf, measureCpu, rssOf } from "./procfs.mjs";
 import { makeTemp, removeTemp, startTarget } from "./targets.mjs";
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
@@ -56,6 +56,8 @@ export async function measureThroughput(target, { file, streamBytes, panes, cols
       if (countOf(session.outer.text(), "DONE") > 0)
         throw new Error("DONE on screen before the panes were released");
       const bytesBefore = session.outer.bytes;
+      const groups = session.processGroups?.() ?? { client: [], hub: [] };
+      const cpuBefore = { hub: cpuMsOf(groups.hub), client: cpuMsOf(groups.client) };
       const start = performance.now();
       scripts.release(panes);
       const end = await session.outer.waitFor((text) => countOf(text, "DONE") >= panes, {
@@ -64,10 +66,18 @@ export async function measureThroughput(target, { file, streamBytes, panes, cols
         label: `${panes} DONE`,
       });
       const seconds = (end - start) / 1000;
+      const mib = (panes * streamBytes) / MiB;
+      // CPU ms per MiB of pane output, hub (tmux server) and client apart: what the work
+      // costs, apart from how the two cores were shared while it ran.
+      const perMiB = (pids, before) => Math.round((cpuMsOf(pids) - before) / mib);
       return {
-        mibPerSecond: (panes * streamBytes) / MiB / seconds,
+        mibPerSecond: mib / seconds,
         seconds,
         terminalMiB: (session.outer.bytes - bytesBefore) / MiB,
+        ...(groups.hub.length > 0 ? { hubCpuMsPerMiB: perMiB(groups.hub, cpuBefore.hub) } : {}),
+        ...(groups.client.length > 0
+          ? { clientCpuMsPerMiB: perMiB(groups.client, cpuBefore.client) }
+          : {}),
       };
     },
   );
