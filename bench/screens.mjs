@@ -9,7 +9,9 @@
  *   node --cpu-prof bench/screens.mjs parse [--mib 20]
  *     Parses the bench's mixed ANSI stream (lib/stream.mjs, seed 1) into one 120×40 screen,
  *     reading the cells like a frame every 16 ms of stream; prints MiB/s (the hub's side of
- *     the throughput rows, without pty, socket or terminal).
+ *     the throughput rows, without pty, socket or terminal). With --xterm: a plain
+ *     @xterm/headless Terminal (scrollback 10,000) instead, no cells read: the floor of any
+ *     screen model built on xterm.js.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -28,6 +30,7 @@ const { positionals, values } = parseArgs({
     panes: { type: "string", default: "8" },
     snapshot: { type: "string" },
     mib: { type: "string", default: "20" },
+    xterm: { type: "boolean", default: false },
   },
 });
 const MiB = 1024 * 1024;
@@ -72,9 +75,29 @@ if (mode === "memory") {
     const file = path.join(dir, "stream.ans");
     const bytes = writeStream(file, Number(values.mib) * MiB, 1);
     const data = readFileSync(file);
+    const start = performance.now();
+    if (values.xterm) {
+      const { default: xterm } = await import("@xterm/headless");
+      const term = new xterm.Terminal({
+        cols: 120,
+        rows: 40,
+        scrollback: 10_000,
+        allowProposedApi: true,
+      });
+      for (let at = 0; at < data.length; at += 16384) term.write(data.subarray(at, at + 16384));
+      await new Promise((resolve) => term.write("", resolve));
+      const seconds = (performance.now() - start) / 1000;
+      console.log(
+        JSON.stringify({
+          mib: +(bytes / MiB).toFixed(1),
+          mibPerSecond: +(bytes / MiB / seconds).toFixed(1),
+          xterm: true,
+        }),
+      );
+      process.exit(0);
+    }
     const screen = new PaneScreen({ cols: 120, rows: 40, scrollback: 10_000 });
     const grid = new CellGrid(120, 40);
-    const start = performance.now();
     let lastFrame = start;
     for (let at = 0; at < data.length; at += 16384) {
       screen.write(data.subarray(at, at + 16384));
