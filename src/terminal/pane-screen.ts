@@ -2,7 +2,7 @@
  * The screen model of one pane: an `@xterm/headless` terminal fed with the pty's raw bytes,
  * plus what xterm does not expose (cursor visibility and shape, SGR mouse encoding, underline
  * styles and colours, OSC 8 links), read back as cells for the compositor, as text for status
- * patterns, or serialized for a client that attaches; titles (OSC 0/2) and bells are events.
+ * patterns; titles (OSC 0/2) and bells are events.
  *
  * Scrollback: xterm keeps the newest XTERM_SCROLLBACK lines (12 bytes a cell plus its
  * per-line objects, ~1.9 kB a 120-column line); each line xterm drops off its top is caught
@@ -12,20 +12,17 @@
  */
 import xtermHeadless from "@xterm/headless";
 import type { IBufferCell, IBufferLine, Terminal as XTerminal } from "@xterm/headless";
-import { SerializeAddon } from "@xterm/addon-serialize";
 import { CellGrid, DEFAULT_COLOR } from "./cell-grid.js";
 import { createUnicodeProvider, UNICODE_VERSION } from "./unicode-width.js";
 import { CellExtras, readCell, type XtermLinks } from "./pane-cells.js";
 import { LineRing, RowCells, type XtermLine } from "./line-ring.js";
 import { captureTrims, isLineList } from "./scrollback-capture.js";
 import { PrivateModes, type PaneModes } from "./pane-modes.js";
-import { serializeScreen, type SerializeOptions } from "./pane-serialize.js";
 import { sanitizeTitle } from "./pane-title.js";
 import { dropZeroWidthAtLineStart } from "./zero-width-print.js";
 
 export { MAX_TITLE_LENGTH, sanitizeTitle } from "./pane-title.js";
 export type { PaneModes } from "./pane-modes.js";
-export type { SerializeOptions } from "./pane-serialize.js";
 
 const { Terminal } = xtermHeadless;
 
@@ -61,7 +58,6 @@ export interface PaneCursor {
  */
 export class PaneScreen {
   private readonly term: XTerminal;
-  private readonly serializer: SerializeAddon;
   private readonly scratch: IBufferCell;
   private readonly privateModes: PrivateModes;
   /** Writes handed to xterm and not parsed yet. */
@@ -94,8 +90,6 @@ export class PaneScreen {
     this.term.unicode.register(createUnicodeProvider());
     this.term.unicode.activeVersion = UNICODE_VERSION;
     dropZeroWidthAtLineStart(this.term);
-    this.serializer = new SerializeAddon();
-    this.term.loadAddon(this.serializer);
     this.scratch = this.term.buffer.active.getNullCell();
     this.rawCell = this.term.buffer.active.getNullCell();
     this.extras = new CellExtras(
@@ -363,30 +357,6 @@ export class PaneScreen {
     this.term.options.scrollback = (this.xtermScrollback + this.term.rows) * factor;
     this.term.resize(cols, rows);
     this.term.options.scrollback = this.xtermScrollback;
-  }
-
-  /**
-   * The screen as a string that, written into a fresh PaneScreen of the same size, restores
-   * its content, attributes, cursor, alternate buffer and modes (including cursor visibility
-   * and SGR mouse encoding, which the serialize addon leaves out). Scrollback comes from
-   * xterm's part only (at most XTERM_SCROLLBACK lines), not the ring's.
-   */
-  serialize(options: SerializeOptions = {}): string {
-    const { sgrMouse, cursorHidden, shape } = this.privateModes;
-    return serializeScreen(
-      {
-        cols: this.cols,
-        rows: this.rows,
-        addon: (o) =>
-          this.serializer.serialize(o.scrollback === undefined ? {} : { scrollback: o.scrollback }),
-        sgrMouse,
-        cursorHidden,
-        shape,
-        title: this.currentTitle,
-        copyInto: (grid, x, y, w, h) => this.copyInto(grid, x, y, w, h),
-      },
-      options,
-    );
   }
 
   /** The modes the child set (a fresh object). */

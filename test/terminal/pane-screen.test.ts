@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import { BOLD, CellGrid, ITALIC, UNDERLINE, rgbColor } from "../../src/terminal/cell-grid.js";
 import { PaneScreen } from "../../src/terminal/pane-screen.js";
 import { wcswidth } from "../../src/terminal/unicode-width.js";
-import { firstDifference, seededRandom, writeAsync } from "./helpers.js";
+import { seededRandom, writeAsync } from "./helpers.js";
 
 const screens: PaneScreen[] = [];
 function makeScreen(cols: number, rows: number, scrollback = 100): PaneScreen {
@@ -177,43 +177,5 @@ describe("PaneScreen modes and cursor", () => {
       mouseEncoding: "sgr",
       sendFocusMode: true,
     });
-  });
-});
-
-describe("PaneScreen.serialize", () => {
-  async function roundTrip(s: PaneScreen): Promise<PaneScreen> {
-    const copy = makeScreen(s.cols, s.rows);
-    await writeAsync(copy, s.serialize());
-    return copy;
-  }
-
-  test("a fresh screen fed the serialization shows the same cells, cursor and modes", async () => {
-    const s = makeScreen(20, 4);
-    await writeAsync(
-      s,
-      "plain \x1b[1;32mgreen\x1b[0m 中文\r\n\x1b[48;5;17mbg\x1b[0m 😀\r\n\x1b[?1h\x1b[?2004h\x1b[?1000;1006h\x1b[?25l\x1b[2;5H",
-    );
-    const copy = await roundTrip(s);
-    expect(copy.text()).toBe(s.text());
-    expect(firstDifference(gridOf(copy), gridOf(s))).toBeNull();
-    expect(copy.cursor).toEqual(s.cursor);
-    expect(copy.modes).toEqual(s.modes);
-  });
-
-  test("includes scrollback (or only the last N lines of it) and the alternate screen", async () => {
-    const s = makeScreen(10, 3);
-    await writeAsync(s, Array.from({ length: 8 }, (_, i) => `l${i}`).join("\r\n"));
-    const all = await roundTrip(s);
-    expect(all.scrollbackLength).toBe(5);
-    expect(gridOf(all, 10, 3, 5).toText()).toBe("l0\nl1\nl2");
-    const some = makeScreen(10, 3);
-    await writeAsync(some, s.serialize({ scrollback: 2 }));
-    expect(some.scrollbackLength).toBe(2);
-
-    await writeAsync(s, "\x1b[?1049h\x1b[Htop\x1b[3;2H");
-    const alt = await roundTrip(s);
-    expect(alt.isAlternateBuffer).toBe(true);
-    expect(alt.text()).toBe("top\n\n");
-    expect(alt.cursor).toEqual(s.cursor);
   });
 });

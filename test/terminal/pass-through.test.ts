@@ -214,46 +214,6 @@ describe("titles, bells and cursor shape", () => {
     compositor.render(new CellGrid(COLS, ROWS), { x: 0, y: 0, visible: true, shape: 2 });
     expect(outer.writes.length).toBe(before);
   });
-
-  test("a snapshot carries underline styles, colours and links to a mirror, cursor and pen kept", async () => {
-    const pane = new PaneScreen({ cols: 20, rows: 3, scrollback: 0 });
-    const mirror = new PaneScreen({ cols: 20, rows: 3, scrollback: 0 });
-    disposables.push(pane, mirror);
-    await writeAsync(
-      pane,
-      "a \x1b[4:3;58;5;9mcurly\x1b[0m \x1b]8;id=q;https://x.example/\x1b\\link\x1b]8;;\x1b\\\r\n\x1b[1;31mred",
-    );
-    await writeAsync(mirror, pane.serialize());
-    const a = new CellGrid(20, 3);
-    const b = new CellGrid(20, 3);
-    pane.copyInto(a, 0, 0, 20, 3);
-    mirror.copyInto(b, 0, 0, 20, 3);
-    expect(b.toText()).toBe(a.toText());
-    for (let x = 0; x < 20; x++) expect(b.get(x, 0), `col ${x}`).toEqual(a.get(x, 0));
-    expect(extras(b.get(2, 0))).toMatchObject({
-      underlineStyle: UNDERLINE_CURLY,
-      underlineColor: 9,
-    });
-    expect(extras(b.get(8, 0))).toMatchObject({ linkUri: "https://x.example/", linkId: "q" });
-    expect(mirror.cursor).toEqual(pane.cursor);
-    // The pen is still bold red where the program left it.
-    await writeAsync(mirror, "!");
-    const after = new CellGrid(20, 3);
-    mirror.copyInto(after, 0, 0, 20, 3);
-    expect(after.get(3, 1)).toMatchObject({ ch: "!", fg: 1, flags: 1 });
-    expect(after.get(3, 1).ext).toBeUndefined();
-  });
-
-  test("a snapshot carries title and cursor shape to a mirror", async () => {
-    const pane = new PaneScreen({ cols: 20, rows: 2, scrollback: 0 });
-    const mirror = new PaneScreen({ cols: 20, rows: 2, scrollback: 0 });
-    disposables.push(pane, mirror);
-    await writeAsync(pane, "\x1b]2;building\x07\x1b[3 qhi");
-    await writeAsync(mirror, pane.serialize());
-    expect(mirror.title).toBe("building");
-    expect(mirror.cursorShape).toBe(3);
-    expect(mirror.bellCount).toBe(0);
-  });
 });
 
 describe("the common case costs nothing extra", () => {
