@@ -4,7 +4,10 @@ import type { Command } from "commander";
 /**
  * `flotilla hook <source> [payload]`: what an agent CLI's hook runs to tell the hub its
  * status. `claude`: Claude Code's hook JSON on stdin; `codex`: Codex's notify JSON as the
- * last argument. The agent is `$FLOTILLA_AGENT`, the project `$FLOTILLA_ROOT` (both set in
+ * last argument; `gemini`: Gemini CLI's hook JSON on stdin; `opencode`: one OpenCode bus
+ * event `{type, properties}` on stdin (what its plugin API hands a plugin's `event` hook).
+ * The launched agents use fast paths that write the same fields (the `sh` hook script, the
+ * OpenCode plugin); this is the slow, general form, mapped by the same functions. The agent is `$FLOTILLA_AGENT`, the project `$FLOTILLA_ROOT` (both set in
  * every agent's environment). It always exits 0 and prints nothing on stdout: a failing or
  * chatty hook would block or confuse the CLI that runs it; problems go to stderr.
  */
@@ -12,7 +15,7 @@ export function registerHookCommand(program: Command): void {
   program
     .command("hook <source> [payload]")
     .description(
-      "report an agent's status from its CLI's hooks (claude: hook JSON on stdin; codex: notify JSON argument)",
+      "report an agent's status from its CLI's hooks (claude, gemini: hook JSON on stdin; codex: notify JSON argument; opencode: bus event JSON on stdin)",
     )
     .addHelpText(
       "after",
@@ -40,18 +43,27 @@ export async function reportHook(
   const root = env.FLOTILLA_ROOT;
   const agent = env.FLOTILLA_AGENT;
   if (!root || !agent) return false; // not run by a Flotilla agent
-  const [{ claudeHookEvent, codexNotifyEvent, appendAgentEvent }, { checkAgentName }, path] =
-    await Promise.all([
-      import("../runtimes/agent-events.js"),
-      import("../core/names.js"),
-      import("node:path"),
-    ]);
+  const [
+    { claudeHookEvent, codexNotifyEvent, geminiHookEvent, opencodeEvent, appendAgentEvent },
+    { checkAgentName },
+    path,
+  ] = await Promise.all([
+    import("../runtimes/agent-events.js"),
+    import("../core/names.js"),
+    import("node:path"),
+  ]);
   if (checkAgentName(agent) !== undefined)
     throw new Error(`bad FLOTILLA_AGENT ${JSON.stringify(agent)}`);
   let event;
   if (source === "claude") event = claudeHookEvent(parseJson(await stdin()));
   else if (source === "codex") event = codexNotifyEvent(parseJson(payload ?? ""));
-  else throw new Error(`unknown hook source ${JSON.stringify(source)}: use claude or codex`);
+  else if (source === "gemini") event = geminiHookEvent(parseJson(await stdin()));
+  else if (source === "opencode") event = opencodeEvent(parseJson(await stdin()));
+  else {
+    throw new Error(
+      `unknown hook source ${JSON.stringify(source)}: use claude, codex, gemini or opencode`,
+    );
+  }
   if (!event) return false;
   appendAgentEvent(path.join(root, ".flotilla"), agent, event);
   return true;

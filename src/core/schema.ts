@@ -87,10 +87,13 @@ export const RuntimeProfile = z.object({
   description: z.string().optional(),
   /**
    * How the CLI tells Flotilla its own status: `claude-code` (hooks through `--settings`, a
-   * file outside the worktree), `codex` (its `notify` program, through `-c notify=…`).
-   * Absent: the screen patterns alone.
+   * file outside the worktree), `codex` (its `notify` program, through `-c notify=…`),
+   * `gemini` (hooks in a system-defaults settings file named by
+   * `GEMINI_CLI_SYSTEM_DEFAULTS_PATH`, where Gemini CLI accepts one; see
+   * `runtimes/gemini-hooks.ts`), `opencode` (a plugin named in `OPENCODE_CONFIG_CONTENT`; see
+   * `runtimes/opencode-plugin.ts`). Absent: the screen patterns alone.
    */
-  hooks: z.enum(["claude-code", "codex"]).optional(),
+  hooks: z.enum(["claude-code", "codex", "gemini", "opencode"]).optional(),
   /** The CLI's flag for the model (`spawn --model M` → `<modelFlag> M`), e.g. `--model`. */
   modelFlag: z.string().min(1).optional(),
   /**

@@ -69,16 +69,28 @@ export function statusHookCommand(file: string): string {
  * no escaping), and appends them in one `write` to
  * `$FLOTILLA_ROOT/.flotilla/agent-events/$FLOTILLA_AGENT.jsonl` as
  * `{"time","source":"claude","hook_event_name",…}`; `parseAgentEvent` turns that into the
- * status with {@link claudeHookEvent}, so the mapping lives in one place. Prints nothing;
+ * status with `claudeHookEvent`, so the mapping lives in one place. Prints nothing;
  * exits 0 without writing when it is not run by an agent (no `FLOTILLA_ROOT`/`AGENT`, or
  * an agent name that could leave the folder).
  */
 export function claudeStatusHookScript(): string {
-  return STATUS_HOOK_SH + `'${STATUS_HOOK_AWK}'\n`;
+  return statusHookScript("claude");
+}
+
+/**
+ * {@link claudeStatusHookScript} for a CLI whose hooks write the same fields to stdin, the
+ * line marked `"source":"<source>"`: Gemini CLI's hook input has `session_id`,
+ * `hook_event_name`, then `notification_type` and `message` before any tool input (see
+ * `geminiHookEvent`), and the hub maps a `gemini` line with `geminiHookEvent`.
+ */
+export function statusHookScript(source: "claude" | "gemini"): string {
+  const label = source === "claude" ? "Claude Code" : "Gemini CLI";
+  const head = STATUS_HOOK_SH.replace("{label}", label).replace("{source}", source);
+  return head + `'${STATUS_HOOK_AWK.replace("{source}", source)}'\n`;
 }
 
 const STATUS_HOOK_SH = `#!/bin/sh
-# Written by Flotilla: its Claude Code status hook (the fast path of "flotilla hook claude").
+# Written by Flotilla: its {label} status hook (the fast path of "flotilla hook {source}").
 root=\${FLOTILLA_ROOT:-}; agent=\${FLOTILLA_AGENT:-}
 case $agent in ""|.*|-*|*..*|*[!A-Za-z0-9._-]*) agent="";; esac
 if [ -z "$root" ] || [ -z "$agent" ]; then cat >/dev/null; exit 0; fi
@@ -101,7 +113,7 @@ function add(name,   value) {
 { text = text $0 }
 END {
   if (field("hook_event_name") == "") exit 0
-  line = "{\"time\":\"" time "\",\"source\":\"claude\""
+  line = "{\"time\":\"" time "\",\"source\":\"{source}\""
   add("hook_event_name"); add("session_id"); add("notification_type"); add("message")
   printf "%s}\n", line >> file
   close(file)

@@ -11,8 +11,22 @@ import {
   claudeStatusHookPath,
   claudeStatusHookScript,
   statusHookCommand,
+  statusHookScript,
 } from "./claude-hooks.js";
 import { agentBaseEnvironment } from "./environment.js";
+import {
+  geminiAcceptsSystemFile,
+  geminiDefaultsDocument,
+  geminiDefaultsPath,
+  geminiOwnDefaultsPath,
+  geminiStatusHooks,
+} from "./gemini-hooks.js";
+import {
+  opencodeConfigContent,
+  opencodePluginPackage,
+  opencodePluginPath,
+  opencodePluginSource,
+} from "./opencode-plugin.js";
 import { setupMarkerPath, wrapWithSetup } from "./worktree-setup.js";
 import { runtimeTrustProblem } from "../store/trust.js";
 import { demoAgentPath } from "./package-files.js";
@@ -125,6 +139,8 @@ export function builtinRuntimes(
         yesNo,
       ],
       description: "Gemini CLI (Google)",
+      // Its hooks, where Gemini CLI accepts the defaults file (see ./gemini-hooks.ts).
+      hooks: "gemini",
       modelFlag: "--model",
       // `gemini --help` (0.61.0) has no effort or thinking flag: no effortArgs.
       // `gemini --help`: --session-id (a UUID), -r/--resume (latest, an index or a UUID).
@@ -148,11 +164,14 @@ export function builtinRuntimes(
       prompt: { mode: "flag", flag: "--prompt" },
       waitingPatterns: ["Permission required", "Allow once", yesNo],
       description: "OpenCode",
+      // A plugin through OPENCODE_CONFIG_CONTENT (see ./opencode-plugin.ts).
+      hooks: "opencode",
       // `opencode --help`: -m/--model provider/model, -c/--continue the last session (of
-      // this directory: each agent has its own worktree), -s/--session <id>.
+      // this directory: each agent has its own worktree), -s/--session <id> (1.18.33).
       modelFlag: "--model",
       // No effortArgs: only `opencode run` (not the TUI Flotilla runs) has --variant (1.18.33).
-      session: { resumeLatestArgs: ["--continue"] },
+      // The plugin reports the session's id: --session <id>; else the directory's last.
+      session: { resumeArgs: ["--session", "{id}"], resumeLatestArgs: ["--continue"] },
     }),
     shell: RuntimeProfile.parse({
       command: env.SHELL && env.SHELL.length > 0 ? env.SHELL : "/bin/bash",
@@ -259,7 +278,9 @@ const INSTALL_HINTS: Record<string, string> = {
 /**
  * Builds the launch of `record` in its worktree. The environment is `env` without the outer
  * terminal's variables (`TMUX`, `TERM_PROGRAM`, `KITTY_*`, …; see `./environment.ts`) plus
- * `TERM=xterm-256color`, `COLORTERM=truecolor`, `TERM_PROGRAM=flotilla`, the profile's `env`, and the agent's
+ * `TERM=xterm-256color`, `COLORTERM=truecolor`, `TERM_PROGRAM=flotilla`, the profile's `env`, the
+ * runtime's hooks (Claude Code `--settings`, Codex `-c notify=…`, Gemini CLI
+ * `GEMINI_CLI_SYSTEM_DEFAULTS_PATH`, OpenCode `OPENCODE_CONFIG_CONTENT`), and the agent's
  * identity: `FLOTILLA_ROOT`, `FLOTILLA_AGENT`, `FLOTILLA_ROLE`, `FLOTILLA_TASK` (only when
  * the agent has a task) and a `PATH` with `.flotilla/bin` first (where the `flotilla` shim is).
  * The prompt is added per the profile's prompt mode; `resume` picks the profile's resume
@@ -325,6 +346,33 @@ export function buildLaunch(
   } else if (hooks === "codex") {
     // Codex runs `notify` with one JSON argument after each turn (agent-turn-complete).
     args.push("-c", `notify=${JSON.stringify(["flotilla", "hook", "codex"])}`);
+  } else if (hooks === "gemini") {
+    // Hooks in a system-defaults file, only where Gemini CLI would load it (root-owned path).
+    const file = geminiDefaultsPath(project.paths.dir, record.name);
+    const hook = path.join(binDir, "gemini-status-hook.sh");
+    const document = geminiAcceptsSystemFile(file)
+      ? geminiDefaultsDocument(
+          geminiOwnDefaultsPath(env),
+          geminiStatusHooks(statusHookCommand(hook)),
+        )
+      : undefined;
+    if (document !== undefined) {
+      files.push({ path: hook, content: statusHookScript("gemini") });
+      files.push({ path: file, content: JSON.stringify(document, null, 2) + "\n" });
+      childEnv.GEMINI_CLI_SYSTEM_DEFAULTS_PATH = file;
+    }
+  } else if (hooks === "opencode") {
+    // A plugin named in OPENCODE_CONFIG_CONTENT (merged into the user's own, if any).
+    const plugin = opencodePluginPath(project.paths.dir);
+    const content = opencodeConfigContent(env, plugin);
+    if (content !== undefined) {
+      files.push({ path: plugin, content: opencodePluginSource() });
+      files.push({
+        path: path.join(path.dirname(plugin), "package.json"),
+        content: opencodePluginPackage(),
+      });
+      childEnv.OPENCODE_CONFIG_CONTENT = content;
+    }
   }
   // Memory primer (or brief) written at spawn: delivered the runtime's way at every launch.
   const context = readAgentContext(record.worktree);
@@ -382,6 +430,16 @@ export function hooksOf(runtime: string, profile: RuntimeProfile): RuntimeProfil
 }
 
 /**
+ * Whether the runtime's hooks report the conversation id whenever it runs, so `respawn`
+ * waits for that confirmation before resuming an id: Claude Code's and OpenCode's always
+ * load, Codex's notify always runs; Gemini CLI's load only where it accepts the defaults
+ * file, so its chosen `--session-id` counts once it has started, as without hooks.
+ */
+function hooksConfirmConversation(hooks: RuntimeProfile["hooks"]): boolean {
+  return hooks === "claude-code" || hooks === "codex" || hooks === "opencode";
+}
+
+/**
  * The arguments resuming `record`'s conversation, or `undefined` for a fresh start: only
  * when `respawn` asked for it (`record.resume`) and there is something to resume, i.e. a
  * recorded id the CLI has confirmed (runtimes with hooks) or used before, else the CLI's
@@ -397,7 +455,8 @@ function chooseResume(
   if (!record.resume || !session) return undefined;
   const known =
     record.conversation !== undefined &&
-    (record.conversationConfirmed === true || (!profile.hooks && record.everStarted === true));
+    (record.conversationConfirmed === true ||
+      (!hooksConfirmConversation(profile.hooks) && record.everStarted === true));
   if (known && session.resumeArgs) return fillId(session.resumeArgs, record.conversation ?? "");
   if (record.everStarted && session.resumeLatestArgs) return [...session.resumeLatestArgs];
   return undefined;
