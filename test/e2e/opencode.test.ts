@@ -21,18 +21,14 @@ import { makeRepo, runCli, stopHub, TerminalDriver } from "./harness.js";
  * test/runtimes/opencode-plugin.test.ts for those, from OpenCode's own event shapes).
  */
 function findOpencode(): string | undefined {
-  const candidates = [
-    process.env.OPENCODE_E2E_BIN,
-    findExecutable("opencode", process.env.PATH),
-    "/tmp/clis/node_modules/.bin/opencode",
-  ];
+  const candidates = [process.env.OPENCODE_E2E_BIN, findExecutable("opencode", process.env.PATH)];
   return candidates.find((file): file is string => file !== undefined && existsSync(file));
 }
 
 const opencode = findOpencode();
 if (!opencode) {
   const message =
-    "the real opencode is not installed: npm i --prefix /tmp/clis opencode-ai (or set OPENCODE_E2E_BIN)";
+    "the real opencode is not installed: npm i --prefix DIR opencode-ai@1.18.33 and set OPENCODE_E2E_BIN=DIR/node_modules/.bin/opencode";
   console.warn(`SKIPPED test/e2e/opencode.test.ts: ${message}`);
 }
 
