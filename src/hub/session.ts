@@ -252,6 +252,10 @@ export class AgentSession {
     if (this.scanTimer) return;
     this.scanTimer = setTimeout(() => {
       this.scanTimer = undefined;
+      // xterm parses in slices (later, under load): a scan before the last bytes are parsed
+      // would read the screen without them (a question's "(y/n)") and, with no more output
+      // to come, never look again. So wait for the parse to catch up first.
+      if (this.pendingParse > 0) return this.scheduleScan();
       this.screenText = this.screen.text();
       this.refreshStatus();
     }, PATTERN_SCAN_DELAY);
