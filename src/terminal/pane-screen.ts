@@ -217,23 +217,12 @@ export class PaneScreen {
       index - ringLength < buffer.length ? buffer.getLine(index - ringLength) : undefined;
     if (!line) return undefined;
     const cell = this.scratch;
-    let text = "";
-    let columns: number[] | undefined;
-    let end = 0;
-    for (let c = 0; c < line.length; c++) {
-      if (!line.getCell(c, cell)) break;
-      const width = cell.getWidth();
-      if (width === 0) continue;
-      const chars = cell.getChars() || " ";
-      if (columns === undefined && (chars.length !== 1 || width !== 1 || text.length !== c))
-        columns = Array.from({ length: text.length }, (_, k) => k);
-      if (columns) for (let k = 0; k < chars.length; k++) columns.push(c);
-      text += chars;
-      if (chars !== " ") end = text.length;
-    }
-    text = text.slice(0, end);
-    if (columns) columns.length = end;
-    return columns ? { text, wrapped: line.isWrapped, columns } : { text, wrapped: line.isWrapped };
+    return lineText(
+      line.length,
+      (c) => (line.getCell(c, cell) ? cell.getWidth() : undefined),
+      () => cell.getChars(),
+      line.isWrapped,
+    );
   }
 
   // readLine for a line held in the ring.
@@ -242,22 +231,12 @@ export class PaneScreen {
   ): { text: string; wrapped: boolean; columns?: number[] } | undefined {
     const row = this.rowScratch;
     if (!this.ring.decode(index, row)) return undefined;
-    let text = "";
-    let columns: number[] | undefined;
-    let end = 0;
-    for (let c = 0; c < row.length; c++) {
-      const width = row.widths[c];
-      if (width === 0) continue;
-      const chars = row.chars[c] || " ";
-      if (columns === undefined && (chars.length !== 1 || width !== 1 || text.length !== c))
-        columns = Array.from({ length: text.length }, (_, k) => k);
-      if (columns) for (let k = 0; k < chars.length; k++) columns.push(c);
-      text += chars;
-      if (chars !== " ") end = text.length;
-    }
-    text = text.slice(0, end);
-    if (columns) columns.length = end;
-    return columns ? { text, wrapped: row.wrapped, columns } : { text, wrapped: row.wrapped };
+    return lineText(
+      row.length,
+      (c) => row.widths[c],
+      (c) => row.chars[c] ?? "",
+      row.wrapped,
+    );
   }
 
   /** BELs the child printed so far: a reader that remembers the count sees new ones. */
@@ -476,4 +455,36 @@ export class PaneScreen {
   dispose(): void {
     this.term.dispose();
   }
+}
+
+/**
+ * The text of one buffer line for {@link PaneScreen.readLine}, from its `length` cells:
+ * `widthAt(c)` is cell c's width in columns (0 for the right half of a wide character,
+ * `undefined` to stop early), `charsAt(c)` its characters ("" for an empty cell, read right
+ * after `widthAt(c)`). Trailing blanks are trimmed; `columns` is given only when some unit
+ * is not one column at its own index.
+ */
+function lineText(
+  length: number,
+  widthAt: (c: number) => number | undefined,
+  charsAt: (c: number) => string,
+  wrapped: boolean,
+): { text: string; wrapped: boolean; columns?: number[] } {
+  let text = "";
+  let columns: number[] | undefined;
+  let end = 0;
+  for (let c = 0; c < length; c++) {
+    const width = widthAt(c);
+    if (width === undefined) break;
+    if (width === 0) continue;
+    const chars = charsAt(c) || " ";
+    if (columns === undefined && (chars.length !== 1 || width !== 1 || text.length !== c))
+      columns = Array.from({ length: text.length }, (_, k) => k);
+    if (columns) for (let k = 0; k < chars.length; k++) columns.push(c);
+    text += chars;
+    if (chars !== " ") end = text.length;
+  }
+  text = text.slice(0, end);
+  if (columns) columns.length = end;
+  return columns ? { text, wrapped, columns } : { text, wrapped };
 }
