@@ -1,10 +1,9 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { findExecutable } from "../../src/runtimes/profiles.js";
-import { makeRepo, runCli, stopHub, TerminalDriver } from "./harness.js";
+import { makeRepo, runCli, TerminalDriver } from "./harness.js";
+import { cleanUpRun, findRealCli, makeCliHome } from "./real-cli.js";
 
 /**
  * The real Claude Code from npm in a Flotilla pane. CI installs it (.ci/run puts
@@ -12,16 +11,7 @@ import { makeRepo, runCli, stopHub, TerminalDriver } from "./harness.js";
  * on PATH or in /tmp/clis (where the capture script's instructions install it). Without it
  * this test fails under CI and is skipped, loudly, on a developer's machine.
  */
-function findClaude(): string | undefined {
-  const candidates = [
-    process.env.CLAUDE_E2E_BIN,
-    findExecutable("claude", process.env.PATH),
-    "/tmp/clis/node_modules/.bin/claude",
-  ];
-  return candidates.find((file): file is string => file !== undefined && existsSync(file));
-}
-
-const claude = findClaude();
+const claude = findRealCli("CLAUDE_E2E_BIN", "claude");
 if (!claude) {
   const message =
     "the real claude is not installed: npm i --prefix /tmp/clis @anthropic-ai/claude-code (or set CLAUDE_E2E_BIN)";
@@ -33,29 +23,20 @@ describe.skipIf(!claude)("the real Claude Code in a pane", () => {
   let driver: TerminalDriver | undefined;
   let repo: string | undefined;
   let home: string | undefined;
-  afterEach(() => {
-    driver?.dispose();
-    if (repo) stopHub(repo);
-    for (const dir of [home, repo]) {
-      if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
-    }
-  });
+  afterEach(() => cleanUpRun(driver, repo, home));
 
   it("shows its trust dialog as waiting, with no hooks warning, and leaves the worktree clean", async () => {
     repo = makeRepo("flotilla-claude-");
-    home = mkdtempSync(path.join(os.tmpdir(), "flotilla-claude-home-"));
+    const made = makeCliHome("claude", claude ?? "");
+    home = made.home;
+    const { bin, tmp } = made;
     // Onboarding done (else it asks for a theme, and offline it exits), the worktree not yet
     // trusted: so it shows the trust dialog (fields from scripts/capture-cli-screens.mjs).
     writeFileSync(
       path.join(home, ".claude.json"),
       JSON.stringify({ hasCompletedOnboarding: true, theme: "dark" }),
     );
-    const bin = path.join(home, "bin");
-    mkdirSync(bin);
-    execFileSync("ln", ["-s", claude ?? "", path.join(bin, "claude")]);
-    // Its own temp dir too: Claude Code makes $TMPDIR/claude-<uid>, removed with the home.
-    const tmp = path.join(home, "tmp");
-    mkdirSync(tmp);
+    // Its own temp dir (home/tmp): Claude Code makes $TMPDIR/claude-<uid>.
     const env = {
       HOME: home,
       TMPDIR: tmp,

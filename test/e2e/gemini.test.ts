@@ -1,21 +1,12 @@
 import { execFileSync } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
-import os from "node:os";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { geminiAcceptsSystemFile } from "../../src/runtimes/gemini-hooks.js";
-import { findExecutable } from "../../src/runtimes/profiles.js";
 import { waitFor } from "../wait-for.js";
 import { git } from "../git/temp-repo.js";
-import { runCli, stopHub, TerminalDriver } from "./harness.js";
+import { runCli, TerminalDriver } from "./harness.js";
+import { cleanUpRun, findRealCli, makeCliHome, readJsonLines } from "./real-cli.js";
 
 /**
  * The real Gemini CLI from npm (@google/gemini-cli, 0.61.0 when written) in a Flotilla
@@ -35,16 +26,7 @@ import { runCli, stopHub, TerminalDriver } from "./harness.js";
  * BeforeAgent and AfterAgent all fire for real. A tool permission (Notification) needs a
  * model asking for a tool, which a synthetic response cannot (its parts are text only).
  */
-function findGemini(): string | undefined {
-  const candidates = [
-    process.env.GEMINI_E2E_BIN,
-    findExecutable("gemini", process.env.PATH),
-    "/tmp/clis/node_modules/.bin/gemini",
-  ];
-  return candidates.find((file): file is string => file !== undefined && existsSync(file));
-}
-
-const gemini = findGemini();
+const gemini = findRealCli("GEMINI_E2E_BIN", "gemini");
 const secure = process.env.GEMINI_E2E_SECURE_DIR;
 const usable =
   secure !== undefined &&
@@ -64,25 +46,13 @@ interface Line {
   session_id?: string;
 }
 
-function readLines(file: string): Line[] {
-  if (!existsSync(file)) return [];
-  return readFileSync(file, "utf8")
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line) => JSON.parse(line) as Line);
-}
+const readLines = (file: string): Line[] => readJsonLines<Line>(file);
 
 describe.skipIf(!gemini || !usable)("the real Gemini CLI in a pane", () => {
   let driver: TerminalDriver | undefined;
   let repo: string | undefined;
   let home: string | undefined;
-  afterEach(() => {
-    driver?.dispose();
-    if (repo) stopHub(repo);
-    for (const dir of [home, repo]) {
-      if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
-    }
-  });
+  afterEach(() => cleanUpRun(driver, repo, home));
 
   it("reports its session, working and idle through its hooks, beside the user's own", async () => {
     repo = mkdtempSync(path.join(secure ?? "", "flotilla-gemini-"));
@@ -92,11 +62,9 @@ describe.skipIf(!gemini || !usable)("the real Gemini CLI in a pane", () => {
     writeFileSync(path.join(repo, "README.md"), "hi\n");
     git(repo, "add", "README.md");
     git(repo, "commit", "-q", "-m", "init");
-    home = mkdtempSync(path.join(os.tmpdir(), "flotilla-gemini-home-"));
-    const bin = path.join(home, "bin");
-    mkdirSync(bin);
-    mkdirSync(path.join(home, "tmp"));
-    execFileSync("ln", ["-s", gemini ?? "", path.join(bin, "gemini")]);
+    const made = makeCliHome("gemini", gemini ?? "");
+    home = made.home;
+    const { bin, tmp } = made;
     const worktree = path.join(repo, ".flotilla", "worktrees", "carol");
 
     // The user's settings: API-key auth, the worktree trusted (hooks run only in trusted
@@ -149,7 +117,7 @@ describe.skipIf(!gemini || !usable)("the real Gemini CLI in a pane", () => {
     );
     const env = {
       HOME: home,
-      TMPDIR: path.join(home, "tmp"),
+      TMPDIR: tmp,
       PATH: `${bin}:${process.env.PATH ?? "/usr/bin:/bin"}`,
       GEMINI_API_KEY: "AIzaSyFlotillaFakeKey000000000000000000",
       GEMINI_CLI_SYSTEM_DEFAULTS_PATH: theirDefaults,

@@ -1,18 +1,17 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { findExecutable } from "../../src/runtimes/profiles.js";
 import { waitFor } from "../wait-for.js";
-import { makeRepo, runCli, stopHub, TerminalDriver } from "./harness.js";
+import { makeRepo, runCli, TerminalDriver } from "./harness.js";
+import { cleanUpRun, findRealCli, makeCliHome, readJsonLines } from "./real-cli.js";
 
 /**
  * The real OpenCode from npm (opencode-ai, 1.18.33 when written) in a Flotilla pane, its
  * status from Flotilla's plugin. Found through OPENCODE_E2E_BIN, on PATH, or in /tmp/clis
  * (where scripts/capture-cli-screens.mjs says to install the CLIs); skipped, loudly,
- * without it (CI does not install it: .ci/run fetches Claude Code only).
+ * without it (.ci/run installs the pinned version and sets OPENCODE_E2E_BIN).
  *
  * Offline and with no provider configured, OpenCode still starts, loads plugins, and on
  * `--prompt` creates a session and goes busy (retrying the unreachable API); Esc twice
@@ -20,12 +19,7 @@ import { makeRepo, runCli, stopHub, TerminalDriver } from "./harness.js";
  * proven here; permission and question prompts need a model that asks (see
  * test/runtimes/opencode-plugin.test.ts for those, from OpenCode's own event shapes).
  */
-function findOpencode(): string | undefined {
-  const candidates = [process.env.OPENCODE_E2E_BIN, findExecutable("opencode", process.env.PATH)];
-  return candidates.find((file): file is string => file !== undefined && existsSync(file));
-}
-
-const opencode = findOpencode();
+const opencode = findRealCli("OPENCODE_E2E_BIN", "opencode");
 if (!opencode) {
   const message =
     "the real opencode is not installed: npm i --prefix DIR opencode-ai@1.18.33 and set OPENCODE_E2E_BIN=DIR/node_modules/.bin/opencode";
@@ -38,33 +32,19 @@ interface Line {
   properties?: { sessionID?: string; status?: { type?: string } };
 }
 
-function readLines(file: string): Line[] {
-  if (!existsSync(file)) return [];
-  return readFileSync(file, "utf8")
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line) => JSON.parse(line) as Line);
-}
+const readLines = (file: string): Line[] => readJsonLines<Line>(file);
 
 describe.skipIf(!opencode)("the real OpenCode in a pane", () => {
   let driver: TerminalDriver | undefined;
   let repo: string | undefined;
   let home: string | undefined;
-  afterEach(() => {
-    driver?.dispose();
-    if (repo) stopHub(repo);
-    for (const dir of [home, repo]) {
-      if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
-    }
-  });
+  afterEach(() => cleanUpRun(driver, repo, home));
 
   it("reports working and idle through its plugin, keeps the user's own config, and leaves the worktree clean", async () => {
     repo = makeRepo("flotilla-opencode-");
-    home = mkdtempSync(path.join(os.tmpdir(), "flotilla-opencode-home-"));
-    const bin = path.join(home, "bin");
-    mkdirSync(bin);
-    mkdirSync(path.join(home, "tmp"));
-    execFileSync("ln", ["-s", opencode ?? "", path.join(bin, "opencode")]);
+    const made = makeCliHome("opencode", opencode ?? "");
+    home = made.home;
+    const { bin, tmp } = made;
     // The user's own OPENCODE_CONFIG_CONTENT, with a plugin of theirs: both must load.
     const marker = path.join(home, "their-plugin-loaded");
     const theirPlugin = path.join(home, "their-plugin.js");
@@ -81,7 +61,7 @@ describe.skipIf(!opencode)("the real OpenCode in a pane", () => {
       XDG_CACHE_HOME: path.join(home, ".cache"),
       PATH: `${bin}:${process.env.PATH ?? "/usr/bin:/bin"}`,
       // OpenCode (Bun) unpacks native libraries into the temp dir: keep them in home.
-      TMPDIR: path.join(home, "tmp"),
+      TMPDIR: tmp,
       OPENCODE_CONFIG_CONTENT: JSON.stringify({
         autoupdate: false,
         plugin: [pathToFileURL(theirPlugin).href],
