@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** Reasoning effort levels `spawn --effort` and task specs take (each CLI's own words). */
 export const EFFORT_LEVELS = ["low", "medium", "high"] as const;

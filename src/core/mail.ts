@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { FlotillaError, firstZodIssue } from "./errors.js";
 import { MAIL_PRIORITIES, MAIL_TYPES } from "./mail-kinds.js";
 import { checkAgentName } from "./names.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { MergeEntry } from "./merge-queue.js";
 import { DOMAIN_PATTERN, type MemoryInput } from "./memory.js";
 

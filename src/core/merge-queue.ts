@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * The merge queue's domain, pure: the queue document (`.flotilla/merge-queue.json`), entry

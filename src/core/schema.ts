@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { CostsConfig, EffortLevel, NotifyConfig, WorktreeConfig } from "./agent-config.js";
 
 export { EFFORT_LEVELS, EffortLevel } from "./agent-config.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { EffortLevel } from "./agent-config.js";
 import { FlotillaError } from "./errors.js";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * `terminal` in `.flotilla/config.json`: how the cockpit passes what agents print on to the

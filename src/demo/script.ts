@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { isAbsolute, normalize, sep } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { FlotillaError, firstZodIssue } from "../core/errors.js";
 
 /**

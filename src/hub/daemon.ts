@@ -12,7 +12,7 @@ import {
   unlinkSync,
 } from "node:fs";
 import path from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { FlotillaError, describeError, isFlotillaError } from "../core/errors.js";
 import { JsonDocument } from "../store/json-store.js";
 import { withFileLock } from "../store/lock.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { ERROR_CODES, firstZodIssue } from "../core/errors.js";
 import { AgentRecord, AgentStatus, EffortLevel } from "../core/schema.js";
 import { MAIL_PRIORITIES, MAIL_TYPES } from "../core/mail-kinds.js";

@@ -22,3 +22,34 @@ describe("the thin client's bundle", () => {
     ).toEqual([]);
   });
 });
+
+/** Inputs of each output of the hub's build (the daemon, its cockpits, their shared chunks). */
+function hubOutputs(): Record<string, string[]> {
+  const file = path.resolve(import.meta.dirname, "../../dist/hub.meta.json");
+  const meta = JSON.parse(readFileSync(file, "utf8")) as {
+    outputs: Record<string, { inputs: Record<string, unknown> }>;
+  };
+  return Object.fromEntries(
+    Object.entries(meta.outputs).map(([output, { inputs }]) => [output, Object.keys(inputs)]),
+  );
+}
+
+describe("the hub's bundles", () => {
+  it("compile zod once per hub: the daemon and its cockpits share one chunk of it", () => {
+    const holders = Object.entries(hubOutputs())
+      .filter(([, inputs]) =>
+        inputs.some((input) => input.endsWith("node_modules/zod/v4/core/core.js")),
+      )
+      .map(([output]) => output);
+    expect(holders).toHaveLength(1);
+    expect(holders[0]).toMatch(/^dist\/chunks\//);
+  });
+
+  it("carry React's production build, not its development build", () => {
+    const react = Object.values(hubOutputs())
+      .flat()
+      .filter((input) => /node_modules\/react(-reconciler)?\/cjs\//.test(input));
+    expect(react.some((input) => input.includes("react-reconciler.production"))).toBe(true);
+    expect(react.filter((input) => input.includes(".development."))).toEqual([]);
+  });
+});
