@@ -1,6 +1,6 @@
-// After tsc: make the CLI executable, and bundle into one file each: the thin client
-// (client/attach), the terminal side of up/attach (run-cockpit), the hub daemon (daemon)
-// and the hub's cockpits (cockpit-factory, loaded by the hub on the first attach).
+// After tsc: make the CLI executable, and bundle: the thin client (client/attach), the
+// hub daemon (daemon) with the hub's cockpits (cockpit-factory, loaded by the hub on the
+// first attach), and the CLI (whose chunks include the terminal side of up/attach).
 // Loading Ink and React as ~150 separate ES modules costs ~0.6 s at start-up; one bundled
 // file loads in a fraction of that. The unbundled modules stay in dist/ as the fallback
 // and for everything else (the hub, the CLI, tests).
@@ -73,7 +73,6 @@ const bundle = (entry, out, extra = {}) =>
 // The client must stay small: test/client/bundle.test.ts reads this metafile's inputs.
 const client = await bundle("client/attach.js", "client/attach.bundle.js", { metafile: true });
 writeFileSync(new URL("client/attach.meta.json", dist), JSON.stringify(client.metafile));
-await bundle("tui/run-cockpit.js", "tui/run-cockpit.bundle.js");
 // The hub daemon and the cockpits it loads on the first attach, in one build: what both
 // use (zod, the schemas, the store, the screens) is one shared chunk, compiled once per hub
 // instead of once in each bundle. The daemon's start, then the cockpits' load, are on the
@@ -118,9 +117,14 @@ await build({
     {
       name: "cockpit-stays-out",
       setup(b) {
+        // Except the terminal side of up/attach (finding or starting the hub, then the thin
+        // client): it loads no Ink, and as a chunk it shares zod and the store with the CLI.
+        const terminalSide = /[\\/]tui[\\/](run-cockpit|load-cockpits)\.js$/;
         b.onResolve({ filter: /\/tui\// }, (args) => {
           const full = fileURLToPath(new URL(args.path, `file://${args.resolveDir}/`));
-          return full.startsWith(tuiDir) ? { path: args.path, external: true } : undefined;
+          return full.startsWith(tuiDir) && !terminalSide.test(full)
+            ? { path: args.path, external: true }
+            : undefined;
         });
       },
     },

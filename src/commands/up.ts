@@ -67,15 +67,12 @@ async function assertAgentsTrusted(project: Project): Promise<void> {
   }
 }
 
-type RunCockpit = typeof import("../tui/run-cockpit.js");
-
 /**
- * Loads the terminal side of `up` and `attach`: the build's one-file bundle (the thin
- * client and the hub's start; no Ink or React), or the modules as the fallback.
+ * Loads the terminal side of `up` and `attach` (the hub's start and the thin client; no Ink
+ * or React): in the build, a chunk of the CLI's bundle.
  */
-async function loadCockpit(): Promise<RunCockpit> {
-  const bundle = "../tui/run-cockpit.bundle.js";
-  return await (import(bundle) as Promise<RunCockpit>).catch(() => import("../tui/run-cockpit.js"));
+function loadCockpit(): Promise<typeof import("../tui/run-cockpit.js")> {
+  return import("../tui/run-cockpit.js");
 }
 
 /**

@@ -35,8 +35,15 @@ export interface HubCockpit {
   close(): void;
 }
 
-/** Makes the cockpit of one terminal client; rejects when it cannot (the client is told). */
-export type CockpitFactory = (client: TerminalClient) => Promise<HubCockpit>;
+/**
+ * Makes the cockpit of one terminal client; rejects when it cannot (the client is told).
+ * `preload`, when there is one, starts loading what the first cockpit needs; the hub
+ * service calls it once it is reachable (listening, its record written), so the load
+ * overlaps the first client's start instead of delaying the hub's first answer.
+ */
+export type CockpitFactory = ((client: TerminalClient) => Promise<HubCockpit>) & {
+  preload?: () => void;
+};
 
 /** What the daemon's entry point hands the hub service: a factory for the running hub. */
 export type CockpitFactoryMaker = (hub: Hub) => CockpitFactory;

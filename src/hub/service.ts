@@ -100,6 +100,7 @@ export async function startHubService(
     throw error;
   }
   let server: HubServer;
+  const cockpits = options.cockpits?.(hub);
   try {
     server = await startHubServer({
       socketPath,
@@ -107,7 +108,7 @@ export async function startHubService(
       project: { root: realRoot(project.root), hubId },
       ...(options.log ? { log: options.log } : {}),
       ...(options.onShutdown ? { onShutdown: options.onShutdown } : {}),
-      ...(options.cockpits ? { cockpits: options.cockpits(hub) } : {}),
+      ...(cockpits ? { cockpits } : {}),
     });
   } catch (error) {
     await hub.shutdown();
@@ -124,6 +125,8 @@ export async function startHubService(
     startedAt: new Date().toISOString(),
     hubId,
   });
+  // After the record: a client waits for it, and loading the cockpits blocks for a while.
+  cockpits?.preload?.();
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {

@@ -32,15 +32,16 @@ async function loadCockpitModule(): Promise<CockpitModule> {
 
 /**
  * The hub's cockpits. Only `flotilla up` starts a hub, and its client attaches at once, so
- * the cockpit side (Ink, React: most of a start's cost, ~200 ms to load here) starts loading
- * as soon as the hub has started its listener and agents, not on the first attach: the load
- * overlaps the client's own start and handshake instead of following it. A load that fails
- * is reported to the first attach.
+ * the cockpit side (Ink, React: most of a start's cost, ~200 ms to load here) is preloaded
+ * as soon as the hub is reachable (listener up, record written), not on the first attach:
+ * the load overlaps the client's own start and handshake instead of following it. A load
+ * that fails is reported to the first attach.
  */
 export const lazyCockpits: CockpitFactoryMaker = (hub) => {
   let factory: Promise<CockpitFactory> | undefined;
   const load = (): Promise<CockpitFactory> =>
     (factory ??= loadCockpitModule().then((module) => module.createCockpitFactory(hub)));
-  setImmediate(() => load().catch(() => undefined));
-  return async (client) => (await load())(client);
+  const cockpits: CockpitFactory = async (client) => (await load())(client);
+  cockpits.preload = () => setImmediate(() => load().catch(() => undefined));
+  return cockpits;
 };
