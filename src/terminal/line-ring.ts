@@ -14,6 +14,7 @@
  * `capacity` and reports how many through `append`'s result.
  */
 import { CellGrid, DEFAULT_COLOR } from "./cell-grid.js";
+import { BG_HAS_EXTENDED } from "./pane-cells.js";
 
 /** Rows per chunk. */
 const CHUNK_ROWS = 1024;
@@ -23,7 +24,6 @@ const COMPLEX = 0x20000;
 // xterm's cell encoding (common/buffer/Constants.ts): content = codepoint | combined | width << 22.
 const CONTENT_MASK = 0x3fffff;
 const WIDTH_SHIFT = 22;
-const BG_HAS_EXTENDED = 0x10000000;
 
 /** The parts of xterm's internal BufferLine the ring reads. */
 export interface XtermLine {

@@ -23,7 +23,8 @@ const CELL_MODE_RGB = 0x3000000;
 const CELL_MODE_MASK = 0x3000000;
 // xterm's internal cell bits (common/buffer/Constants.ts): FgFlags.UNDERLINE, BgFlags.HAS_EXTENDED.
 const FG_UNDERLINE = 0x10000000;
-const BG_HAS_EXTENDED = 0x10000000;
+/** xterm's BgFlags.HAS_EXTENDED: the cell has extended attributes (underline style, colour, link). */
+export const BG_HAS_EXTENDED = 0x10000000;
 // ExtendedAttrs.underlineColor after SGR 59 (-1 masked to 26 bits): the text colour.
 const UNDERLINE_COLOR_UNSET = 0x3ffffff;
 

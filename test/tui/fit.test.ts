@@ -13,7 +13,7 @@ describe.each([80, 100, 120])("dialogs and notices at %i columns", (cols) => {
     detachable.cockpit.input(PREFIX + "q");
     const leave = flat(await detachable.until((t) => t.includes("Leave the cockpit?"), "quit"));
     expect(leave).toContain(
-      "d: detach: agents keep running in the hub; `flotilla attach` comes back",
+      "d: detach: agents keep running in the hub; you are told how to come back",
     );
     expect(leave).toContain("s: stop the hub and its 2 running agents, then quit");
 

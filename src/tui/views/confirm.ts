@@ -51,7 +51,7 @@ const QUESTIONS: Partial<Record<CockpitCommand, Question>> = {
         state: {
           title: "Leave the cockpit?",
           lines: [
-            "d: detach: agents keep running in the hub; `flotilla attach` comes back",
+            "d: detach: agents keep running in the hub; you are told how to come back",
             `s: stop the hub and its ${plural(running.length, "running agent")}, then quit`,
             "",
             "any other key: stay",
