@@ -139,3 +139,5 @@ writeFileSync(
   '#!/usr/bin/env node\nimport "./commands/cli.bundle.js";\n',
 );
 chmodSync(new URL("cli.js", dist), 0o755);
+// The mark of a whole build (tsc and these bundles), which test/build.ts checks.
+writeFileSync(new URL(".build-stamp", dist), `${new Date().toISOString()}\n`);

@@ -1,9 +1,9 @@
-import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AgentRecord } from "../../src/core/schema.js";
 import { makeRepo } from "../git/temp-repo.js";
+import { buildIfStale } from "../build.js";
 
 /** The worktree root (where package.json and dist/ live). */
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -63,24 +63,5 @@ export function walk(dir: string): string[] {
   });
 }
 
-function newest(dir: string): number {
-  return Math.max(0, ...walk(dir).map((file) => statSync(file).mtimeMs));
-}
-
-/**
- * Makes sure `dist/` holds a build at least as new as `src/` (building with
- * tsconfig.build.json when not), for tests that run the real CLI or import from dist in
- * child processes. `npm test` builds first, so this is normally a no-op.
- */
-export function ensureBuilt(): void {
-  const dist = path.join(REPO, "dist");
-  if (newest(dist) >= newest(path.join(REPO, "src"))) return;
-  execFileSync(
-    process.execPath,
-    [path.join(REPO, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"],
-    {
-      cwd: REPO,
-      stdio: "inherit",
-    },
-  );
-}
+/** Makes sure `dist/` is a whole, fresh build, for tests that run the real CLI or import from it. */
+export const ensureBuilt = buildIfStale;
