@@ -17,7 +17,8 @@ import {
   UNDERLINE,
   rgbColor,
 } from "./cell-grid.js";
-import { inkCodepointWidth, inkGraphemeWidth, splitCells, wcwidth } from "./unicode-width.js";
+import { inkCodepointWidth, inkGraphemeWidth } from "./ink-width.js";
+import { splitCells, wcwidth } from "./unicode-width.js";
 
 interface Pen {
   fg: number;

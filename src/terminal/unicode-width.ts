@@ -11,7 +11,6 @@
  * 2+2 = 4 and a flag is two regional indicators of 1 each. Only code points of width 0
  * (combining marks, ZWJ, variation selectors, format characters) join the cell before them.
  */
-import stringWidth from "string-width";
 import { WIDE_RANGES, ZERO_WIDTH_RANGES } from "./wcwidth-table.js";
 
 /** The provider interface of `@xterm/headless` (`Terminal.unicode.register`). */
@@ -114,34 +113,6 @@ export function createUnicodeProvider(): UnicodeProvider {
   };
 }
 
-// Ink's width of each BMP code point, + 1 (0 = not computed yet).
-const inkBmp = new Uint8Array(0x10000);
-
-/** Columns one code point on its own takes as Ink measures it (string-width), 0..2; cached. */
-export function inkCodepointWidth(cp: number): 0 | 1 | 2 {
-  if (cp >= 32 && cp < 127) return 1;
-  if (cp >= 0x10000) return inkGraphemeWidth(String.fromCodePoint(cp));
-  let info = inkBmp[cp] ?? 0;
-  if (info === 0) {
-    info = inkGraphemeWidth(String.fromCharCode(cp)) + 1;
-    inkBmp[cp] = info;
-  }
-  return (info - 1) as 0 | 1 | 2;
-}
-
-/**
- * Columns one grapheme cluster takes as Ink measures it (string-width), clamped to 0..2: how
- * Ink laid out the chrome. Printable ASCII is answered without calling string-width.
- */
-export function inkGraphemeWidth(grapheme: string): 0 | 1 | 2 {
-  if (grapheme.length === 1) {
-    const c = grapheme.charCodeAt(0);
-    if (c >= 32 && c < 127) return 1;
-  }
-  const w = stringWidth(grapheme);
-  return w <= 0 ? 0 : w >= 2 ? 2 : 1;
-}
-
 /**
  * Splits `text` into terminal cells the way a wcwidth terminal fills them: each code point of
  * width 1 or 2 starts a cell, each of width 0 joins the cell before it (or is dropped at the
@@ -159,29 +130,4 @@ export function splitCells(text: string): Array<[string, 1 | 2]> {
     }
   }
   return cells;
-}
-
-const graphemes = new Intl.Segmenter();
-
-/** Columns `text` takes as Ink measures it (string-width): for laying out chrome. */
-export function inkWidth(text: string): number {
-  return stringWidth(text);
-}
-
-/**
- * The longest start of `text`, in whole grapheme clusters, that takes at most `cols` columns
- * as Ink measures them; `text` itself when it fits.
- */
-export function truncateToWidth(text: string, cols: number): string {
-  if (cols <= 0) return "";
-  if (text.length <= cols && /^[\x20-\x7e]*$/.test(text)) return text;
-  let used = 0;
-  let end = 0;
-  for (const { segment, index } of graphemes.segment(text)) {
-    const w = inkGraphemeWidth(segment);
-    if (used + w > cols) return text.slice(0, index);
-    used += w;
-    end = index + segment.length;
-  }
-  return text.slice(0, end);
 }

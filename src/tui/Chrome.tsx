@@ -1,6 +1,6 @@
 import { Box, Text } from "ink";
 import type { AgentStatus } from "../core/schema.js";
-import { inkWidth, truncateToWidth } from "../terminal/unicode-width.js";
+import { inkWidth, truncateToWidth } from "../terminal/ink-width.js";
 import { fitStatusLine } from "./status-line.js";
 
 /** Colour of each status in titles and `ls`. */

@@ -1,4 +1,4 @@
-import { inkWidth, truncateToWidth } from "../terminal/unicode-width.js";
+import { inkWidth, truncateToWidth } from "../terminal/ink-width.js";
 
 /** What the status bar shows, each part already cut to fit (absent: not shown). */
 export interface StatusLine {

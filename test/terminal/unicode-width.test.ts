@@ -5,12 +5,8 @@ import { AgentSession } from "../../src/hub/session.js";
 import { CellGrid } from "../../src/terminal/cell-grid.js";
 import { Compositor } from "../../src/terminal/compositor.js";
 import { PaneScreen } from "../../src/terminal/pane-screen.js";
-import {
-  splitCells,
-  truncateToWidth,
-  wcswidth,
-  wcwidth,
-} from "../../src/terminal/unicode-width.js";
+import { truncateToWidth } from "../../src/terminal/ink-width.js";
+import { splitCells, wcswidth, wcwidth } from "../../src/terminal/unicode-width.js";
 import { WCWIDTH_SOURCE } from "../../src/terminal/wcwidth-table.js";
 import { XtermSink, writeAsync } from "./helpers.js";
 

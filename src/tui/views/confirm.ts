@@ -2,7 +2,7 @@ import { createElement } from "react";
 import wrapAnsi from "wrap-ansi";
 import type { CockpitCommand } from "../../core/keymap.js";
 import { plural } from "../../core/plural.js";
-import { inkWidth } from "../../terminal/unicode-width.js";
+import { inkWidth } from "../../terminal/ink-width.js";
 import { Dialog } from "../Chrome.js";
 import { defineView, type CockpitEffect, type ViewContext, type ViewOpen } from "./view.js";
 
