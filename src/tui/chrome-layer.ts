@@ -6,7 +6,8 @@ import { parseAnsiFrame } from "../terminal/ansi-frame.js";
 /**
  * Renders Ink elements into cell grids for the compositor. Ink never touches stdout here:
  * `renderToString` lays the element out at a given width and we parse its ANSI output.
- * Results are memoized by a caller-given key, so an unchanged pane frame costs nothing.
+ * Results are memoized by a caller-given key, so an unchanged piece costs nothing; pieces
+ * painted straight into cells (pane frames) share the cache.
  */
 export class ChromeRenderer {
   private cache = new Map<string, CellGrid>();
@@ -27,12 +28,18 @@ export class ChromeRenderer {
    * shorter output padded with blanks). `key` must change whenever the element would.
    */
   piece(key: string, width: number, height: number, element: () => ReactElement): CellGrid {
+    return this.painted(key, width, height, () =>
+      parseAnsiFrame(renderToString(element(), { columns: width }), width, height),
+    );
+  }
+
+  /**
+   * A piece painted without Ink: `paint` makes the `width` × `height` grid, memoized by
+   * `key` like {@link piece}.
+   */
+  painted(key: string, width: number, height: number, paint: () => CellGrid): CellGrid {
     const fullKey = `${width}x${height}:${key}`;
-    let grid = this.cache.get(fullKey) ?? this.nextCache.get(fullKey);
-    if (!grid) {
-      const text = renderToString(element(), { columns: width });
-      grid = parseAnsiFrame(text, width, height);
-    }
+    const grid = this.cache.get(fullKey) ?? this.nextCache.get(fullKey) ?? paint();
     this.nextCache.set(fullKey, grid);
     return grid;
   }

@@ -7,7 +7,8 @@ import type { Layout, Rect } from "../core/layout.js";
 import type { AgentView } from "../hub/protocol.js";
 import type { MailMarks } from "./agent-list.js";
 import { CellGrid } from "../terminal/cell-grid.js";
-import { Dialog, LostNote, PaneFrame, StatusBar } from "./Chrome.js";
+import { Dialog, LostNote, StatusBar } from "./Chrome.js";
+import { paintPaneFrame } from "./pane-frame.js";
 import { ChromeRenderer, blit } from "./chrome-layer.js";
 import { waitingSummary } from "./wait-summary.js";
 
@@ -94,8 +95,11 @@ export function paintChrome(renderer: ChromeRenderer, scene: ChromeScene): Paint
         bell: scene.bells?.has(agent.name) || undefined,
         cost: formatDollars(agent.dollars),
       };
-      const piece = renderer.piece(`pane:${JSON.stringify(props)}`, props.width, props.height, () =>
-        createElement(PaneFrame, props),
+      const piece = renderer.painted(
+        `pane:${JSON.stringify(props)}`,
+        props.width,
+        props.height,
+        () => paintPaneFrame(props),
       );
       blit(grid, piece, pane.frame.x, pane.frame.y);
       if (agent.status === "lost") {
