@@ -1,46 +1,4 @@
 import { Box, Text } from "ink";
-import { fitStatusLine } from "./status-line.js";
-
-/** The bottom status bar: project, agent counts, and the key hints for the current mode. */
-export function StatusBar(props: {
-  width: number;
-  left: string;
-  hints: string;
-  notice?: { level: "info" | "error"; text: string };
-  unread?: number;
-}): React.JSX.Element {
-  const unread = props.unread ? ` ✉ ${props.unread} ` : "";
-  const line = fitStatusLine(props.width, {
-    left: props.left,
-    hints: props.hints,
-    reserved: unread.length,
-    ...(props.notice ? { notice: props.notice.text } : {}),
-  });
-  return (
-    <Box width={props.width} height={1}>
-      {line.left !== undefined ? (
-        <Text backgroundColor="blue" color="whiteBright" bold>
-          {` ${line.left} `}
-        </Text>
-      ) : null}
-      {unread ? (
-        <Text color="yellow" bold>
-          {unread}
-        </Text>
-      ) : null}
-      {props.notice && line.notice !== undefined ? (
-        <Text color={props.notice.level === "error" ? "redBright" : "green"} wrap="truncate-end">
-          {` ${line.notice} `}
-        </Text>
-      ) : null}
-      <Box flexGrow={1} justifyContent="flex-end">
-        <Text color="gray" wrap="truncate-start">
-          {line.hints}
-        </Text>
-      </Box>
-    </Box>
-  );
-}
 
 /** A centered box with a title and lines of text (help, confirmations, messages). */
 export function Dialog(props: {

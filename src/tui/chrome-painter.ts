@@ -7,8 +7,8 @@ import type { Layout, Rect } from "../core/layout.js";
 import type { AgentView } from "../hub/protocol.js";
 import type { MailMarks } from "./agent-list.js";
 import { CellGrid } from "../terminal/cell-grid.js";
-import { Dialog, LostNote, StatusBar } from "./Chrome.js";
-import { paintPaneFrame } from "./pane-frame.js";
+import { Dialog, LostNote } from "./Chrome.js";
+import { paintPaneFrame, paintStatusBar } from "./cell-chrome.js";
 import { ChromeRenderer, blit } from "./chrome-layer.js";
 import { waitingSummary } from "./wait-summary.js";
 
@@ -137,11 +137,11 @@ export function paintChrome(renderer: ChromeRenderer, scene: ChromeScene): Paint
     const left = `${scene.title} · ${plural(scene.agents.length, "agent")} · ${working} working${waiting}${spent ? ` · ${spent}` : ""}`;
     const { notice, hints } = scene;
     const unread = scene.mail.cockpitUnread;
-    const barPiece = renderer.piece(
+    const barPiece = renderer.painted(
       `bar:${left}:${hints}:${notice?.level}:${notice?.text}:${unread}`,
       bar.width,
       1,
-      () => createElement(StatusBar, { width: bar.width, left, hints, notice, unread }),
+      () => paintStatusBar({ width: bar.width, left, hints, notice, unread }),
     );
     blit(grid, barPiece, bar.x, bar.y);
     const rect = layout.view;

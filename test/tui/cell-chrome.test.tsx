@@ -1,10 +1,18 @@
 import { Box, Text, renderToString } from "ink";
 import { describe, expect, it, vi } from "vitest";
 import type { AgentStatus } from "../../src/core/schema.js";
+import { MIN_INNER_COLS } from "../../src/core/layout.js";
 import { parseAnsiFrame } from "../../src/terminal/ansi-frame.js";
 import type { CellGrid } from "../../src/terminal/cell-grid.js";
 import { inkWidth, truncateToWidth } from "../../src/terminal/ink-width.js";
-import { STATUS_COLORS, paintPaneFrame, type PaneFrameProps } from "../../src/tui/pane-frame.js";
+import {
+  STATUS_COLORS,
+  paintPaneFrame,
+  paintStatusBar,
+  type PaneFrameProps,
+  type StatusBarProps,
+} from "../../src/tui/cell-chrome.js";
+import { fitStatusLine } from "../../src/tui/status-line.js";
 
 // Ink's colours come from chalk, which decides at import: full colour, as in the hub.
 vi.hoisted(() => {
@@ -74,6 +82,47 @@ function InkPaneFrame(props: PaneFrameProps): React.JSX.Element {
         width={props.width}
         height={props.height - 1}
       />
+    </Box>
+  );
+}
+
+/** The Ink status bar the painter replaced, verbatim. */
+function InkStatusBar(props: {
+  width: number;
+  left: string;
+  hints: string;
+  notice?: { level: "info" | "error"; text: string };
+  unread?: number;
+}): React.JSX.Element {
+  const unread = props.unread ? ` ✉ ${props.unread} ` : "";
+  const line = fitStatusLine(props.width, {
+    left: props.left,
+    hints: props.hints,
+    reserved: unread.length,
+    ...(props.notice ? { notice: props.notice.text } : {}),
+  });
+  return (
+    <Box width={props.width} height={1}>
+      {line.left !== undefined ? (
+        <Text backgroundColor="blue" color="whiteBright" bold>
+          {` ${line.left} `}
+        </Text>
+      ) : null}
+      {unread ? (
+        <Text color="yellow" bold>
+          {unread}
+        </Text>
+      ) : null}
+      {props.notice && line.notice !== undefined ? (
+        <Text color={props.notice.level === "error" ? "redBright" : "green"} wrap="truncate-end">
+          {` ${line.notice} `}
+        </Text>
+      ) : null}
+      <Box flexGrow={1} justifyContent="flex-end">
+        <Text color="gray" wrap="truncate-start">
+          {line.hints}
+        </Text>
+      </Box>
     </Box>
   );
 }
@@ -208,5 +257,49 @@ describe("a pane's frame, painted without Ink", () => {
     const top = Array.from({ length: 70 }, (_, x) => grid.get(x, 0).ch).join("");
     expect(top).toMatch(/^┏━ bob · codex · flotilla\/bob · waiting ✉ 2 ━+┓$/);
     expect(grid.get(0, 3).ch + grid.get(69, 3).ch).toBe("┗┛");
+  });
+});
+
+describe("the status bar, painted without Ink", () => {
+  it("is cell for cell what the Ink component drew: counts, unread, notices, hints, narrow widths", () => {
+    const lefts = [
+      "flotilla · demo · 4 agents · 2 working",
+      "flotilla · 日本語 · 1 agent · 0 working · $3.10",
+    ];
+    const hints = [
+      "Ctrl-b: z zoom  n new  m mail  w waiting  [ copy  d detach  ? help",
+      "Esc cancel · Enter send · Tab next field",
+      "",
+    ];
+    const notices: Array<StatusBarProps["notice"]> = [
+      undefined,
+      { level: "info", text: "copied 42 characters" },
+      {
+        level: "error",
+        text: 'cannot spawn bob: the runtime "claude" is not on PATH (install it or pick another)',
+      },
+    ];
+    let count = 0;
+    // Down to the narrowest cockpit (one pane of MIN_INNER_COLS); below it the layout says
+    // the terminal is too small and draws no status bar.
+    for (const width of [160, 120, 80, 60, 40, 24, MIN_INNER_COLS + 2]) {
+      for (const left of lefts) {
+        for (const hint of hints) {
+          for (const notice of notices) {
+            for (const unread of [undefined, 3, 120]) {
+              const props: StatusBarProps = { width, left, hints: hint, notice, unread };
+              const ink = parseAnsiFrame(
+                renderToString(<InkStatusBar {...props} />, { columns: width }),
+                width,
+                1,
+              );
+              expect(differences(ink, paintStatusBar(props)), JSON.stringify(props)).toEqual([]);
+              count += 1;
+            }
+          }
+        }
+      }
+    }
+    expect(count).toBe(378);
   });
 });

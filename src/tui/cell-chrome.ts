@@ -1,15 +1,16 @@
 import { parseAnsiFrame } from "../terminal/ansi-frame.js";
 import { CellGrid, DEFAULT_COLOR, type Cell } from "../terminal/cell-grid.js";
 import { inkWidth, truncateToWidth } from "../terminal/ink-width.js";
+import { fitStatusLine } from "./status-line.js";
 import type { AgentStatus } from "../core/schema.js";
 
 /*
- * A pane's frame painted straight into cells, without Ink: it is most of the chrome (one per
- * pane, repainted whenever a title changes), and through React, Yoga and Ink's output it
- * cost several ms each, most of the first frame's time in a fresh hub. The title row is
- * written as ANSI and read by `parseAnsiFrame`, the parser Ink's pieces go through, so wide
- * characters in a title land in the same cells as before; test/tui/pane-frame.test.tsx
- * checks it cell for cell against the Ink component it replaced.
+ * The chrome's most repainted pieces, pane frames and the status bar, painted straight into
+ * cells without Ink: through React, Yoga and Ink's output each cost several ms, and the
+ * first frame of a fresh hub, where nothing is compiled yet, spent most of its time there.
+ * Each row is written as ANSI and read by `parseAnsiFrame`, the parser Ink's pieces go
+ * through, so wide characters land in the same cells; test/tui/cell-chrome.test.tsx holds
+ * both painters to the Ink components they replaced, cell for cell.
  */
 
 /** Chalk colour name of each status in pane titles. */
@@ -159,4 +160,46 @@ export function paintPaneFrame(props: PaneFrameProps): CellGrid {
     grid.set(width - 1, height - 1, border(right));
   }
   return grid;
+}
+
+/** What the status bar shows; the parts are fitted to `width` with `fitStatusLine`. */
+export interface StatusBarProps {
+  width: number;
+  /** Project and agent counts, e.g. `flotilla · demo · 3 agents · 1 working`. */
+  left: string;
+  /** The current mode's key hints, right-aligned. */
+  hints: string;
+  notice?: { level: "info" | "error"; text: string };
+  /** Unread mail for the cockpit's user, shown as `✉ N`. */
+  unread?: number;
+}
+
+/**
+ * The bottom status bar, `props.width` × 1 cells: the counts on blue, the unread mark, a
+ * notice (red for errors), and the hints right-aligned in grey.
+ */
+export function paintStatusBar(props: StatusBarProps): CellGrid {
+  const unread = props.unread ? ` ✉ ${props.unread} ` : "";
+  const line = fitStatusLine(props.width, {
+    left: props.left,
+    hints: props.hints,
+    reserved: unread.length,
+    ...(props.notice ? { notice: props.notice.text } : {}),
+  });
+  let text = "";
+  let used = 0;
+  const add = (part: string, sgr: string): void => {
+    text += `\x1b[${sgr}m${part}\x1b[0m`;
+    used += inkWidth(part);
+  };
+  if (line.left !== undefined) add(` ${line.left} `, "1;97;44");
+  if (unread) add(unread, "1;33");
+  if (props.notice && line.notice !== undefined)
+    add(` ${line.notice} `, props.notice.level === "error" ? "91" : "32");
+  const gap = props.width - used - inkWidth(line.hints);
+  if (line.hints) {
+    text += " ".repeat(Math.max(0, gap));
+    add(line.hints, "90");
+  }
+  return parseAnsiFrame(text, props.width, 1);
 }
