@@ -122,8 +122,8 @@ function titleParts(props: PaneFrameProps): Array<[string, string | undefined, b
 /**
  * A pane's border with its title in the top edge, `props.width` × `props.height` cells:
  * `╭ name · runtime · branch · status ─╮` (`┏━ … ━┓` and a bold border when focused, red
- * when flagged). The title keeps as many whole parts as fit; the interior is left blank
- * for the pane's screen.
+ * when flagged). The title is cut where it stops fitting (name first, then runtime,
+ * branch, status and badges); the interior is left blank for the pane's screen.
  */
 export function paintPaneFrame(props: PaneFrameProps): CellGrid {
   const { width, height } = props;
