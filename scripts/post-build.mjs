@@ -99,8 +99,9 @@ await bundle(undefined, undefined, {
 const cliModules = fileURLToPath(new URL("cli.modules.js", dist));
 renameSync(fileURLToPath(new URL("cli.js", dist)), cliModules);
 const tuiDir = fileURLToPath(new URL("tui/", dist));
-await build({
+const cli = await build({
   entryPoints: [cliModules],
+  metafile: true,
   outdir: fileURLToPath(new URL("commands/", dist)),
   // Each command's lazy imports become chunks of their own, loaded when that command runs.
   splitting: true,
@@ -130,6 +131,7 @@ await build({
   },
   logLevel: "warning",
 });
+writeFileSync(new URL("cli.meta.json", dist), JSON.stringify(cli.metafile));
 writeFileSync(
   fileURLToPath(new URL("cli.js", dist)),
   '#!/usr/bin/env node\nimport "./commands/cli.bundle.js";\n',
