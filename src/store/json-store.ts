@@ -1,7 +1,7 @@
 import { chmod } from "node:fs/promises";
 import path from "node:path";
 import { DataFile } from "lowdb/node";
-import type { z } from "zod";
+import type { z } from "../core/zod.js";
 import { FlotillaError, firstZodIssue } from "../core/errors.js";
 import { withFileLock } from "./lock.js";
 import { assertNoSymlink, ensurePrivateDir, PRIVATE_FILE_MODE } from "./safe-path.js";
@@ -23,7 +23,7 @@ export interface JsonDocumentOptions {
  * the schema throws `FlotillaError("INVALID_STATE_FILE")` naming the path and the first
  * problem; such a file is never overwritten.
  */
-export class JsonDocument<S extends z.ZodType> {
+export class JsonDocument<S extends z.ZodMiniType> {
   readonly file: string;
   private readonly schema: S;
   private readonly adapter: DataFile<unknown>;
