@@ -32,6 +32,25 @@ const zodEnglishOnly = {
     }));
   },
 };
+// commander requires node:child_process when it loads, for executable subcommands, which
+// Flotilla has none of: with net, stream and dgram that is ~6 ms of every CLI start. Its
+// `require` gets a stand-in that loads the real module on first use.
+const commanderLazyChildProcess = {
+  name: "commander-lazy-child-process",
+  setup(b) {
+    b.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      /[\\/]commander[\\/]/.test(args.importer)
+        ? { path: "node:child_process", namespace: "lazy-child-process" }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "lazy-child-process" }, () => ({
+      contents:
+        "let real;\n" +
+        "module.exports = new Proxy({}, { get: (_, key) => (real ??= require('node:child_process'))[key] });\n",
+      loader: "js",
+    }));
+  },
+};
 writeFileSync(empty, "export default {};\n");
 mkdirSync(new URL("chunks/", dist), { recursive: true });
 // Chunks are named by content hash: the last build's would pile up beside this one's.
@@ -116,6 +135,7 @@ const cli = await build({
   external: ["node-pty"],
   plugins: [
     zodEnglishOnly,
+    commanderLazyChildProcess,
     {
       name: "cockpit-stays-out",
       setup(b) {
