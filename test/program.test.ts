@@ -22,6 +22,13 @@ describe("the CLI registers only the command it runs", () => {
     expect(new Set(named).size).toBe(named.length);
   });
 
+  it("names, for each module, the file and the export its load() gives", async () => {
+    for (const command of COMMAND_MODULES) {
+      const module = (await import(`../src/${command.module.slice(2)}`)) as Record<string, unknown>;
+      expect(module[command.register], command.module).toBe(await command.load());
+    }
+  });
+
   it("gives each command the options, arguments, subcommands and help it has in the whole program", async () => {
     const whole = await buildProgram(argvFor("--help"));
     for (const name of COMMAND_MODULES.flatMap((m) => m.names)) {
