@@ -162,6 +162,7 @@ const cli = await build({
   entryNames: "cli.bundle",
   chunkNames: "cli-chunk-[hash]",
 });
+// What each chunk holds, for profiling (which chunks a command loads, and why).
 writeFileSync(new URL("cli.meta.json", dist), JSON.stringify(cli.metafile));
 const { COMMAND_MODULES } = await import(new URL("program.js", dist).href);
 const bundleOf = (module) => path.basename(module.module, ".js");
