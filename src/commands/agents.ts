@@ -215,7 +215,7 @@ export function registerAgentCommands(program: Command, io: CommandIo = processI
     .action(async (options: { json?: boolean; waiting?: boolean }) => {
       const [{ openProject }, { reconcileAgents }] = await Promise.all([
         import("../store/project.js"),
-        import("../hub/lifecycle.js"),
+        import("../hub/reconcile.js"),
       ]);
       const project = openProject(io.cwd());
       await reconcileAgents(project);

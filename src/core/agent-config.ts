@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "./zod.js";
 
 /** Reasoning effort levels `spawn --effort` and task specs take (each CLI's own words). */
 export const EFFORT_LEVELS = ["low", "medium", "high"] as const;
@@ -18,38 +18,38 @@ export const WorktreeConfig = z.object({
    * ignored files in the main checkout to copy into each new worktree, e.g. `.env`; added to
    * the lines of `.worktreeinclude` at the main checkout's root.
    */
-  include: z.array(z.string().min(1)).default([]),
+  include: z._default(z.array(z.string().check(z.minLength(1))), []),
   /** Shell command run in a new worktree before its agent first starts, e.g. `npm ci`. */
-  setup: z.string().min(1).optional(),
+  setup: z.optional(z.string().check(z.minLength(1))),
   /** First `FLOTILLA_PORT` handed out; each agent gets the lowest free one from here. */
-  portBase: z.number().int().min(1024).max(65000).default(4100),
+  portBase: z._default(z.number().check(z.int(), z.gte(1024), z.lte(65000)), 4100),
 });
 export type WorktreeConfig = z.infer<typeof WorktreeConfig>;
 
 /** Dollars per million tokens for one model (or model-name prefix). */
 export const ModelPrice = z.object({
-  input: z.number().min(0),
-  output: z.number().min(0),
+  input: z.number().check(z.gte(0)),
+  output: z.number().check(z.gte(0)),
   /** Writing to the prompt cache; default 1.25 × input. */
-  cacheWrite: z.number().min(0).optional(),
+  cacheWrite: z.optional(z.number().check(z.gte(0))),
   /** Reading from the prompt cache; default 0.1 × input. */
-  cacheRead: z.number().min(0).optional(),
+  cacheRead: z.optional(z.number().check(z.gte(0))),
 });
 export type ModelPrice = z.infer<typeof ModelPrice>;
 
 /** `costs`: prices (merged over the built-in table by model prefix) and budgets in dollars. */
 export const CostsConfig = z.object({
-  prices: z.record(z.string(), ModelPrice).default({}),
+  prices: z._default(z.record(z.string(), ModelPrice), {}),
   /** Dollars one agent may spend; a warning at 80 %. */
-  budgetPerAgent: z.number().positive().optional(),
+  budgetPerAgent: z.optional(z.number().check(z.positive())),
   /** Dollars all agents together may spend; a warning at 80 %. */
-  budgetTotal: z.number().positive().optional(),
+  budgetTotal: z.optional(z.number().check(z.positive())),
   /**
    * At 100 % of a budget the agents it covers (one agent, or all for `budgetTotal`) are
    * stopped once their current turn ends (when next idle or waiting), besides the urgent
    * escalation to the human that every crossing of 100 % sends.
    */
-  budgetStop: z.boolean().default(false),
+  budgetStop: z._default(z.boolean(), false),
 });
 export type CostsConfig = z.infer<typeof CostsConfig>;
 
@@ -60,10 +60,10 @@ export type CostsConfig = z.infer<typeof CostsConfig>;
  * `debounceMs` (ms), and one per wait.
  */
 export const AlertsConfig = z.object({
-  mail: z.boolean().default(true),
-  waiting: z.boolean().default(true),
-  bell: z.boolean().default(true),
-  debounceMs: z.number().int().min(0).max(3_600_000).default(30_000),
+  mail: z._default(z.boolean(), true),
+  waiting: z._default(z.boolean(), true),
+  bell: z._default(z.boolean(), true),
+  debounceMs: z._default(z.number().check(z.int(), z.gte(0), z.lte(3_600_000)), 30_000),
 });
 export type AlertsConfig = z.infer<typeof AlertsConfig>;
 
@@ -72,8 +72,8 @@ export type AlertsConfig = z.infer<typeof AlertsConfig>;
  * cockpit's alerts on the terminal.
  */
 export const NotifyConfig = z.object({
-  command: z.string().min(1).optional(),
-  timeoutMs: z.number().int().min(100).max(600_000).default(10_000),
-  alerts: AlertsConfig.default(AlertsConfig.parse({})),
+  command: z.optional(z.string().check(z.minLength(1))),
+  timeoutMs: z._default(z.number().check(z.int(), z.gte(100), z.lte(600_000)), 10_000),
+  alerts: z._default(AlertsConfig, AlertsConfig.parse({})),
 });
 export type NotifyConfig = z.infer<typeof NotifyConfig>;

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "./zod.js";
 import { FlotillaError, firstZodIssue } from "./errors.js";
 import { MAIL_PRIORITIES, MAIL_TYPES } from "./mail-kinds.js";
 import { checkAgentName } from "./names.js";
@@ -32,21 +32,23 @@ export const MAX_PAYLOAD_BYTES = 64 * 1024;
 /** Shape of ids made by {@link formatMailId}; anything else is refused as a path part. */
 export const MAIL_ID_PATTERN = /^[0-9a-z]{11}-[0-9a-z]{4,32}$/;
 
-const MailId = z.string().regex(MAIL_ID_PATTERN, "not a message id");
-const Mailbox = z.string().superRefine((name, ctx) => {
-  const problem = checkMailboxName(name);
-  if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
-});
+const MailId = z.string().check(z.regex(MAIL_ID_PATTERN, "not a message id"));
+const Mailbox = z.string().check(
+  z.superRefine((name, ctx) => {
+    const problem = checkMailboxName(name);
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+  }),
+);
 
 /** Payload of a `worker_done` message: what finished, on which branch, touching which files. */
 export const WorkerDonePayload = z.object({
-  task: z.string().optional(),
-  branch: z.string().min(1),
+  task: z.optional(z.string()),
+  branch: z.string().check(z.minLength(1)),
   /** The branch's head commit when the worker's gates passed (`flotilla done`). */
-  head: z.string().optional(),
-  files: z.array(z.string()).default([]),
+  head: z.optional(z.string()),
+  files: z._default(z.array(z.string()), []),
   /** Who sent it: `flotilla done` enqueues (or waits for review) itself, so the queue skips it. */
-  via: z.string().optional(),
+  via: z.optional(z.string()),
 });
 export type WorkerDonePayload = z.infer<typeof WorkerDonePayload>;
 
@@ -58,20 +60,20 @@ export type WorkerDonePayload = z.infer<typeof WorkerDonePayload>;
  * (read state is per mailbox and kept by the store, not inside this document).
  */
 export const MailMessage = z.object({
-  version: z.literal(1).default(1),
-  id: z.string().min(1),
-  from: z.string().min(1),
-  to: z.string().min(1),
-  recipients: z.array(z.string()).min(1),
-  subject: z.string().min(1),
+  version: z._default(z.literal(1), 1),
+  id: z.string().check(z.minLength(1)),
+  from: z.string().check(z.minLength(1)),
+  to: z.string().check(z.minLength(1)),
+  recipients: z.array(z.string()).check(z.minLength(1)),
+  subject: z.string().check(z.minLength(1)),
   body: z.string(),
   type: MailType,
-  priority: MailPriority.default("normal"),
-  thread: z.string().min(1),
-  replyTo: z.string().optional(),
-  payload: z.unknown().optional(),
+  priority: z._default(MailPriority, "normal"),
+  thread: z.string().check(z.minLength(1)),
+  replyTo: z.optional(z.string()),
+  payload: z.optional(z.unknown()),
   createdAt: z.string(),
-  readAt: z.string().nullable().default(null),
+  readAt: z._default(z.nullable(z.string()), null),
 });
 export type MailMessage = z.infer<typeof MailMessage>;
 
@@ -81,12 +83,12 @@ export type MailMessage = z.infer<typeof MailMessage>;
  * ids are message ids, sender and recipients mailbox names, `createdAt` an ISO-8601 time; a
  * file that fails is reported (and never shown), not trusted.
  */
-export const MailFile = MailMessage.extend({
+export const MailFile = z.extend(MailMessage, {
   id: MailId,
   from: Mailbox,
-  recipients: z.array(Mailbox).min(1),
+  recipients: z.array(Mailbox).check(z.minLength(1)),
   thread: MailId,
-  replyTo: MailId.optional(),
+  replyTo: z.optional(MailId),
   createdAt: z.iso.datetime(),
 });
 

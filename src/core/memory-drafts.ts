@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "./zod.js";
 import type { MergeEntry } from "./merge-queue.js";
 import { DOMAIN_PATTERN, type MemoryInput } from "./memory.js";
 
@@ -17,9 +17,9 @@ export const SeenFailure = z.object({
   agent: z.string(),
   gate: z.string(),
   head: z.string(),
-  task: z.string().optional(),
+  task: z.optional(z.string()),
   /** The first meaningful line of the gate's output (see {@link firstMeaningfulLine}). */
-  output: z.string().default(""),
+  output: z._default(z.string(), ""),
   /** ISO-8601, when the entry was marked failed. */
   at: z.string(),
 });
@@ -33,9 +33,9 @@ export const MAX_REMEMBERED = 500;
  * {@link pairKey}s), so each failure→pass pair is drafted once however often the queue changes.
  */
 export const MemoryDraftsDoc = z.object({
-  version: z.literal(1).default(1),
-  failures: z.array(SeenFailure).default([]),
-  drafted: z.array(z.string()).default([]),
+  version: z._default(z.literal(1), 1),
+  failures: z._default(z.array(SeenFailure), []),
+  drafted: z._default(z.array(z.string()), []),
 });
 export type MemoryDraftsDoc = z.infer<typeof MemoryDraftsDoc>;
 
@@ -44,21 +44,21 @@ export type MemoryDraftsDoc = z.infer<typeof MemoryDraftsDoc>;
  * (`domain`, `text`, `resolution`, `evidence`) and the pair it came from.
  */
 export const MemoryDraft = z.object({
-  kind: z.literal("memory_draft").default("memory_draft"),
+  kind: z._default(z.literal("memory_draft"), "memory_draft"),
   key: z.string(),
   failedEntry: z.string(),
   passedEntry: z.string(),
   agent: z.string(),
   gate: z.string(),
-  domain: z.string().regex(DOMAIN_PATTERN),
-  type: z.literal("failure").default("failure"),
-  text: z.string().min(1),
-  resolution: z.string().min(1),
+  domain: z.string().check(z.regex(DOMAIN_PATTERN)),
+  type: z._default(z.literal("failure"), "failure"),
+  text: z.string().check(z.minLength(1)),
+  resolution: z.string().check(z.minLength(1)),
   evidence: z.object({
-    files: z.array(z.string()).default([]),
-    commit: z.string().optional(),
-    task: z.string().optional(),
-    agent: z.string().optional(),
+    files: z._default(z.array(z.string()), []),
+    commit: z.optional(z.string()),
+    task: z.optional(z.string()),
+    agent: z.optional(z.string()),
   }),
 });
 export type MemoryDraft = z.infer<typeof MemoryDraft>;

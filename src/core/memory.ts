@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "./zod.js";
 import { FlotillaError } from "./errors.js";
 import {
   DEFAULT_PRIME_TOKENS,
@@ -48,7 +48,10 @@ export const MemoryTypeSchema = z.enum(MEMORY_TYPES);
 export const ClassificationSchema = z.enum(MEMORY_CLASSIFICATIONS);
 
 /** One confirmation: who (agent name or `human:<user>`) and when (ISO-8601). */
-export const Confirmation = z.object({ by: z.string().min(1), at: z.string().min(1) });
+export const Confirmation = z.object({
+  by: z.string().check(z.minLength(1)),
+  at: z.string().check(z.minLength(1)),
+});
 export type Confirmation = z.infer<typeof Confirmation>;
 
 /**
@@ -56,46 +59,46 @@ export type Confirmation = z.infer<typeof Confirmation>;
  * (`src/form/errors.ts`, `src/form/**`), and optionally the commit, task and agent it came from.
  */
 export const Evidence = z.object({
-  files: z.array(z.string().min(1)).default([]),
-  commit: z.string().min(1).optional(),
-  task: z.string().min(1).optional(),
-  agent: z.string().min(1).optional(),
+  files: z._default(z.array(z.string().check(z.minLength(1))), []),
+  commit: z.optional(z.string().check(z.minLength(1))),
+  task: z.optional(z.string().check(z.minLength(1))),
+  agent: z.optional(z.string().check(z.minLength(1))),
 });
 export type Evidence = z.infer<typeof Evidence>;
 
 /** One memory record as stored in `<memory dir>/<domain>.json`. Times are ISO-8601 strings. */
 export const MemoryRecord = z.object({
-  id: z.string().regex(MEMORY_ID_PATTERN),
-  domain: z.string().regex(DOMAIN_PATTERN),
+  id: z.string().check(z.regex(MEMORY_ID_PATTERN)),
+  domain: z.string().check(z.regex(DOMAIN_PATTERN)),
   type: MemoryTypeSchema,
   classification: ClassificationSchema,
-  text: z.string().min(1),
-  tags: z.array(z.string().min(1)).default([]),
+  text: z.string().check(z.minLength(1)),
+  tags: z._default(z.array(z.string().check(z.minLength(1))), []),
   /** How a `failure` was fixed. */
-  resolution: z.string().min(1).optional(),
+  resolution: z.optional(z.string().check(z.minLength(1))),
   /** Why a `decision` was taken. */
-  rationale: z.string().min(1).optional(),
-  evidence: Evidence.prefault({}),
-  author: z.string().min(1),
-  created: z.string().min(1),
-  updated: z.string().min(1),
-  confirmations: z.array(Confirmation).default([]),
-  state: z.enum(MEMORY_STATES).default("active"),
-  archivedAt: z.string().min(1).optional(),
+  rationale: z.optional(z.string().check(z.minLength(1))),
+  evidence: z.prefault(Evidence, {}),
+  author: z.string().check(z.minLength(1)),
+  created: z.string().check(z.minLength(1)),
+  updated: z.string().check(z.minLength(1)),
+  confirmations: z._default(z.array(Confirmation), []),
+  state: z._default(z.enum(MEMORY_STATES), "active"),
+  archivedAt: z.optional(z.string().check(z.minLength(1))),
 });
 export type MemoryRecord = z.infer<typeof MemoryRecord>;
 
 /** A domain file, `<memory dir>/<domain>.json`. A missing file is an empty domain. */
 export const MemoryDomainFile = z.object({
-  version: z.literal(1).default(1),
-  records: z.array(MemoryRecord).default([]),
+  version: z._default(z.literal(1), 1),
+  records: z._default(z.array(MemoryRecord), []),
 });
 export type MemoryDomainFile = z.infer<typeof MemoryDomainFile>;
 
 /** Shelf lives in days per classification (`foundational` never expires). */
 export const ShelfLife = z.object({
-  tactical: z.number().int().min(1).default(14),
-  observational: z.number().int().min(1).default(30),
+  tactical: z._default(z.number().check(z.int(), z.gte(1)), 14),
+  observational: z._default(z.number().check(z.int(), z.gte(1)), 30),
 });
 export type ShelfLife = z.infer<typeof ShelfLife>;
 
@@ -108,9 +111,9 @@ export type ShelfLife = z.infer<typeof ShelfLife>;
  * - `budgetTokens`: default prime budget (approximate tokens, characters / 4).
  */
 export const MemoryConfig = z.object({
-  dir: z.string().min(1).optional(),
-  shelfLifeDays: ShelfLife.prefault({}),
-  budgetTokens: z.number().int().min(50).default(DEFAULT_PRIME_TOKENS),
+  dir: z.optional(z.string().check(z.minLength(1))),
+  shelfLifeDays: z.prefault(ShelfLife, {}),
+  budgetTokens: z._default(z.number().check(z.int(), z.gte(50)), DEFAULT_PRIME_TOKENS),
 });
 export type MemoryConfig = z.infer<typeof MemoryConfig>;
 

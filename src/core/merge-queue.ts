@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "./zod.js";
 
 /**
  * The merge queue's domain, pure: the queue document (`.flotilla/merge-queue.json`), entry
@@ -31,33 +31,28 @@ export type MergeTier = z.infer<typeof MergeTier>;
 
 /** One quality gate from `config.json`: a shell command run in the integration worktree. */
 export const GateConfig = z.object({
-  name: z.string().min(1).max(80),
-  command: z.string().min(1),
+  name: z.string().check(z.minLength(1), z.maxLength(80)),
+  command: z.string().check(z.minLength(1)),
   /** Killed (its whole process group) and failed after this many ms. Default 10 minutes. */
-  timeoutMs: z
-    .number()
-    .int()
-    .min(100)
-    .max(24 * 3_600_000)
-    .default(600_000),
+  timeoutMs: z._default(z.number().check(z.int(), z.gte(100), z.lte(24 * 3_600_000)), 600_000),
 });
 export type GateConfig = z.infer<typeof GateConfig>;
 
 /** `config.json` `gates`: run in order on every merged result; all must pass. */
-export const GatesConfig = z.array(GateConfig).default([]);
+export const GatesConfig = z._default(z.array(GateConfig), []);
 
 /** `config.json` `merge`: how the queue batches, retries, checks scope and cleans up. */
 export const MergeConfig = z.object({
   /** Entries merged onto the target and gated together; 1 = strictly one at a time. */
-  batch: z.number().int().min(1).max(64).default(4),
+  batch: z._default(z.number().check(z.int(), z.gte(1), z.lte(64)), 4),
   /** Re-runs of a failed gate; an entry that passes on a re-run is marked `flaky`. */
-  retryFlaky: z.number().int().min(0).max(5).default(1),
+  retryFlaky: z._default(z.number().check(z.int(), z.gte(0), z.lte(5)), 1),
   /** Changes outside the declared scope: `block` (until `merge approve`) or `warn`. */
-  scope: z.enum(["block", "warn"]).default("block"),
+  scope: z._default(z.enum(["block", "warn"]), "block"),
   /** After landing, remove the agent's worktree and `git branch -d` its branch. */
-  autoClean: z.boolean().default(false),
+  autoClean: z._default(z.boolean(), false),
   /** `enqueue`: the hub enqueues an agent's branch when its `worker_done` mail arrives. */
-  onWorkerDone: z.enum(["enqueue", "off"]).default("enqueue"),
+  onWorkerDone: z._default(z.enum(["enqueue", "off"]), "enqueue"),
 });
 export type MergeConfig = z.infer<typeof MergeConfig>;
 
@@ -66,12 +61,12 @@ export const GateResult = z.object({
   name: z.string(),
   ok: z.boolean(),
   /** `null` when the command was killed or could not start. */
-  exitCode: z.number().int().nullable(),
-  timedOut: z.boolean().default(false),
-  durationMs: z.number().min(0),
-  attempts: z.number().int().min(1),
+  exitCode: z.nullable(z.number().check(z.int())),
+  timedOut: z._default(z.boolean(), false),
+  durationMs: z.number().check(z.gte(0)),
+  attempts: z.number().check(z.int(), z.gte(1)),
   /** Passed only on a re-run. */
-  flaky: z.boolean().default(false),
+  flaky: z._default(z.boolean(), false),
   /** The commit the gate ran on. */
   commit: z.string(),
 });
@@ -92,39 +87,39 @@ export const MAX_ENTRY_NOTES = 200;
  * `files` are the paths it changes against the target. Times are ISO-8601.
  */
 export const MergeEntry = z.object({
-  id: z.string().regex(/^m[0-9]+$/),
-  agent: z.string().min(1),
-  branch: z.string().min(1),
-  head: z.string().regex(/^[0-9a-f]{40,64}$/),
-  task: z.string().optional(),
-  files: z.array(z.string()).default([]),
+  id: z.string().check(z.regex(/^m[0-9]+$/)),
+  agent: z.string().check(z.minLength(1)),
+  branch: z.string().check(z.minLength(1)),
+  head: z.string().check(z.regex(/^[0-9a-f]{40,64}$/)),
+  task: z.optional(z.string()),
+  files: z._default(z.array(z.string()), []),
   /** Declared file scope (globs); empty = none declared. */
-  scope: z.array(z.string()).default([]),
+  scope: z._default(z.array(z.string()), []),
   /** Files changed outside `scope`. */
-  outOfScope: z.array(z.string()).default([]),
+  outOfScope: z._default(z.array(z.string()), []),
   /** `merge approve` lets an out-of-scope change through. */
-  approved: z.boolean().default(false),
+  approved: z._default(z.boolean(), false),
   /** Files `git merge-tree` predicts will conflict with the target at `predictedAt`. */
-  predictedConflicts: z.array(z.string()).default([]),
-  predictedAt: z.string().optional(),
+  predictedConflicts: z._default(z.array(z.string()), []),
+  predictedAt: z.optional(z.string()),
   enqueuedAt: z.string(),
   updatedAt: z.string(),
   state: MergeState,
-  tier: MergeTier.optional(),
-  batch: z.string().optional(),
+  tier: z.optional(MergeTier),
+  batch: z.optional(z.string()),
   /** One line saying why the entry is where it is (conflict files, failing gate, held reason). */
-  reason: z.string().optional(),
-  flaky: z.boolean().default(false),
-  gates: z.array(GateResult).default([]),
+  reason: z.optional(z.string()),
+  flaky: z._default(z.boolean(), false),
+  gates: z._default(z.array(GateResult), []),
   /** The entry's own merge commit, and the target commit it landed in. */
-  mergeCommit: z.string().optional(),
-  landedAt: z.string().optional(),
-  landedIn: z.string().optional(),
+  mergeCommit: z.optional(z.string()),
+  landedAt: z.optional(z.string()),
+  landedIn: z.optional(z.string()),
   /** Where the rebase tier kept the branch's old head. */
-  archiveRef: z.string().optional(),
+  archiveRef: z.optional(z.string()),
   /** The agent has been told the outcome (`merged` / `merge_failed` mail). */
-  notified: z.boolean().default(false),
-  notes: z.array(EntryNote).default([]),
+  notified: z._default(z.boolean(), false),
+  notes: z._default(z.array(EntryNote), []),
 });
 export type MergeEntry = z.infer<typeof MergeEntry>;
 
@@ -157,27 +152,27 @@ export type JournalStep = z.infer<typeof JournalStep>;
  */
 export const Journal = z.object({
   runId: z.string(),
-  pid: z.number().int(),
+  pid: z.number().check(z.int()),
   target: z.string(),
   base: z.string(),
   entries: z.array(z.string()),
   step: JournalStep,
-  entry: z.string().optional(),
-  tip: z.string().optional(),
+  entry: z.optional(z.string()),
+  tip: z.optional(z.string()),
   /** Set while the landing waits for the user's checkout (`held`): retried as is. */
-  held: z.boolean().optional(),
+  held: z.optional(z.boolean()),
   /** The rebase tier's compare-and-swap of an agent branch, for recovery. */
-  move: z
-    .object({
+  move: z.optional(
+    z.object({
       branch: z.string(),
       from: z.string(),
       to: z.string(),
-      worktree: z.string().optional(),
-    })
-    .optional(),
+      worktree: z.optional(z.string()),
+    }),
+  ),
   /** The running gate's name and start (ISO-8601), for the view's live line. */
-  gate: z.string().optional(),
-  gateStartedAt: z.string().optional(),
+  gate: z.optional(z.string()),
+  gateStartedAt: z.optional(z.string()),
   startedAt: z.string(),
   updatedAt: z.string(),
 });
@@ -185,14 +180,14 @@ export type Journal = z.infer<typeof Journal>;
 
 /** `.flotilla/merge-queue.json`. Entries are in queue order (FIFO unless moved). */
 export const MergeQueueDoc = z.object({
-  version: z.literal(1).default(1),
-  nextId: z.number().int().min(1).default(1),
-  entries: z.array(MergeEntry).default([]),
-  journal: Journal.optional(),
+  version: z._default(z.literal(1), 1),
+  nextId: z._default(z.number().check(z.int(), z.gte(1)), 1),
+  entries: z._default(z.array(MergeEntry), []),
+  journal: z.optional(Journal),
   /** Gate commands run so far (all attempts), for the bench and `merge ls`. */
-  gateRuns: z.number().int().min(0).default(0),
+  gateRuns: z._default(z.number().check(z.int(), z.gte(0)), 0),
   /** Ids of `worker_done` messages the hub already acted on (newest last, bounded). */
-  handledMail: z.array(z.string()).default([]),
+  handledMail: z._default(z.array(z.string()), []),
 });
 export type MergeQueueDoc = z.infer<typeof MergeQueueDoc>;
 

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "./zod.js";
 import { EffortLevel } from "./agent-config.js";
 import { FlotillaError } from "./errors.js";
 
@@ -31,10 +31,10 @@ export const ROLE_PATTERN = /^[a-z][a-z0-9_-]{0,39}$/;
 
 /** One quality gate of a task, run by `flotilla done` after the project's gates. */
 export const TaskGate = z.object({
-  name: z.string().min(1).max(80),
-  command: z.string().min(1),
+  name: z.string().check(z.minLength(1), z.maxLength(80)),
+  command: z.string().check(z.minLength(1)),
   /** Killed (its whole process group) and failed after this many ms; default 10 minutes. */
-  timeoutMs: z.number().int().min(100).default(600_000),
+  timeoutMs: z._default(z.number().check(z.int(), z.gte(100)), 600_000),
 });
 export type TaskGate = z.infer<typeof TaskGate>;
 
@@ -43,7 +43,7 @@ export const TaskNote = z.object({
   time: z.string(),
   event: z.string(),
   text: z.string(),
-  agent: z.string().optional(),
+  agent: z.optional(z.string()),
 });
 export type TaskNote = z.infer<typeof TaskNote>;
 
@@ -59,40 +59,40 @@ export const MAX_TASK_NOTES = 200;
  * `attempts` reached the board's maximum. Times are ISO-8601.
  */
 export const Task = z.object({
-  id: z.string().regex(TASK_ID_PATTERN),
-  title: z.string().min(1).max(300),
-  spec: z.string().optional(),
-  specPath: z.string().optional(),
-  scope: z.array(z.string().min(1)).default([]),
-  gates: z.array(TaskGate).default([]),
-  role: z.string().regex(ROLE_PATTERN).default("builder"),
-  after: z.array(z.string().regex(TASK_ID_PATTERN)).default([]),
-  memory: z.array(z.string().min(1)).default([]),
+  id: z.string().check(z.regex(TASK_ID_PATTERN)),
+  title: z.string().check(z.minLength(1), z.maxLength(300)),
+  spec: z.optional(z.string()),
+  specPath: z.optional(z.string()),
+  scope: z._default(z.array(z.string().check(z.minLength(1))), []),
+  gates: z._default(z.array(TaskGate), []),
+  role: z._default(z.string().check(z.regex(ROLE_PATTERN)), "builder"),
+  after: z._default(z.array(z.string().check(z.regex(TASK_ID_PATTERN))), []),
+  memory: z._default(z.array(z.string().check(z.minLength(1))), []),
   state: TaskState,
-  assignee: z.string().optional(),
-  runtime: z.string().optional(),
+  assignee: z.optional(z.string()),
+  runtime: z.optional(z.string()),
   /** Model its agents run with (through the runtime's `modelFlag`), not on the fallback runtime. */
-  model: z.string().min(1).optional(),
+  model: z.optional(z.string().check(z.minLength(1))),
   /** Reasoning effort of its agents (the runtime's `effortArgs`), not on the fallback runtime. */
-  effort: EffortLevel.optional(),
-  fallback: z.string().optional(),
+  effort: z.optional(EffortLevel),
+  fallback: z.optional(z.string()),
   /** Set once the fallback runtime has taken over (its attempts count anew). */
-  onFallback: z.boolean().default(false),
-  attempts: z.number().int().min(0).default(0),
+  onFallback: z._default(z.boolean(), false),
+  attempts: z._default(z.number().check(z.int(), z.gte(0)), 0),
   /** One line saying why the last attempt failed (given to the retry's brief). */
-  lastFailure: z.string().optional(),
+  lastFailure: z.optional(z.string()),
   /** Branch and head commit reported by `flotilla done`; the merge entry it became. */
-  branch: z.string().optional(),
-  head: z.string().optional(),
-  mergeEntry: z.string().optional(),
+  branch: z.optional(z.string()),
+  head: z.optional(z.string()),
+  mergeEntry: z.optional(z.string()),
   /** Its branch goes to the merge queue only after a reviewer's approving verdict. */
-  review: z.boolean().default(false),
+  review: z._default(z.boolean(), false),
   /**
    * The review of its passing `flotilla done`: `pending` (waiting for a reviewer), `approve`
    * (enqueued), `changes` (the worker must fix and run `flotilla done` again).
    */
-  verdict: z.enum(["pending", "approve", "changes"]).optional(),
-  history: z.array(TaskNote).default([]),
+  verdict: z.optional(z.enum(["pending", "approve", "changes"])),
+  history: z._default(z.array(TaskNote), []),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -100,30 +100,30 @@ export type Task = z.infer<typeof Task>;
 
 /** `.flotilla/tasks.json`. */
 export const TaskBoard = z.object({
-  version: z.literal(1).default(1),
-  nextId: z.number().int().min(1).default(1),
-  tasks: z.array(Task).default([]),
+  version: z._default(z.literal(1), 1),
+  nextId: z._default(z.number().check(z.int(), z.gte(1)), 1),
+  tasks: z._default(z.array(Task), []),
 });
 export type TaskBoard = z.infer<typeof TaskBoard>;
 
 /** `config.json` `tasks`: the orchestration loop's knobs. Times in ms. */
 export const TasksConfig = z.object({
   /** Attempts per runtime before the fallback (or `failed`). */
-  maxAttempts: z.number().int().min(1).max(20).default(3),
+  maxAttempts: z._default(z.number().check(z.int(), z.gte(1), z.lte(20)), 3),
   /** A claimed task's agent with no output, not waiting, for this long is nudged once. */
-  stallAfterMs: z.number().int().min(100).default(600_000),
+  stallAfterMs: z._default(z.number().check(z.int(), z.gte(100)), 600_000),
   /** After the nudge, this much more silence escalates (default: stallAfterMs again). */
-  escalateAfterMs: z.number().int().min(100).optional(),
+  escalateAfterMs: z.optional(z.number().check(z.int(), z.gte(100))),
   /** Dependants that become ready when their dependency lands are slung by the hub. */
-  autoSling: z.boolean().default(false),
+  autoSling: z._default(z.boolean(), false),
   /** Runtime the hub slings with (autoSling) when the task names none. */
-  runtime: z.string().default("claude"),
+  runtime: z._default(z.string(), "claude"),
   /** Roles allowed to sling besides `coordinator` (and the human, with no FLOTILLA_ROLE). */
-  slingRoles: z.array(z.string()).default([]),
+  slingRoles: z._default(z.array(z.string()), []),
   /** At most this many claimed tasks at once (sling's --max default); 0 = no limit. */
-  maxRunning: z.number().int().min(0).default(0),
+  maxRunning: z._default(z.number().check(z.int(), z.gte(0)), 0),
   /** Every task that writes needs a reviewer's verdict before it is enqueued (as `--review`). */
-  requireReview: z.boolean().default(false),
+  requireReview: z._default(z.boolean(), false),
 });
 export type TasksConfig = z.infer<typeof TasksConfig>;
 

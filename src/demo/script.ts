@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { isAbsolute, normalize, sep } from "node:path";
-import * as z from "zod";
+import * as z from "../core/zod.js";
 import { FlotillaError, firstZodIssue } from "../core/errors.js";
 
 /**
@@ -38,15 +38,15 @@ export const SayColor = z.enum([
 export type SayColor = z.infer<typeof SayColor>;
 
 /** Milliseconds at speed 1; divided by `FLOTILLA_DEMO_SPEED` when run. */
-const Millis = z.number().int().min(0).max(600_000);
+const Millis = z.number().check(z.int(), z.gte(0), z.lte(600_000));
 
 /** A path relative to the agent's worktree that cannot escape it. */
-const RelativeFile = z
-  .string()
-  .min(1)
-  .refine((file) => !isAbsolute(file) && !normalize(file).split(sep).includes(".."), {
+const RelativeFile = z.string().check(
+  z.minLength(1),
+  z.refine((file) => !isAbsolute(file) && !normalize(file).split(sep).includes(".."), {
     message: "must be a path inside the worktree (relative, without '..')",
-  });
+  }),
+);
 
 /** Pauses with an animated spinner and `label` (default "Thinking"). */
 export interface ThinkStep {
@@ -127,64 +127,71 @@ export interface DemoScript {
 const ThinkSchema = z.strictObject({
   do: z.literal("think"),
   ms: Millis,
-  label: z.string().min(1).optional(),
+  label: z.optional(z.string().check(z.minLength(1))),
 });
 const SaySchema = z.strictObject({
   do: z.literal("say"),
   text: z.string(),
-  color: SayColor.optional(),
+  color: z.optional(SayColor),
 });
 const AskSchema = z.strictObject({
   do: z.literal("ask"),
-  question: z.string().min(1),
+  question: z.string().check(z.minLength(1)),
   get yes() {
-    return z.array(StepSchema).optional();
+    return z.optional(z.array(StepSchema));
   },
   get no() {
-    return z.array(StepSchema).optional();
+    return z.optional(z.array(StepSchema));
   },
 });
 const EditSchema = z
   .strictObject({
     do: z.literal("edit"),
     file: RelativeFile,
-    content: z.string().optional(),
-    append: z.string().optional(),
-    replace: z.strictObject({ find: z.string().min(1), with: z.string() }).optional(),
+    content: z.optional(z.string()),
+    append: z.optional(z.string()),
+    replace: z.optional(
+      z.strictObject({ find: z.string().check(z.minLength(1)), with: z.string() }),
+    ),
   })
-  .refine(
-    (edit) =>
-      [edit.content, edit.append, edit.replace].filter((part) => part !== undefined).length === 1,
-    { message: 'an edit needs exactly one of "content", "append" or "replace"' },
+  .check(
+    z.refine(
+      (edit) =>
+        [edit.content, edit.append, edit.replace].filter((part) => part !== undefined).length === 1,
+      { message: 'an edit needs exactly one of "content", "append" or "replace"' },
+    ),
   );
 const RunSchema = z.strictObject({
   do: z.literal("run"),
-  command: z.string().min(1),
-  args: z.array(z.string()).optional(),
-  mustPass: z.boolean().optional(),
+  command: z.string().check(z.minLength(1)),
+  args: z.optional(z.array(z.string())),
+  mustPass: z.optional(z.boolean()),
   get ifPassed() {
-    return z.array(StepSchema).optional();
+    return z.optional(z.array(StepSchema));
   },
   get ifFailed() {
-    return z.array(StepSchema).optional();
+    return z.optional(z.array(StepSchema));
   },
 });
-const CommitSchema = z.strictObject({ do: z.literal("commit"), message: z.string().min(1) });
+const CommitSchema = z.strictObject({
+  do: z.literal("commit"),
+  message: z.string().check(z.minLength(1)),
+});
 const MailSchema = z.strictObject({
   do: z.literal("mail"),
-  to: z.string().min(1),
-  subject: z.string().min(1),
+  to: z.string().check(z.minLength(1)),
+  subject: z.string().check(z.minLength(1)),
   body: z.string(),
-  type: z.string().min(1),
+  type: z.string().check(z.minLength(1)),
 });
 const WaitSchema = z.strictObject({ do: z.literal("wait"), ms: Millis });
 const ExitSchema = z.strictObject({
   do: z.literal("exit"),
-  code: z.number().int().min(0).max(255).optional(),
+  code: z.optional(z.number().check(z.int(), z.gte(0), z.lte(255))),
 });
 
 /** Zod schema of one step, discriminated by `do`. */
-export const StepSchema: z.ZodType<Step> = z.discriminatedUnion("do", [
+export const StepSchema: z.ZodMiniType<Step> = z.discriminatedUnion("do", [
   ThinkSchema,
   SaySchema,
   AskSchema,
@@ -197,9 +204,9 @@ export const StepSchema: z.ZodType<Step> = z.discriminatedUnion("do", [
 ]);
 
 /** Zod schema of a demo script. */
-export const DemoScriptSchema: z.ZodType<DemoScript> = z.strictObject({
-  name: z.string().min(1).optional(),
-  steps: z.array(StepSchema).min(1),
+export const DemoScriptSchema: z.ZodMiniType<DemoScript> = z.strictObject({
+  name: z.optional(z.string().check(z.minLength(1))),
+  steps: z.array(StepSchema).check(z.minLength(1)),
 });
 
 /** `steps[2].yes[0].file` style path for an issue. */

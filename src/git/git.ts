@@ -1,4 +1,5 @@
-import { execFile, execFileSync } from "node:child_process";
+import type * as ChildProcess from "node:child_process";
+import { createRequire } from "node:module";
 import { promisify } from "node:util";
 
 /**
@@ -12,7 +13,18 @@ import { promisify } from "node:util";
  * command (`flotilla mail send`), which must stay close to `node -e 0`.
  */
 
-const execFileAsync = promisify(execFile);
+const requireBuiltin = createRequire(import.meta.url);
+let loadedChildProcess: typeof ChildProcess | undefined;
+
+/**
+ * node:child_process, loaded on the first git command: with net, stream and dgram it costs
+ * every CLI start ~6 ms, and most short commands run no git at all (`git/discover.ts` finds
+ * the repository from its files).
+ */
+function childProcess(): typeof ChildProcess {
+  loadedChildProcess ??= requireBuiltin("node:child_process") as typeof ChildProcess;
+  return loadedChildProcess;
+}
 
 /** git's output can be large (`log`, `diff`); beyond this the command fails. */
 const MAX_BUFFER = 64 * 1024 * 1024;
@@ -44,7 +56,7 @@ export async function runGitIn(
   extraEnv: Record<string, string> = {},
 ): Promise<string> {
   try {
-    const { stdout } = await execFileAsync("git", [...args], {
+    const { stdout } = await promisify(childProcess().execFile)("git", [...args], {
       cwd: dir,
       env: { ...process.env, ...extraEnv },
       encoding: "utf8",
@@ -63,12 +75,14 @@ export async function runGitIn(
  * @throws Error as {@link runGitIn}.
  */
 export function gitSync(dir: string, args: readonly string[]): string {
-  return execFileSync("git", [...args], {
-    cwd: dir,
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "ignore"],
-    maxBuffer: MAX_BUFFER,
-  }).trim();
+  return childProcess()
+    .execFileSync("git", [...args], {
+      cwd: dir,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+      maxBuffer: MAX_BUFFER,
+    })
+    .trim();
 }
 
 /** What one git process did, for callers that treat a refusal as a value (see `tryGitIn`). */
@@ -90,7 +104,7 @@ export function tryGitIn(
   options: { env?: NodeJS.ProcessEnv; input?: string } = {},
 ): Promise<GitOutcome> {
   return new Promise((resolve) => {
-    const child = execFile(
+    const child = childProcess().execFile(
       "git",
       [...args],
       {

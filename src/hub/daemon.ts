@@ -12,7 +12,7 @@ import {
   unlinkSync,
 } from "node:fs";
 import path from "node:path";
-import * as z from "zod";
+import * as z from "../core/zod.js";
 import { FlotillaError, describeError, isFlotillaError } from "../core/errors.js";
 import { JsonDocument } from "../store/json-store.js";
 import { withFileLock } from "../store/lock.js";
@@ -29,19 +29,19 @@ import { resolveSocketPath } from "./socket-path.js";
 
 /** `.flotilla/hub.json`, written by the hub once it listens and removed when it stops. */
 export const HubRecord = z.object({
-  pid: z.number().int().positive(),
+  pid: z.number().check(z.int(), z.positive()),
   /**
    * The hub process's start time (`/proc/<pid>/stat` field 22, clock ticks after boot): with
    * `pid` it names that one process, so a reused pid is never taken for the hub (see
    * `isSameProcess`). Records of older versions lack it.
    */
-  pidStart: z.number().int().nonnegative().optional(),
-  socket: z.string().min(1),
-  protocol: z.number().int(),
+  pidStart: z.optional(z.number().check(z.int(), z.nonnegative())),
+  socket: z.string().check(z.minLength(1)),
+  protocol: z.number().check(z.int()),
   /** ISO-8601. */
   startedAt: z.string(),
   /** Random per hub start, also in its `welcome`: a client refuses a hub that says another. */
-  hubId: z.string().optional(),
+  hubId: z.optional(z.string()),
 });
 export type HubRecord = z.infer<typeof HubRecord>;
 
@@ -51,8 +51,8 @@ export function hubRecordPath(project: Project): string {
 }
 
 /** `hub.json` as a document: `null` when missing, private to the user (0600). */
-function hubRecordDoc(project: Project): JsonDocument<z.ZodNullable<typeof HubRecord>> {
-  return new JsonDocument(project.paths.hubRecord, HubRecord.nullable(), {
+function hubRecordDoc(project: Project): JsonDocument<z.ZodMiniNullable<typeof HubRecord>> {
+  return new JsonDocument(project.paths.hubRecord, z.nullable(HubRecord), {
     missing: null,
     mode: 0o600,
   });

@@ -13,13 +13,7 @@ import { FlotillaError } from "../core/errors.js";
 import { assertAgentName, assertRoleName } from "../core/names.js";
 import { gitAt, resolveCommit } from "../git/repo.js";
 import { assertRuntimeTrusted } from "../store/trust.js";
-import type {
-  AgentRecord,
-  AgentStatus,
-  EffortLevel,
-  RuntimeProfile,
-  State,
-} from "../core/schema.js";
+import type { AgentRecord, EffortLevel, RuntimeProfile, State } from "../core/schema.js";
 import {
   agentBranch,
   agentWorktreePath,
@@ -36,6 +30,9 @@ import { resolveRuntime } from "../runtimes/profiles.js";
 import { copyIncludedFiles, includePatterns } from "../runtimes/worktree-setup.js";
 import { writeAgentContext } from "../runtimes/context.js";
 import type { Project } from "../store/project.js";
+import { isRecordedProcess, reconcileAgents, STOPPED_STATUSES, type IsAlive } from "./reconcile.js";
+
+export { reconcileAgents, STOPPED_STATUSES, type IsAlive } from "./reconcile.js";
 
 /**
  * Agent lifecycle without any pty: create, mark, stop, respawn, remove and reconcile agents
@@ -43,9 +40,6 @@ import type { Project } from "../store/project.js";
  * them when no hub runs. Every state change goes through `project.stateDoc.update` (locked,
  * atomic), and each appends an event to `.flotilla/events.jsonl`.
  */
-
-/** Statuses of an agent whose process is not running (and will not start by itself). */
-export const STOPPED_STATUSES: readonly AgentStatus[] = ["exited", "lost"];
 
 /**
  * Longest first prompt accepted, in bytes of UTF-8 (64 KiB). The prompt goes on the agent's
@@ -82,14 +76,6 @@ export interface CreateAgentOptions {
 
 /** Field changes for {@link markAgent}; a key set to `undefined` clears that field. */
 export type AgentPatch = Partial<Omit<AgentRecord, "name">>;
-
-/**
- * Tells whether the process recorded for an agent (pid and start time) is still that
- * process; injected so tests and the hub can decide. Default: {@link isSameProcess}.
- */
-export type IsAlive = (agent: ProcessIdentity) => boolean;
-
-const isRecordedProcess: IsAlive = (agent) => isSameProcess(agent);
 
 /**
  * Creates an agent: validates the name, role and runtime, records it as `creating` (so an
@@ -473,35 +459,6 @@ export async function respawnAgent(
   });
   project.log("agent.respawn", { agent: name, detail: { fresh: options.fresh ?? false } });
   return requireAgent(state, name);
-}
-
-/**
- * Marks as `lost` every agent that has a pid, is not stopped, and whose recorded process
- * `isAlive` says is gone (e.g. the hub died, or the pid now belongs to another process), and
- * clears every pid whose process is gone, so no later command can signal a reused pid.
- * Writes only when something changed. Returns the names marked lost.
- */
-export async function reconcileAgents(
-  project: Project,
-  isAlive: IsAlive = isRecordedProcess,
-  now: Date = new Date(),
-): Promise<string[]> {
-  const isGone = (agent: AgentRecord): boolean => agent.pid !== undefined && !isAlive(agent);
-  if (!(await project.readState()).agents.some(isGone)) return [];
-  const lost: string[] = [];
-  await project.stateDoc.update((state) => {
-    for (const agent of state.agents) {
-      if (!isGone(agent)) continue;
-      delete agent.pid;
-      delete agent.pidStart;
-      if (STOPPED_STATUSES.includes(agent.status)) continue;
-      agent.status = "lost";
-      agent.endedAt = now.toISOString();
-      lost.push(agent.name);
-    }
-  });
-  for (const name of lost) project.log("agent.lost", { agent: name });
-  return lost;
 }
 
 /**

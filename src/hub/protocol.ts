@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type { z } from "../core/zod.js";
 import { FlotillaError, describeError, isFlotillaError } from "../core/errors.js";
 import type {
   AgentViewSchema,

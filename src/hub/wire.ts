@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../core/zod.js";
 import { ERROR_CODES, firstZodIssue } from "../core/errors.js";
 import { AgentRecord, AgentStatus, EffortLevel } from "../core/schema.js";
 import { MAIL_PRIORITIES, MAIL_TYPES } from "../core/mail-kinds.js";
@@ -27,9 +27,9 @@ export { PROTOCOL_VERSION } from "./protocol-version.js";
 export const MAX_COLS = 2000;
 export const MAX_ROWS = 1000;
 
-const Cols = z.number().int().min(1).max(MAX_COLS);
-const Rows = z.number().int().min(1).max(MAX_ROWS);
-const Id = z.number().int().optional();
+const Cols = z.number().check(z.int(), z.gte(1), z.lte(MAX_COLS));
+const Rows = z.number().check(z.int(), z.gte(1), z.lte(MAX_ROWS));
+const Id = z.optional(z.number().check(z.int()));
 
 /** Commands a client sends to the hub. `id` correlates a `result` event. */
 export const HubCommandSchema = z.discriminatedUnion("type", [
@@ -38,20 +38,20 @@ export const HubCommandSchema = z.discriminatedUnion("type", [
     id: Id,
     name: z.string(),
     runtime: z.string(),
-    prompt: z.string().optional(),
-    base: z.string().optional(),
-    role: z.string().optional(),
+    prompt: z.optional(z.string()),
+    base: z.optional(z.string()),
+    role: z.optional(z.string()),
     /** Model, passed through the runtime's own flag (as `spawn --model`). */
-    model: z.string().optional(),
+    model: z.optional(z.string()),
     /** Reasoning effort, through the runtime's `effortArgs` (as `spawn --effort`). */
-    effort: EffortLevel.optional(),
+    effort: z.optional(EffortLevel),
   }),
   z.object({
     type: z.literal("kill"),
     id: Id,
     name: z.string(),
-    clean: z.boolean().optional(),
-    force: z.boolean().optional(),
+    clean: z.optional(z.boolean()),
+    force: z.optional(z.boolean()),
   }),
   z.object({ type: z.literal("respawn"), id: Id, name: z.string() }),
   /** Raw input bytes for an agent's pty (UTF-8 string, exactly as typed). */
@@ -62,17 +62,17 @@ export const HubCommandSchema = z.discriminatedUnion("type", [
 ]);
 
 /** What a client knows about one agent: its record plus live fields. */
-export const AgentViewSchema = AgentRecord.extend({
+export const AgentViewSchema = z.extend(AgentRecord, {
   /** Unread mail addressed to this agent (filled in by the mail runner). */
-  unread: z.number().int().optional(),
+  unread: z.optional(z.number().check(z.int())),
   /** Human-readable problem, e.g. "command not found: claude". */
-  problem: z.string().optional(),
+  problem: z.optional(z.string()),
   /** The state of the agent's newest merge-queue entry for its title (the merge-queue runner). */
-  merge: z.string().optional(),
+  merge: z.optional(z.string()),
   /** Files changed in its worktree or branch outside its task's scope (the scope watcher). */
-  outOfScope: z.number().int().min(1).optional(),
+  outOfScope: z.optional(z.number().check(z.int(), z.gte(1))),
   /** Dollars it has spent so far, from its CLI's own logs (the costs runner). */
-  dollars: z.number().optional(),
+  dollars: z.optional(z.number()),
 });
 
 /**
@@ -103,14 +103,14 @@ export const MailHeadlineSchema = z.object({
  */
 export const MailSummarySchema = z.object({
   /** Unread messages per agent mailbox (every agent the hub runs is present, 0 included). */
-  unread: z.record(z.string(), z.number().int()),
+  unread: z.record(z.string(), z.number().check(z.int())),
   /** Unread messages in the cockpit's mailbox (the human's). */
-  cockpitUnread: z.number().int(),
+  cockpitUnread: z.number().check(z.int()),
   /**
    * Set when mail for the cockpit arrived since the last report: the newest urgent one if
    * any, else the newest. Ring the bell / notify when `priority === "urgent"`.
    */
-  latest: MailHeadlineSchema.optional(),
+  latest: z.optional(MailHeadlineSchema),
   /** Reactions to messages that arrived since the last report, oldest first. */
   reactions: z.array(MailReactionSchema),
 });
@@ -127,22 +127,22 @@ export const HubEventSchema = z.discriminatedUnion("type", [
     type: z.literal("status"),
     name: z.string(),
     status: AgentStatus,
-    exitCode: z.number().int().nullable().optional(),
+    exitCode: z.optional(z.nullable(z.number().check(z.int()))),
   }),
   /** Raw pty output after the given sequence point (`seq` counts output events per agent). */
   z.object({
     type: z.literal("output"),
     name: z.string(),
-    seq: z.number().int(),
+    seq: z.number().check(z.int()),
     data: z.string(),
   }),
   /** The answer to a command with an `id`: `value` when `ok`, else `error`. */
   z.object({
     type: z.literal("result"),
-    id: z.number().int(),
+    id: z.number().check(z.int()),
     ok: z.boolean(),
-    error: WireErrorSchema.optional(),
-    value: z.unknown().optional(),
+    error: z.optional(WireErrorSchema),
+    value: z.optional(z.unknown()),
   }),
   z.object({ type: z.literal("notice"), level: z.enum(["info", "error"]), text: z.string() }),
   /**
@@ -153,30 +153,30 @@ export const HubEventSchema = z.discriminatedUnion("type", [
   /** Unread counts and what is new in the mail (see `MailDelivery`). */
   z.object({ type: z.literal("mail"), summary: MailSummarySchema }),
   /** The merge queue changed (each second while a gate runs): views re-read it. */
-  z.object({ type: z.literal("merge"), revision: z.number().int() }),
+  z.object({ type: z.literal("merge"), revision: z.number().check(z.int()) }),
 ]);
 
 /** Client → hub: first message on every connection. `cols`/`rows`: the client's terminal, in cells. */
 export const HelloSchema = z.object({
   type: z.literal("hello"),
-  protocol: z.number().int(),
+  protocol: z.number().check(z.int()),
   cols: Cols,
   rows: Rows,
   /** Free text naming the client for the hub's log, e.g. "flotilla up (pid 123)". */
-  client: z.string().max(200),
+  client: z.string().check(z.maxLength(200)),
   /** The client's process id: a client in the hub's own process (`up --in-process`) cannot detach. */
-  pid: z.number().int().optional(),
+  pid: z.optional(z.number().check(z.int())),
   /**
    * Set by a terminal client (`up`, `attach`): the hub runs a cockpit for it. The user's
    * `TERM`, `TERM_PROGRAM` and `COLORTERM` choose how urgent mail notifies and the colours.
    */
-  terminal: z
-    .object({
-      term: z.string().max(200).optional(),
-      termProgram: z.string().max(200).optional(),
-      colorterm: z.string().max(200).optional(),
-    })
-    .optional(),
+  terminal: z.optional(
+    z.object({
+      term: z.optional(z.string().check(z.maxLength(200))),
+      termProgram: z.optional(z.string().check(z.maxLength(200))),
+      colorterm: z.optional(z.string().check(z.maxLength(200))),
+    }),
+  ),
 });
 export type Hello = z.infer<typeof HelloSchema>;
 
@@ -197,8 +197,8 @@ export const ServerMessageSchema = z.discriminatedUnion("type", [
    */
   z.object({
     type: z.literal("welcome"),
-    protocol: z.number().int(),
-    hubPid: z.number().int(),
+    protocol: z.number().check(z.int()),
+    hubPid: z.number().check(z.int()),
     root: z.string(),
     hubId: z.string(),
   }),
@@ -244,7 +244,7 @@ export function protocolMismatchMessage(hubProtocol: number, clientProtocol: num
   );
 }
 
-function toParsed<T>(result: z.ZodSafeParseResult<T>): Parsed<T> {
+function toParsed<T>(result: z.util.SafeParseResult<T>): Parsed<T> {
   if (result.success) return { ok: true, message: result.data };
   const { where, message } = firstZodIssue(result.error);
   return { ok: false, error: `invalid message${where}: ${message}` };

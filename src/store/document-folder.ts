@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
-import type { z } from "zod";
+import type { z } from "../core/zod.js";
 import { FlotillaError, describeError } from "../core/errors.js";
 import { JsonDocument } from "./json-store.js";
 
@@ -33,7 +33,7 @@ export interface FolderSnapshot<T> {
  * Files that are not `<key>.json` (steno's `.<key>.json.tmp`, `<key>.json.lock` directories,
  * anything else) are ignored.
  */
-export class DocumentFolder<S extends z.ZodType> {
+export class DocumentFolder<S extends z.ZodMiniType> {
   readonly dir: string;
   private readonly schema: S;
   private readonly docs = new Map<string, JsonDocument<S>>();

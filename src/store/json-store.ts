@@ -1,7 +1,7 @@
 import { chmod } from "node:fs/promises";
 import path from "node:path";
 import { DataFile } from "lowdb/node";
-import type { z } from "zod";
+import type { z } from "../core/zod.js";
 import { FlotillaError, firstZodIssue } from "../core/errors.js";
 import { withFileLock } from "./lock.js";
 import { assertNoSymlink, ensurePrivateDir, PRIVATE_FILE_MODE } from "./safe-path.js";
@@ -23,15 +23,21 @@ export interface JsonDocumentOptions {
  * the schema throws `FlotillaError("INVALID_STATE_FILE")` naming the path and the first
  * problem; such a file is never overwritten.
  */
-export class JsonDocument<S extends z.ZodType> {
+export class JsonDocument<S extends z.ZodMiniType> {
   readonly file: string;
-  private readonly schema: S;
+  private readonly schemaSource: S | (() => Promise<S>);
+  private loadedSchema: S | undefined;
   private readonly adapter: DataFile<unknown>;
   private readonly options: JsonDocumentOptions;
 
-  constructor(file: string, schema: S, options: JsonDocumentOptions = {}) {
+  /**
+   * @param schema the document's schema, or a function that loads it on first use: a
+   *   process that never touches the document then never loads (or builds) its schema.
+   */
+  constructor(file: string, schema: S | (() => Promise<S>), options: JsonDocumentOptions = {}) {
     this.file = file;
-    this.schema = schema;
+    this.schemaSource = schema;
+    if (typeof schema !== "function") this.loadedSchema = schema;
     this.options = options;
     this.adapter = new DataFile<unknown>(file, {
       parse: (text) => parseJson(file, text),
@@ -42,8 +48,9 @@ export class JsonDocument<S extends z.ZodType> {
   /** Reads and validates the document; a missing file yields the schema's default. */
   async read(): Promise<z.infer<S>> {
     const raw = await this.adapter.read();
-    if (raw !== null) return this.validate(raw);
-    return this.validate("missing" in this.options ? this.options.missing : {});
+    const schema = await this.schema();
+    if (raw !== null) return this.validate(schema, raw);
+    return this.validate(schema, "missing" in this.options ? this.options.missing : {});
   }
 
   /**
@@ -51,7 +58,7 @@ export class JsonDocument<S extends z.ZodType> {
    * process writes (the hub's own record). Others use {@link update}.
    */
   async write(value: z.infer<S>): Promise<void> {
-    await this.writeValid(this.validate(value));
+    await this.writeValid(this.validate(await this.schema(), value));
   }
 
   /**
@@ -63,7 +70,7 @@ export class JsonDocument<S extends z.ZodType> {
     return this.withLock(async () => {
       const current = await this.read();
       const next = change(current) ?? current;
-      const valid = this.validate(next);
+      const valid = this.validate(await this.schema(), next);
       await this.writeValid(valid);
       return valid;
     });
@@ -81,8 +88,15 @@ export class JsonDocument<S extends z.ZodType> {
     return withFileLock(this.file, fn);
   }
 
-  private validate(raw: unknown): z.infer<S> {
-    const result = this.schema.safeParse(raw);
+  private async schema(): Promise<S> {
+    if (this.loadedSchema === undefined && typeof this.schemaSource === "function") {
+      this.loadedSchema = await this.schemaSource();
+    }
+    return this.loadedSchema as S;
+  }
+
+  private validate(schema: S, raw: unknown): z.infer<S> {
+    const result = schema.safeParse(raw);
     if (!result.success) {
       const { where, message } = firstZodIssue(result.error);
       throw new FlotillaError(

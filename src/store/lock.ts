@@ -1,8 +1,17 @@
 import { accessSync, constants, rmSync } from "node:fs";
 import path from "node:path";
-import lockfile from "proper-lockfile";
+import type { LockOptions } from "proper-lockfile";
 import { FlotillaError, describeError } from "../core/errors.js";
 import { ensurePrivateDir } from "./safe-path.js";
+
+/**
+ * proper-lockfile's `lock`, loaded on first use: with graceful-fs and its retry helpers it is
+ * ~33 kB that a command reading a document without locking it (`flotilla ls`) never needs.
+ */
+async function lock(file: string, options: LockOptions): Promise<() => Promise<void>> {
+  const { default: lockfile } = await import("proper-lockfile");
+  return lockfile.lock(file, options);
+}
 
 /** How long to keep retrying a held lock (proper-lockfile's `retries`, times in ms). */
 export interface LockRetries {
@@ -40,7 +49,7 @@ export async function withFileLock<T>(
   accessSync(path.dirname(file), constants.W_OK);
   let release: () => Promise<void>;
   try {
-    release = await lockfile.lock(file, { realpath: false, stale: 10_000, retries });
+    release = await lock(file, { realpath: false, stale: 10_000, retries });
   } catch (error) {
     throw new FlotillaError(
       "LOCK_FAILED",
@@ -67,7 +76,7 @@ export async function tryHoldFileLock(
 ): Promise<(() => Promise<void>) | undefined> {
   ensurePrivateDir(path.dirname(file));
   try {
-    return await lockfile.lock(file, {
+    return await lock(file, {
       realpath: false,
       stale: 10_000,
       update: 2_000,

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { FlotillaError } from "../core/errors.js";
+import { findGitCommonDir } from "../git/discover.js";
 import { gitSync } from "../git/git.js";
 import { FLOTILLA_DIR, WORKTREES_DIR } from "../core/project-layout.js";
 
@@ -71,7 +72,9 @@ export function findProjectRoot(cwd: string = process.cwd(), env = process.env):
   if (fromEnv && existsSync(path.join(fromEnv, ".git"))) return path.resolve(fromEnv);
   let commonDir: string;
   try {
-    commonDir = gitSync(cwd, ["rev-parse", "--path-format=absolute", "--git-common-dir"]);
+    commonDir =
+      findGitCommonDir(cwd) ??
+      gitSync(cwd, ["rev-parse", "--path-format=absolute", "--git-common-dir"]);
   } catch {
     throw new FlotillaError(
       "NOT_A_GIT_REPO",

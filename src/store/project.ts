@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
-import { Config, State } from "../core/schema.js";
+import type { Config } from "../core/schema.js";
+import { State } from "../core/agent-schema.js";
 import { FlotillaError } from "../core/errors.js";
 import { JsonDocument } from "./json-store.js";
 import { restrictDir } from "./safe-path.js";
@@ -17,7 +18,9 @@ export class Project {
 
   constructor(root: string) {
     this.paths = projectPaths(root);
-    this.configDoc = new JsonDocument(this.paths.config, Config);
+    // Config's schema (runtimes, gates, memory, tasks, merge...) is most of Flotilla's schemas;
+    // commands that never read the config (ls, mail) never load or build it.
+    this.configDoc = new JsonDocument(this.paths.config, loadConfigSchema);
     this.stateDoc = new JsonDocument(this.paths.state, State);
   }
 
@@ -44,6 +47,10 @@ export class Project {
   log(type: string, fields: { agent?: string; detail?: Record<string, unknown> } = {}): void {
     appendEvent(this.paths.events, type, fields);
   }
+}
+
+async function loadConfigSchema(): Promise<typeof Config> {
+  return (await import("../core/schema.js")).Config;
 }
 
 /**

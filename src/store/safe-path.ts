@@ -1,5 +1,6 @@
-import { randomBytes } from "node:crypto";
+import type * as Crypto from "node:crypto";
 import { chmodSync, lstatSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { FlotillaError } from "../core/errors.js";
 
@@ -84,7 +85,7 @@ export function restrictDir(dir: string): void {
 export function writePrivateFile(file: string, text: string, mode = PRIVATE_FILE_MODE): void {
   ensurePrivateDir(path.dirname(file));
   assertNoSymlink(file);
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  const tmp = `${file}.${process.pid}.${randomHex(4)}.tmp`;
   try {
     writeFileSync(tmp, text, { flag: "wx", mode });
     chmodSync(tmp, mode); // the umask may have taken bits off
@@ -93,4 +94,15 @@ export function writePrivateFile(file: string, text: string, mode = PRIVATE_FILE
     rmSync(tmp, { force: true });
     throw error;
   }
+}
+
+const requireBuiltin = createRequire(import.meta.url);
+
+/**
+ * `bytes` random bytes as hex. node:crypto is loaded on the first call: a command that
+ * writes no private file (`flotilla ls`) does not pay the ~10 ms its loading costs.
+ */
+function randomHex(bytes: number): string {
+  const crypto = requireBuiltin("node:crypto") as typeof Crypto;
+  return crypto.randomBytes(bytes).toString("hex");
 }
