@@ -32,7 +32,7 @@ export function registerTrustCommand(program: Command, io: CommandIo = processIo
       ]);
       const project = openProject(io.cwd());
       if (options.revoke) {
-        const revoked = trust.revokeTrust(project.root);
+        const revoked = await trust.revokeTrust(project.root);
         io.out(
           revoked
             ? `no longer trusting the runtimes of ${project.paths.config}\n`
@@ -60,7 +60,7 @@ export function registerTrustCommand(program: Command, io: CommandIo = processIo
         );
         return;
       }
-      trust.trustConfig(project.root, config);
+      await trust.trustConfig(project.root, config);
       io.out(
         [
           `trusted the runtimes of ${project.paths.config}:`,

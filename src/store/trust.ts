@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { FlotillaError } from "../core/errors.js";
 import type { Config, RuntimeProfile } from "../core/schema.js";
+import { withFileLock } from "./lock.js";
 import { writePrivateFile } from "./safe-path.js";
 
 /**
@@ -97,36 +98,49 @@ export function assertRuntimeTrusted(
 }
 
 /**
- * Records that the user trusts `config` for `root`. Returns the hash recorded, or
- * `undefined` when the config defines no runtime (nothing recorded).
+ * Records that the user trusts `config` for `root`. Resolves to the hash recorded, or
+ * `undefined` when the config defines no runtime (nothing recorded). The trust file is one
+ * per user, shared by every project, so it is read and rewritten under its lock: two
+ * `flotilla trust` at once in two projects each keep the other's entry.
+ * @throws FlotillaError LOCK_FAILED when the file stays locked (see `withFileLock`).
  */
-export function trustConfig(
+export async function trustConfig(
   root: string,
   config: Pick<Config, "runtimes">,
   env: NodeJS.ProcessEnv = process.env,
   now: Date = new Date(),
-): string | undefined {
+): Promise<string | undefined> {
   const hash = configTrustHash(config);
   if (hash === undefined) return undefined;
-  const file = readTrust(env);
-  const key = projectKey(root);
-  const hashes = (file.projects[key]?.hashes ?? []).filter((h) => h !== hash);
-  file.projects[key] = {
-    hashes: [...hashes, hash].slice(-MAX_HASHES),
-    allowedAt: now.toISOString(),
-  };
-  writePrivateFile(trustFilePath(env), JSON.stringify(file, null, 2) + "\n");
-  return hash;
+  return withFileLock(trustFilePath(env), async () => {
+    const file = readTrust(env);
+    const key = projectKey(root);
+    const hashes = (file.projects[key]?.hashes ?? []).filter((h) => h !== hash);
+    file.projects[key] = {
+      hashes: [...hashes, hash].slice(-MAX_HASHES),
+      allowedAt: now.toISOString(),
+    };
+    writePrivateFile(trustFilePath(env), JSON.stringify(file, null, 2) + "\n");
+    return hash;
+  });
 }
 
-/** Forgets every trusted content of `root`. Returns true when something was forgotten. */
-export function revokeTrust(root: string, env: NodeJS.ProcessEnv = process.env): boolean {
-  const file = readTrust(env);
-  const key = projectKey(root);
-  if (!file.projects[key]) return false;
-  delete file.projects[key];
-  writePrivateFile(trustFilePath(env), JSON.stringify(file, null, 2) + "\n");
-  return true;
+/**
+ * Forgets every trusted content of `root`, under the trust file's lock. Resolves to true
+ * when something was forgotten.
+ */
+export async function revokeTrust(
+  root: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<boolean> {
+  return withFileLock(trustFilePath(env), async () => {
+    const file = readTrust(env);
+    const key = projectKey(root);
+    if (!file.projects[key]) return false;
+    delete file.projects[key];
+    writePrivateFile(trustFilePath(env), JSON.stringify(file, null, 2) + "\n");
+    return true;
+  });
 }
 
 /** `sh -c 'touch x'` as one line: the command and its arguments, each JSON-quoted. */

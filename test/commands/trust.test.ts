@@ -81,6 +81,19 @@ describe("config trust (issue 8 item 9)", () => {
     expect(existsSync(path.join(record.worktree, "PWNED2"))).toBe(false);
   });
 
+  it("two projects trusted at the same moment both stay trusted (the per-user file is locked)", async () => {
+    const roots = await Promise.all(Array.from({ length: 8 }, () => hostileRepo()));
+    const runs = await Promise.all(roots.map((root) => run(root, "trust")));
+    expect(runs.map((r) => r.code)).toEqual(roots.map(() => 0));
+    for (const root of roots) {
+      expect((await run(root, "trust", "--show")).stdout).toContain("(trusted)");
+    }
+    await Promise.all(roots.map((root) => run(root, "trust", "--revoke")));
+    for (const root of roots) {
+      expect((await run(root, "trust", "--show")).stdout).toContain("not trusted");
+    }
+  });
+
   it("item 9: a config that defines no runtime needs no trust", async () => {
     const root = makeRepo();
     await initProject(root);

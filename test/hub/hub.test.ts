@@ -38,7 +38,7 @@ async function setup(
   };
   config.idleAfterMs = 300;
   writeFileSync(project.paths.config, JSON.stringify(config));
-  trustConfig(project.root, await project.readConfig());
+  await trustConfig(project.root, await project.readConfig());
   await createAgent(project, { name: "probe", runtime: "probe" });
   const hub = await createHub(project, runners);
   const events: HubEvent[] = [];
@@ -101,7 +101,7 @@ describe("hub", () => {
       ghost: { command: "definitely-not-installed-cli", prompt: { mode: "none" } },
     };
     writeFileSync(project.paths.config, JSON.stringify(config));
-    trustConfig(project.root, await project.readConfig());
+    await trustConfig(project.root, await project.readConfig());
     await createAgent(project, { name: "ghost", runtime: "ghost" });
     hub = await createHub(project, HUB_RUNNERS);
     const session = await waitFor(() => hub!.session("ghost"));

@@ -188,7 +188,7 @@ describe("a notice held by the hub itself (issue 8 item 15)", () => {
     };
     config.idleAfterMs = 200;
     writeFileSync(project.paths.config, JSON.stringify(config));
-    trustConfig(project.root, await project.readConfig());
+    await trustConfig(project.root, await project.readConfig());
     const hub = await createHub(project, [() => new MailRunner()]);
     hubs.push(hub);
     const unread: number[] = [];

@@ -34,7 +34,7 @@ async function countingProject(): Promise<{ project: Project; runs: string }> {
     },
   };
   writeFileSync(project.paths.config, JSON.stringify(config));
-  trustConfig(project.root, await project.readConfig());
+  await trustConfig(project.root, await project.readConfig());
   return { project, runs };
 }
 

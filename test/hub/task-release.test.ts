@@ -37,7 +37,7 @@ async function addRuntimes(project: Project): Promise<void> {
     backup: bash("exit 0"),
   };
   writeFileSync(project.paths.config, JSON.stringify(config));
-  trustConfig(project.root, await project.readConfig());
+  await trustConfig(project.root, await project.readConfig());
 }
 
 async function mailOf(project: Project, box: string) {
