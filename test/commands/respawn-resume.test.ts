@@ -46,7 +46,7 @@ async function fakeCliProject() {
     },
   };
   writeFileSync(project.paths.config, JSON.stringify(config));
-  trustConfig(project.root, await project.readConfig()); // a config that defines runtimes needs the user's trust
+  await trustConfig(project.root, await project.readConfig()); // a config that defines runtimes needs the user's trust
   const runs = (): string[][] =>
     existsSync(log)
       ? readFileSync(log, "utf8")

@@ -232,6 +232,9 @@ describe("detach and reattach: the hub outlives the terminal", () => {
     await first.waitFor((t) => t.includes(" vim ") && !t.includes(" sh "));
     writeFileSync(path.join(repo, ".flotilla", "worktrees", "vim", "go"), "");
     await first.waitFor((t) => t.includes("dimbold plain") && /w{110}/.test(t));
+    // The title's status is the one thing that changes by itself (starting, working, idle):
+    // compare once it has settled, as the program is silent from here on.
+    await first.waitFor((t) => /vim [^\n]*· idle/.test(t), 20_000);
     const before = await cells(first);
     // What the hub draws is what the program wrote: "bold" right after "dim" is bold only.
     const buffer = first.term.buffer.active;

@@ -67,7 +67,7 @@ async function probe(costs: object, runners: readonly HubRunnerFactory[] = HUB_R
   };
   config.costs = costs;
   writeFileSync(project.paths.config, JSON.stringify(config));
-  trustConfig(project.root, await project.readConfig()); // a config that defines runtimes needs the user's trust
+  await trustConfig(project.root, await project.readConfig()); // a config that defines runtimes needs the user's trust
   const record = await createAgent(project, { name: "p", runtime: "probe" });
   const claudeHome = mkdtempSync(path.join(os.tmpdir(), "flotilla-costs-claude-"));
   dirs.push(claudeHome);

@@ -89,7 +89,7 @@ describe("the hub routes what agents report", () => {
     };
     config.notify = { command: `cat >> ${out}` };
     writeFileSync(project.paths.config, JSON.stringify(config));
-    trustConfig(project.root, await project.readConfig()); // a config that defines runtimes needs the user's trust
+    await trustConfig(project.root, await project.readConfig()); // a config that defines runtimes needs the user's trust
     await createAgent(project, { name: "p", runtime: "probe" });
     hub = await createHub(project, HUB_RUNNERS);
     const view = () => hub?.agents().find((agent) => agent.name === "p");

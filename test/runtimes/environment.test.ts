@@ -66,7 +66,7 @@ describe("agent environment", () => {
       },
     };
     writeFileSync(project.paths.config, JSON.stringify(config));
-    trustConfig(project.root, await project.readConfig()); // a config that defines runtimes needs the user's trust
+    await trustConfig(project.root, await project.readConfig()); // a config that defines runtimes needs the user's trust
     await createAgent(project, { name: "dump", runtime: "envdump" });
     const env: NodeJS.ProcessEnv = { ...process.env, ...OUTER };
     delete env.XDG_RUNTIME_DIR;

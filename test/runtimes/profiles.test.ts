@@ -130,13 +130,13 @@ describe("buildLaunch", () => {
     return { name: "alice", runtime, role: "worker", worktree, ...extra };
   }
 
-  it("gives the agent its identity, the flotilla shim first on PATH and a 256-colour terminal", () => {
+  it("gives the agent its identity, the flotilla shim first on PATH and a 256-colour terminal", async () => {
     const bin = binDir("claude");
     const env = { PATH: bin, HOME: "/home/me", FLOTILLA_TASK: "stale", TERM: "dumb" };
     const config = Config.parse({
       runtimes: { claude: { command: "claude", env: { ANSWER: "42" } } },
     });
-    trustConfig(root, config);
+    await trustConfig(root, config);
     const launch = buildLaunch(project, record("claude", { task: "t-7" }), config, env);
     expect(launch.file).toBe(path.join(bin, "claude"));
     expect(launch.cwd).toBe(worktree);

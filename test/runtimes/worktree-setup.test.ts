@@ -50,7 +50,7 @@ async function repoWithLocalFiles(config: Record<string, unknown> = {}) {
   const doc = JSON.parse(readFileSync(project.paths.config, "utf8"));
   Object.assign(doc, config);
   writeFileSync(project.paths.config, JSON.stringify(doc));
-  trustConfig(project.root, await project.readConfig()); // a config that defines runtimes needs the user's trust
+  await trustConfig(project.root, await project.readConfig()); // a config that defines runtimes needs the user's trust
   return { repo, project };
 }
 
@@ -87,7 +87,7 @@ describe("worktree set-up", () => {
     doc.worktree = { setup };
     doc.runtimes = { probe: { command: agent, prompt: { mode: "none" } } };
     writeFileSync(project.paths.config, JSON.stringify(doc));
-    trustConfig(project.root, await project.readConfig());
+    await trustConfig(project.root, await project.readConfig());
     const record = await createAgent(project, { name: "s", runtime: "probe" });
     hub = await createHub(project);
     const session = hub.session("s");
