@@ -1,6 +1,6 @@
 import { Box, Text, renderToString } from "ink";
 import { describe, expect, it, vi } from "vitest";
-import type { AgentStatus } from "../../src/core/schema.js";
+import { AgentStatus } from "../../src/core/schema.js";
 import { MIN_INNER_COLS } from "../../src/core/layout.js";
 import { parseAnsiFrame } from "../../src/terminal/ansi-frame.js";
 import type { CellGrid } from "../../src/terminal/cell-grid.js";
@@ -148,15 +148,8 @@ function differences(a: CellGrid, b: CellGrid): string[] {
   return out;
 }
 
-const STATUSES: AgentStatus[] = [
-  "creating",
-  "starting",
-  "working",
-  "waiting",
-  "idle",
-  "exited",
-  "lost",
-];
+/** Every status an agent can have (the schema's own list, so a new one is covered). */
+const STATUSES: readonly AgentStatus[] = AgentStatus.options;
 
 /** Frames over sizes, statuses and every optional badge, plus wide and odd titles. */
 function cases(): PaneFrameProps[] {
