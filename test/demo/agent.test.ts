@@ -9,6 +9,7 @@ import { firstPrompt } from "../../src/hub/sling.js";
 import { demoAgentPath } from "../../src/runtimes/package-files.js";
 import { PtyAgent } from "./agent-pty.js";
 import { makeTempDir } from "../git/temp-repo.js";
+import { waitFor } from "../wait-for.js";
 
 let tmp: string;
 let repo: DemoRepo;
@@ -116,8 +117,9 @@ describe("demo agent in a pty", () => {
     // The scripted edits keep the project's own tests green.
     execFileSync(process.execPath, ["--test"], { cwd: worktree, stdio: "pipe" });
 
-    // Idle like a real agent: still running until interrupted, then the cursor is back.
-    expect(agent.cursorHidden()).toBe(false);
+    // Idle like a real agent: the cursor shows (written just after "Script finished", so
+    // it may come in a later read), it runs until interrupted, and the cursor stays shown.
+    await waitFor(() => !agent.cursorHidden(), { what: "the idle agent's cursor to show" });
     agent.write("\x03");
     expect((await agent.exited).exitCode).toBe(130);
     expect(agent.cursorHidden()).toBe(false);
