@@ -62,6 +62,15 @@ describe.skipIf(!opencode)("the real OpenCode in a pane", () => {
       PATH: `${bin}:${process.env.PATH ?? "/usr/bin:/bin"}`,
       // OpenCode (Bun) unpacks native libraries into the temp dir: keep them in home.
       TMPDIR: tmp,
+      // Offline for real: with any plugin configured, OpenCode 1.18.33 first installs
+      // @opencode-ai/plugin into ~/.config/opencode through npm's Arborist and waits for it
+      // (npm's 5-minute timeout where the network drops packets, as on a CI machine; a
+      // run there never got a session). npm's own `offline` setting, which OpenCode's npm
+      // config loader reads from the environment, makes that install fail at once ("background
+      // dependency install failed" in its log) and the plugins load. The models.dev fetch
+      // (10 s timeout) is skipped too.
+      npm_config_offline: "true",
+      OPENCODE_DISABLE_MODELS_FETCH: "1",
       OPENCODE_CONFIG_CONTENT: JSON.stringify({
         autoupdate: false,
         plugin: [pathToFileURL(theirPlugin).href],
