@@ -1,4 +1,4 @@
-import { Box, Text } from "ink";
+import { Box, Text } from "./ink.js";
 
 /** A centered box with a title and lines of text (help, confirmations, messages). */
 export function Dialog(props: {

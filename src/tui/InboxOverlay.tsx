@@ -1,4 +1,4 @@
-import { Box, Text } from "ink";
+import { Box, Text } from "./ink.js";
 import { draftReply } from "../core/mail.js";
 import { Inbox } from "./Inbox.js";
 import { inboxHints, type InboxState } from "./inbox-controller.js";

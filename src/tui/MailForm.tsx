@@ -1,4 +1,4 @@
-import { Box, Text } from "ink";
+import { Box, Text } from "./ink.js";
 import { sanitizeLine } from "../core/sanitize.js";
 
 /** Props of {@link MailForm}: plain data, so the caller's state machine owns everything. */

@@ -1,21 +1,32 @@
 import type { ReactElement } from "react";
-import { renderToString } from "ink";
 import { CellGrid } from "../terminal/cell-grid.js";
 import { parseAnsiFrame } from "../terminal/ansi-frame.js";
+import { inkRenderToString, loadInk } from "./ink.js";
 
 /**
  * Renders Ink elements into cell grids for the compositor. Ink never touches stdout here:
  * `renderToString` lays the element out at a given width and we parse its ANSI output.
  * Results are memoized by a caller-given key, so an unchanged piece costs nothing; pieces
  * painted straight into cells (pane frames) share the cache.
+ *
+ * Ink loads on first use (./ink.ts): a piece asked for before it has loaded is blank, not
+ * memoized, and {@link awaitingInk} says the pass drew one, so the caller can paint again
+ * once {@link loadInk} resolves.
  */
 export class ChromeRenderer {
   private cache = new Map<string, CellGrid>();
   private nextCache = new Map<string, CellGrid>();
+  private blankPieces = false;
+
+  /** Whether the last pass drew a piece blank because Ink was still loading. */
+  get awaitingInk(): boolean {
+    return this.blankPieces;
+  }
 
   /** Starts a render pass; pieces not requested during the pass are dropped at `end()`. */
   begin(): void {
     this.nextCache = new Map();
+    this.blankPieces = false;
   }
 
   /** Ends a render pass, forgetting pieces that were not used in it. */
@@ -28,6 +39,12 @@ export class ChromeRenderer {
    * shorter output padded with blanks). `key` must change whenever the element would.
    */
   piece(key: string, width: number, height: number, element: () => ReactElement): CellGrid {
+    const renderToString = inkRenderToString();
+    if (!renderToString) {
+      this.blankPieces = true;
+      loadInk().catch(() => undefined); // a failed load leaves dialogs blank, never the hub
+      return new CellGrid(width, height);
+    }
     return this.painted(key, width, height, () =>
       parseAnsiFrame(renderToString(element(), { columns: width }), width, height),
     );

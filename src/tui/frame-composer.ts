@@ -55,6 +55,11 @@ export class FrameComposer {
   /** The window title last set through {@link setTitle}. */
   private title: string | undefined;
 
+  /** Whether the chrome last painted has a piece left blank while Ink loads (./ink.ts). */
+  get awaitingInk(): boolean {
+    return this.chrome.awaitingInk;
+  }
+
   /** The chrome changed: repaint it (and every pane) in the next frame. */
   invalidateChrome(): void {
     this.painted = undefined;

@@ -6,33 +6,24 @@ import { packageRoot } from "../runtimes/package-files.js";
 type CockpitModule = typeof import("./cockpit-factory.js");
 
 /**
- * Loads the cockpit side with chalk forced to full colour: Ink's colours come from chalk,
- * which decides once at import, and a cockpit always draws for a colour terminal. The
- * variable is put back at once so no agent inherits it. The build bundles the cockpit side
- * (Ink, React, the compositor) into one file, which loads several times faster than ~200
- * separate modules; the modules themselves are the fallback.
+ * Loads the cockpit side. The build bundles it (the compositor, the views, React; Ink is a
+ * chunk of its own that loads after the first frame, ./ink.ts) into one file, which loads
+ * several times faster than ~200 separate modules; the modules themselves are the fallback.
  */
 async function loadCockpitModule(): Promise<CockpitModule> {
-  const hadForce = process.env.FORCE_COLOR;
-  process.env.FORCE_COLOR = "3";
-  try {
-    // From the package root (this module may run inside the daemon's bundle), and in
-    // variables, so no bundle that imports this module inlines Ink and React.
-    const tui = path.join(packageRoot(), "dist", "tui");
-    const bundle = pathToFileURL(path.join(tui, "cockpit-factory.bundle.js")).href;
-    const modules = pathToFileURL(path.join(tui, "cockpit-factory.js")).href;
-    return await (import(bundle) as Promise<CockpitModule>).catch(
-      () => import(modules) as Promise<CockpitModule>,
-    );
-  } finally {
-    if (hadForce === undefined) delete process.env.FORCE_COLOR;
-    else process.env.FORCE_COLOR = hadForce;
-  }
+  // From the package root (this module may run inside the daemon's bundle), and in
+  // variables, so no bundle that imports this module inlines the cockpit side.
+  const tui = path.join(packageRoot(), "dist", "tui");
+  const bundle = pathToFileURL(path.join(tui, "cockpit-factory.bundle.js")).href;
+  const modules = pathToFileURL(path.join(tui, "cockpit-factory.js")).href;
+  return (import(bundle) as Promise<CockpitModule>).catch(
+    () => import(modules) as Promise<CockpitModule>,
+  );
 }
 
 /**
  * The hub's cockpits. Only `flotilla up` starts a hub, and its client attaches at once, so
- * the cockpit side (Ink, React: most of a start's cost, ~200 ms to load here) is preloaded
+ * the cockpit side (the compositor, views and React) is preloaded
  * as soon as the hub is reachable (listener up, record written), not on the first attach:
  * the load overlaps the client's own start and handshake instead of following it. A load
  * that fails is reported to the first attach.

@@ -52,4 +52,20 @@ describe("the hub's bundles", () => {
     expect(react.some((input) => input.includes("react-reconciler.production"))).toBe(true);
     expect(react.filter((input) => input.includes(".development."))).toEqual([]);
   });
+
+  it("keep Ink, react-reconciler and yoga out of the cockpit bundle: they load after the first frame", () => {
+    const outputs = hubOutputs();
+    const cockpit = outputs["dist/tui/cockpit-factory.bundle.js"] ?? [];
+    expect(cockpit).toContain("dist/tui/cockpit.js");
+    for (const heavy of ["ink", "react-reconciler", "yoga-layout"]) {
+      expect(cockpit.filter((input) => input.includes(`node_modules/${heavy}/`))).toEqual([]);
+    }
+    // Ink is in a chunk of its own, which the daemon does not import either.
+    const daemon = outputs["dist/daemon.bundle.js"] ?? [];
+    expect(daemon.filter((input) => input.includes("node_modules/ink/"))).toEqual([]);
+    const inkChunks = Object.entries(outputs).filter(([, inputs]) =>
+      inputs.some((input) => input.includes("node_modules/ink/build/render-to-string.js")),
+    );
+    expect(inkChunks.map(([output]) => output)).toEqual([expect.stringMatching(/^dist\/chunks\//)]);
+  });
 });

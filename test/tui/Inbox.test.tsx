@@ -1,5 +1,6 @@
 import { render } from "ink-testing-library";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadInk } from "../../src/tui/ink.js";
 import { composeMessage, type MailMessage } from "../../src/core/mail.js";
 import { Inbox } from "../../src/tui/Inbox.js";
 
@@ -45,6 +46,11 @@ const MESSAGES: MailMessage[] = [
 ];
 
 describe("Inbox", () => {
+  // The cockpit loads Ink after its first frame (src/tui/ink.ts); these render with it.
+  beforeAll(async () => {
+    await loadInk();
+  });
+
   it("lists messages with unread markers, sender, type, priority and age", () => {
     const { lastFrame } = render(<Inbox messages={MESSAGES} now={NOW} />);
     expect(lastFrame()).toBe(

@@ -1,5 +1,6 @@
 import { render } from "ink-testing-library";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadInk } from "../../src/tui/ink.js";
 import { composeMessage, type MailMessage } from "../../src/core/mail.js";
 import { createInbox, inboxInput, inboxKey } from "../../src/tui/inbox-controller.js";
 import { inboxView } from "../../src/tui/InboxOverlay.js";
@@ -32,6 +33,11 @@ const frame = (state: ReturnType<typeof createInbox>, width: number, height: num
   render(inboxView(state, width, height)).lastFrame()!;
 
 describe("inboxView", () => {
+  // The cockpit loads Ink after its first frame (src/tui/ink.ts); these render with it.
+  beforeAll(async () => {
+    await loadInk();
+  });
+
   it("draws the list and a hint line in the given height", () => {
     const lines = frame(createInbox(MESSAGES, NOW), 60, 8).split("\n");
     expect(lines).toHaveLength(8);

@@ -1,8 +1,14 @@
 import { render } from "ink-testing-library";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadInk } from "../../src/tui/ink.js";
 import { MailForm } from "../../src/tui/MailForm.js";
 
 describe("MailForm", () => {
+  // The cockpit loads Ink after its first frame (src/tui/ink.ts); these render with it.
+  beforeAll(async () => {
+    await loadInk();
+  });
+
   it("shows a title, one line per field and the error", () => {
     const frame = render(
       <MailForm

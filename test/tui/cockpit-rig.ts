@@ -8,6 +8,7 @@ import type { HubLink, PaneScreens } from "../../src/hub/link.js";
 import type { AgentView, HubCommand, HubEvent } from "../../src/hub/protocol.js";
 import { PaneScreen } from "../../src/terminal/pane-screen.js";
 import { Cockpit, type CockpitOptions } from "../../src/tui/cockpit.js";
+import { loadInk } from "../../src/tui/ink.js";
 import { XtermSink } from "../terminal/helpers.js";
 
 /** The prefix key the rig's cockpits use (Ctrl-B, as tmux). */
@@ -93,6 +94,11 @@ export interface RigOptions {
   rows?: number;
   screenSize?: ScreenSize;
   options?: Partial<CockpitOptions>;
+  /**
+   * Load Ink (dialogs, views) before the cockpit starts, as it is a moment after any real
+   * attach; `false` starts the cockpit with Ink still unloaded (default `true`).
+   */
+  inkLoaded?: boolean;
 }
 
 /** Options of `until`: a poke run between tries (say, a hub event), and how long to wait. */
@@ -126,8 +132,9 @@ export interface CockpitRig {
  */
 export async function startCockpit(
   agents: Array<string | AgentView>,
-  { cols = 80, rows = 24, screenSize, options = {} }: RigOptions = {},
+  { cols = 80, rows = 24, screenSize, options = {}, inkLoaded = true }: RigOptions = {},
 ): Promise<CockpitRig> {
+  if (inkLoaded) await loadInk();
   const views = agents.map((a) => (typeof a === "string" ? agentView(a) : a));
   const hub = new FakeHub(views);
   const screens = new FakeScreens(

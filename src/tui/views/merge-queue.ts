@@ -1,4 +1,4 @@
-import { Text } from "ink";
+import { Text } from "../ink.js";
 import { createElement, type ReactElement } from "react";
 import { defineBindings, findBinding, hintLine, type Binding } from "../../core/keymap.js";
 import type { Journal, MergeEntry, MergeState } from "../../core/merge-queue.js";

@@ -1,4 +1,4 @@
-import { Box, Text } from "ink";
+import { Box, Text } from "../ink.js";
 import { createElement } from "react";
 import { defineBindings, findBinding } from "../../core/keymap.js";
 import { DOWN, ENTER, ESC, UP } from "../../core/keys.js";
