@@ -22,6 +22,13 @@ import { pathToFileURL } from "node:url";
  * appends each as one line `{"time","source":"opencode","type","properties","child"?}` to
  * `$FLOTILLA_ROOT/.flotilla/agent-events/$FLOTILLA_AGENT.jsonl`, in-process: no program is
  * started per event (OpenCode streams many).
+ *
+ * With any plugin configured (ours included), OpenCode 1.18.33 first installs
+ * `@opencode-ai/plugin` into `~/.config/opencode` through npm's Arborist and loads plugins
+ * only after that: seconds once online, but on a network that drops packets it waits out
+ * npm's timeout, and npm's `offline` setting (`npm_config_offline=true`) makes it give up at
+ * once (seen in its log as "background dependency install failed"). Flotilla leaves the
+ * user's npm settings alone; test/e2e/opencode.test.ts runs offline that way.
  */
 
 /** Where the plugin lives: `<.flotilla>/opencode/flotilla-status.js` (with a `package.json`). */
