@@ -1,4 +1,5 @@
 import { FlotillaError, describeError } from "../core/errors.js";
+import { findGitCommonDir } from "./discover.js";
 import { gitAt, type GitClient } from "./git.js";
 
 /** Small read-only questions about a repository, answered by git (through git.ts). */
@@ -76,6 +77,8 @@ export async function currentBranch(root: string): Promise<string | undefined> {
 
 /** Absolute path of the repository's common git directory (shared by every worktree). */
 export async function gitCommonDir(root: string): Promise<string> {
+  const found = findGitCommonDir(root);
+  if (found !== undefined) return found;
   const out = await runGit(
     gitAt(root),
     ["rev-parse", "--path-format=absolute", "--git-common-dir"],

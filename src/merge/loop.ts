@@ -2,6 +2,7 @@ import { existsSync, watch, type FSWatcher } from "node:fs";
 import path from "node:path";
 import { describeError } from "../core/errors.js";
 import type { MergeQueueDoc } from "../core/merge-queue.js";
+import { findGitCommonDir } from "../git/discover.js";
 import type { Project } from "../store/project.js";
 import { tryGit } from "./git.js";
 import { MergeQueueStore } from "./queue.js";
@@ -54,9 +55,12 @@ export class MergeQueueLoop {
   async start(): Promise<void> {
     if (this.options.watchQueueFile ?? true)
       this.watch(this.project.paths.dir, false, (file) => file === "merge-queue.json");
-    const common = (
-      await tryGit(this.project.root, ["rev-parse", "--path-format=absolute", "--git-common-dir"])
-    ).stdout.trim();
+    // From git's own files where that answers plainly (no git started at every hub start).
+    const common =
+      findGitCommonDir(this.project.root) ??
+      (
+        await tryGit(this.project.root, ["rev-parse", "--path-format=absolute", "--git-common-dir"])
+      ).stdout.trim();
     if (common) {
       this.watch(common, false, (file) => /^(index|HEAD|packed-refs|ORIG_HEAD)$/.test(file));
       this.watch(path.join(common, "refs", "heads"), true, () => true);
