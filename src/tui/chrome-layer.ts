@@ -1,7 +1,7 @@
 import type { ReactElement } from "react";
 import { CellGrid } from "../terminal/cell-grid.js";
 import { parseAnsiFrame } from "../terminal/ansi-frame.js";
-import { inkRenderToString, loadInk } from "./ink.js";
+import { inkRenderToString } from "./ink.js";
 
 /**
  * Renders Ink elements into cell grids for the compositor. Ink never touches stdout here:
@@ -9,9 +9,9 @@ import { inkRenderToString, loadInk } from "./ink.js";
  * Results are memoized by a caller-given key, so an unchanged piece costs nothing; pieces
  * painted straight into cells (pane frames) share the cache.
  *
- * Ink loads on first use (./ink.ts): a piece asked for before it has loaded is blank, not
- * memoized, and {@link awaitingInk} says the pass drew one, so the caller can paint again
- * once {@link loadInk} resolves.
+ * Ink loads after the first frame (./ink.ts): a piece asked for before it has loaded is
+ * blank, not memoized, and {@link awaitingInk} says the pass drew one, so the caller can
+ * paint again once Ink is in.
  */
 export class ChromeRenderer {
   private cache = new Map<string, CellGrid>();
@@ -42,7 +42,6 @@ export class ChromeRenderer {
     const renderToString = inkRenderToString();
     if (!renderToString) {
       this.blankPieces = true;
-      loadInk().catch(() => undefined); // a failed load leaves dialogs blank, never the hub
       return new CellGrid(width, height);
     }
     return this.painted(key, width, height, () =>

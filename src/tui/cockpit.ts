@@ -19,7 +19,6 @@ import { NeedsYouAlerts } from "./needs-you-alerts.js";
 import { MailMarks, applyAgentEvent, longestWaiting, respawnEffect } from "./agent-list.js";
 import type { ChromeScene } from "./chrome-painter.js";
 import { FrameComposer } from "./frame-composer.js";
-import { loadInk } from "./ink.js";
 import { FrameScheduler } from "./frame-scheduler.js";
 import { paneModes, routeMouse } from "./mouse-routing.js";
 import { ViewHost, describeError } from "./view-host.js";
@@ -61,8 +60,6 @@ export class Cockpit {
   private readonly notice = new Notice(() => this.invalidateChrome());
   private readonly alerts: NeedsYouAlerts;
   private readonly composer: FrameComposer;
-  /** A repaint is promised for when Ink has loaded (see renderNow). */
-  private awaitingInk = false;
   private readonly frames: FrameScheduler;
   private size: { cols: number; rows: number };
   private layout: Layout;
@@ -103,7 +100,9 @@ export class Cockpit {
       run: (effect) => this.effect(effect),
     });
     this.size = terminal.size();
-    this.composer = new FrameComposer(terminal, this.size.cols, this.size.rows);
+    this.composer = new FrameComposer(terminal, this.size.cols, this.size.rows, () =>
+      this.frames.schedule(true),
+    );
     this.frames = new FrameScheduler(() => this.renderNow(), this.now);
     this.layout = computeLayout(this.layoutInput());
     this.unsubscribe = hub.onEvent((event) => this.onEvent(event));
@@ -116,8 +115,6 @@ export class Cockpit {
       this.agents.find((a) => a.name === this.options.focus)?.name ?? this.agents[0]?.name;
     this.relayout();
     this.renderNow();
-    // Ink (dialogs, views, notes) loads after the first frame, off its path.
-    setImmediate(() => loadInk().catch(() => undefined));
   }
 
   /** The focused pane's name (kept across detach and attach). */
@@ -380,16 +377,6 @@ export class Cockpit {
       scrolled,
       cursorPane: this.views.isOpen || scrolled ? undefined : this.focus,
     });
-    // A dialog or note asked for before Ink loaded was drawn blank: paint it once Ink is in.
-    if (this.composer.awaitingInk && !this.awaitingInk) {
-      this.awaitingInk = true;
-      loadInk()
-        .then(() => {
-          this.awaitingInk = false;
-          this.invalidateChrome();
-        })
-        .catch(() => undefined);
-    }
   }
 
   private scene(scrolled: CopyView | undefined): ChromeScene {

@@ -4,6 +4,7 @@ import { CellGrid } from "../terminal/cell-grid.js";
 import { Compositor, type CursorState } from "../terminal/compositor.js";
 import { ChromeRenderer, blit } from "./chrome-layer.js";
 import { paintChrome, type ChromeScene, type PaintedChrome } from "./chrome-painter.js";
+import { loadInk } from "./ink.js";
 
 /** What one frame is made of. */
 export interface FrameInput {
@@ -34,11 +35,18 @@ export class FrameComposer {
   private frame: CellGrid;
   private painted: PaintedChrome | undefined;
   private readonly dirty = new Set<string>();
+  /** Whether Ink's load has been started (after the first frame, see {@link render}). */
+  private inkRequested = false;
 
+  /**
+   * `onChromeStale` is called when the chrome painted last is out of date by itself: a
+   * dialog or note drawn blank before Ink loaded (./ink.ts) can now be painted.
+   */
   constructor(
     terminal: { write(data: string): void },
     private cols: number,
     private rows: number,
+    private readonly onChromeStale: () => void = () => undefined,
   ) {
     this.compositor = new Compositor(terminal, cols, rows);
     this.frame = new CellGrid(cols, rows);
@@ -54,11 +62,6 @@ export class FrameComposer {
 
   /** The window title last set through {@link setTitle}. */
   private title: string | undefined;
-
-  /** Whether the chrome last painted has a piece left blank while Ink loads (./ink.ts). */
-  get awaitingInk(): boolean {
-    return this.chrome.awaitingInk;
-  }
 
   /** The chrome changed: repaint it (and every pane) in the next frame. */
   invalidateChrome(): void {
@@ -97,6 +100,24 @@ export class FrameComposer {
     const overlay = this.painted.overlay;
     if (overlay) blit(this.frame, overlay.grid, overlay.x, overlay.y);
     this.compositor.render(this.frame, this.cursor(input));
+    if (!this.inkRequested) this.loadInkAfterFirstFrame();
+  }
+
+  /**
+   * Ink (dialogs, views, notes) loads after the first frame, off its path; once it is in,
+   * a chrome painted with pieces left blank meanwhile is painted again.
+   */
+  private loadInkAfterFirstFrame(): void {
+    this.inkRequested = true;
+    setImmediate(() => {
+      loadInk()
+        .then(() => {
+          if (!this.chrome.awaitingInk) return;
+          this.invalidateChrome();
+          this.onChromeStale();
+        })
+        .catch(() => undefined); // a failed load leaves dialogs blank, never the hub
+    });
   }
 
   // The focused pane's cursor, with the shape it asked for (DECSCUSR); hidden, and the
