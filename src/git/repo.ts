@@ -75,7 +75,10 @@ export async function currentBranch(root: string): Promise<string | undefined> {
   }
 }
 
-/** Absolute path of the repository's common git directory (shared by every worktree). */
+/**
+ * Absolute path of the repository's common git directory (shared by every worktree), read
+ * from git's own files where they answer plainly (`findGitCommonDir`), else from git.
+ */
 export async function gitCommonDir(root: string): Promise<string> {
   const found = findGitCommonDir(root);
   if (found !== undefined) return found;

@@ -2,9 +2,8 @@ import { existsSync, watch, type FSWatcher } from "node:fs";
 import path from "node:path";
 import { describeError } from "../core/errors.js";
 import type { MergeQueueDoc } from "../core/merge-queue.js";
-import { findGitCommonDir } from "../git/discover.js";
+import { gitCommonDir } from "../git/repo.js";
 import type { Project } from "../store/project.js";
-import { tryGit } from "./git.js";
 import { MergeQueueStore } from "./queue.js";
 import { runQueue, type RunReport } from "./run.js";
 
@@ -55,12 +54,7 @@ export class MergeQueueLoop {
   async start(): Promise<void> {
     if (this.options.watchQueueFile ?? true)
       this.watch(this.project.paths.dir, false, (file) => file === "merge-queue.json");
-    // From git's own files where that answers plainly (no git started at every hub start).
-    const common =
-      findGitCommonDir(this.project.root) ??
-      (
-        await tryGit(this.project.root, ["rev-parse", "--path-format=absolute", "--git-common-dir"])
-      ).stdout.trim();
+    const common = await gitCommonDir(this.project.root).catch(() => "");
     if (common) {
       this.watch(common, false, (file) => /^(index|HEAD|packed-refs|ORIG_HEAD)$/.test(file));
       this.watch(path.join(common, "refs", "heads"), true, () => true);
